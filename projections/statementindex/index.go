@@ -1,0 +1,217 @@
+// Package statementindex is the read model behind GET /xapi/statements: a
+// projection of the statement events into a Pebble database in the data
+// directory. It can always be deleted and rebuilt by replaying the log.
+//
+// Layout (one Pebble database):
+//
+//	'c'                                   checkpoint: position, last stored time, next seq
+//	'd' seq                               record: stored time, posting keys, statement JSON
+//	'i' statement id (16)                 seq
+//	'p' kind hash(16) stored(8) seq(8)    posting lists, ordered by (stored, seq)
+//	'x' seq                               voided marker
+//	'v' target id (16)                    seq of a voiding statement that arrived before its target
+//	'r' target id (16) seq                statements whose object is a StatementRef to target
+//
+// seq numbers statements in the order the index applied them; stored is
+// the statement's "stored" time. Every query walks posting lists in
+// (stored, seq) order, so results are ordered by stored as the spec
+// requires even if stored times were not monotonic in the log.
+//
+// Statements whose object is a StatementRef inherit the filter keys of
+// their target (xAPI 1.0.3 §2.1.4 / 2.0 "Filter Conditions for
+// StatementRefs"), also when the target arrives later.
+package statementindex
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/projections"
+)
+
+var (
+	_ projections.Projection = (*Index)(nil)
+	_ projections.Resetter   = (*Index)(nil)
+)
+
+// Name of the projection.
+const Name = "statement-index"
+
+const (
+	tagCheckpoint = 'c'
+	tagRecord     = 'd'
+	tagID         = 'i'
+	tagPosting    = 'p'
+	tagVoided     = 'x'
+	tagVoidedBy   = 'v'
+	tagRef        = 'r'
+)
+
+// Index is the statement read model.
+type Index struct {
+	dir  string
+	log  *slog.Logger
+	lock *pebble.Lock
+
+	mu   sync.RWMutex // guards db replacement on Reset
+	db   *pebble.DB
+	meta checkpoint
+}
+
+type checkpoint struct {
+	Pos        eventstore.Position
+	LastStored time.Time
+	NextSeq    uint64
+}
+
+// Open opens (creating if needed) the index in dir.
+func Open(dir string, log *slog.Logger) (*Index, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("statementindex: create %s: %w", dir, err)
+	}
+	lock, err := pebble.LockDirectory(dir, vfs.Default)
+	if err != nil {
+		return nil, fmt.Errorf("statementindex: %s is in use by another process: %w", dir, err)
+	}
+	ix := &Index{dir: dir, log: log, lock: lock}
+	if err := ix.open(); err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) open() error {
+	db, err := pebble.Open(ix.dir, &pebble.Options{
+		Lock:               ix.lock,
+		MemTableSize:       32 << 20,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             quietLogger{ix.log},
+	})
+	if err != nil {
+		return fmt.Errorf("statementindex: open %s: %w", ix.dir, err)
+	}
+	ix.db = db
+	meta, err := ix.readCheckpoint()
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	ix.meta = meta
+	return nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var err error
+	if ix.db != nil {
+		err = ix.db.Close()
+		ix.db = nil
+	}
+	if ix.lock != nil {
+		if lerr := ix.lock.Close(); err == nil {
+			err = lerr
+		}
+		ix.lock = nil
+	}
+	if err != nil {
+		return fmt.Errorf("statementindex: close: %w", err)
+	}
+	return nil
+}
+
+// Name implements projections.Projection.
+func (ix *Index) Name() string { return Name }
+
+// Filter implements projections.Projection.
+func (ix *Index) Filter() eventstore.Filter {
+	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+}
+
+// Checkpoint implements projections.Projection.
+func (ix *Index) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.meta.Pos, nil
+}
+
+// ConsistentThrough is the stored time of the last statement applied.
+func (ix *Index) ConsistentThrough() time.Time {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.meta.LastStored
+}
+
+// Reset empties the index (for a rebuild from the start of the log).
+func (ix *Index) Reset(ctx context.Context) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	b := ix.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange([]byte{0}, []byte{0xff}, nil); err != nil {
+		return fmt.Errorf("statementindex: reset: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("statementindex: reset: %w", err)
+	}
+	ix.meta = checkpoint{}
+	return nil
+}
+
+func (ix *Index) readCheckpoint() (checkpoint, error) {
+	v, closer, err := ix.db.Get([]byte{tagCheckpoint})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return checkpoint{NextSeq: 1}, nil
+	}
+	if err != nil {
+		return checkpoint{}, fmt.Errorf("statementindex: read checkpoint: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 32 {
+		return checkpoint{}, fmt.Errorf("statementindex: corrupt checkpoint (%d bytes)", len(v))
+	}
+	return checkpoint{
+		Pos:        eventstore.Position{Commit: be(v[0:]), Prepare: be(v[8:])},
+		LastStored: time.Unix(0, int64(be(v[16:]))).UTC(),
+		NextSeq:    be(v[24:]),
+	}, nil
+}
+
+func encodeCheckpoint(c checkpoint) []byte {
+	b := make([]byte, 0, 32)
+	b = binary.BigEndian.AppendUint64(b, c.Pos.Commit)
+	b = binary.BigEndian.AppendUint64(b, c.Pos.Prepare)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.LastStored.UnixNano()))
+	return binary.BigEndian.AppendUint64(b, c.NextSeq)
+}
+
+func be(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+type quietLogger struct{ l *slog.Logger }
+
+func (q quietLogger) Infof(format string, args ...any) {
+	q.l.Debug(fmt.Sprintf(format, args...), "component", "pebble-index")
+}
+func (q quietLogger) Errorf(format string, args ...any) {
+	q.l.Error(fmt.Sprintf(format, args...), "component", "pebble-index")
+}
+func (q quietLogger) Fatalf(format string, args ...any) {
+	q.l.Error(fmt.Sprintf(format, args...), "component", "pebble-index", "fatal", true)
+	os.Exit(1)
+}

@@ -1,0 +1,304 @@
+package statementindex_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+var base = time.Date(2026, 10, 10, 8, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	t   *testing.T
+	ix  *statementindex.Index
+	dir string
+	pos uint64
+	n   int
+}
+
+func newFixture(t *testing.T) *fixture {
+	dir := t.TempDir()
+	ix, err := statementindex.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ix.Close() })
+	return &fixture{t: t, ix: ix, dir: dir}
+}
+
+func agent(name string) map[string]any {
+	return map[string]any{"objectType": "Agent", "account": map[string]any{"homePage": "https://hoctap.example", "name": name}}
+}
+
+func activity(id string) map[string]any {
+	return map[string]any{"objectType": "Activity", "id": "https://hoctap.example/" + id}
+}
+
+func verb(v string) map[string]any {
+	return map[string]any{"id": "http://adlnet.gov/expapi/verbs/" + v}
+}
+
+// stmt builds a statement; the fixture assigns id and stored.
+func stmt(actor string, v string, obj map[string]any) map[string]any {
+	return map[string]any{"actor": agent(actor), "verb": verb(v), "object": obj}
+}
+
+func ref(id string) map[string]any { return map[string]any{"objectType": "StatementRef", "id": id} }
+
+// add applies statements as one batch and returns their ids.
+func (f *fixture) add(sts ...map[string]any) []string {
+	f.t.Helper()
+	var evs []eventstore.RecordedEvent
+	var ids []string
+	for _, st := range sts {
+		f.n++
+		f.pos++
+		if _, ok := st["id"]; !ok {
+			st["id"] = uuid.NewString()
+		}
+		if _, ok := st["stored"]; !ok {
+			st["stored"] = base.Add(time.Duration(f.n) * time.Second).Format(time.RFC3339Nano)
+		}
+		data, err := json.Marshal(st)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		evs = append(evs, eventstore.RecordedEvent{
+			ID: uuid.New(), Type: lrs.EventStatementStored, Stream: lrs.StatementsStream,
+			Position: eventstore.Position{Commit: f.pos, Prepare: f.pos}, Data: data,
+		})
+		ids = append(ids, st["id"].(string))
+	}
+	if err := f.ix.Apply(context.Background(), evs, evs[len(evs)-1].Position); err != nil {
+		f.t.Fatal(err)
+	}
+	return ids
+}
+
+func (f *fixture) query(q statementindex.Query) []string {
+	f.t.Helper()
+	sts, _, err := f.ix.Query(context.Background(), q)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return idsOf(sts)
+}
+
+func idsOf(sts []statementindex.Statement) []string {
+	out := []string{}
+	for _, s := range sts {
+		out = append(out, s.ID.String())
+	}
+	return out
+}
+
+func eq(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+
+func akey(name string) string {
+	k, _ := statementindex.AgentKey(agent(name))
+	return k
+}
+
+func TestOrderPagingAndTime(t *testing.T) {
+	f := newFixture(t)
+	var ids []string
+	for i := 0; i < 7; i++ {
+		ids = append(ids, f.add(stmt("an", "completed", activity(fmt.Sprintf("bai-%d", i))))...)
+	}
+	rev := func(s []string) []string {
+		out := make([]string, len(s))
+		for i := range s {
+			out[i] = s[len(s)-1-i]
+		}
+		return out
+	}
+	if got := f.query(statementindex.Query{}); !eq(got, rev(ids)) {
+		t.Fatalf("default order is not newest first:\n got %v\nwant %v", got, rev(ids))
+	}
+	if got := f.query(statementindex.Query{Ascending: true}); !eq(got, ids) {
+		t.Fatalf("ascending:\n got %v\nwant %v", got, ids)
+	}
+	// Paging: 3 + 3 + 1, cursors chain without gaps or repeats.
+	for _, asc := range []bool{false, true} {
+		var all []string
+		var after *statementindex.Cursor
+		pages := 0
+		for {
+			sts, next, err := f.ix.Query(context.Background(), statementindex.Query{Limit: 3, Ascending: asc, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			all = append(all, idsOf(sts)...)
+			if next == nil {
+				break
+			}
+			after = next
+		}
+		want := rev(ids)
+		if asc {
+			want = ids
+		}
+		if !eq(all, want) || pages != 3 {
+			t.Fatalf("paging asc=%v: %d pages, %v", asc, pages, all)
+		}
+	}
+	// since is exclusive, until inclusive (statement i stored at base+(i+1)s).
+	got := f.query(statementindex.Query{Since: base.Add(2 * time.Second), Until: base.Add(5 * time.Second), Ascending: true})
+	if !eq(got, ids[2:5]) {
+		t.Fatalf("since/until: %v, want %v", got, ids[2:5])
+	}
+}
+
+func TestFilters(t *testing.T) {
+	f := newFixture(t)
+	reg := uuid.NewString()
+	s1 := stmt("an", "completed", activity("bai-1"))
+	s1["context"] = map[string]any{
+		"registration":      reg,
+		"instructor":        agent("co-giao"),
+		"contextActivities": map[string]any{"parent": []any{activity("khoa-1")}},
+	}
+	s2 := stmt("binh", "completed", activity("bai-2"))
+	s2["authority"] = agent("portal")
+	s3 := stmt("an", "passed", activity("bai-2"))
+	s4 := stmt("chi", "mentored", agent("an")) // agent as object
+	sub := map[string]any{"objectType": "SubStatement", "actor": agent("dung"), "verb": verb("completed"), "object": activity("bai-9")}
+	s5 := stmt("chi", "planned", sub)
+	team := map[string]any{"objectType": "Group", "member": []any{agent("em")}}
+	s6 := stmt("binh", "attended", activity("bai-3"))
+	s6["context"] = map[string]any{"team": team}
+	ids := f.add(s1, s2, s3, s4, s5, s6)
+	cases := []struct {
+		name string
+		q    statementindex.Query
+		want []string
+	}{
+		{"agent as actor or object", statementindex.Query{Agent: akey("an"), Ascending: true}, []string{ids[0], ids[2], ids[3]}},
+		{"verb", statementindex.Query{Verb: "http://adlnet.gov/expapi/verbs/completed", Ascending: true}, []string{ids[0], ids[1]}},
+		{"activity", statementindex.Query{Activity: "https://hoctap.example/bai-2", Ascending: true}, []string{ids[1], ids[2]}},
+		{"agent and verb", statementindex.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/passed"}, []string{ids[2]}},
+		{"registration", statementindex.Query{Registration: reg}, []string{ids[0]}},
+		{"context activity needs related", statementindex.Query{Activity: "https://hoctap.example/khoa-1"}, []string{}},
+		{"related activities", statementindex.Query{Activity: "https://hoctap.example/khoa-1", RelatedActivities: true}, []string{ids[0]}},
+		{"instructor needs related", statementindex.Query{Agent: akey("co-giao")}, []string{}},
+		{"related agents: instructor", statementindex.Query{Agent: akey("co-giao"), RelatedAgents: true}, []string{ids[0]}},
+		{"related agents: authority", statementindex.Query{Agent: akey("portal"), RelatedAgents: true}, []string{ids[1]}},
+		{"related agents: team member", statementindex.Query{Agent: akey("em"), RelatedAgents: true}, []string{ids[5]}},
+		{"substatement actor is related only", statementindex.Query{Agent: akey("dung")}, []string{}},
+		{"substatement actor related", statementindex.Query{Agent: akey("dung"), RelatedAgents: true}, []string{ids[4]}},
+		{"substatement activity related", statementindex.Query{Activity: "https://hoctap.example/bai-9", RelatedActivities: true}, []string{ids[4]}},
+		{"no match", statementindex.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/attended"}, []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := f.query(c.q); !eq(got, c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestVoiding(t *testing.T) {
+	f := newFixture(t)
+	ids := f.add(stmt("an", "completed", activity("bai-1")), stmt("an", "completed", activity("bai-2")))
+	voiding := f.add(stmt("admin", "voided", ref(ids[0])))[0]
+	// The voided statement is gone; the voiding statement targets it, so
+	// it matches the voided statement's filters (xAPI 1.0.3 §2.1.4,
+	// conformance 7.2.4.b "still returns Statements which target it").
+	got := f.query(statementindex.Query{Agent: akey("an"), Ascending: true})
+	if !eq(got, []string{ids[1], voiding}) {
+		t.Fatalf("got %v, want [%s %s]", got, ids[1], voiding)
+	}
+	st, found, err := f.ix.Get(context.Background(), uuid.MustParse(ids[0]))
+	if err != nil || !found || !st.Voided {
+		t.Fatalf("Get voided: found=%v voided=%v err=%v", found, st.Voided, err)
+	}
+	// A voiding statement cannot be voided: this one has no effect.
+	f.add(stmt("admin", "voided", ref(voiding)))
+	if st, _, _ := f.ix.Get(context.Background(), uuid.MustParse(voiding)); st.Voided {
+		t.Fatal("a voiding statement was voided")
+	}
+	// Voiding a statement the index has not seen yet takes effect on arrival.
+	later := uuid.NewString()
+	lateVoiding := f.add(stmt("admin", "voided", ref(later)))[0]
+	s := stmt("an", "completed", activity("bai-3"))
+	s["id"] = later
+	f.add(s)
+	if st, _, _ := f.ix.Get(context.Background(), uuid.MustParse(later)); !st.Voided {
+		t.Fatal("statement voided before it arrived is not voided")
+	}
+	if got := f.query(statementindex.Query{Activity: "https://hoctap.example/bai-3"}); !eq(got, []string{lateVoiding}) {
+		t.Fatalf("got %v, want only the voiding statement %s", got, lateVoiding)
+	}
+}
+
+func TestStatementRefInheritsFilters(t *testing.T) {
+	f := newFixture(t)
+	target := f.add(stmt("an", "completed", activity("bai-1")))[0]
+	r1 := f.add(stmt("binh", "commented", ref(target)))[0]
+	r2 := f.add(stmt("chi", "liked", ref(r1)))[0] // chain: r2 -> r1 -> target
+	got := f.query(statementindex.Query{Activity: "https://hoctap.example/bai-1", Ascending: true})
+	if !eq(got, []string{target, r1, r2}) {
+		t.Fatalf("targeting statements not returned: %v", got)
+	}
+	// Reference first, target later.
+	late := uuid.NewString()
+	r3 := f.add(stmt("dung", "commented", ref(late)))[0]
+	s := stmt("em", "completed", activity("bai-7"))
+	s["id"] = late
+	f.add(s)
+	got = f.query(statementindex.Query{Activity: "https://hoctap.example/bai-7", Ascending: true})
+	if !eq(got, []string{r3, late}) {
+		t.Fatalf("late target: %v, want [%s %s]", got, r3, late)
+	}
+	// The referencing statement's own time still applies.
+	got = f.query(statementindex.Query{Agent: akey("an"), Ascending: true})
+	if !eq(got, []string{target, r1, r2}) {
+		t.Fatalf("agent filter through refs: %v", got)
+	}
+}
+
+func TestCheckpointReopenAndReset(t *testing.T) {
+	f := newFixture(t)
+	f.add(stmt("an", "completed", activity("bai-1")), stmt("an", "completed", activity("bai-2")))
+	before := f.query(statementindex.Query{})
+	cp, _ := f.ix.Checkpoint(context.Background())
+	if cp.Commit != 2 {
+		t.Fatalf("checkpoint %s, want 2", cp)
+	}
+	if err := f.ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := statementindex.Open(f.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ix = ix
+	if cp2, _ := ix.Checkpoint(context.Background()); cp2 != cp {
+		t.Fatalf("checkpoint after reopen %s, want %s", cp2, cp)
+	}
+	if got := f.query(statementindex.Query{}); !eq(got, before) {
+		t.Fatalf("after reopen: %v, want %v", got, before)
+	}
+	if ct := ix.ConsistentThrough(); !ct.Equal(base.Add(2 * time.Second)) {
+		t.Fatalf("consistent through %s", ct)
+	}
+	if err := ix.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.query(statementindex.Query{}); len(got) != 0 {
+		t.Fatalf("after reset: %v", got)
+	}
+	if cp, _ := ix.Checkpoint(context.Background()); !cp.IsStart() {
+		t.Fatalf("checkpoint after reset: %s", cp)
+	}
+}

@@ -1,0 +1,310 @@
+package statementindex
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/google/uuid"
+)
+
+// Statement is a statement as the index holds it.
+type Statement struct {
+	ID     uuid.UUID
+	Stored time.Time
+	Voided bool
+	// Voiding reports that this statement voids another.
+	Voiding bool
+	// JSON is the statement as stored (LRS-set fields included).
+	JSON []byte
+}
+
+// Get returns the statement with the given id, voided or not; found is
+// false when the index does not hold it.
+func (ix *Index) Get(ctx context.Context, id uuid.UUID) (Statement, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Statement{}, false, err
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	seq, found, err := getSeq(ix.db, idKey(id))
+	if err != nil || !found {
+		return Statement{}, false, wrap(err)
+	}
+	st, err := ix.load(seq)
+	return st, err == nil, wrap(err)
+}
+
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("statementindex: %w", err)
+}
+
+func (ix *Index) load(seq uint64) (Statement, error) {
+	rec, err := readRecord(ix.db, seq)
+	if err != nil {
+		return Statement{}, err
+	}
+	_, closer, err := ix.db.Get(voidedKey(seq))
+	voided := err == nil
+	if voided {
+		_ = closer.Close()
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return Statement{}, err
+	}
+	return Statement{ID: rec.id, Stored: rec.stored, Voided: voided, Voiding: rec.flags&flagVoiding != 0, JSON: rec.json}, nil
+}
+
+// Query selects statements. Every set field is a filter; the zero Query
+// selects all statements. Voided statements are never returned.
+type Query struct {
+	// Agent is an AgentKey; with RelatedAgents it also matches authority,
+	// instructor, team, context agents and groups, group members and the
+	// same inside a SubStatement.
+	Agent         string
+	RelatedAgents bool
+	Verb          string
+	// Activity is an activity id; with RelatedActivities it also matches
+	// context activities and a SubStatement's activities.
+	Activity          string
+	RelatedActivities bool
+	Registration      string
+	// Authority restricts to statements whose authority has this key
+	// (statements/read/mine).
+	Authority string
+	// Since is exclusive, Until inclusive (stored time); zero for none.
+	Since, Until time.Time
+	Ascending    bool
+	// Limit bounds the page (default and maximum are the caller's).
+	Limit int
+	// After continues a previous page: results start strictly after it in
+	// the query's order.
+	After *Cursor
+}
+
+// Cursor is a place in the (stored, seq) order of a query.
+type Cursor struct {
+	Stored int64  `json:"s"`
+	Seq    uint64 `json:"q"`
+}
+
+type suffix [16]byte
+
+func mkSuffix(stored int64, seq uint64) suffix {
+	var s suffix
+	binary.BigEndian.PutUint64(s[:8], uint64(stored))
+	binary.BigEndian.PutUint64(s[8:], seq)
+	return s
+}
+
+func (s suffix) cursor() Cursor {
+	return Cursor{Stored: int64(binary.BigEndian.Uint64(s[:8])), Seq: binary.BigEndian.Uint64(s[8:])}
+}
+
+func (s suffix) seq() uint64 { return binary.BigEndian.Uint64(s[8:]) }
+
+// next and prev step a suffix as a 128-bit number.
+func (s suffix) next() (suffix, bool) {
+	for i := 15; i >= 0; i-- {
+		s[i]++
+		if s[i] != 0 {
+			return s, true
+		}
+	}
+	return s, false
+}
+
+func (s suffix) prev() (suffix, bool) {
+	for i := 15; i >= 0; i-- {
+		s[i]--
+		if s[i] != 0xff {
+			return s, true
+		}
+	}
+	return s, false
+}
+
+// Query returns up to q.Limit statements and, when more match, the cursor
+// to pass as After for the next page.
+func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	limit := q.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	keys := q.keys()
+	lo, hi := mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
+	if !q.Since.IsZero() {
+		lo = mkSuffix(q.Since.UnixNano()+1, 0)
+	}
+	if !q.Until.IsZero() {
+		hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+	}
+	if q.After != nil {
+		a := mkSuffix(q.After.Stored, q.After.Seq)
+		if q.Ascending {
+			n, ok := a.next()
+			if !ok {
+				return nil, nil, nil
+			}
+			if bytes.Compare(n[:], lo[:]) > 0 {
+				lo = n
+			}
+		} else {
+			p, ok := a.prev()
+			if !ok {
+				return nil, nil, nil
+			}
+			if bytes.Compare(p[:], hi[:]) < 0 {
+				hi = p
+			}
+		}
+	}
+	if bytes.Compare(lo[:], hi[:]) > 0 {
+		return nil, nil, nil
+	}
+	iters := make([]*postingIter, 0, len(keys))
+	defer func() {
+		for _, it := range iters {
+			_ = it.it.Close()
+		}
+	}()
+	for _, k := range keys {
+		it, err := newPostingIter(ix.db, k, lo, hi)
+		if err != nil {
+			return nil, nil, wrap(err)
+		}
+		iters = append(iters, it)
+	}
+	target := lo
+	if !q.Ascending {
+		target = hi
+	}
+	var out []Statement
+	var last suffix
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		s, ok := zigzag(iters, target, q.Ascending)
+		if !ok {
+			return out, nil, nil
+		}
+		st, err := ix.load(s.seq())
+		if err != nil {
+			return nil, nil, wrap(err)
+		}
+		if !st.Voided {
+			if len(out) == limit {
+				c := last.cursor()
+				return out, &c, nil
+			}
+			out = append(out, st)
+			last = s
+		}
+		var more bool
+		if q.Ascending {
+			target, more = s.next()
+		} else {
+			target, more = s.prev()
+		}
+		if !more {
+			return out, nil, nil
+		}
+	}
+}
+
+func (q *Query) keys() []key {
+	var ks []key
+	if q.Agent != "" {
+		kind := byte(kindAgent)
+		if q.RelatedAgents {
+			kind = kindRelatedAgent
+		}
+		ks = append(ks, newKey(kind, q.Agent))
+	}
+	if q.Verb != "" {
+		ks = append(ks, newKey(kindVerb, q.Verb))
+	}
+	if q.Activity != "" {
+		kind := byte(kindActivity)
+		if q.RelatedActivities {
+			kind = kindRelatedActiv
+		}
+		ks = append(ks, newKey(kind, q.Activity))
+	}
+	if q.Registration != "" {
+		ks = append(ks, newKey(kindRegistration, q.Registration))
+	}
+	if q.Authority != "" {
+		ks = append(ks, newKey(kindAuthority, q.Authority))
+	}
+	if len(ks) == 0 {
+		ks = append(ks, newKey(kindAll, ""))
+	}
+	return ks
+}
+
+type postingIter struct {
+	it     *pebble.Iterator
+	prefix []byte
+	buf    []byte
+}
+
+func newPostingIter(db *pebble.DB, k key, lo, hi suffix) (*postingIter, error) {
+	prefix := postingPrefix(k)
+	lower := append(append([]byte(nil), prefix...), lo[:]...)
+	upper := append(append(append([]byte(nil), prefix...), hi[:]...), 0)
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	return &postingIter{it: it, prefix: prefix, buf: make([]byte, 0, len(prefix)+17)}, nil
+}
+
+// seek returns the first suffix >= t (ascending) or the last <= t.
+func (p *postingIter) seek(t suffix, asc bool) (suffix, bool) {
+	p.buf = append(append(p.buf[:0], p.prefix...), t[:]...)
+	var valid bool
+	if asc {
+		valid = p.it.SeekGE(p.buf)
+	} else {
+		valid = p.it.SeekLT(append(p.buf, 0))
+	}
+	if !valid {
+		return suffix{}, false
+	}
+	var s suffix
+	copy(s[:], p.it.Key()[len(p.prefix):])
+	return s, true
+}
+
+// zigzag finds the first suffix at or after target (in the query's
+// direction) present in every posting list: each list is sought to the
+// current target and pushes it forward when it lacks it, until a full pass
+// moves nothing.
+func zigzag(iters []*postingIter, target suffix, asc bool) (suffix, bool) {
+	for {
+		moved := false
+		for _, it := range iters {
+			s, ok := it.seek(target, asc)
+			if !ok {
+				return suffix{}, false
+			}
+			if s != target {
+				target, moved = s, true
+			}
+		}
+		if !moved {
+			return target, true
+		}
+	}
+}
