@@ -91,3 +91,5 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -2,23 +2,25 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs/httpapi"
 )
 
 type serveCmd struct {
+	storeConfig     `embed:""`
 	Listen          string        `name:"listen" env:"HOCVU_LISTEN" default:"127.0.0.1:8080" help:"Address to serve HTTP on (host:port; port 0 picks a free one)."`
-	DataDir         string        `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store and local read models."`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"HOCVU_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on SIGINT/SIGTERM."`
+	APIKey          string        `name:"api-key" env:"HOCVU_API_KEY" help:"Seed an all-scope credential with this key at start (with --api-secret)."`
+	APISecret       string        `name:"api-secret" env:"HOCVU_API_SECRET" help:"Secret of the seeded credential (stored only as a bcrypt hash)."`
+	AuthorityHome   string        `name:"authority-home" env:"HOCVU_AUTHORITY_HOME" default:"https://hocvu.local/" help:"homePage of the authority account that statements get from their credential."`
+	MaxBody         int64         `name:"max-body" env:"HOCVU_MAX_BODY" default:"16777216" help:"Largest request body in bytes (413 above it)."`
+	MaxBatch        int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
+	MaxPage         int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
 }
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
@@ -26,7 +28,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, err := openEventStore(c.DataDir, g, reg)
+	store, err := openEventStore(c.DataDir, log, reg)
 	if err != nil {
 		return err
 	}
@@ -35,6 +37,22 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 			log.Error("closing event store", "err", err)
 		}
 	}()
+	core, err := startCore(ctx, store, true, c.DataDir, log, reg)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	if c.APIKey != "" || c.APISecret != "" {
+		if c.APIKey == "" || c.APISecret == "" {
+			return errorf("set both --api-key and --api-secret (HOCVU_API_KEY, HOCVU_API_SECRET), or neither")
+		}
+		if err := core.registry.Seed(ctx, c.APIKey, c.APISecret, "seeded from HOCVU_API_KEY", c.AuthorityHome); err != nil {
+			return err
+		}
+	}
+	if len(core.registry.List()) == 0 {
+		log.Warn("no credentials exist: every xAPI request will get 401; set HOCVU_API_KEY and HOCVU_API_SECRET or run `hocvu credentials create`")
+	}
 
 	srv := httpserver.New(httpserver.Config{
 		Logger:          log,
@@ -42,9 +60,25 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		ShutdownTimeout: c.ShutdownTimeout,
 		Ready: map[string]httpserver.Check{
 			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			"statement-index": func(ctx context.Context) error {
+				if st := core.indexRun.Status(); !st.CaughtUp {
+					return errorf("statement index is catching up (at %s)", st.Applied)
+				}
+				return nil
+			},
 		},
 	})
-	httpapi.New(httpapi.Config{Logger: log, Build: httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()}}).Mount(srv.Echo)
+	httpapi.New(httpapi.Config{
+		Logger:            log,
+		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
+		Auth:              core.registry,
+		Statements:        readModel{core.index, core.indexRun},
+		Writer:            core.writer,
+		Visibility:        readModel{core.index, core.indexRun},
+		Blobs:             core.blobs,
+		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage},
+		ConsistentThrough: core.ConsistentThrough,
+	}).Mount(srv.Echo)
 
 	if err := srv.Listen(c.Listen); err != nil {
 		return err
@@ -57,24 +91,4 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	log.Info("hocvu stopped")
 	return nil
-}
-
-// openEventStore opens the embedded store under dataDir/events and exports
-// its counters as metrics.
-func openEventStore(dataDir string, g *globals, reg prometheus.Registerer) (eventstore.Store, error) {
-	dir := filepath.Join(dataDir, "events")
-	s, err := pebblestore.Open(dir, pebblestore.Options{Logger: g.log})
-	if err != nil {
-		return nil, fmt.Errorf("open embedded event store: %w", err)
-	}
-	st := s.Stats()
-	reg.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_commit_groups_total", Help: "Commit groups (WAL syncs) of the embedded event store."},
-			func() float64 { return float64(st.Groups.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_appends_total", Help: "Appends that wrote events."},
-			func() float64 { return float64(st.Appends.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_events_total", Help: "Events written."},
-			func() float64 { return float64(st.Events.Load()) }),
-	)
-	return s, nil
 }

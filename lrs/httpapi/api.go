@@ -1,32 +1,124 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
+	"net/http"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/attachments"
+	"github.com/hocvu/hocvu/lrs/auth"
+	"github.com/hocvu/hocvu/projections/statementindex"
 )
+
+// StatementReader is the statement read model (the statement index).
+type StatementReader interface {
+	Get(ctx context.Context, id uuid.UUID) (statementindex.Statement, bool, error)
+	Query(ctx context.Context, q statementindex.Query) ([]statementindex.Statement, *statementindex.Cursor, error)
+	// LastStored is the newest stored time visible to queries.
+	LastStored() time.Time
+}
+
+// StatementStorer stores statements (lrs.StatementWriter).
+type StatementStorer interface {
+	Store(ctx context.Context, req *lrs.StoreRequest) (lrs.StoreResult, error)
+}
+
+// Visibility waits until the statement read model shows a log position.
+type Visibility interface {
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+}
+
+// Limits bound requests.
+type Limits struct {
+	// MaxBody bounds a request body in bytes (default 16 MiB).
+	MaxBody int64
+	// MaxBatch bounds the statements of one POST (default 1000).
+	MaxBatch int
+	// MaxPage bounds the statements of one GET page (default 500).
+	MaxPage int
+}
 
 // Config configures the xAPI HTTP API.
 type Config struct {
-	Logger *slog.Logger
-	Build  BuildInfo
+	Logger     *slog.Logger
+	Build      BuildInfo
+	Auth       Authenticator
+	Statements StatementReader
+	Writer     StatementStorer
+	Visibility Visibility
+	Blobs      *attachments.Store
+	Limits     Limits
+	// ConsistentThrough reports the X-Experience-API-Consistent-Through
+	// time: every statement stored at or before it is visible.
+	ConsistentThrough func() time.Time
+	// TempDir holds spooled attachment parts ("" for the OS default).
+	TempDir string
 }
 
 // API is the xAPI HTTP API.
 type API struct {
-	log   *slog.Logger
-	build BuildInfo
+	log        *slog.Logger
+	build      BuildInfo
+	auth       Authenticator
+	statements StatementReader
+	writer     StatementStorer
+	visibility Visibility
+	blobs      *attachments.Store
+	limits     Limits
+	consistent func() time.Time
+	tempDir    string
 }
 
 // New creates the API.
 func New(cfg Config) *API {
-	return &API{log: cfg.Logger, build: cfg.Build}
+	l := cfg.Limits
+	if l.MaxBody <= 0 {
+		l.MaxBody = 16 << 20
+	}
+	if l.MaxBatch <= 0 {
+		l.MaxBatch = 1000
+	}
+	if l.MaxPage <= 0 {
+		l.MaxPage = 500
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &API{
+		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,
+		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, limits: l,
+		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir,
+	}
 }
 
 // Mount installs the xAPI routes under /xapi on e.
 func (a *API) Mount(e *echo.Echo) {
+	e.Pre(a.alternateSyntax)
 	g := e.Group("/xapi")
+	g.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins: []string{"*"},
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodOptions},
+		AllowHeaders: []string{"Authorization", "Content-Type", "X-Experience-API-Version", "If-Match", "If-None-Match", "Accept-Language", "X-Requested-With"},
+		ExposeHeaders: []string{"ETag", "Last-Modified", "Content-Type", "X-Experience-API-Version",
+			"X-Experience-API-Consistent-Through", "Location"},
+		MaxAge: 86400,
+	}))
 	g.Use(a.versionHeader)
 	g.GET("/about", a.about)
 	g.HEAD("/about", a.about)
+
+	api := g.Group("", a.requireVersion, a.authenticate)
+	read := a.requireAny(auth.ScopeStatementsRead, auth.ScopeStatementsReadMine, auth.ScopeAllRead)
+	write := a.requireAny(auth.ScopeStatementsWrite)
+	api.GET("/statements", a.getStatements, read)
+	api.HEAD("/statements", a.getStatements, read)
+	api.PUT("/statements", a.putStatement, write)
+	api.POST("/statements", a.postStatements, write)
 }

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/attachments"
+	"github.com/hocvu/hocvu/lrs/auth"
+	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+// storeConfig selects the event store. Commands that touch the log embed it.
+type storeConfig struct {
+	DataDir string `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store, attachments and local read models."`
+}
+
+// openEventStore opens the embedded store under dataDir/events and, when reg
+// is not nil, exports its counters as metrics.
+func openEventStore(dataDir string, log *slog.Logger, reg prometheus.Registerer) (eventstore.Store, error) {
+	dir := filepath.Join(dataDir, "events")
+	s, err := pebblestore.Open(dir, pebblestore.Options{Logger: log})
+	if err != nil {
+		if errors.Is(err, pebblestore.ErrLocked) {
+			return nil, fmt.Errorf("open embedded event store: %w (is `hocvu serve` running on this data directory? stop it first, or point --data-dir elsewhere)", err)
+		}
+		return nil, fmt.Errorf("open embedded event store: %w", err)
+	}
+	if reg != nil {
+		st := s.Stats()
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_commit_groups_total", Help: "Commit groups (WAL syncs) of the embedded event store."},
+				func() float64 { return float64(st.Groups.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_appends_total", Help: "Appends that wrote events."},
+				func() float64 { return float64(st.Appends.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_eventstore_events_total", Help: "Events written."},
+				func() float64 { return float64(st.Events.Load()) }),
+		)
+	}
+	return s, nil
+}
+
+// lrsCore is the LRS's write and read machinery over one event store.
+type lrsCore struct {
+	store     eventstore.Store
+	exclusive bool // the store is embedded: this process is its only writer
+	index     *statementindex.Index
+	indexRun  *projections.Runner
+	registry  *auth.Registry
+	blobs     *attachments.Store
+	writer    *lrs.StatementWriter
+	log       *slog.Logger
+
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// startCore opens the read models and starts their projectors.
+func startCore(ctx context.Context, store eventstore.Store, exclusive bool, dataDir string, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
+	c := &lrsCore{store: store, exclusive: exclusive, log: log}
+	var err error
+	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
+		return nil, err
+	}
+	if c.blobs, err = attachments.OpenStore(filepath.Join(dataDir, "attachments")); err != nil {
+		_ = c.index.Close()
+		return nil, err
+	}
+	c.registry = auth.NewRegistry(store, log)
+	if err := c.registry.Load(ctx); err != nil {
+		_ = c.index.Close()
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000})
+	c.wg.Add(2)
+	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
+	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
+	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log})
+	if reg != nil {
+		registerProjectionMetrics(reg, store, c.indexRun)
+	}
+	return c, nil
+}
+
+// Close stops the writer and the projectors, then closes the read models
+// (the event store is the caller's).
+func (c *lrsCore) Close() {
+	c.writer.Close()
+	c.cancel()
+	c.wg.Wait()
+	if err := c.index.Close(); err != nil {
+		c.log.Error("closing statement index", "err", err)
+	}
+}
+
+// ConsistentThrough is the X-Experience-API-Consistent-Through time. With
+// the embedded store this process is the only writer: when no write is in
+// flight and the index has applied the whole log, everything stored until
+// now is visible. Otherwise (or with a shared KurrentDB, where another
+// replica may be writing) it is just before the newest stored time the
+// index has applied: stored times never decrease along the log, so every
+// earlier statement is already applied.
+func (c *lrsCore) ConsistentThrough() time.Time {
+	if c.exclusive && c.writer.Idle() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		head, err := c.store.Head(ctx)
+		cancel()
+		if err == nil && c.indexRun.Status().Applied.Compare(head) >= 0 {
+			return time.Now().Add(-time.Millisecond)
+		}
+	}
+	last := c.index.ConsistentThrough()
+	if last.IsZero() {
+		return last
+	}
+	return last.Add(-time.Millisecond)
+}
+
+// readModel adapts the statement index and its runner to the lookups the
+// statement writer and the HTTP API need.
+type readModel struct {
+	*statementindex.Index
+	run *projections.Runner
+}
+
+func (r readModel) LookupStatement(ctx context.Context, id uuid.UUID) ([]byte, bool, error) {
+	st, found, err := r.Index.Get(ctx, id)
+	return st.JSON, found, err
+}
+
+func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	return r.run.WaitFor(ctx, pos)
+}
+
+func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
+
+// registerProjectionMetrics exports how far each projection is behind.
+func registerProjectionMetrics(reg prometheus.Registerer, store eventstore.LogReader, runners ...*projections.Runner) {
+	for _, r := range runners {
+		r := r
+		labels := prometheus.Labels{"projection": r.Name()}
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_position", Help: "Global log position (commit) a projection has applied through.", ConstLabels: labels},
+				func() float64 { return float64(r.Status().Applied.Commit) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_lag_positions", Help: "Head of the log minus the projection's position (events for the embedded store, bytes of log for KurrentDB).", ConstLabels: labels},
+				func() float64 {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					defer cancel()
+					head, err := store.Head(ctx)
+					if err != nil {
+						return -1
+					}
+					applied := r.Status().Applied.Commit
+					if head.Commit < applied {
+						return 0
+					}
+					return float64(head.Commit - applied)
+				}),
+		)
+	}
+}

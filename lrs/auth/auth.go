@@ -1,0 +1,132 @@
+// Package auth holds the LRS credentials: HTTP Basic key/secret pairs with
+// xAPI scopes, kept as events (so every change has history) in the
+// "credentials" stream, with only a bcrypt hash of each secret stored.
+// A Registry replays that stream at start and follows it live, so a
+// credential created or revoked by `hocvu credentials` (or by another
+// replica) takes effect without a restart.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Stream is the stream holding every credential event.
+const Stream = "credentials"
+
+// Event types (stored formats: never renamed).
+const (
+	EventCredentialSet     = "credential.set.v1"
+	EventCredentialRevoked = "credential.revoked.v1"
+	EventPrefix            = "credential."
+)
+
+// xAPI scopes (1.0.3 §4.2 / 2.0 "Authorization Scope").
+const (
+	ScopeStatementsWrite    = "statements/write"
+	ScopeStatementsRead     = "statements/read"
+	ScopeStatementsReadMine = "statements/read/mine"
+	ScopeAllRead            = "all/read"
+	ScopeAll                = "all"
+	ScopeState              = "state"
+	ScopeDefine             = "define"
+	ScopeProfile            = "profile"
+	// ScopeAnalytics is Hocvu's own scope for the analytics API.
+	ScopeAnalytics = "analytics"
+)
+
+// AllScopes lists every scope Hocvu knows.
+var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics}
+
+// ValidScope reports whether s is a known scope.
+func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
+
+// Credential is one key/secret pair.
+type Credential struct {
+	Key        string    `json:"key"`
+	Name       string    `json:"name"`
+	SecretHash string    `json:"secretHash"` // bcrypt
+	Scopes     []string  `json:"scopes"`
+	Created    time.Time `json:"created"`
+	Revoked    bool      `json:"revoked,omitempty"`
+	// AuthorityHome is the homePage of the authority account (the LRS's
+	// base URL, or a configured IRI).
+	AuthorityHome string `json:"authorityHome"`
+}
+
+// Has reports whether c grants scope s, counting the scopes that imply it
+// ("all" implies everything; "all/read" implies every read).
+func (c *Credential) Has(s string) bool {
+	for _, g := range c.Scopes {
+		if g == s || g == ScopeAll {
+			return true
+		}
+	}
+	return false
+}
+
+// HasAny reports whether c grants at least one of scopes.
+func (c *Credential) HasAny(scopes ...string) bool {
+	for _, s := range scopes {
+		if c.Has(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Authority is the xAPI Agent that statements stored with c carry as their
+// authority.
+func (c *Credential) Authority() map[string]any {
+	a := map[string]any{
+		"objectType": "Agent",
+		"account":    map[string]any{"homePage": c.AuthorityHome, "name": c.Key},
+	}
+	if c.Name != "" {
+		a["name"] = c.Name
+	}
+	return a
+}
+
+// NewKey returns a random credential key (public identifier).
+func NewKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "hv_" + hex.EncodeToString(b)
+}
+
+// NewSecret returns a random secret (shown once; only its hash is kept).
+func NewSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ParseScopes splits a comma- or space-separated scope list and checks it.
+func ParseScopes(s string) ([]string, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("auth: no scopes given (known: %s)", strings.Join(AllScopes, ", "))
+	}
+	for _, f := range fields {
+		if !ValidScope(f) {
+			return nil, fmt.Errorf("auth: unknown scope %q (known: %s)", f, strings.Join(AllScopes, ", "))
+		}
+	}
+	slices.Sort(fields)
+	return slices.Compact(fields), nil
+}
+
+// fingerprint is a fast, non-reversible token for the verification cache.
+func fingerprint(key, secret string) [32]byte {
+	return sha256.Sum256([]byte(key + "\x00" + secret))
+}
+
+func equalFingerprint(a, b [32]byte) bool { return subtle.ConstantTimeCompare(a[:], b[:]) == 1 }

@@ -1,0 +1,253 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/attachments"
+	"github.com/hocvu/hocvu/lrs/auth"
+	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+// lrsServer is a whole LRS (embedded store, statement index, writer,
+// credentials, HTTP API) behind an httptest server.
+type lrsServer struct {
+	t        *testing.T
+	URL      string
+	registry *auth.Registry
+	store    eventstore.Store
+}
+
+type readModel struct {
+	*statementindex.Index
+	run *projections.Runner
+}
+
+func (r readModel) LookupStatement(ctx context.Context, id uuid.UUID) ([]byte, bool, error) {
+	st, found, err := r.Index.Get(ctx, id)
+	return st.JSON, found, err
+}
+func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	return r.run.WaitFor(ctx, pos)
+}
+func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
+
+const (
+	testKey    = "test-key"
+	testSecret = "test-secret"
+)
+
+func newLRS(t *testing.T, limits httpapi.Limits) *lrsServer {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := statementindex.Open(filepath.Join(dir, "index"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := attachments.OpenStore(filepath.Join(dir, "attachments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := projections.NewRunner(store, ix, projections.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = run.Run(ctx); close(done) }()
+	reg := auth.NewRegistry(store, slog.New(slog.DiscardHandler))
+	if err := reg.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Seed(ctx, testKey, testSecret, "test", "https://lrs.test/"); err != nil {
+		t.Fatal(err)
+	}
+	rm := readModel{ix, run}
+	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
+	e := echo.New()
+	httpapi.New(httpapi.Config{
+		Auth: reg, Statements: rm, Writer: writer, Visibility: rm, Blobs: blobs, Limits: limits,
+		ConsistentThrough: func() time.Time { return ix.ConsistentThrough() },
+		Build:             httpapi.BuildInfo{Name: "hocvu", Version: "test"},
+	}).Mount(e)
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		writer.Close()
+		cancel()
+		<-done
+		_ = ix.Close()
+		_ = store.Close()
+	})
+	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store}
+}
+
+// credential adds a credential with the given scopes and returns its key.
+func (s *lrsServer) credential(scopes ...string) (string, string) {
+	s.t.Helper()
+	key, secret := auth.NewKey(), auth.NewSecret()
+	if err := s.registry.Set(context.Background(), auth.Credential{Key: key, Name: "scoped", Scopes: scopes, AuthorityHome: "https://lrs.test/"}, secret); err != nil {
+		s.t.Fatal(err)
+	}
+	return key, secret
+}
+
+// call is one request to the LRS.
+type call struct {
+	method, path string
+	query        url.Values
+	body         any // []byte, string, or a value to encode as JSON
+	contentType  string
+	version      string // "" means 2.0.0; "-" sends none
+	key, secret  string // "" means the test credential; "-" sends none
+	headers      map[string]string
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response is not JSON (%d): %v\n%s", r.status, err, r.body)
+	}
+}
+
+func (s *lrsServer) do(c call) response {
+	s.t.Helper()
+	var body io.Reader
+	ct := c.contentType
+	switch b := c.body.(type) {
+	case nil:
+	case []byte:
+		body = bytes.NewReader(b)
+	case string:
+		body = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		body = bytes.NewReader(data)
+		if ct == "" {
+			ct = "application/json"
+		}
+	}
+	u := s.URL + c.path
+	if len(c.query) > 0 {
+		u += "?" + c.query.Encode()
+	}
+	req, err := http.NewRequest(c.method, u, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	switch c.version {
+	case "":
+		req.Header.Set("X-Experience-API-Version", "2.0.0")
+	case "-":
+	default:
+		req.Header.Set("X-Experience-API-Version", c.version)
+	}
+	switch c.key {
+	case "":
+		req.SetBasicAuth(testKey, testSecret)
+	case "-":
+	default:
+		req.SetBasicAuth(c.key, c.secret)
+	}
+	for k, v := range c.headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// expect fails the test unless the response has the status.
+func expect(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+}
+
+func statement(actor, verb, activity string) map[string]any {
+	return map[string]any{
+		"actor":  map[string]any{"objectType": "Agent", "mbox": "mailto:" + actor + "@example.com", "name": actor},
+		"verb":   map[string]any{"id": "http://adlnet.gov/expapi/verbs/" + verb, "display": map[string]any{"en-US": verb, "vi-VN": "động từ " + verb}},
+		"object": map[string]any{"objectType": "Activity", "id": "https://hoctap.example/" + activity, "definition": map[string]any{"name": map[string]any{"en-US": activity, "vi-VN": "bài " + activity}}},
+	}
+}
+
+func agentParam(actor string) string {
+	b, _ := json.Marshal(map[string]any{"mbox": "mailto:" + actor + "@example.com"})
+	return string(b)
+}
+
+// post stores statements and returns their ids.
+func (s *lrsServer) post(sts ...map[string]any) []string {
+	s.t.Helper()
+	var body any = sts
+	if len(sts) == 1 {
+		body = sts[0]
+	}
+	r := s.do(call{method: "POST", path: "/xapi/statements", body: body})
+	expect(s.t, r, 200)
+	var ids []string
+	r.json(s.t, &ids)
+	return ids
+}
+
+type statementResult struct {
+	Statements []map[string]any `json:"statements"`
+	More       string           `json:"more"`
+}
+
+func (s *lrsServer) query(q url.Values) statementResult {
+	s.t.Helper()
+	r := s.do(call{method: "GET", path: "/xapi/statements", query: q})
+	expect(s.t, r, 200)
+	var res statementResult
+	r.json(s.t, &res)
+	return res
+}
+
+func ids(sr statementResult) []string {
+	out := []string{}
+	for _, st := range sr.Statements {
+		out = append(out, st["id"].(string))
+	}
+	return out
+}

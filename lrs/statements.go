@@ -1,0 +1,403 @@
+package lrs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs/xapi"
+)
+
+// StatementLookup finds stored statements by id (for idempotency and
+// conflict checks). The statement index implements it.
+type StatementLookup interface {
+	// LookupStatement returns the stored JSON of the statement with id.
+	LookupStatement(ctx context.Context, id uuid.UUID) (stored []byte, found bool, err error)
+	// WaitFor blocks until the lookup reflects the log through pos.
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+	// LastStored is the latest stored time the lookup has seen.
+	LastStored() time.Time
+}
+
+// StatementLog is the part of the event store the statement writer uses.
+type StatementLog interface {
+	eventstore.Appender
+	eventstore.StreamReader
+}
+
+// Statement is a decoded statement (map[string]any from xapi.Decode)
+// that the caller has validated and given an id, authority and version.
+type Statement = map[string]any
+
+// StoreRequest is one PUT or POST of statements: stored all or nothing.
+type StoreRequest struct {
+	Statements []Statement
+	Credential string
+	XAPIVersion string
+	Define      bool
+}
+
+// StoreResult says what happened to each statement of a request.
+type StoreResult struct {
+	IDs []string
+	// New is false for a statement that was already stored (an equivalent
+	// re-send, which changes nothing).
+	New []bool
+	// Position is where the request's events are in the log; zero when
+	// nothing new was stored. Read models that have applied it show the
+	// statements.
+	Position eventstore.Position
+}
+
+// StatementWriter turns accepted statements into events. One goroutine
+// (the ingester) decides every request in turn, in groups: it checks the
+// ids of a group against stored statements and against each other, assigns
+// "stored" times that never decrease in log order, and appends the group's
+// new statements to StatementsStream in one append at the exact revision it
+// last saw. If another writer (another API replica on a shared KurrentDB)
+// appended first, the append fails with a wrong-expected-revision error;
+// the ingester then waits for the lookup to catch up and decides the group
+// again. Statement ids therefore stay unique and batches atomic across
+// replicas.
+type StatementWriter struct {
+	log    StatementLog
+	lookup StatementLookup
+	logger *slog.Logger
+	now    func() time.Time
+
+	reqs   chan *storeCall
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	maxGrp int
+
+	// ingester state
+	expected   eventstore.ExpectedRevision
+	lastPos    eventstore.Position
+	lastStored time.Time
+	ready      bool
+
+	pendingMu sync.Mutex
+	pending   int // groups assigned stored times but not yet applied
+}
+
+type storeCall struct {
+	ctx  context.Context
+	req  *StoreRequest
+	res  StoreResult
+	err  error
+	done chan struct{}
+}
+
+// WriterOptions tune a StatementWriter.
+type WriterOptions struct {
+	Logger *slog.Logger
+	// MaxGroupStatements bounds the statements decided and appended
+	// together (default 10000).
+	MaxGroupStatements int
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// NewStatementWriter creates the writer and starts its ingester; Close
+// stops it.
+func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOptions) *StatementWriter {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxGroupStatements <= 0 {
+		opts.MaxGroupStatements = 10000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	w := &StatementWriter{
+		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
+		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
+		maxGrp: opts.MaxGroupStatements,
+	}
+	go w.run()
+	return w
+}
+
+// Close stops the ingester after the group in progress.
+func (w *StatementWriter) Close() {
+	w.once.Do(func() { close(w.stop) })
+	<-w.done
+}
+
+// Store stores a request's statements atomically. It returns once the new
+// statements are durable in the log; callers that need read-your-writes
+// then wait for the read model to reach StoreResult.Position.
+func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreResult, error) {
+	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{})}
+	select {
+	case w.reqs <- call:
+	case <-ctx.Done():
+		return StoreResult{}, ctx.Err()
+	case <-w.stop:
+		return StoreResult{}, Errorf(KindUnavailable, "store statements", "the LRS is shutting down")
+	}
+	<-call.done // the ingester always answers (also when stopping)
+	return call.res, call.err
+}
+
+// Idle reports whether no write is between its stored-time assignment and
+// its acknowledgement, which lets a single-writer deployment claim
+// consistency up to now.
+func (w *StatementWriter) Idle() bool {
+	w.pendingMu.Lock()
+	defer w.pendingMu.Unlock()
+	return w.pending == 0 && len(w.reqs) == 0
+}
+
+func (w *StatementWriter) run() {
+	defer close(w.done)
+	for {
+		var first *storeCall
+		select {
+		case first = <-w.reqs:
+		case <-w.stop:
+			w.drain()
+			return
+		}
+		group := []*storeCall{first}
+		n := len(first.req.Statements)
+	collect:
+		for n < w.maxGrp {
+			select {
+			case c := <-w.reqs:
+				group = append(group, c)
+				n += len(c.req.Statements)
+			default:
+				break collect
+			}
+		}
+		w.pendingMu.Lock()
+		w.pending++
+		w.pendingMu.Unlock()
+		w.decideAndAppend(group)
+		w.pendingMu.Lock()
+		w.pending--
+		w.pendingMu.Unlock()
+		for _, c := range group {
+			close(c.done)
+		}
+	}
+}
+
+func (w *StatementWriter) drain() {
+	for {
+		select {
+		case c := <-w.reqs:
+			c.err = Errorf(KindUnavailable, "store statements", "the LRS is shutting down")
+			close(c.done)
+		default:
+			return
+		}
+	}
+}
+
+// ingestCtx bounds the ingester's own I/O: it must not hang on one
+// client's context, since it works for a whole group.
+func (w *StatementWriter) ingestCtx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	go func() {
+		select {
+		case <-w.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+const maxAppendAttempts = 20
+
+func (w *StatementWriter) decideAndAppend(group []*storeCall) {
+	ctx, cancel := w.ingestCtx()
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		if err := w.catchUp(ctx); err != nil {
+			w.failAll(group, err)
+			return
+		}
+		events, accepted := w.decide(ctx, group)
+		if len(events) == 0 {
+			return
+		}
+		res, err := w.log.Append(ctx, StatementsStream, w.expected, events...)
+		if err == nil {
+			w.expected = eventstore.Exact(res.NextExpectedRevision)
+			w.lastPos = res.Position
+			for _, c := range accepted {
+				c.res.Position = res.Position
+			}
+			return
+		}
+		if errors.Is(err, eventstore.ErrWrongExpectedRevision) && attempt < maxAppendAttempts {
+			// Another writer appended: re-read where the stream is and
+			// decide the group again against what it wrote.
+			w.logger.Debug("statement append raced another writer; retrying", "attempt", attempt, "err", err)
+			w.ready = false
+			for _, c := range accepted {
+				c.res, c.err = StoreResult{}, nil
+			}
+			continue
+		}
+		w.failAll(accepted, fmt.Errorf("append statements: %w", err))
+		return
+	}
+}
+
+func (w *StatementWriter) failAll(calls []*storeCall, err error) {
+	if KindOf(err) == KindInternal {
+		w.logger.Error("storing statements failed", "err", err)
+	}
+	for _, c := range calls {
+		if c.err == nil {
+			c.res, c.err = StoreResult{}, err
+		}
+	}
+}
+
+// catchUp learns the stream's last revision and waits until the lookup has
+// applied it, so that decisions see every stored statement.
+func (w *StatementWriter) catchUp(ctx context.Context) error {
+	if w.ready {
+		return w.lookup.WaitFor(ctx, w.lastPos)
+	}
+	last, err := w.log.ReadStream(ctx, StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
+	switch {
+	case errors.Is(err, eventstore.ErrStreamNotFound):
+		w.expected = eventstore.NoStream
+		w.lastPos = eventstore.Start
+	case err != nil:
+		return fmt.Errorf("read statements stream head: %w", err)
+	default:
+		w.expected = eventstore.Exact(last[0].Revision)
+		w.lastPos = last[0].Position
+	}
+	if err := w.lookup.WaitFor(ctx, w.lastPos); err != nil {
+		return err
+	}
+	w.lastStored = w.lookup.LastStored()
+	w.ready = true
+	return nil
+}
+
+type seenStatement struct {
+	doc Statement
+}
+
+// decide checks every request of the group and returns the events of the
+// accepted new statements and the calls they belong to. Refused calls get
+// their error; calls with only already-stored statements get their result.
+func (w *StatementWriter) decide(ctx context.Context, group []*storeCall) ([]eventstore.EventData, []*storeCall) {
+	stored := w.now().UTC().Truncate(time.Millisecond)
+	if !stored.After(w.lastStored) {
+		stored = w.lastStored
+	}
+	storedStr := stored.Format(StoredLayout)
+	inGroup := map[string]seenStatement{}
+	var events []eventstore.EventData
+	var accepted []*storeCall
+	for _, c := range group {
+		if c.err != nil {
+			continue
+		}
+		if err := c.ctx.Err(); err != nil {
+			c.err = err
+			continue
+		}
+		res, evs, err := w.decideOne(ctx, c.req, inGroup, storedStr)
+		if err != nil {
+			c.err = err
+			continue
+		}
+		c.res = res
+		if len(evs) > 0 {
+			events = append(events, evs...)
+			accepted = append(accepted, c)
+			for i, st := range c.req.Statements {
+				if res.New[i] {
+					inGroup[res.IDs[i]] = seenStatement{doc: st}
+				}
+			}
+		}
+	}
+	if len(events) > 0 {
+		w.lastStored = stored
+	}
+	return events, accepted
+}
+
+// StoredLayout formats "stored" (and a missing "timestamp"): UTC with
+// milliseconds.
+const StoredLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGroup map[string]seenStatement, stored string) (StoreResult, []eventstore.EventData, error) {
+	res := StoreResult{IDs: make([]string, len(req.Statements)), New: make([]bool, len(req.Statements))}
+	batch := uuid.NewString()
+	meta, err := json.Marshal(StatementStoredMeta{Batch: batch, Credential: req.Credential, XAPIVersion: req.XAPIVersion, Define: req.Define})
+	if err != nil {
+		return res, nil, err
+	}
+	var events []eventstore.EventData
+	for i, st := range req.Statements {
+		idStr, _ := st["id"].(string)
+		id, err := uuid.Parse(idStr)
+		if err != nil {
+			return res, nil, &Error{Kind: KindInvalid, Op: "store statements", Msg: fmt.Sprintf("statement %d has no valid id", i)}
+		}
+		res.IDs[i] = idStr
+		if prev, ok := inGroup[idStr]; ok {
+			if !xapi.Equivalent(prev.doc, st) {
+				return res, nil, conflict(i, idStr)
+			}
+			continue
+		}
+		existing, found, err := w.lookup.LookupStatement(ctx, id)
+		if err != nil {
+			return res, nil, fmt.Errorf("look up statement %s: %w", idStr, err)
+		}
+		if found {
+			prev, err := xapi.Decode(existing)
+			if err != nil {
+				return res, nil, fmt.Errorf("decode stored statement %s: %w", idStr, err)
+			}
+			if !xapi.Equivalent(prev, st) {
+				return res, nil, conflict(i, idStr)
+			}
+			continue
+		}
+		doc := make(Statement, len(st)+2)
+		for k, v := range st {
+			doc[k] = v
+		}
+		doc["stored"] = stored
+		if _, ok := doc["timestamp"]; !ok {
+			doc["timestamp"] = stored
+		}
+		data, err := json.Marshal(doc)
+		if err != nil {
+			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
+		}
+		res.New[i] = true
+		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
+	}
+	return res, events, nil
+}
+
+func conflict(i int, id string) error {
+	return &Error{Kind: KindConflict, Op: "store statements",
+		Msg: fmt.Sprintf("statement %d: id %s is already stored with different content (xAPI: the same id must always carry the same statement)", i, id),
+		Problems: []Problem{{Path: fmt.Sprintf("/%d/id", i), Rule: "statement.id-conflict", Message: "id already used by a different statement"}}}
+}
