@@ -280,7 +280,6 @@ func inheritable(kind byte) bool {
 	return false
 }
 
-
 func getSeq(r pebble.Reader, k []byte) (uint64, bool, error) {
 	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
