@@ -54,6 +54,7 @@ type Config struct {
 	Writer     StatementStorer
 	Visibility Visibility
 	Blobs      *attachments.Store
+	Documents  DocumentService
 	Limits     Limits
 	// ConsistentThrough reports the X-Experience-API-Consistent-Through
 	// time: every statement stored at or before it is visible.
@@ -71,6 +72,7 @@ type API struct {
 	writer     StatementStorer
 	visibility Visibility
 	blobs      *attachments.Store
+	documents  DocumentService
 	limits     Limits
 	consistent func() time.Time
 	tempDir    string
@@ -93,7 +95,7 @@ func New(cfg Config) *API {
 	}
 	return &API{
 		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,
-		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, limits: l,
+		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, documents: cfg.Documents, limits: l,
 		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir,
 	}
 }
@@ -121,4 +123,5 @@ func (a *API) Mount(e *echo.Echo) {
 	api.HEAD("/statements", a.getStatements, read)
 	api.PUT("/statements", a.putStatement, write)
 	api.POST("/statements", a.postStatements, write)
+	a.mountDocuments(api)
 }
