@@ -38,8 +38,8 @@ type Statement = map[string]any
 
 // StoreRequest is one PUT or POST of statements: stored all or nothing.
 type StoreRequest struct {
-	Statements []Statement
-	Credential string
+	Statements  []Statement
+	Credential  string
 	XAPIVersion string
 	Define      bool
 }
@@ -398,6 +398,6 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 
 func conflict(i int, id string) error {
 	return &Error{Kind: KindConflict, Op: "store statements",
-		Msg: fmt.Sprintf("statement %d: id %s is already stored with different content (xAPI: the same id must always carry the same statement)", i, id),
+		Msg:      fmt.Sprintf("statement %d: id %s is already stored with different content (xAPI: the same id must always carry the same statement)", i, id),
 		Problems: []Problem{{Path: fmt.Sprintf("/%d/id", i), Rule: "statement.id-conflict", Message: "id already used by a different statement"}}}
 }

@@ -83,4 +83,6 @@ func (a *API) fail(c echo.Context, err error) error {
 	return c.JSON(code, body)
 }
 
-func invalid(op, format string, args ...any) error { return lrs.Errorf(lrs.KindInvalid, op, format, args...) }
+func invalid(op, format string, args ...any) error {
+	return lrs.Errorf(lrs.KindInvalid, op, format, args...)
+}

@@ -43,8 +43,8 @@ type statementQuery struct {
 // (pinned to the time of the first page, so the pages are one consistent
 // result) and where the next page starts.
 type moreToken struct {
-	Params string                 `json:"p"`
-	Until  int64                  `json:"u"`
+	Params string                `json:"p"`
+	Until  int64                 `json:"u"`
 	After  statementindex.Cursor `json:"a"`
 }
 
@@ -399,4 +399,3 @@ func (a *API) consistentThrough() time.Time {
 	}
 	return a.consistent()
 }
-
