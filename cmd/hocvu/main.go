@@ -22,8 +22,9 @@ type cli struct {
 	LogLevel  string `name:"log-level" env:"HOCVU_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
 	LogFormat string `name:"log-format" env:"HOCVU_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text (for people) or json (for log collectors)."`
 
-	Serve   serveCmd   `cmd:"" help:"Run the LRS: the xAPI API, health and metrics endpoints, on the embedded event store by default."`
-	Version versionCmd `cmd:"" help:"Print the version and exit."`
+	Serve       serveCmd       `cmd:"" help:"Run the LRS: the xAPI API, health and metrics endpoints, on the embedded event store by default."`
+	Credentials credentialsCmd `cmd:"" help:"Manage LRS credentials (HTTP Basic key/secret with xAPI scopes)."`
+	Version     versionCmd     `cmd:"" help:"Print the version and exit."`
 }
 
 // globals are handed to every command's Run.
