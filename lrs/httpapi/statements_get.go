@@ -142,7 +142,7 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent or identified Group", Problems: problems("agent", ps)}
 		}
 		m, _ := doc.(map[string]any)
-		key, ok := statementindex.AgentKey(m)
+		key, ok := xapi.AgentKey(m)
 		if !ok {
 			return nil, invalid(op, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)")
 		}
@@ -211,7 +211,7 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 	}
 	if cred := credential(c); cred != nil && !cred.HasAny(auth.ScopeStatementsRead, auth.ScopeAllRead) {
 		// statements/read/mine: only what this credential stored.
-		key, _ := statementindex.AuthorityKey(cred.Authority())
+		key, _ := xapi.AuthorityKey(cred.Authority())
 		sq.q.Authority = key
 	}
 	return sq, nil
@@ -336,8 +336,8 @@ func (a *API) mayRead(c echo.Context, st statementindex.Statement) bool {
 	if json.Unmarshal(st.JSON, &doc) != nil {
 		return false
 	}
-	mine, _ := statementindex.AuthorityKey(cred.Authority())
-	theirs, _ := statementindex.AuthorityKey(doc.Authority)
+	mine, _ := xapi.AuthorityKey(cred.Authority())
+	theirs, _ := xapi.AuthorityKey(doc.Authority)
 	return mine != "" && mine == theirs
 }
 

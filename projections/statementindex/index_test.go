@@ -11,6 +11,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/xapi"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -103,7 +104,7 @@ func idsOf(sts []statementindex.Statement) []string {
 func eq(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
 func akey(name string) string {
-	k, _ := statementindex.AgentKey(agent(name))
+	k, _ := xapi.AgentKey(agent(name))
 	return k
 }
 

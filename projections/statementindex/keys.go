@@ -2,8 +2,9 @@ package statementindex
 
 import (
 	"crypto/sha256"
-	"slices"
 	"strings"
+
+	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // Posting list kinds. A statement is listed under each (kind, value) it
@@ -36,30 +37,6 @@ func newKey(kind byte, value string) key {
 		copy(k.hash[:], sum[:hashLen])
 	}
 	return k
-}
-
-// AgentKey returns the canonical identity of an Agent or identified Group
-// (its inverse functional identifier), the value the agent filter
-// matches on: two agents are the same when their IFIs are equal. ok is
-// false for an object with no IFI (an anonymous Group).
-func AgentKey(agent map[string]any) (string, bool) {
-	if v, ok := agent["mbox"].(string); ok && v != "" {
-		return "mbox:" + v, true
-	}
-	if v, ok := agent["mbox_sha1sum"].(string); ok && v != "" {
-		return "mbox_sha1sum:" + strings.ToLower(v), true
-	}
-	if v, ok := agent["openid"].(string); ok && v != "" {
-		return "openid:" + v, true
-	}
-	if acc, ok := agent["account"].(map[string]any); ok {
-		home, _ := acc["homePage"].(string)
-		name, _ := acc["name"].(string)
-		if home != "" || name != "" {
-			return "account:" + home + "\x00" + name, true
-		}
-	}
-	return "", false
 }
 
 // keySet collects the keys of one statement without duplicates.
@@ -126,7 +103,7 @@ func extract(st map[string]any) extracted {
 	}
 	if auth, ok := st["authority"].(map[string]any); ok {
 		addAgentBroad(&e.keys, auth)
-		if k, ok := authorityKey(auth); ok {
+		if k, ok := xapi.AuthorityKey(auth); ok {
 			e.authority = k
 			e.keys.add(kindAuthority, k)
 		}
@@ -139,31 +116,6 @@ func extract(st map[string]any) extracted {
 	}
 	return e
 }
-
-// AuthorityKey is the value statements/read/mine matches on: the IFI of
-// an Agent authority, or the sorted IFIs of a two-member Group authority.
-func authorityKey(auth map[string]any) (string, bool) {
-	if k, ok := AgentKey(auth); ok {
-		return k, true
-	}
-	members, _ := auth["member"].([]any)
-	var parts []string
-	for _, m := range members {
-		if mm, ok := m.(map[string]any); ok {
-			if k, ok := AgentKey(mm); ok {
-				parts = append(parts, k)
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return "", false
-	}
-	slices.Sort(parts)
-	return "group:" + strings.Join(parts, "\x01"), true
-}
-
-// AuthorityKey exposes authorityKey for the read/mine filter.
-func AuthorityKey(auth map[string]any) (string, bool) { return authorityKey(auth) }
 
 func objectType(obj map[string]any, def string) string {
 	if obj == nil {
@@ -180,7 +132,7 @@ func addAgent(s *keySet, a map[string]any, kind byte) {
 	if a == nil {
 		return
 	}
-	if k, ok := AgentKey(a); ok {
+	if k, ok := xapi.AgentKey(a); ok {
 		s.add(kind, k)
 	}
 }

@@ -1,0 +1,54 @@
+package xapi
+
+import (
+	"slices"
+	"strings"
+)
+
+// AgentKey returns the canonical identity of an Agent or identified Group:
+// its inverse functional identifier as one string. Two agents are the same
+// when their keys are equal (the agent query filter, the statement index,
+// analytics pseudonyms). ok is false for an object with no IFI (an
+// anonymous Group).
+func AgentKey(agent map[string]any) (string, bool) {
+	if v, ok := agent["mbox"].(string); ok && v != "" {
+		return "mbox:" + v, true
+	}
+	if v, ok := agent["mbox_sha1sum"].(string); ok && v != "" {
+		return "mbox_sha1sum:" + strings.ToLower(v), true
+	}
+	if v, ok := agent["openid"].(string); ok && v != "" {
+		return "openid:" + v, true
+	}
+	if acc, ok := agent["account"].(map[string]any); ok {
+		home, _ := acc["homePage"].(string)
+		name, _ := acc["name"].(string)
+		if home != "" || name != "" {
+			return "account:" + home + "\x00" + name, true
+		}
+	}
+	return "", false
+}
+
+// AuthorityKey is the identity statements/read/mine matches on: the key of
+// an Agent authority, or the sorted keys of the members of a Group
+// authority (OAuth's two-member group).
+func AuthorityKey(auth map[string]any) (string, bool) {
+	if k, ok := AgentKey(auth); ok {
+		return k, true
+	}
+	members, _ := auth["member"].([]any)
+	var parts []string
+	for _, m := range members {
+		if mm, ok := m.(map[string]any); ok {
+			if k, ok := AgentKey(mm); ok {
+				parts = append(parts, k)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	slices.Sort(parts)
+	return "group:" + strings.Join(parts, "\x01"), true
+}
