@@ -1,0 +1,183 @@
+// Package analyticstest is the contract suite of analytics engines: every
+// engine projects the same statements and must answer every named query
+// exactly as a plain Go computation over the raw statements does.
+package analyticstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/vocab"
+)
+
+// Dataset is a small, deterministic campaign: statements over 2025–2026 in
+// a few communes and groups, with every verb the queries count, fast
+// completions, one burst, and voiding in all its forms.
+type Dataset struct {
+	Events     []eventstore.RecordedEvent
+	Statements []map[string]any // decoded, in log order
+}
+
+var (
+	communes = []string{"21172", "21175", "21178", "21181"}
+	courses  = []string{"https://hoctap.example/khoa/ky-nang-so", "https://hoctap.example/khoa/dich-vu-cong"}
+)
+
+func lessonID(course string, i int) string { return fmt.Sprintf("%s/bai-%d", course, i) }
+
+// NewDataset builds the dataset for a seed.
+func NewDataset(seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	d := &Dataset{}
+	start := time.Date(2025, 5, 20, 1, 0, 0, 0, time.UTC)
+	clock := start
+	add := func(st map[string]any) string {
+		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
+		if _, ok := st["id"]; !ok {
+			st["id"] = uuid.NewString()
+		}
+		st["stored"] = clock.Format("2006-01-02T15:04:05.000Z07:00")
+		if _, ok := st["timestamp"]; !ok {
+			st["timestamp"] = clock.Add(-time.Duration(rng.IntN(90)) * time.Second).Format(time.RFC3339)
+		}
+		d.Statements = append(d.Statements, st)
+		return st["id"].(string)
+	}
+	type learner struct {
+		name, commune, group string
+	}
+	var learners []learner
+	for i := 0; i < 40; i++ {
+		learners = append(learners, learner{fmt.Sprintf("hv-%03d", i), communes[i%len(communes)], vocab.TargetGroups[(i/2)%len(vocab.TargetGroups)]})
+	}
+	var lessonCompletions []string
+	for round := 0; round < 14; round++ {
+		for _, l := range learners {
+			if rng.IntN(3) == 0 {
+				continue
+			}
+			course := courses[rng.IntN(len(courses))]
+			ctx := contextFor(l.commune, l.group, course)
+			add(stmt(l.name, vocab.VerbLaunched, activity(course, vocab.TypeCourse, ""), nil, ctx))
+			for i := 0; i < 1+rng.IntN(3); i++ {
+				expected := "PT15M"
+				took := fmt.Sprintf("PT%dM%dS", 2+rng.IntN(20), rng.IntN(60))
+				if rng.IntN(10) == 0 {
+					took = fmt.Sprintf("PT%dS", 20+rng.IntN(100)) // implausibly fast
+				}
+				id := add(stmt(l.name, vocab.VerbCompleted, activity(lessonID(course, i), vocab.TypeLesson, expected),
+					map[string]any{"completion": true, "duration": took}, ctx))
+				lessonCompletions = append(lessonCompletions, id)
+			}
+			if rng.IntN(2) == 0 {
+				scaled := float64(rng.IntN(101)) / 100
+				verb := vocab.VerbPassed
+				if scaled < 0.5 {
+					verb = vocab.VerbFailed
+				}
+				add(stmt(l.name, verb, activity(course+"/kiem-tra", vocab.TypeAssessment, ""),
+					map[string]any{"success": verb == vocab.VerbPassed, "score": map[string]any{"scaled": scaled}}, ctx))
+				if verb == vocab.VerbPassed {
+					add(stmt(l.name, vocab.VerbCompleted, activity(course, vocab.TypeCourse, ""), map[string]any{"completion": true}, ctx))
+					if rng.IntN(3) > 0 {
+						add(stmt(l.name, vocab.VerbEarned, activity(course+"/chung-chi", vocab.TypeCertificate, ""), nil, ctx))
+					}
+				}
+			}
+		}
+		clock = clock.Add(time.Duration(12+rng.IntN(20)) * 24 * time.Hour)
+	}
+	// A burst: one account completes 25 lessons within one clock hour.
+	burst := learners[3]
+	hour := time.Date(2025, 10, 10, 2, 0, 0, 0, time.UTC) // 09:00 local on 10 October
+	for i := 0; i < 25; i++ {
+		st := stmt(burst.name, vocab.VerbCompleted, activity(lessonID(courses[0], 10+i), vocab.TypeLesson, "PT15M"),
+			map[string]any{"completion": true, "duration": "PT30S"}, contextFor(burst.commune, burst.group, courses[0]))
+		st["timestamp"] = hour.Add(time.Duration(i*2) * time.Minute).Format(time.RFC3339)
+		add(st)
+	}
+	// A statement without campaign extensions, and one about an agent.
+	add(stmt("khach", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
+	add(stmt("hv-001", "http://id.tincanapi.com/verb/mentored", map[string]any{"objectType": "Agent", "mbox": "mailto:hv-002@example.com"}, nil, contextFor("21172", vocab.GroupCitizen, "")))
+	// Voiding: after the target; before the target; of a voiding statement.
+	voiding := add(void(lessonCompletions[5]))
+	add(void(voiding))
+	late := uuid.NewString()
+	add(void(late))
+	lateSt := stmt("hv-010", vocab.VerbCompleted, activity(lessonID(courses[0], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT10M"}, contextFor(communes[2], vocab.GroupWorker, courses[0]))
+	lateSt["id"] = late
+	add(lateSt)
+	add(void(lessonCompletions[40]))
+
+	for i, st := range d.Statements {
+		data, err := json.Marshal(st)
+		if err != nil {
+			panic(err)
+		}
+		id, _ := uuid.Parse(st["id"].(string))
+		pos := uint64(i + 1)
+		d.Events = append(d.Events, eventstore.RecordedEvent{
+			ID: id, Type: lrs.EventStatementStored, Stream: lrs.StatementsStream, Revision: uint64(i),
+			Position: eventstore.Position{Commit: pos, Prepare: pos}, Recorded: time.Now().UTC(), Data: data,
+		})
+	}
+	return d
+}
+
+func stmt(actor, verb string, obj map[string]any, result map[string]any, ctx map[string]any) map[string]any {
+	st := map[string]any{
+		"actor":     map[string]any{"objectType": "Agent", "name": "Người học " + actor, "account": map[string]any{"homePage": "https://vneid.example", "name": actor}},
+		"verb":      map[string]any{"id": verb},
+		"object":    obj,
+		"authority": map[string]any{"objectType": "Agent", "account": map[string]any{"homePage": "https://hocvu.local/", "name": "portal"}},
+		"version":   "2.0.0",
+	}
+	if result != nil {
+		st["result"] = result
+	}
+	if ctx != nil {
+		st["context"] = ctx
+	}
+	return st
+}
+
+func activity(id, typ, expected string) map[string]any {
+	def := map[string]any{"type": typ, "name": map[string]any{"vi-VN": id}}
+	if expected != "" {
+		def["extensions"] = map[string]any{vocab.ExtExpectedDuration: expected}
+	}
+	return map[string]any{"objectType": "Activity", "id": id, "definition": def}
+}
+
+func contextFor(commune, group, course string) map[string]any {
+	ctx := map[string]any{
+		"platform": "Cổng học tập",
+		"language": "vi-VN",
+		"extensions": map[string]any{
+			vocab.ExtProvince:              "51",
+			vocab.ExtCommune:               commune,
+			vocab.ExtTargetGroup:           group,
+			vocab.ExtHousehold:             "ho-" + commune + "-7",
+			"https://example.com/ext/cccd": "001234567890", // personal: must not reach analytics
+		},
+	}
+	if course != "" {
+		ctx["contextActivities"] = map[string]any{"parent": []any{map[string]any{"id": course, "definition": map[string]any{"type": vocab.TypeCourse}}}}
+	}
+	return ctx
+}
+
+func void(target string) map[string]any {
+	return map[string]any{
+		"actor":     map[string]any{"mbox": "mailto:admin@example.com"},
+		"verb":      map[string]any{"id": vocab.VerbVoided},
+		"object":    map[string]any{"objectType": "StatementRef", "id": target},
+		"authority": map[string]any{"objectType": "Agent", "account": map[string]any{"homePage": "https://hocvu.local/", "name": "admin"}},
+	}
+}

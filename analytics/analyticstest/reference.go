@@ -1,0 +1,295 @@
+package analyticstest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sosodev/duration"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/lrs/xapi"
+)
+
+// row is one raw statement as the reference sees it.
+type row struct {
+	month                      string
+	ts                         time.Time
+	commune, group, course     string
+	verb, activityType, object string
+	actor                      uint64
+	duration, expected         float64
+}
+
+// Reference answers a named query by plain Go over the raw statements, as
+// the oracle the engines are checked against. It follows the spec's
+// voiding rule directly: a statement is voided when it is not a voiding
+// statement and some voiding statement targets it, whatever the order.
+func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytics.Params) (*analytics.Result, error) {
+	q, ok := analytics.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("no query %q", name)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	voidingIDs, targets := map[string]bool{}, map[string]bool{}
+	for _, st := range d.Statements {
+		if isVoiding(st) {
+			voidingIDs[strings.ToLower(st["id"].(string))] = true
+			targets[strings.ToLower(st["object"].(map[string]any)["id"].(string))] = true
+		}
+	}
+	lo, hi := p.MonthRange()
+	var rows []row
+	for _, st := range d.Statements {
+		id := strings.ToLower(st["id"].(string))
+		if targets[id] && !voidingIDs[id] {
+			continue
+		}
+		r := toRow(st, ps)
+		var m uint32
+		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &m)
+		if m < lo || m > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
+			continue
+		}
+		rows = append(rows, r)
+	}
+	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	switch name {
+	case "summary":
+		res.Rows = append(res.Rows, summarize(rows))
+	case "trend", "by_commune", "by_group", "by_course":
+		groups := map[string][]row{}
+		for _, r := range rows {
+			k := map[string]string{"trend": r.month, "by_commune": r.commune, "by_group": r.group, "by_course": r.course}[name]
+			groups[k] = append(groups[k], r)
+		}
+		for _, k := range sortedKeys(groups) {
+			res.Rows = append(res.Rows, append([]any{k}, summarize(groups[k])...))
+		}
+	case "by_activity":
+		type key struct{ verb, typ, obj string }
+		n, l := map[key]int64{}, map[key]map[uint64]bool{}
+		for _, r := range rows {
+			if r.verb == vocab.VerbVoided {
+				continue
+			}
+			k := key{r.verb, r.activityType, r.object}
+			n[k]++
+			if l[k] == nil {
+				l[k] = map[uint64]bool{}
+			}
+			if r.actor != 0 {
+				l[k][r.actor] = true
+			}
+		}
+		keys := make([]key, 0, len(n))
+		for k := range n {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if a.verb != b.verb {
+				return a.verb < b.verb
+			}
+			if a.typ != b.typ {
+				return a.typ < b.typ
+			}
+			return a.obj < b.obj
+		})
+		for _, k := range keys {
+			res.Rows = append(res.Rows, []any{k.verb, k.typ, k.obj, n[k], int64(len(l[k]))})
+		}
+	case "funnel":
+		stages := []struct {
+			name string
+			in   func(r row) bool
+		}{
+			{"started", func(r row) bool { return r.verb == vocab.VerbLaunched || r.verb == vocab.VerbInitialized }},
+			{"completed", func(r row) bool { return r.verb == vocab.VerbCompleted && r.activityType == vocab.TypeCourse }},
+			{"passed", func(r row) bool { return r.verb == vocab.VerbPassed }},
+			{"certified", isCert},
+		}
+		for _, s := range stages {
+			res.Rows = append(res.Rows, []any{s.name, distinct(rows, s.in)})
+		}
+	case "fast_completions":
+		type key struct{ commune, course string }
+		n, fast := map[key]int64{}, map[key]int64{}
+		for _, r := range rows {
+			if !isLessonDone(r) {
+				continue
+			}
+			k := key{r.commune, r.course}
+			n[k]++
+			if r.duration >= 0 && r.expected > 0 && r.duration*4 < r.expected {
+				fast[k]++
+			}
+		}
+		keys := make([]key, 0, len(n))
+		for k := range n {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if keys[i].commune != keys[j].commune {
+				return keys[i].commune < keys[j].commune
+			}
+			return keys[i].course < keys[j].course
+		})
+		for _, k := range keys {
+			res.Rows = append(res.Rows, []any{k.commune, k.course, n[k], fast[k]})
+		}
+	case "bursts":
+		type key struct {
+			commune string
+			hour    int64
+			actor   uint64
+		}
+		n := map[key]int64{}
+		for _, r := range rows {
+			if isLessonDone(r) {
+				n[key{r.commune, r.ts.Unix() / 3600 * 3600, r.actor}]++
+			}
+		}
+		var keys []key
+		for k, c := range n {
+			if c >= int64(p.Threshold) {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if n[a] != n[b] {
+				return n[a] > n[b]
+			}
+			if a.hour != b.hour {
+				return a.hour < b.hour
+			}
+			return a.actor < b.actor
+		})
+		for _, k := range keys {
+			res.Rows = append(res.Rows, []any{k.commune, analytics.HourLabel(time.Unix(k.hour, 0)), analytics.FormatID(k.actor), n[k]})
+		}
+	}
+	return res, nil
+}
+
+func isVoiding(st map[string]any) bool {
+	verb, _ := st["verb"].(map[string]any)
+	obj, _ := st["object"].(map[string]any)
+	return verb["id"] == vocab.VerbVoided && obj["objectType"] == "StatementRef"
+}
+
+func isLessonDone(r row) bool {
+	return r.verb == vocab.VerbCompleted && r.activityType == vocab.TypeLesson
+}
+func isCert(r row) bool { return r.verb == vocab.VerbEarned && r.activityType == vocab.TypeCertificate }
+
+func summarize(rows []row) []any {
+	var lessons, passes, fails, certs int64
+	for _, r := range rows {
+		switch {
+		case isLessonDone(r):
+			lessons++
+		case r.verb == vocab.VerbPassed:
+			passes++
+		case r.verb == vocab.VerbFailed:
+			fails++
+		case isCert(r):
+			certs++
+		}
+	}
+	learners := distinct(rows, func(r row) bool { return r.verb != vocab.VerbVoided })
+	return []any{int64(len(rows)), learners, lessons, passes, fails, certs, distinct(rows, isCert)}
+}
+
+func distinct(rows []row, in func(row) bool) int64 {
+	seen := map[uint64]bool{}
+	for _, r := range rows {
+		if r.actor != 0 && in(r) {
+			seen[r.actor] = true
+		}
+	}
+	return int64(len(seen))
+}
+
+func sortedKeys(m map[string][]row) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func toRow(st map[string]any, ps *analytics.Pseudonymizer) row {
+	r := row{duration: -1, expected: -1}
+	ts, err := time.Parse(time.RFC3339Nano, st["timestamp"].(string))
+	if err != nil {
+		ts, _ = time.Parse(time.RFC3339Nano, st["stored"].(string))
+	}
+	r.ts = ts.UTC()
+	r.month = ts.In(analytics.Local).Format("2006-01")
+	r.verb = st["verb"].(map[string]any)["id"].(string)
+	if k, ok := xapi.AgentKey(st["actor"].(map[string]any)); ok {
+		r.actor = ps.ID("agent", k)
+	}
+	obj := st["object"].(map[string]any)
+	switch obj["objectType"] {
+	case "Agent", "Group":
+		k, _ := xapi.AgentKey(obj)
+		r.object = "agent:" + analytics.FormatID(ps.ID("agent", k))
+	default:
+		r.object = strings.ToLower(fmt.Sprint(obj["id"]))
+		if obj["objectType"] != "StatementRef" {
+			r.object = fmt.Sprint(obj["id"])
+		}
+	}
+	if def, ok := obj["definition"].(map[string]any); ok {
+		r.activityType, _ = def["type"].(string)
+		if ext, ok := def["extensions"].(map[string]any); ok {
+			if s, ok := ext[vocab.ExtExpectedDuration].(string); ok {
+				r.expected = seconds(s)
+			}
+		}
+	}
+	if r.activityType == vocab.TypeCourse {
+		r.course = r.object
+	}
+	if res, ok := st["result"].(map[string]any); ok {
+		if s, ok := res["duration"].(string); ok {
+			r.duration = seconds(s)
+		}
+	}
+	if ctx, ok := st["context"].(map[string]any); ok {
+		if ext, ok := ctx["extensions"].(map[string]any); ok {
+			r.commune, _ = ext[vocab.ExtCommune].(string)
+			r.group, _ = ext[vocab.ExtTargetGroup].(string)
+		}
+		if r.course == "" {
+			if ca, ok := ctx["contextActivities"].(map[string]any); ok {
+				for _, kind := range []string{"parent", "grouping"} {
+					list, _ := ca[kind].([]any)
+					for _, a := range list {
+						am := a.(map[string]any)
+						if def, ok := am["definition"].(map[string]any); ok && def["type"] == vocab.TypeCourse && r.course == "" {
+							r.course = am["id"].(string)
+						}
+					}
+				}
+			}
+		}
+	}
+	return r
+}
+
+func seconds(s string) float64 {
+	d, err := duration.Parse(s)
+	if err != nil {
+		return -1
+	}
+	return d.ToTimeDuration().Seconds()
+}

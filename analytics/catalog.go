@@ -1,0 +1,154 @@
+package analytics
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/hocvu/hocvu/lrs/vocab"
+)
+
+// Definitions the named queries share (docs/analytics.md explains them):
+//
+//   - a learner is a distinct actor pseudonym; "learners" counts actors with
+//     any statement except voiding statements;
+//   - a lesson completion is a "completed" statement on a lesson activity;
+//   - a pass is a "passed" statement, a fail a "failed" one;
+//   - a certificate is an "earned" statement on a certificate activity;
+//   - voided statements count nowhere.
+const (
+	VerbVoided      = vocab.VerbVoided
+	VerbCompleted   = vocab.VerbCompleted
+	VerbPassed      = vocab.VerbPassed
+	VerbFailed      = vocab.VerbFailed
+	VerbEarned      = vocab.VerbEarned
+	VerbLaunched    = vocab.VerbLaunched
+	VerbInitialized = vocab.VerbInitialized
+	TypeLesson      = vocab.TypeLesson
+	TypeCourse      = vocab.TypeCourse
+	TypeCertificate = vocab.TypeCertificate
+)
+
+// Query describes a named query of the catalogue.
+type Query struct {
+	Name        string
+	Description string
+	Columns     []string
+	// Params lists the parameters it honours (of Params' fields).
+	Params []string
+}
+
+// Catalog is every named query, the same on every engine.
+var Catalog = []Query{
+	{"summary", "Totals over the period: statements, learners, lesson completions, passes, fails, certificates and certified learners.",
+		[]string{"statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"},
+		[]string{"from", "to", "commune", "group", "course"}},
+	{"trend", "The summary per month.",
+		[]string{"month", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"},
+		[]string{"from", "to", "commune", "group", "course"}},
+	{"by_commune", "The summary per commune/ward code.",
+		[]string{"commune", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"},
+		[]string{"from", "to", "group", "course"}},
+	{"by_group", "The summary per target group.",
+		[]string{"target_group", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"},
+		[]string{"from", "to", "commune", "course"}},
+	{"by_course", "The summary per course.",
+		[]string{"course_id", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"},
+		[]string{"from", "to", "commune", "group"}},
+	{"by_activity", "Statements and learners per verb and activity.",
+		[]string{"verb", "activity_type", "object_id", "statements", "learners"},
+		[]string{"from", "to", "commune", "group", "course"}},
+	{"funnel", "Distinct learners at each stage: started (launched or initialized), completed a course, passed, certified.",
+		[]string{"stage", "learners"},
+		[]string{"from", "to", "commune", "group", "course"}},
+	{"fast_completions", "Lesson completions per commune and course, and how many took less than a quarter of the lesson's nominal length.",
+		[]string{"commune", "course_id", "completions", "fast_completions"},
+		[]string{"from", "to", "commune", "group", "course"}},
+	{"bursts", "Accounts (pseudonyms) with at least `threshold` lesson completions within one clock hour.",
+		[]string{"commune", "hour", "learner", "completions"},
+		[]string{"from", "to", "commune", "group", "course", "threshold"}},
+}
+
+// Lookup returns the named query.
+func Lookup(name string) (Query, bool) {
+	for _, q := range Catalog {
+		if q.Name == name {
+			return q, true
+		}
+	}
+	return Query{}, false
+}
+
+// Params filter a named query. Empty fields do not filter.
+type Params struct {
+	// From and To bound the period by month, inclusive ("2025-01").
+	From, To string
+	Commune  string
+	Group    string
+	Course   string
+	// Threshold is the burst size (bursts; default 20).
+	Threshold int
+}
+
+// ErrBadParams is wrapped by Validate's errors.
+var ErrBadParams = errors.New("analytics: invalid parameters")
+
+var monthRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+// Validate checks the parameters and fills defaults.
+func (p *Params) Validate() error {
+	for _, m := range []string{p.From, p.To} {
+		if m != "" && !monthRE.MatchString(m) {
+			return fmt.Errorf("%w: month %q is not YYYY-MM", ErrBadParams, m)
+		}
+	}
+	if p.From != "" && p.To != "" && p.From > p.To {
+		return fmt.Errorf("%w: from %s is after to %s", ErrBadParams, p.From, p.To)
+	}
+	if p.Threshold == 0 {
+		p.Threshold = 20
+	}
+	if p.Threshold < 1 || p.Threshold > 100000 {
+		return fmt.Errorf("%w: threshold %d out of range", ErrBadParams, p.Threshold)
+	}
+	return nil
+}
+
+// MonthRange returns From and To as YYYYMM integers (0 and 999912 when
+// unbounded).
+func (p *Params) MonthRange() (uint32, uint32) {
+	lo, hi := uint32(0), uint32(999912)
+	if p.From != "" {
+		lo = yyyymm(p.From)
+	}
+	if p.To != "" {
+		hi = yyyymm(p.To)
+	}
+	return lo, hi
+}
+
+func yyyymm(m string) uint32 {
+	y, _ := strconv.Atoi(m[:4])
+	mo, _ := strconv.Atoi(m[5:7])
+	return uint32(y*100 + mo)
+}
+
+// Result is the answer of a named query: rows of int64, float64 or string
+// values in the catalogue's column order.
+type Result struct {
+	Query   string   `json:"query"`
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+}
+
+// Round keeps float results comparable across engines (4 decimals).
+func Round(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+// MonthLabel renders a YYYYMM integer as "YYYY-MM".
+func MonthLabel(m uint32) string { return fmt.Sprintf("%04d-%02d", m/100, m%100) }
+
+// HourLabel renders a local hour as "YYYY-MM-DD HH:00".
+func HourLabel(t time.Time) string { return t.In(Local).Format("2006-01-02 15:00") }

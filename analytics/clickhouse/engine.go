@@ -1,0 +1,277 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/eventstore"
+)
+
+var _ analytics.Engine = (*Engine)(nil)
+
+// Engine is the ClickHouse analytics engine: the sink of the analytics
+// projection and the named queries.
+//
+// Exactly once without transactions: a batch is written as (1) one insert
+// of its facts into statements (materialized views feed the aggregate
+// tables), (2) its voids and the rebuild of the aggregate partitions they
+// touch, (3) one checkpoint row. A crash can leave (1) or (2) without (3).
+// Checkpoint therefore repairs before it answers: rows past the last
+// checkpoint are deleted (a mutation, waited for) and the aggregate
+// partitions they touched are rebuilt from statements_valid, so the batch
+// can be written again from scratch.
+type Engine struct {
+	db         *DB
+	projection string
+}
+
+// NewEngine uses db (migrated) for the projection named projection.
+func NewEngine(db *DB, projection string) *Engine {
+	return &Engine{db: db, projection: projection}
+}
+
+// Engine implements analytics.Sink.
+func (e *Engine) Engine() string { return "clickhouse" }
+
+// Close closes the connection.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// aggregates are the tables fed by materialized views from statements,
+// with the SELECT that rebuilds one month of each from statements_valid.
+// Each must stay identical to its view in migrations/.
+var aggregates = []struct{ table, rebuild string }{
+	{"agg_daily", `INSERT INTO agg_daily (date, commune, target_group, verb, activity_type, course_id, object_id, statements, successes, completions, duration_seconds)
+SELECT date, commune, target_group, verb, activity_type, course_id, object_id,
+    count() AS statements,
+    countIf(result_success = 1) AS successes,
+    countIf(result_completion = 1) AS completions,
+    sum(if(duration_seconds > 0, duration_seconds, 0)) AS duration_seconds
+FROM statements_valid WHERE toYYYYMM(date) = ?
+GROUP BY date, commune, target_group, verb, activity_type, course_id, object_id`},
+	{"agg_learners_monthly", `INSERT INTO agg_learners_monthly (month, commune, target_group, verb, activity_type, course_id, learners)
+SELECT toYYYYMM(date) AS month, commune, target_group, verb, activity_type, course_id,
+    uniqExactStateIf(actor_id, actor_id != 0) AS learners
+FROM statements_valid WHERE toYYYYMM(date) = ?
+GROUP BY month, commune, target_group, verb, activity_type, course_id`},
+}
+
+// Checkpoint implements analytics.Sink, repairing a half-written batch.
+func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	var n uint64
+	var commit, prepare uint64
+	row := e.db.conn.QueryRow(ctx, "SELECT count(), max(commit_position), argMax(prepare_position, commit_position) FROM projection_checkpoints WHERE projection = ?", e.projection)
+	if err := row.Scan(&n, &commit, &prepare); err != nil {
+		return eventstore.Position{}, fmt.Errorf("clickhouse: read checkpoint: %w", err)
+	}
+	cp := eventstore.Position{}
+	if n > 0 {
+		cp = eventstore.Position{Commit: commit, Prepare: prepare}
+	}
+	if err := e.repair(ctx, cp.Commit); err != nil {
+		return cp, err
+	}
+	return cp, nil
+}
+
+// repair removes what was written after the checkpoint at commit.
+func (e *Engine) repair(ctx context.Context, commit uint64) error {
+	var facts uint64
+	var months []uint32
+	row := e.db.conn.QueryRow(ctx, "SELECT count(), groupUniqArray(toYYYYMM(date)) FROM statements WHERE event_position > ?", commit)
+	if err := row.Scan(&facts, &months); err != nil {
+		return fmt.Errorf("clickhouse: look for a half-written batch: %w", err)
+	}
+	var voids uint64
+	var targets []string
+	row = e.db.conn.QueryRow(ctx, "SELECT count(), groupUniqArray(statement_id) FROM voided_statements WHERE event_position > ?", commit)
+	if err := row.Scan(&voids, &targets); err != nil {
+		return fmt.Errorf("clickhouse: look for half-written voids: %w", err)
+	}
+	if facts == 0 && voids == 0 {
+		return nil
+	}
+	e.db.log.Warn("clickhouse: repairing a batch written after the last checkpoint", "facts", facts, "voids", voids, "checkpoint", commit)
+	voidMonths, err := e.monthsOf(ctx, targets)
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"statements", "voided_statements"} {
+		if err := e.db.conn.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE event_position > ?", commit); err != nil {
+			return fmt.Errorf("clickhouse: delete from %s past the checkpoint: %w", table, err)
+		}
+		if err := e.waitMutations(ctx, table); err != nil {
+			return err
+		}
+	}
+	return e.rebuild(ctx, append(months, voidMonths...))
+}
+
+func (e *Engine) waitMutations(ctx context.Context, table string) error {
+	for {
+		var pending uint64
+		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0", table)
+		if err := row.Scan(&pending); err != nil {
+			return fmt.Errorf("clickhouse: watch mutations of %s: %w", table, err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// monthsOf returns the months of the (non-voiding) statements with ids.
+func (e *Engine) monthsOf(ctx context.Context, ids []string) ([]uint32, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var months []uint32
+	row := e.db.conn.QueryRow(ctx, "SELECT groupUniqArray(toYYYYMM(date)) FROM statements WHERE has(?, statement_id) AND verb != ?", ids, analytics.VerbVoided)
+	if err := row.Scan(&months); err != nil {
+		return nil, fmt.Errorf("clickhouse: months of voided statements: %w", err)
+	}
+	return months, nil
+}
+
+// rebuild recomputes the aggregate partitions of months from
+// statements_valid.
+func (e *Engine) rebuild(ctx context.Context, months []uint32) error {
+	seen := map[uint32]bool{}
+	for _, m := range months {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		for _, a := range aggregates {
+			if err := e.db.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %d", a.table, m)); err != nil {
+				return fmt.Errorf("clickhouse: drop %s partition %d: %w", a.table, m, err)
+			}
+			if err := e.db.conn.Exec(ctx, a.rebuild, m); err != nil {
+				return fmt.Errorf("clickhouse: rebuild %s for %d: %w", a.table, m, err)
+			}
+		}
+	}
+	return nil
+}
+
+// factColumns is the insert column list (explicit, as 18.16 needs).
+const factColumns = `event_position, event_prepare, statement_id, stored, stored_ms, timestamp, timestamp_ms, date,
+verb, object_id, object_type, activity_type, course_id, registration, actor_id,
+result_success, result_completion, has_score, score_scaled, score_raw, duration_seconds, expected_seconds,
+platform, language, province, commune, target_group, subgroups, household_id, team, mentor, ext_keys, ext_values`
+
+// Write implements analytics.Sink.
+func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
+	if len(b.Facts) > 0 {
+		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO statements ("+factColumns+")")
+		if err != nil {
+			return fmt.Errorf("clickhouse: prepare fact insert: %w", err)
+		}
+		for i := range b.Facts {
+			f := &b.Facts[i]
+			subgroups := f.Subgroups
+			if subgroups == nil {
+				subgroups = []string{}
+			}
+			keys, vals := f.ExtKeys, f.ExtValues
+			if keys == nil {
+				keys, vals = []string{}, []string{}
+			}
+			if err := batch.Append(
+				f.Position, f.Prepare, f.StatementID, f.Stored, uint16(f.Stored.Nanosecond()/1e6), f.Timestamp, uint16(f.Timestamp.Nanosecond()/1e6), f.Date,
+				f.Verb, f.ObjectID, f.ObjectType, f.ActivityType, f.CourseID, f.Registration, f.ActorID,
+				f.Success, f.Completion, f.HasScore, f.ScoreScaled, f.ScoreRaw, f.DurationSeconds, f.ExpectedSeconds,
+				f.Platform, f.Language, f.Province, f.Commune, f.TargetGroup, subgroups, f.HouseholdID, f.Team, f.Mentor, keys, vals,
+			); err != nil {
+				_ = batch.Abort()
+				return fmt.Errorf("clickhouse: append fact %s: %w", f.StatementID, err)
+			}
+		}
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("clickhouse: insert %d facts: %w", len(b.Facts), err)
+		}
+	}
+	if len(b.Voids) > 0 {
+		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO voided_statements (statement_id, voided_by, event_position)")
+		if err != nil {
+			return fmt.Errorf("clickhouse: prepare void insert: %w", err)
+		}
+		targets := make([]string, len(b.Voids))
+		for i, v := range b.Voids {
+			targets[i] = v.Target
+			if err := batch.Append(v.Target, v.By, v.Position); err != nil {
+				_ = batch.Abort()
+				return err
+			}
+		}
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("clickhouse: insert voids: %w", err)
+		}
+		months, err := e.monthsOf(ctx, targets)
+		if err != nil {
+			return err
+		}
+		if err := e.rebuild(ctx, months); err != nil {
+			return err
+		}
+	}
+	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO projection_checkpoints (projection, commit_position, prepare_position, written_at)")
+	if err != nil {
+		return fmt.Errorf("clickhouse: prepare checkpoint: %w", err)
+	}
+	if err := batch.Append(e.projection, b.Through.Commit, b.Through.Prepare, time.Now()); err != nil {
+		_ = batch.Abort()
+		return err
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("clickhouse: write checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Voided implements analytics.Sink.
+func (e *Engine) Voided(ctx context.Context) (voided, voiding []string, err error) {
+	voided, err = e.strings(ctx, "SELECT DISTINCT statement_id FROM voided_statements")
+	if err != nil {
+		return nil, nil, err
+	}
+	voiding, err = e.strings(ctx, "SELECT statement_id FROM statements WHERE verb = ?", analytics.VerbVoided)
+	return voided, voiding, err
+}
+
+func (e *Engine) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := e.db.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: %w", strings.Fields(query)[0], err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Reset implements analytics.Sink.
+func (e *Engine) Reset(ctx context.Context) error {
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_learners_monthly"} {
+		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
+			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
+		}
+	}
+	if err := e.db.conn.Exec(ctx, "ALTER TABLE projection_checkpoints DELETE WHERE projection = ?", e.projection); err != nil {
+		return fmt.Errorf("clickhouse: delete checkpoints: %w", err)
+	}
+	return e.waitMutations(ctx, "projection_checkpoints")
+}

@@ -1,0 +1,264 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hocvu/hocvu/analytics"
+)
+
+// The named queries on ClickHouse. Counts come from agg_daily, distinct
+// learners from the uniqExact states of agg_learners_monthly, so both stay
+// fast as facts grow; the integrity queries read statements_valid.
+
+// filter builds a WHERE clause over the tables' shared dimensions.
+type filter struct {
+	conds []string
+	args  []any
+}
+
+func newFilter(p analytics.Params, monthExpr string, course bool) *filter {
+	lo, hi := p.MonthRange()
+	f := &filter{conds: []string{monthExpr + " BETWEEN ? AND ?"}, args: []any{lo, hi}}
+	if p.Commune != "" {
+		f.add("commune = ?", p.Commune)
+	}
+	if p.Group != "" {
+		f.add("target_group = ?", p.Group)
+	}
+	if course && p.Course != "" {
+		f.add("course_id = ?", p.Course)
+	}
+	return f
+}
+
+func (f *filter) add(cond string, args ...any) {
+	f.conds = append(f.conds, cond)
+	f.args = append(f.args, args...)
+}
+
+func (f *filter) where() string { return " WHERE " + strings.Join(f.conds, " AND ") }
+
+var (
+	isLesson      = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbCompleted, analytics.TypeLesson)
+	isPass        = fmt.Sprintf("verb = '%s'", analytics.VerbPassed)
+	isFail        = fmt.Sprintf("verb = '%s'", analytics.VerbFailed)
+	isCertificate = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbEarned, analytics.TypeCertificate)
+	notVoiding    = fmt.Sprintf("verb != '%s'", analytics.VerbVoided)
+	isStart       = fmt.Sprintf("(verb = '%s' OR verb = '%s')", analytics.VerbLaunched, analytics.VerbInitialized)
+	isCourseDone  = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbCompleted, analytics.TypeCourse)
+)
+
+// countsSQL and learnersSQL compute the summary metrics grouped by key
+// ("" for none).
+func countsSQL(key string) string {
+	sel := ""
+	if key != "" {
+		sel = key + " AS k, "
+	}
+	return "SELECT " + sel + "sum(statements), sumIf(statements, " + isLesson + "), sumIf(statements, " + isPass + "), sumIf(statements, " + isFail + "), sumIf(statements, " + isCertificate + ") FROM agg_daily"
+}
+
+func learnersSQL(key string) string {
+	sel := ""
+	if key != "" {
+		sel = key + " AS k, "
+	}
+	return "SELECT " + sel + "uniqExactMergeIf(learners, " + notVoiding + "), uniqExactMergeIf(learners, " + isCertificate + ") FROM agg_learners_monthly"
+}
+
+type summaryRow struct {
+	statements, lessons, passes, fails, certificates, learners, certified uint64
+}
+
+func (r *summaryRow) values() []any {
+	return []any{int64(r.statements), int64(r.learners), int64(r.lessons), int64(r.passes), int64(r.fails), int64(r.certificates), int64(r.certified)}
+}
+
+// grouped runs the summary metrics grouped by a dimension, given as its SQL
+// expression on agg_daily and on agg_learners_monthly ("" for no grouping).
+func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, learnersKey string) (map[string]*summaryRow, error) {
+	out := map[string]*summaryRow{}
+	get := func(k string) *summaryRow {
+		r, ok := out[k]
+		if !ok {
+			r = &summaryRow{}
+			out[k] = r
+		}
+		return r
+	}
+	f := newFilter(p, "toYYYYMM(date)", true)
+	q := countsSQL(dailyKey) + f.where()
+	if dailyKey != "" {
+		q += " GROUP BY k"
+	}
+	rows, err := e.db.conn.Query(ctx, q, f.args...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: counts: %w", err)
+	}
+	for rows.Next() {
+		var k string
+		var r summaryRow
+		dst := []any{&r.statements, &r.lessons, &r.passes, &r.fails, &r.certificates}
+		if dailyKey != "" {
+			dst = append([]any{&k}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		g := get(k)
+		g.statements, g.lessons, g.passes, g.fails, g.certificates = r.statements, r.lessons, r.passes, r.fails, r.certificates
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	f = newFilter(p, "month", true)
+	q = learnersSQL(learnersKey) + f.where()
+	if learnersKey != "" {
+		q += " GROUP BY k"
+	}
+	rows, err = e.db.conn.Query(ctx, q, f.args...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: learners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var learners, certified uint64
+		dst := []any{&learners, &certified}
+		if learnersKey != "" {
+			dst = append([]any{&k}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, err
+		}
+		g := get(k)
+		g.learners, g.certified = learners, certified
+	}
+	return out, rows.Err()
+}
+
+// Query implements analytics.Engine.
+func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error) {
+	q, ok := analytics.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: no named query %q", analytics.ErrBadParams, name)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	switch name {
+	case "summary":
+		g, err := e.grouped(ctx, p, "", "")
+		if err != nil {
+			return nil, err
+		}
+		r := g[""]
+		if r == nil {
+			r = &summaryRow{}
+		}
+		res.Rows = append(res.Rows, r.values())
+	case "trend", "by_commune", "by_group", "by_course":
+		dims := map[string][2]string{
+			"trend":      {"toString(toYYYYMM(date))", "toString(month)"},
+			"by_commune": {"commune", "commune"},
+			"by_group":   {"target_group", "target_group"},
+			"by_course":  {"course_id", "course_id"},
+		}[name]
+		g, err := e.grouped(ctx, p, dims[0], dims[1])
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(g))
+		for k := range g {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			label := k
+			if name == "trend" {
+				label = k[:4] + "-" + k[4:]
+			}
+			res.Rows = append(res.Rows, append([]any{label}, g[k].values()...))
+		}
+	case "by_activity":
+		f := newFilter(p, "toYYYYMM(date)", true)
+		f.add(notVoiding)
+		rows, err := e.db.conn.Query(ctx, "SELECT verb, activity_type, object_id, count(), uniqExactIf(actor_id, actor_id != 0) FROM statements_valid"+f.where()+
+			" GROUP BY verb, activity_type, object_id ORDER BY verb, activity_type, object_id", f.args...)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: by_activity: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var verb, typ, obj string
+			var n, l uint64
+			if err := rows.Scan(&verb, &typ, &obj, &n, &l); err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, []any{verb, typ, obj, int64(n), int64(l)})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	case "funnel":
+		f := newFilter(p, "month", true)
+		var started, completed, passed, certified uint64
+		row := e.db.conn.QueryRow(ctx, "SELECT uniqExactMergeIf(learners, "+isStart+"), uniqExactMergeIf(learners, "+isCourseDone+"), uniqExactMergeIf(learners, "+isPass+"), uniqExactMergeIf(learners, "+isCertificate+") FROM agg_learners_monthly"+f.where(), f.args...)
+		if err := row.Scan(&started, &completed, &passed, &certified); err != nil {
+			return nil, fmt.Errorf("clickhouse: funnel: %w", err)
+		}
+		res.Rows = append(res.Rows, []any{"started", int64(started)}, []any{"completed", int64(completed)}, []any{"passed", int64(passed)}, []any{"certified", int64(certified)})
+	case "fast_completions":
+		f := newFilter(p, "toYYYYMM(date)", true)
+		f.add(isLesson)
+		rows, err := e.db.conn.Query(ctx, "SELECT commune, course_id, count(), countIf(duration_seconds >= 0 AND expected_seconds > 0 AND duration_seconds * 4 < expected_seconds) FROM statements_valid"+f.where()+
+			" GROUP BY commune, course_id ORDER BY commune, course_id", f.args...)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: fast_completions: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var commune, course string
+			var n, fast uint64
+			if err := rows.Scan(&commune, &course, &n, &fast); err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, []any{commune, course, int64(n), int64(fast)})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	case "bursts":
+		f := newFilter(p, "toYYYYMM(date)", true)
+		f.add(isLesson)
+		args := append(f.args, uint64(p.Threshold))
+		rows, err := e.db.conn.Query(ctx, "SELECT commune, intDiv(toUInt32(timestamp), 3600) * 3600 AS hour_start, actor_id, count() AS n FROM statements_valid"+f.where()+
+			" GROUP BY commune, hour_start, actor_id HAVING n >= ? ORDER BY n DESC, hour_start, actor_id LIMIT 1000", args...)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: bursts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var commune string
+			var hour uint64
+			var actor, n uint64
+			if err := rows.Scan(&commune, &hour, &actor, &n); err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, []any{commune, analytics.HourLabel(time.Unix(int64(hour), 0)), analytics.FormatID(actor), int64(n)})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("clickhouse: named query %q not implemented", name)
+	}
+	return res, nil
+}

@@ -1,0 +1,82 @@
+package analytics
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Pseudonymizer turns identifiers into stable keyed pseudonyms.
+type Pseudonymizer struct {
+	key []byte
+}
+
+// NewPseudonymizer uses key (at least 16 bytes).
+func NewPseudonymizer(key []byte) (*Pseudonymizer, error) {
+	if len(key) < 16 {
+		return nil, errors.New("analytics: the pseudonym key must be at least 16 bytes")
+	}
+	return &Pseudonymizer{key: append([]byte(nil), key...)}, nil
+}
+
+// ID returns the 64-bit pseudonym of value within kind ("agent",
+// "household"). Zero is reserved for "none".
+func (p *Pseudonymizer) ID(kind, value string) uint64 {
+	if value == "" {
+		return 0
+	}
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	id := binary.BigEndian.Uint64(m.Sum(nil))
+	if id == 0 {
+		id = 1
+	}
+	return id
+}
+
+// FormatID renders a pseudonym for display (16 upper-case hex digits).
+func FormatID(id uint64) string { return fmt.Sprintf("%016X", id) }
+
+// LoadOrCreateKey returns the key in env (hex or plain text) or, when env
+// is empty, the key stored in file, creating a random one there on first
+// use so that pseudonyms stay stable across restarts.
+func LoadOrCreateKey(env, file string) ([]byte, bool, error) {
+	if env != "" {
+		if b, err := hex.DecodeString(env); err == nil && len(b) >= 16 {
+			return b, false, nil
+		}
+		if len(env) < 16 {
+			return nil, false, errors.New("analytics: HOCVU_PSEUDONYM_KEY must be at least 16 characters (or 32 hex digits)")
+		}
+		return []byte(env), false, nil
+	}
+	if b, err := os.ReadFile(file); err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) < 16 {
+			return nil, false, fmt.Errorf("analytics: pseudonym key file %s is corrupt", file)
+		}
+		return k, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, false, fmt.Errorf("analytics: read pseudonym key: %w", err)
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+		return nil, false, err
+	}
+	if err := os.WriteFile(file, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, false, fmt.Errorf("analytics: write pseudonym key: %w", err)
+	}
+	return k, true, nil
+}
