@@ -26,7 +26,13 @@ var _ analytics.Engine = (*Engine)(nil)
 type Engine struct {
 	db         *DB
 	projection string
+	// crashAfter makes Write stop after a stage ("facts", "voids"), as a
+	// crash would; set only by tests.
+	crashAfter string
 }
+
+// errCrash is what Write returns when a test makes it stop early.
+var errCrash = fmt.Errorf("clickhouse: simulated crash")
 
 // NewEngine uses db (migrated) for the projection named projection.
 func NewEngine(db *DB, projection string) *Engine {
@@ -198,6 +204,9 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			return fmt.Errorf("clickhouse: insert %d facts: %w", len(b.Facts), err)
 		}
 	}
+	if e.crashAfter == "facts" {
+		return errCrash
+	}
 	if len(b.Voids) > 0 {
 		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO voided_statements (statement_id, voided_by, event_position)")
 		if err != nil {
@@ -218,9 +227,15 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 		if err != nil {
 			return err
 		}
+		if e.crashAfter == "void-rows" {
+			return errCrash
+		}
 		if err := e.rebuild(ctx, months); err != nil {
 			return err
 		}
+	}
+	if e.crashAfter == "voids" {
+		return errCrash
 	}
 	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO projection_checkpoints (projection, commit_position, prepare_position, written_at)")
 	if err != nil {
