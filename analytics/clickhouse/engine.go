@@ -84,6 +84,11 @@ func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
 
 // repair removes what was written after the checkpoint at commit.
 func (e *Engine) repair(ctx context.Context, commit uint64) error {
+	// A writer killed in the middle of an insert may leave the server
+	// finishing it; wait for such inserts before looking.
+	if err := e.waitInserts(ctx); err != nil {
+		return err
+	}
 	var facts uint64
 	var months []uint32
 	row := e.db.conn.QueryRow(ctx, "SELECT count(), groupUniqArray(toYYYYMM(date)) FROM statements WHERE event_position > ?", commit)
@@ -108,27 +113,53 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 		if err := e.db.conn.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE event_position > ?", commit); err != nil {
 			return fmt.Errorf("clickhouse: delete from %s past the checkpoint: %w", table, err)
 		}
-		if err := e.waitMutations(ctx, table); err != nil {
+		if err := e.waitGone(ctx, table, commit); err != nil {
 			return err
 		}
 	}
 	return e.rebuild(ctx, append(months, voidMonths...))
 }
 
-func (e *Engine) waitMutations(ctx context.Context, table string) error {
+// waitGone waits until table has no row past commit: the mutation that
+// deletes them is asynchronous, and the aggregates must be rebuilt only
+// from what remains.
+func (e *Engine) waitGone(ctx context.Context, table string, commit uint64) error {
 	for {
-		var pending uint64
-		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0", table)
-		if err := row.Scan(&pending); err != nil {
-			return fmt.Errorf("clickhouse: watch mutations of %s: %w", table, err)
+		var n uint64
+		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM "+table+" WHERE event_position > ?", commit).Scan(&n); err != nil {
+			return fmt.Errorf("clickhouse: watch the delete from %s: %w", table, err)
 		}
-		if pending == 0 {
+		if n == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitInserts waits (up to a minute) until the server runs no insert into
+// the tables this engine writes, from any session.
+func (e *Engine) waitInserts(ctx context.Context) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n uint64
+		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO statements %' OR query LIKE 'INSERT INTO voided_statements %' OR query LIKE 'INSERT INTO projection_checkpoints %'")
+		if err := row.Scan(&n); err != nil {
+			return fmt.Errorf("clickhouse: look for running inserts: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("clickhouse: %d inserts still running after a minute; is another projector writing? (only one may run per projection)", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -288,5 +319,18 @@ func (e *Engine) Reset(ctx context.Context) error {
 	if err := e.db.conn.Exec(ctx, "ALTER TABLE projection_checkpoints DELETE WHERE projection = ?", e.projection); err != nil {
 		return fmt.Errorf("clickhouse: delete checkpoints: %w", err)
 	}
-	return e.waitMutations(ctx, "projection_checkpoints")
+	for {
+		var n uint64
+		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM projection_checkpoints WHERE projection = ?", e.projection).Scan(&n); err != nil {
+			return fmt.Errorf("clickhouse: watch the checkpoint delete: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
