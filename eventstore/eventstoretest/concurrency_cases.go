@@ -184,3 +184,46 @@ func testManyStreams(t *testing.T, h Harness) {
 		}
 	}
 }
+
+// testReadWhileCreating reads streams while they are being created: a read
+// sees either no stream or some of its events, never an existing stream
+// with no events.
+func testReadWhileCreating(t *testing.T, h Harness) {
+	s := open(t, h)
+	for round := 0; round < 20; round++ {
+		stream := newStream("creating")
+		done := make(chan struct{})
+		errc := make(chan error, 1)
+		go func() {
+			defer close(done)
+			if _, err := s.Append(ctx(t), stream, eventstore.NoStream, evs(3, "test.x")...); err != nil {
+				errc <- err
+			}
+		}()
+		for {
+			for _, opts := range []eventstore.ReadStreamOptions{
+				{Direction: eventstore.Backwards, FromEnd: true, Max: 1},
+				{From: 0, Max: 10},
+			} {
+				page, err := s.ReadStream(ctx(t), stream, opts)
+				if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+					t.Fatal(err)
+				}
+				if err == nil && len(page) == 0 {
+					t.Fatalf("round %d: stream %s exists but a read from its %v returned no event", round, stream, opts)
+				}
+			}
+			select {
+			case <-done:
+			default:
+				continue
+			}
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatal(err)
+		default:
+		}
+	}
+}

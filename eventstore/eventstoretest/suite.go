@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"SubscriptionClose", testSubscriptionClose},
 		{"ConcurrentWritersOneStream", testConcurrentWritersOneStream},
 		{"SubscriptionUnderConcurrentAppends", testSubscriptionUnderConcurrentAppends},
+		{"ReadWhileCreating", testReadWhileCreating},
 		{"Reopen", testReopen},
 		{"LargeEvents", testLargeEvents},
 		{"ManyStreams", testManyStreams},

@@ -3,7 +3,6 @@ package pebblestore
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -68,9 +67,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		if err := it.Error(); err != nil {
 			return nil, fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
 		}
-		if exists, err := s.streamExists(stream); err != nil {
-			return nil, err
-		} else if !exists {
+		// Whether the stream exists is asked of the same iterator, so of
+		// the same view of the store: a stream created concurrently is
+		// either wholly visible or not at all.
+		if !it.First() {
 			return nil, fmt.Errorf("%w: %s", eventstore.ErrStreamNotFound, stream)
 		}
 		return []eventstore.RecordedEvent{}, nil
@@ -101,18 +101,6 @@ func nextOrPrev(it *pebble.Iterator, d eventstore.Direction) bool {
 		return it.Prev()
 	}
 	return it.Next()
-}
-
-func (s *Store) streamExists(stream string) (bool, error) {
-	_, closer, err := s.db.Get(headKey(stream))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("pebblestore: read head of %s: %w", stream, err)
-	}
-	_ = closer.Close()
-	return true, nil
 }
 
 func (s *Store) readable(ctx context.Context) error {
