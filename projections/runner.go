@@ -222,8 +222,17 @@ func (r *Runner) runOnce(ctx context.Context) error {
 		caughtUp  bool
 	)
 	flush := func(force bool) error {
-		if len(batch) == 0 && (through.Compare(r.Status().Applied) <= 0 || (!force && time.Since(lastFlush) < r.opts.CheckpointEvery)) {
-			return nil
+		if len(batch) == 0 {
+			if through.Compare(r.Status().Applied) <= 0 {
+				return nil
+			}
+			if !force && time.Since(lastFlush) < r.opts.CheckpointEvery {
+				// Only filtered-out events passed: the read model already
+				// reflects the log through here, so say so at once (for
+				// WaitFor and the lag), and persist the checkpoint later.
+				r.advance(through, time.Time{}, caughtUp)
+				return nil
+			}
 		}
 		if err := r.proj.Apply(ctx, batch, through); err != nil {
 			return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
