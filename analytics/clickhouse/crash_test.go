@@ -72,4 +72,3 @@ func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
 		})
 	}
 }
-

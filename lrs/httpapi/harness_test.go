@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +23,10 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
+	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/lrs/httpapi"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -34,6 +37,30 @@ type lrsServer struct {
 	URL      string
 	registry *auth.Registry
 	store    eventstore.Store
+	// clock is the documents' clock: real time unless a test sets it.
+	clock *testClock
+}
+
+// testClock is a clock a test can stop and move.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time // zero: real time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now()
+	}
+	return c.now
+}
+
+// Set stops the clock at t (zero: real time again).
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
 }
 
 type readModel struct {
@@ -70,10 +97,23 @@ func newLRS(t *testing.T, limits httpapi.Limits) *lrsServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	docIx, err := documentindex.Open(filepath.Join(dir, "documents"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := documentindex.OpenDefinitions(filepath.Join(dir, "definitions"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	run := projections.NewRunner(store, ix, projections.Options{})
+	docRun := projections.NewRunner(store, docIx, projections.Options{})
+	defRun := projections.NewRunner(store, defs, projections.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = run.Run(ctx); close(done) }()
+	var runners sync.WaitGroup
+	for _, r := range []*projections.Runner{run, docRun, defRun} {
+		runners.Add(1)
+		go func() { defer runners.Done(); _ = r.Run(ctx) }()
+	}
 	reg := auth.NewRegistry(store, slog.New(slog.DiscardHandler))
 	if err := reg.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -83,9 +123,14 @@ func newLRS(t *testing.T, limits httpapi.Limits) *lrsServer {
 	}
 	rm := readModel{ix, run}
 	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
+	clock := &testClock{}
+	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
+		Definitions: documentindex.LiveDefinitions{Definitions: defs, Runner: defRun},
+		Now:         clock.Now,
+	})
 	e := echo.New()
 	httpapi.New(httpapi.Config{
-		Auth: reg, Statements: rm, Writer: writer, Visibility: rm, Blobs: blobs, Limits: limits,
+		Auth: reg, Statements: rm, Writer: writer, Visibility: rm, Blobs: blobs, Documents: docs, Limits: limits,
 		ConsistentThrough: func() time.Time { return ix.ConsistentThrough() },
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: "test"},
 	}).Mount(e)
@@ -94,11 +139,13 @@ func newLRS(t *testing.T, limits httpapi.Limits) *lrsServer {
 		srv.Close()
 		writer.Close()
 		cancel()
-		<-done
+		runners.Wait()
 		_ = ix.Close()
+		_ = docIx.Close()
+		_ = defs.Close()
 		_ = store.Close()
 	})
-	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store}
+	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store, clock: clock}
 }
 
 // credential adds a credential with the given scopes and returns its key.
@@ -137,6 +184,16 @@ func (r response) json(t *testing.T, v any) {
 
 func (s *lrsServer) do(c call) response {
 	s.t.Helper()
+	r, err := s.try(c)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines other than the test's: it returns errors
+// instead of failing the test.
+func (s *lrsServer) try(c call) (response, error) {
 	var body io.Reader
 	ct := c.contentType
 	switch b := c.body.(type) {
@@ -148,7 +205,7 @@ func (s *lrsServer) do(c call) response {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			s.t.Fatal(err)
+			return response{}, err
 		}
 		body = bytes.NewReader(data)
 		if ct == "" {
@@ -161,7 +218,7 @@ func (s *lrsServer) do(c call) response {
 	}
 	req, err := http.NewRequest(c.method, u, body)
 	if err != nil {
-		s.t.Fatal(err)
+		return response{}, err
 	}
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
@@ -185,14 +242,14 @@ func (s *lrsServer) do(c call) response {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		s.t.Fatal(err)
+		return response{}, err
 	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	return response{status: res.StatusCode, header: res.Header, body: data}, nil
 }
 
 // expect fails the test unless the response has the status.

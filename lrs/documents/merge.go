@@ -1,0 +1,77 @@
+package documents
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+
+	"github.com/hocvu/hocvu/lrs"
+)
+
+// IsJSON reports whether a Content-Type is application/json (parameters
+// such as charset do not matter).
+func IsJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// merge returns the merge of a POSTed body into the current document
+// (1.0.3 Communication 2.2.s7, 2.0 4.1.6.2): both must be application/json
+// and JSON objects; each top-level property of the posted object replaces
+// the existing one. The result is a compact JSON object with sorted keys;
+// numbers keep their exact text.
+func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []byte, postedType string) ([]byte, error) {
+	if !IsJSON(postedType) || !IsJSON(cur.ContentType) {
+		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document (%s) and the stored one (%s) must both be application/json; PUT replaces a document of another type", postedType, cur.ContentType)
+	}
+	add, err := decodeObject(posted)
+	if err != nil {
+		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document is not a JSON object: %v", err)
+	}
+	rc, _, err := s.blobs.Open(cur.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read stored document: %w", op, err)
+	}
+	stored, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: read stored document: %w", op, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	base, err := decodeObject(stored)
+	if err != nil {
+		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the stored document is not a JSON object (%v); PUT it whole instead", err)
+	}
+	for k, v := range add {
+		base[k] = v
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(base); err != nil {
+		return nil, fmt.Errorf("%s: encode merged document: %w", op, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// decodeObject decodes data as one JSON object, keeping numbers exact.
+func decodeObject(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var obj map[string]json.RawMessage
+	if err := dec.Decode(&obj); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, errors.New("null is not an object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the object")
+	}
+	return obj, nil
+}

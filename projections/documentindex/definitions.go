@@ -1,0 +1,259 @@
+package documentindex
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/projections"
+)
+
+var (
+	_ projections.Projection = (*Definitions)(nil)
+	_ projections.Resetter   = (*Definitions)(nil)
+	_ documents.Definitions  = LiveDefinitions{}
+)
+
+// DefinitionsName is the name of the activity definitions projection.
+const DefinitionsName = "activity-definitions"
+
+// Layout of the definitions database:
+//
+//	'c'              checkpoint: commit(8) prepare(8)
+//	'a' activityId   the canonical definition (JSON object)
+const tagActivity = 'a'
+
+// Definitions is the read model of canonical Activity definitions. It
+// learns from statements whose credential had the "define" scope
+// (lrs.StatementStoredMeta.Define): xAPI lets the LRS update its
+// canonical definition of an Activity only from a Learning Record
+// Provider it trusts to do so (1.0.3 Data 2.4.4.1, 2.0 4.2.2.3), which is
+// what that scope grants ("(re)Define Activities and Actors"). Statements
+// without it never change a definition.
+//
+// Every Activity of such a statement counts: its object (also inside a
+// SubStatement) and its context activities. A definition merges into the
+// known one in log order, so the latest statement wins property by
+// property: "name" and "description" merge per language, "extensions" per
+// extension IRI, and every other property (type, moreInfo, interactionType,
+// correctResponsesPattern, choices, scale, source, target, steps) is
+// replaced whole by the newer value. A property is never removed.
+type Definitions struct{ s *store }
+
+// OpenDefinitions opens (creating if needed) the definitions in dir.
+func OpenDefinitions(dir string, log *slog.Logger) (*Definitions, error) {
+	s, err := openStore(DefinitionsName, dir, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Definitions{s: s}, nil
+}
+
+// Close closes the database.
+func (d *Definitions) Close() error { return d.s.close() }
+
+// Name implements projections.Projection.
+func (d *Definitions) Name() string { return DefinitionsName }
+
+// Filter implements projections.Projection: statement events.
+func (d *Definitions) Filter() eventstore.Filter {
+	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+}
+
+// Checkpoint implements projections.Projection.
+func (d *Definitions) Checkpoint(context.Context) (eventstore.Position, error) {
+	return d.s.checkpoint(), nil
+}
+
+// Reset implements projections.Resetter.
+func (d *Definitions) Reset(context.Context) error { return d.s.reset() }
+
+func activityKey(id string) []byte { return append([]byte{tagActivity}, id...) }
+
+// Apply implements projections.Projection.
+func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if d.s.db == nil {
+		return fmt.Errorf("%s: closed", DefinitionsName)
+	}
+	b := d.s.db.NewIndexedBatch()
+	defer b.Close()
+	for i := range events {
+		ev := &events[i]
+		if ev.Type != lrs.EventStatementStored {
+			continue
+		}
+		var meta lrs.StatementStoredMeta
+		if len(ev.Metadata) > 0 {
+			if err := json.Unmarshal(ev.Metadata, &meta); err != nil {
+				return fmt.Errorf("%s: event %s metadata: %w", DefinitionsName, ev.ID, err)
+			}
+		}
+		if !meta.Define {
+			continue
+		}
+		st, err := decodeJSONObject(ev.Data)
+		if err != nil {
+			return fmt.Errorf("%s: event %s: %w", DefinitionsName, ev.ID, err)
+		}
+		for _, a := range statementActivities(st) {
+			id, _ := a["id"].(string)
+			def, _ := a["definition"].(map[string]any)
+			if id == "" || len(def) == 0 {
+				continue
+			}
+			if err := mergeInto(b, id, def); err != nil {
+				return fmt.Errorf("%s: event %s: activity %s: %w", DefinitionsName, ev.ID, id, err)
+			}
+		}
+	}
+	return d.s.commit(b, through)
+}
+
+func mergeInto(b *pebble.Batch, id string, def map[string]any) error {
+	key := activityKey(id)
+	v, closer, err := b.Get(key)
+	var known map[string]any
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		known, err = decodeJSONObject(v)
+		_ = closer.Close()
+		if err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(MergeDefinition(known, def))
+	if err != nil {
+		return err
+	}
+	return b.Set(key, data, nil)
+}
+
+// MergeDefinition merges a newer Activity definition into a known one (nil
+// when none) by the rules of [Definitions] and returns the result; it does
+// not modify its arguments.
+func MergeDefinition(known, newer map[string]any) map[string]any {
+	out := make(map[string]any, len(known)+len(newer))
+	for k, v := range known {
+		out[k] = v
+	}
+	for k, v := range newer {
+		switch k {
+		case "name", "description", "extensions":
+			old, ok1 := out[k].(map[string]any)
+			add, ok2 := v.(map[string]any)
+			if ok1 && ok2 {
+				m := make(map[string]any, len(old)+len(add))
+				for lk, lv := range old {
+					m[lk] = lv
+				}
+				for lk, lv := range add {
+					m[lk] = lv
+				}
+				out[k] = m
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// statementActivities lists the Activity objects of a statement: its
+// object, its context activities and those of a SubStatement object.
+func statementActivities(st map[string]any) []map[string]any {
+	var out []map[string]any
+	var walk func(st map[string]any, sub bool)
+	walk = func(st map[string]any, sub bool) {
+		if obj, ok := st["object"].(map[string]any); ok {
+			switch t, _ := obj["objectType"].(string); t {
+			case "", "Activity":
+				out = append(out, obj)
+			case "SubStatement":
+				if !sub {
+					walk(obj, true)
+				}
+			}
+		}
+		ctx, _ := st["context"].(map[string]any)
+		ca, _ := ctx["contextActivities"].(map[string]any)
+		for _, kind := range []string{"parent", "grouping", "category", "other"} {
+			switch v := ca[kind].(type) {
+			case []any:
+				for _, a := range v {
+					if m, ok := a.(map[string]any); ok {
+						out = append(out, m)
+					}
+				}
+			case map[string]any: // a single object, as 1.0.x clients may send
+				out = append(out, v)
+			}
+		}
+	}
+	walk(st, false)
+	return out
+}
+
+// decodeJSONObject decodes a JSON object keeping numbers exact.
+func decodeJSONObject(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	return m, nil
+}
+
+// Definition returns the canonical definition of an Activity.
+func (d *Definitions) Definition(ctx context.Context, activityID string) (map[string]any, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	d.s.mu.RLock()
+	defer d.s.mu.RUnlock()
+	if d.s.db == nil {
+		return nil, false, fmt.Errorf("%s: closed", DefinitionsName)
+	}
+	v, closer, err := d.s.db.Get(activityKey(activityID))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", DefinitionsName, err)
+	}
+	defer closer.Close()
+	def, err := decodeJSONObject(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: corrupt definition of %s: %w", DefinitionsName, activityID, err)
+	}
+	return def, true, nil
+}
+
+// LiveDefinitions is the definitions with the runner that feeds them: the
+// documents.Definitions that lrs/documents needs.
+type LiveDefinitions struct {
+	*Definitions
+	Runner *projections.Runner
+}
+
+// WaitFor blocks until the runner has applied the log through pos.
+func (l LiveDefinitions) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	return l.Runner.WaitFor(ctx, pos)
+}

@@ -1,0 +1,198 @@
+// Package documentindex holds the read models behind the xAPI document,
+// Activities and Agents resources, each a projection of the event log into
+// a Pebble database in the data directory that can always be deleted and
+// rebuilt by replaying the log:
+//
+//   - [Index] lists the current documents of each Activity and/or Agent
+//     with their last-modified time, from the document events
+//     (lrs/documents): GET of document ids (with "since") and the State
+//     DELETE without stateId. A single document is read from its stream,
+//     not from here.
+//   - [Definitions] keeps the canonical definition of each Activity,
+//     learned from statements stored with the "define" scope: the
+//     Activities resource.
+//
+// Each records its checkpoint in the same Pebble batch as the effects of
+// the events it applied, so a restart resumes exactly where it stopped,
+// and each implements projections.Resetter for rebuilds. [Live] and
+// [LiveDefinitions] pair them with their runners for lrs/documents, which
+// waits for its own writes to show.
+package documentindex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/projections"
+)
+
+var (
+	_ projections.Projection = (*Index)(nil)
+	_ projections.Resetter   = (*Index)(nil)
+	_ documents.Index        = Live{}
+)
+
+// Name of the document index projection.
+const Name = "document-index"
+
+// Layout of the document index:
+//
+//	'c'                                      checkpoint: commit(8) prepare(8)
+//	'd' group(16) len(reg) reg id            updated time (unix nanoseconds, 8 bytes)
+//
+// group is the first 16 bytes of the SHA-256 of resource, activityId and
+// agent (each length-prefixed), reg the registration ("" when none, its
+// length an unsigned varint) and id the document id: one key per current
+// document, so a prefix scan lists a group, or a group and registration.
+const tagDoc = 'd'
+
+// Index is the document index.
+type Index struct{ s *store }
+
+// Open opens (creating if needed) the document index in dir.
+func Open(dir string, log *slog.Logger) (*Index, error) {
+	s, err := openStore(Name, dir, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Index{s: s}, nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error { return ix.s.close() }
+
+// Name implements projections.Projection.
+func (ix *Index) Name() string { return Name }
+
+// Filter implements projections.Projection: document events only.
+func (ix *Index) Filter() eventstore.Filter {
+	return eventstore.Filter{EventTypePrefixes: []string{documents.EventPrefix}}
+}
+
+// Checkpoint implements projections.Projection.
+func (ix *Index) Checkpoint(context.Context) (eventstore.Position, error) {
+	return ix.s.checkpoint(), nil
+}
+
+// Reset implements projections.Resetter.
+func (ix *Index) Reset(context.Context) error { return ix.s.reset() }
+
+func groupPrefix(r documents.Resource, activityID, agent string) []byte {
+	h := sha256.New()
+	var buf [binary.MaxVarintLen64]byte
+	for _, f := range []string{string(r), activityID, agent} {
+		n := binary.PutUvarint(buf[:], uint64(len(f)))
+		h.Write(buf[:n])
+		h.Write([]byte(f))
+	}
+	return append([]byte{tagDoc}, h.Sum(nil)[:16]...)
+}
+
+func regPrefix(group []byte, registration string) []byte {
+	b := append([]byte(nil), group...)
+	b = binary.AppendUvarint(b, uint64(len(registration)))
+	return append(b, registration...)
+}
+
+func docKey(k documents.Key) []byte {
+	return append(regPrefix(groupPrefix(k.Resource, k.ActivityID, k.Agent), k.Registration), k.ID...)
+}
+
+// Apply implements projections.Projection: a set event lists the document
+// (or updates its time), a deleted event unlists it. Both are idempotent,
+// and the batch carries the checkpoint.
+func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error {
+	ix.s.mu.Lock()
+	defer ix.s.mu.Unlock()
+	if ix.s.db == nil {
+		return fmt.Errorf("%s: closed", Name)
+	}
+	b := ix.s.db.NewBatch()
+	defer b.Close()
+	for i := range events {
+		ev := &events[i]
+		d, ok, err := documents.Decode(ev)
+		if err != nil {
+			return fmt.Errorf("%s: event %s at %s: %w", Name, ev.ID, ev.Position, err)
+		}
+		if !ok {
+			continue // a newer event type this version does not project
+		}
+		key := docKey(d.Key())
+		if d.Set != nil {
+			err = b.Set(key, binary.BigEndian.AppendUint64(nil, uint64(d.Set.Updated.UnixNano())), nil)
+		} else {
+			err = b.Delete(key, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", Name, err)
+		}
+	}
+	return ix.s.commit(b, through)
+}
+
+// List returns the current documents that q selects, in key order. It
+// applies q.Since too (updated strictly after it).
+func (ix *Index) List(ctx context.Context, q documents.ListQuery) ([]documents.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ix.s.mu.RLock()
+	defer ix.s.mu.RUnlock()
+	if ix.s.db == nil {
+		return nil, fmt.Errorf("%s: closed", Name)
+	}
+	group := groupPrefix(q.Resource, q.ActivityID, q.Agent)
+	prefix := group
+	if !q.AllRegistrations {
+		prefix = regPrefix(group, q.Registration)
+	}
+	it, err := ix.s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	defer it.Close()
+	var out []documents.Entry
+	for valid := it.First(); valid; valid = it.Next() {
+		rest := it.Key()[len(group):]
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < n {
+			return nil, fmt.Errorf("%s: corrupt key %x", Name, it.Key())
+		}
+		reg := string(rest[w : w+int(n)])
+		id := string(rest[w+int(n):])
+		v := it.Value()
+		if len(v) != 8 {
+			return nil, fmt.Errorf("%s: corrupt value for %x", Name, it.Key())
+		}
+		updated := time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC()
+		if !q.Since.IsZero() && !updated.After(q.Since) {
+			continue
+		}
+		out = append(out, documents.Entry{Registration: reg, ID: id, Updated: updated})
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	return out, nil
+}
+
+// Live is the index with the runner that feeds it: the documents.Index
+// that lrs/documents needs.
+type Live struct {
+	*Index
+	Runner *projections.Runner
+}
+
+// WaitFor blocks until the runner has applied the log through pos.
+func (l Live) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	return l.Runner.WaitFor(ctx, pos)
+}
