@@ -1,0 +1,5 @@
+//go:build !race
+
+package kurrentdb_test
+
+const raceEnabled = false
