@@ -65,7 +65,23 @@ type Options struct {
 	// 30s (default 500ms).
 	RetryBackoff time.Duration
 	Logger       *slog.Logger
+	// Gate, when set, decides whether this process may write the
+	// projection (projections/lease): the runner waits for it before it
+	// subscribes and checks it before every Apply.
+	Gate Gate
 }
+
+// Gate admits one writer of a projection among processes.
+type Gate interface {
+	// Wait blocks until this process may write, or ctx ends.
+	Wait(ctx context.Context) error
+	// Holding reports whether it still may.
+	Holding() bool
+}
+
+// ErrNotWriter stops a runner whose gate closed: another process writes
+// the projection now.
+var ErrNotWriter = errors.New("projections: this process no longer holds the projection's lease")
 
 // Runner runs one projection.
 type Runner struct {
@@ -186,6 +202,12 @@ type item struct {
 }
 
 func (r *Runner) runOnce(ctx context.Context) error {
+	if r.opts.Gate != nil {
+		r.log.Info("waiting for the projection lease")
+		if err := r.opts.Gate.Wait(ctx); err != nil {
+			return err
+		}
+	}
 	from, err := r.proj.Checkpoint(ctx)
 	if err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)
@@ -233,6 +255,9 @@ func (r *Runner) runOnce(ctx context.Context) error {
 				r.advance(through, time.Time{}, caughtUp)
 				return nil
 			}
+		}
+		if r.opts.Gate != nil && !r.opts.Gate.Holding() {
+			return ErrNotWriter
 		}
 		if err := r.proj.Apply(ctx, batch, through); err != nil {
 			return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)

@@ -33,7 +33,7 @@ func (c *credentialsCreateCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	return withRegistry(ctx, c.DataDir, g, func(r *auth.Registry) error {
+	return withRegistry(ctx, c.storeConfig, g, func(r *auth.Registry) error {
 		key := c.Key
 		if key == "" {
 			key = auth.NewKey()
@@ -56,7 +56,7 @@ type credentialsListCmd struct {
 }
 
 func (c *credentialsListCmd) Run(ctx context.Context, g *globals) error {
-	return withRegistry(ctx, c.DataDir, g, func(r *auth.Registry) error {
+	return withRegistry(ctx, c.storeConfig, g, func(r *auth.Registry) error {
 		list := r.List()
 		slices.SortFunc(list, func(a, b auth.Credential) int { return a.Created.Compare(b.Created) })
 		w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
@@ -78,7 +78,7 @@ type credentialsRevokeCmd struct {
 }
 
 func (c *credentialsRevokeCmd) Run(ctx context.Context, g *globals) error {
-	return withRegistry(ctx, c.DataDir, g, func(r *auth.Registry) error {
+	return withRegistry(ctx, c.storeConfig, g, func(r *auth.Registry) error {
 		if err := r.Revoke(ctx, c.Key); err != nil {
 			return err
 		}
@@ -87,8 +87,8 @@ func (c *credentialsRevokeCmd) Run(ctx context.Context, g *globals) error {
 	})
 }
 
-func withRegistry(ctx context.Context, dataDir string, g *globals, fn func(*auth.Registry) error) error {
-	store, err := openEventStore(dataDir, g.log, nil)
+func withRegistry(ctx context.Context, cfg storeConfig, g *globals, fn func(*auth.Registry) error) error {
+	store, _, err := openStore(ctx, cfg, g.log, nil)
 	if err != nil {
 		return err
 	}

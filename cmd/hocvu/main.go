@@ -23,7 +23,12 @@ type cli struct {
 	LogFormat string `name:"log-format" env:"HOCVU_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text (for people) or json (for log collectors)."`
 
 	Serve       serveCmd       `cmd:"" help:"Run the LRS: the xAPI API, health and metrics endpoints, on the embedded event store by default."`
+	Project     projectCmd     `cmd:"" help:"Run the analytics projector alone (to scale out over a shared KurrentDB; the API then runs with --no-analytics-projector)."`
+	Projections projectionsCmd `cmd:"" help:"Inspect and rebuild projections (read models)."`
+	Analytics   analyticsCmd   `cmd:"" help:"Analytics schema and named queries."`
 	Credentials credentialsCmd `cmd:"" help:"Manage LRS credentials (HTTP Basic key/secret with xAPI scopes)."`
+	Reference   referenceCmd   `cmd:"" help:"Load and inspect campaign reference data: communes, populations, targets, teams, mentors."`
+	Simulate    simulateCmd    `cmd:"" help:"Generate a realistic campaign (learners, courses, statements), deterministic by seed."`
 	Version     versionCmd     `cmd:"" help:"Print the version and exit."`
 }
 
@@ -31,6 +36,7 @@ type cli struct {
 type globals struct {
 	log    *slog.Logger
 	stdout io.Writer
+	stderr io.Writer
 }
 
 const description = `Hocvu is an event-sourced xAPI Learning Record Store for the "Bình dân học vụ số"
@@ -76,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	if err := kctx.Run(&globals{log: log, stdout: stdout}); err != nil {
+	if err := kctx.Run(&globals{log: log, stdout: stdout, stderr: stderr}); err != nil {
 		log.Error("hocvu failed", "command", kctx.Command(), "err", err)
 		return 1
 	}

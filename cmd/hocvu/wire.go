@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -13,17 +14,44 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
+	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/documentindex"
+	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
 // storeConfig selects the event store. Commands that touch the log embed it.
 type storeConfig struct {
-	DataDir string `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store, attachments and local read models."`
+	DataDir    string `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store, attachments and local read models."`
+	EventStore string `name:"eventstore" env:"HOCVU_EVENTSTORE_URL" placeholder:"URL" help:"KurrentDB/EventStoreDB connection string (kurrentdb://host:2113?tls=false, esdb://…). Empty: the embedded store in <data-dir>/events."`
+}
+
+// openStore opens the configured event store. exclusive is true for the
+// embedded store, which only this process can open.
+func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (store eventstore.Store, exclusive bool, err error) {
+	if cfg.EventStore == "" {
+		s, err := openEventStore(cfg.DataDir, log, reg)
+		return s, true, err
+	}
+	s, err := kurrentdb.Open(ctx, cfg.EventStore, kurrentdb.Options{Logger: log})
+	if err != nil {
+		return nil, false, fmt.Errorf("open KurrentDB: %w", err)
+	}
+	return s, false, nil
+}
+
+// storeName describes the store in logs.
+func (cfg storeConfig) storeName() string {
+	if cfg.EventStore == "" {
+		return "embedded"
+	}
+	return "kurrentdb"
 }
 
 // openEventStore opens the embedded store under dataDir/events and, when reg
@@ -62,6 +90,12 @@ type lrsCore struct {
 	writer    *lrs.StatementWriter
 	log       *slog.Logger
 
+	docIndex    *documentindex.Index
+	docRun      *projections.Runner
+	definitions *documentindex.Definitions
+	defRun      *projections.Runner
+	documents   *documents.Service
+
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
@@ -89,20 +123,55 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
 	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log})
+	if c.docIndex, err = documentindex.Open(filepath.Join(dataDir, "documents"), log); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.definitions, err = documentindex.OpenDefinitions(filepath.Join(dataDir, "definitions"), log); err != nil {
+		c.Close()
+		return nil, err
+	}
+	// No MaxWait: document writes wait for the index before answering.
+	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000})
+	c.defRun = projections.NewRunner(store, c.definitions, projections.Options{Logger: log, MaxBatch: 2000})
+	c.wg.Add(2)
+	go func() { defer c.wg.Done(); _ = c.docRun.Run(rctx) }()
+	go func() { defer c.wg.Done(); _ = c.defRun.Run(rctx) }()
+	c.documents = documents.New(store, c.blobs, documentindex.Live{Index: c.docIndex, Runner: c.docRun}, documents.Options{
+		Definitions: documentindex.LiveDefinitions{Definitions: c.definitions, Runner: c.defRun},
+		Logger:      log,
+	})
 	if reg != nil {
-		registerProjectionMetrics(reg, store, c.indexRun)
+		registerProjectionMetrics(reg, store, c.indexRun, c.docRun, c.defRun)
 	}
 	return c, nil
+}
+
+// runners are the projection runners of the core, for status and metrics.
+func (c *lrsCore) runners() []*projections.Runner {
+	return []*projections.Runner{c.indexRun, c.docRun, c.defRun}
 }
 
 // Close stops the writer and the projectors, then closes the read models
 // (the event store is the caller's).
 func (c *lrsCore) Close() {
-	c.writer.Close()
+	if c.writer != nil {
+		c.writer.Close()
+	}
 	c.cancel()
 	c.wg.Wait()
 	if err := c.index.Close(); err != nil {
 		c.log.Error("closing statement index", "err", err)
+	}
+	if c.docIndex != nil {
+		if err := c.docIndex.Close(); err != nil {
+			c.log.Error("closing document index", "err", err)
+		}
+	}
+	if c.definitions != nil {
+		if err := c.definitions.Close(); err != nil {
+			c.log.Error("closing activity definitions", "err", err)
+		}
 	}
 }
 
@@ -171,4 +240,27 @@ func registerProjectionMetrics(reg prometheus.Registerer, store eventstore.LogRe
 				}),
 		)
 	}
+}
+
+// leaseTTL is how long a dead projector keeps the analytics lease.
+const leaseTTL = 15 * time.Second
+
+// startSharedRunner runs p. Over a shared store (KurrentDB), where other
+// processes may run the same projection, it first holds the projection's
+// lease so that only one of them writes (projections/lease). It returns
+// the runner and a stop function that waits for it to end.
+func startSharedRunner(store eventstore.Store, exclusive bool, p projections.Projection, opts projections.Options, log *slog.Logger) (*projections.Runner, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if !exclusive {
+		host, _ := os.Hostname()
+		l := lease.New(store, p.Name(), fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8]), leaseTTL, log)
+		opts.Gate = l
+		wg.Add(1)
+		go func() { defer wg.Done(); l.Run(ctx) }()
+	}
+	r := projections.NewRunner(store, p, opts)
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = r.Run(ctx) }()
+	return r, func() { cancel(); wg.Wait() }
 }

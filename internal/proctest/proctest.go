@@ -120,7 +120,7 @@ func (p *Process) waitServing(timeout time.Duration) error {
 		if json.Unmarshal([]byte(line), &rec) != nil {
 			continue
 		}
-		if rec["msg"] == "hocvu serving" {
+		if rec["msg"] == "hocvu serving" || rec["msg"] == "hocvu projecting" {
 			addr, _ := rec["addr"].(string)
 			p.Addr = strings.TrimPrefix(addr, "http://")
 			return nil

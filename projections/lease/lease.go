@@ -207,3 +207,37 @@ func (l *Lease) Release(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Run holds the lease whenever it can until ctx ends: acquire, renew until
+// lost, acquire again. Run it in its own goroutine and gate writes on
+// Holding (projections.Options.Gate).
+func (l *Lease) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := l.Acquire(ctx); err != nil {
+			if ctx.Err() == nil {
+				l.log.Warn("acquiring projection lease failed; retrying", "stream", l.stream, "err", err)
+				select {
+				case <-time.After(time.Second):
+				case <-ctx.Done():
+				}
+			}
+			continue
+		}
+		_ = l.Keep(ctx)
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.Release(rctx)
+}
+
+// Wait blocks until this process holds the lease or ctx ends.
+func (l *Lease) Wait(ctx context.Context) error {
+	for !l.Holding() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+package duckdb
+
+import (
+	"database/sql"
+	"errors"
+)
+
+// DB exposes the engine's database to the tests.
+func DB(e *Engine) *sql.DB { return e.db }
+
+// ErrInjected is what Write returns after FailAfter.
+var ErrInjected = errors.New("duckdb: injected failure")
+
+// FailAfter makes Write fail after a stage ("facts", "voids",
+// "checkpoint"), before it commits; "" restores it.
+func (e *Engine) FailAfter(stage string) {
+	e.AfterStage(func(s string) error {
+		if s == stage {
+			return ErrInjected
+		}
+		return nil
+	})
+}
+
+// AfterStage runs f inside Write's transaction after each stage.
+func (e *Engine) AfterStage(f func(stage string) error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.afterStage = f
+}

@@ -1,0 +1,17 @@
+-- by_course: the summary per course ("" when the statement names none).
+SELECT
+    course_id,
+    count(*) AS statements,
+    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb <> $voided) AS learners,
+    count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
+    count(*) FILTER (WHERE verb = $passed) AS passes,
+    count(*) FILTER (WHERE verb = $failed) AS fails,
+    count(*) FILTER (WHERE verb = $earned AND activity_type = $certificate) AS certificates,
+    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb = $earned AND activity_type = $certificate) AS certified_learners
+FROM statements
+WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
+    AND ($commune = '' OR commune = $commune)
+    AND ($target_group = '' OR target_group = $target_group)
+    AND ($course = '' OR course_id = $course)
+GROUP BY course_id
+ORDER BY course_id

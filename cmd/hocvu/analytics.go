@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/analytics/clickhouse"
+	"github.com/hocvu/hocvu/analytics/duckdb"
+)
+
+// analyticsConfig selects the analytics engine.
+type analyticsConfig struct {
+	ClickHouse   string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
+	PseudonymKey string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector."`
+}
+
+// openAnalytics opens (and migrates) the configured engine and the
+// pseudonymizer.
+func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log *slog.Logger) (analytics.Engine, *analytics.Pseudonymizer, error) {
+	key, created, err := analytics.LoadOrCreateKey(cfg.PseudonymKey, filepath.Join(dataDir, "pseudonym.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		log.Warn("created a random pseudonym key; set HOCVU_PSEUDONYM_KEY to share one key between processes", "file", filepath.Join(dataDir, "pseudonym.key"))
+	}
+	ps, err := analytics.NewPseudonymizer(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.ClickHouse != "" {
+		db, err := clickhouse.Open(ctx, cfg.ClickHouse, clickhouse.Options{Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			_ = db.Close()
+			return nil, nil, fmt.Errorf("migrate ClickHouse: %w", err)
+		}
+		if len(applied) > 0 {
+			log.Info("applied ClickHouse migrations", "migrations", applied)
+		}
+		return clickhouse.NewEngine(db, "analytics-clickhouse"), ps, nil
+	}
+	e, err := duckdb.Open(ctx, filepath.Join(dataDir, "analytics.duckdb"), "analytics-duckdb")
+	if err != nil {
+		return nil, nil, fmt.Errorf("open embedded analytics (is `hocvu serve` running on this data directory? use its HTTP API, /api/analytics/, instead): %w", err)
+	}
+	return e, ps, nil
+}
+
+type analyticsCmd struct {
+	Migrate analyticsMigrateCmd `cmd:"" help:"Create or upgrade the analytics schema (also done at start-up)."`
+	Queries analyticsQueriesCmd `cmd:"" help:"List the named queries."`
+	Query   analyticsQueryCmd   `cmd:"" help:"Run a named query and print its rows."`
+}
+
+type analyticsMigrateCmd struct {
+	storeConfig     `embed:""`
+	analyticsConfig `embed:""`
+}
+
+func (c *analyticsMigrateCmd) Run(ctx context.Context, g *globals) error {
+	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, g.log)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	fmt.Fprintf(g.stdout, "analytics schema of %s is up to date\n", e.Engine())
+	return nil
+}
+
+type analyticsQueriesCmd struct{}
+
+func (analyticsQueriesCmd) Run(g *globals) error {
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tPARAMETERS\tDESCRIPTION")
+	for _, q := range analytics.Catalog {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", q.Name, strings.Join(q.Params, ","), q.Description)
+	}
+	return w.Flush()
+}
+
+type analyticsQueryCmd struct {
+	storeConfig     `embed:""`
+	analyticsConfig `embed:""`
+	Name            string `arg:"" help:"Named query (see 'hocvu analytics queries')."`
+	From            string `name:"from" placeholder:"YYYY-MM" help:"First month (inclusive)."`
+	To              string `name:"to" placeholder:"YYYY-MM" help:"Last month (inclusive)."`
+	Commune         string `name:"commune" help:"Commune/ward code."`
+	Group           string `name:"group" help:"Target group: public-staff, student, worker, citizen."`
+	Course          string `name:"course" help:"Course activity id."`
+	Threshold       int    `name:"threshold" help:"Burst size for the bursts query (default 20)."`
+	JSON            bool   `name:"json" help:"Print JSON instead of a table."`
+}
+
+func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
+	if _, ok := analytics.Lookup(c.Name); !ok {
+		return fmt.Errorf("no named query %q (see 'hocvu analytics queries')", c.Name)
+	}
+	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, g.log)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	res, err := e.Query(ctx, c.Name, analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold})
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, strings.Join(res.Columns, "\t")+"\t")
+	for _, r := range res.Rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
+			cells[i] = fmt.Sprint(v)
+		}
+		fmt.Fprintln(w, strings.Join(cells, "\t")+"\t")
+	}
+	return w.Flush()
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/documentindex"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+type projectionsCmd struct {
+	Status  projectionsStatusCmd  `cmd:"" help:"Show each projection's checkpoint and how far it is behind the log."`
+	Rebuild projectionsRebuildCmd `cmd:"" help:"Empty one projection and replay the whole log into it, with a progress bar."`
+}
+
+// openProjection opens the projection called name with its own storage.
+func openProjection(ctx context.Context, name string, dataDir string, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
+	switch {
+	case name == statementindex.Name:
+		ix, err := statementindex.Open(filepath.Join(dataDir, "index"), g.log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ix, func() { _ = ix.Close() }, nil
+	case name == documentindex.Name:
+		ix, err := documentindex.Open(filepath.Join(dataDir, "documents"), g.log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ix, func() { _ = ix.Close() }, nil
+	case name == documentindex.DefinitionsName:
+		d, err := documentindex.OpenDefinitions(filepath.Join(dataDir, "definitions"), g.log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, func() { _ = d.Close() }, nil
+	case name == "analytics" || name == "analytics-clickhouse" || name == "analytics-duckdb":
+		e, ps, err := openAnalytics(ctx, ac, dataDir, g.log)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := analytics.NewProjection(e, ps)
+		if name != "analytics" && name != p.Name() {
+			_ = e.Close()
+			return nil, nil, fmt.Errorf("projection %s is not the configured engine (%s): check --clickhouse", name, p.Name())
+		}
+		return p, func() { _ = e.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("unknown projection %q (known: %s)", name, strings.Join(projectionNames, ", "))
+}
+
+// projectionNames are the projections the commands know.
+var projectionNames = []string{statementindex.Name, documentindex.Name, documentindex.DefinitionsName, "analytics"}
+
+type projectionsStatusCmd struct {
+	storeConfig     `embed:""`
+	analyticsConfig `embed:""`
+}
+
+func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
+	store, _, err := openStore(ctx, c.storeConfig, g.log, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	head, err := store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "PROJECTION\tCHECKPOINT\tLOG HEAD\tBEHIND\n")
+	for _, name := range projectionNames {
+		p, closeFn, err := openProjection(ctx, name, c.DataDir, c.analyticsConfig, g)
+		if err != nil {
+			fmt.Fprintf(w, "%s\t-\t%s\tunavailable: %v\n", name, head, err)
+			continue
+		}
+		cp, err := p.Checkpoint(ctx)
+		closeFn()
+		if err != nil {
+			fmt.Fprintf(w, "%s\t-\t%s\terror: %v\n", p.Name(), head, err)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", p.Name(), cp, head, behind(head, cp))
+	}
+	return w.Flush()
+}
+
+func behind(head, cp eventstore.Position) uint64 {
+	if head.Commit <= cp.Commit {
+		return 0
+	}
+	return head.Commit - cp.Commit
+}
+
+type projectionsRebuildCmd struct {
+	storeConfig     `embed:""`
+	analyticsConfig `embed:""`
+	Name            string `arg:"" help:"Projection to rebuild: statement-index, document-index, activity-definitions or analytics."`
+}
+
+func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
+	store, _, err := openStore(ctx, c.storeConfig, g.log, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	p, closeFn, err := openProjection(ctx, c.Name, c.DataDir, c.analyticsConfig, g)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, ok := p.(projections.Resetter)
+	if !ok {
+		return fmt.Errorf("projection %s cannot be rebuilt", p.Name())
+	}
+	if err := r.Reset(ctx); err != nil {
+		return fmt.Errorf("reset %s: %w", p.Name(), err)
+	}
+	start := time.Now()
+	n, err := catchUp(ctx, store, p, g, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "rebuilt %s from the whole log in %s (%d log positions)\n", p.Name(), time.Since(start).Round(time.Millisecond), n)
+	return nil
+}
+
+// catchUp runs p until it has applied the log's current head, with a
+// progress bar on stderr when bar is set. It returns the head position.
+func catchUp(ctx context.Context, store eventstore.Store, p projections.Projection, g *globals, bar bool) (uint64, error) {
+	head, err := store.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	runner := projections.NewRunner(store, p, runnerOptions(p.Name(), g))
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	var pb *progressbar.ProgressBar
+	if bar {
+		pb = progressbar.NewOptions64(int64(head.Commit),
+			progressbar.OptionSetDescription("replaying "+p.Name()),
+			progressbar.OptionSetWriter(g.stderr),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("events"),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(g.stderr) }),
+		)
+	}
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st := runner.Status()
+		if pb != nil {
+			_ = pb.Set64(int64(min(st.Applied.Commit, head.Commit)))
+		}
+		if st.Applied.Compare(head) >= 0 {
+			if pb != nil {
+				_ = pb.Finish()
+			}
+			return head.Commit, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, errors.New("interrupted; the projection resumes from its checkpoint next time")
+		case <-tick.C:
+		}
+	}
+}
+
+// runnerOptions tunes a runner for its projection: the statement index
+// applies small batches at once (writers wait for it); analytics engines
+// prefer large batches.
+func runnerOptions(name string, g *globals) projections.Options {
+	if name == statementindex.Name || name == documentindex.Name || name == documentindex.DefinitionsName {
+		return projections.Options{Logger: g.log, MaxBatch: 2000}
+	}
+	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond}
+}
+
+type projectCmd struct {
+	storeConfig     `embed:""`
+	analyticsConfig `embed:""`
+	Listen          string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
+	BatchSize       int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
+}
+
+// projectionsStatus serves GET /api/projections: each runner's progress.
+func projectionsStatus(store eventstore.LogReader, runners []*projections.Runner) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		head, err := store.Head(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		var out []map[string]any
+		for _, r := range runners {
+			st := r.Status()
+			item := map[string]any{
+				"name": st.Name, "position": st.Applied.String(), "head": head.String(),
+				"behind": behind(head, st.Applied), "caughtUp": st.CaughtUp,
+			}
+			if !st.LastTime.IsZero() {
+				item["lastEventRecorded"] = st.LastTime
+			}
+			if st.LastErr != nil {
+				item["lastError"] = st.LastErr.Error()
+			}
+			out = append(out, item)
+		}
+		return c.JSON(http.StatusOK, map[string]any{"projections": out})
+	}
+}
