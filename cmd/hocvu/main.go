@@ -29,6 +29,8 @@ type cli struct {
 	Credentials credentialsCmd `cmd:"" help:"Manage LRS credentials (HTTP Basic key/secret with xAPI scopes)."`
 	Reference   referenceCmd   `cmd:"" help:"Load and inspect campaign reference data: communes, populations, targets, teams, mentors."`
 	Simulate    simulateCmd    `cmd:"" help:"Generate a realistic campaign (learners, courses, statements), deterministic by seed."`
+	Users       usersCmd       `cmd:"" help:"Manage dashboard users (province and commune roles)."`
+	Report      reportCmd      `cmd:"" help:"Produce reports, e.g. the commune report appendix of targets and results."`
 	Version     versionCmd     `cmd:"" help:"Print the version and exit."`
 }
 
