@@ -1,0 +1,71 @@
+CREATE DATABASE IF NOT EXISTS hocvu ON CLUSTER hocvu;
+
+CREATE TABLE IF NOT EXISTS hocvu.statements_local ON CLUSTER hocvu (
+    event_position UInt64, event_prepare UInt64, statement_id String,
+    stored DateTime, stored_ms UInt16, timestamp DateTime, timestamp_ms UInt16, date Date,
+    verb String, object_id String, object_type String, activity_type String, course_id String,
+    registration String, actor_id UInt64, result_success Int8, result_completion Int8,
+    has_score UInt8, score_scaled Float64, score_raw Float64, duration_seconds Float64, expected_seconds Float64,
+    platform String, language String, province String, commune String, target_group String,
+    subgroups Array(String), household_id UInt64, team String, mentor String,
+    ext_keys Array(String), ext_values Array(String)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/hocvu/statements', '{replica}')
+PARTITION BY toYYYYMM(date)
+ORDER BY (date, verb, commune, target_group, object_id);
+
+CREATE TABLE IF NOT EXISTS hocvu.statements ON CLUSTER hocvu AS hocvu.statements_local
+ENGINE = Distributed(hocvu, hocvu, statements_local, cityHash64(statement_id));
+
+CREATE TABLE IF NOT EXISTS hocvu.voided_statements_local ON CLUSTER hocvu (
+    statement_id String, voided_by String, event_position UInt64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/hocvu/voided_statements', '{replica}')
+ORDER BY statement_id;
+
+CREATE TABLE IF NOT EXISTS hocvu.voided_statements ON CLUSTER hocvu AS hocvu.voided_statements_local
+ENGINE = Distributed(hocvu, hocvu, voided_statements_local, cityHash64(statement_id));
+
+CREATE VIEW IF NOT EXISTS hocvu.statements_valid ON CLUSTER hocvu AS
+SELECT * FROM hocvu.statements
+WHERE NOT (statement_id GLOBAL IN (SELECT statement_id FROM hocvu.voided_statements) AND verb != 'http://adlnet.gov/expapi/verbs/voided');
+
+CREATE TABLE IF NOT EXISTS hocvu.projection_checkpoints ON CLUSTER hocvu (
+    projection String, commit_position UInt64, prepare_position UInt64, written_at DateTime
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/projection_checkpoints', '{replica}')
+ORDER BY (projection, commit_position);
+
+CREATE TABLE IF NOT EXISTS hocvu.agg_daily_local ON CLUSTER hocvu (
+    date Date, commune String, target_group String, verb String, activity_type String,
+    course_id String, object_id String,
+    statements UInt64, successes UInt64, completions UInt64, duration_seconds Float64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hocvu/agg_daily', '{replica}')
+PARTITION BY toYYYYMM(date)
+ORDER BY (date, commune, target_group, verb, activity_type, course_id, object_id);
+
+CREATE TABLE IF NOT EXISTS hocvu.agg_daily ON CLUSTER hocvu AS hocvu.agg_daily_local
+ENGINE = Distributed(hocvu, hocvu, agg_daily_local, rand());
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hocvu.agg_daily_mv ON CLUSTER hocvu TO hocvu.agg_daily_local AS
+SELECT date, commune, target_group, verb, activity_type, course_id, object_id,
+    count() AS statements, countIf(result_success = 1) AS successes,
+    countIf(result_completion = 1) AS completions,
+    sum(if(duration_seconds > 0, duration_seconds, 0)) AS duration_seconds
+FROM hocvu.statements_local
+GROUP BY date, commune, target_group, verb, activity_type, course_id, object_id;
+
+CREATE TABLE IF NOT EXISTS hocvu.agg_learners_monthly_local ON CLUSTER hocvu (
+    month UInt32, commune String, target_group String, verb String, activity_type String, course_id String,
+    learners AggregateFunction(uniqExact, UInt64)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/hocvu/agg_learners_monthly', '{replica}')
+PARTITION BY month
+ORDER BY (month, commune, target_group, verb, activity_type, course_id);
+
+-- uniqExact states hold the set of learners, so merging the states of
+-- all shards still counts each learner once.
+CREATE TABLE IF NOT EXISTS hocvu.agg_learners_monthly ON CLUSTER hocvu AS hocvu.agg_learners_monthly_local
+ENGINE = Distributed(hocvu, hocvu, agg_learners_monthly_local, rand());
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hocvu.agg_learners_monthly_mv ON CLUSTER hocvu TO hocvu.agg_learners_monthly_local AS
+SELECT toYYYYMM(date) AS month, commune, target_group, verb, activity_type, course_id,
+    uniqExactStateIf(actor_id, actor_id != 0) AS learners
+FROM hocvu.statements_local
+GROUP BY month, commune, target_group, verb, activity_type, course_id;
