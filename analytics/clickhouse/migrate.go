@@ -288,6 +288,14 @@ func (db *DB) acquireLock(ctx context.Context) (*migrationLock, error) {
 		seenSince time.Time
 		wait      = 20 * time.Millisecond
 	)
+	// fail reports err, or the wait that ctx cut short: a deadline can
+	// surface as a network error of whatever call was running.
+	fail := func(err error) (*migrationLock, error) {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("clickhouse: waiting for the migration lock (held by %s): %w", seen, ctx.Err())
+		}
+		return nil, fmt.Errorf("clickhouse: migration lock: %w", err)
+	}
 	for {
 		err := db.conn.Exec(ctx, `CREATE TABLE `+lockTable+` (owner String, beat UInt64, at DateTime) ENGINE = Log`)
 		if err == nil {
@@ -301,7 +309,7 @@ func (db *DB) acquireLock(ctx context.Context) (*migrationLock, error) {
 			return l, nil
 		}
 		if exceptionCode(err) != codeTableAlreadyExists {
-			return nil, fmt.Errorf("clickhouse: migration lock: %w", err)
+			return fail(err)
 		}
 
 		state, err := db.lockState(ctx, lockTable)
@@ -309,7 +317,7 @@ func (db *DB) acquireLock(ctx context.Context) (*migrationLock, error) {
 		case exceptionCode(err) == codeUnknownTable:
 			continue // released a moment ago
 		case err != nil:
-			return nil, fmt.Errorf("clickhouse: migration lock: %w", err)
+			return fail(err)
 		case state != seen || seenSince.IsZero():
 			seen, seenSince = state, time.Now()
 		case time.Since(seenSince) >= db.opts.LockStaleAfter:

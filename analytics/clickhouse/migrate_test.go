@@ -224,7 +224,7 @@ func TestMigrateWaitsForLock(t *testing.T) {
 	srv := chtest.Shared(t)
 	db := open(t, srv.DSN(srv.NewDatabase(t)), Options{})
 	createLock(t, db, "busy-host:1:cafe")
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	_, err := db.MigrateFS(ctx, testMigrations(t))
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "busy-host:1:cafe") {
