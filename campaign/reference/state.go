@@ -1,0 +1,270 @@
+package reference
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hocvu/hocvu/eventstore"
+)
+
+// State is the current reference data, folded from the events of
+// [Stream]. The zero value is not usable; use [NewState] or [Replay].
+// A State is not safe for concurrent use.
+type State struct {
+	data Data
+	info map[Kind]KindInfo
+
+	communeIdx map[string]int
+	learnerIdx map[string]int
+
+	pending     map[Kind][][]byte // raw parts of a set in progress
+	pendingLoad map[Kind]string
+
+	revision uint64
+	exists   bool
+	position eventstore.Position
+}
+
+// KindInfo says when and from where a kind was last set.
+type KindInfo struct {
+	Rows     int
+	Source   string
+	SHA256   string
+	Loaded   time.Time // when the store recorded the set
+	Load     string    // the load id
+	Position eventstore.Position
+}
+
+// NewState returns an empty state (nothing loaded).
+func NewState() *State {
+	return &State{info: map[Kind]KindInfo{}, pending: map[Kind][][]byte{}, pendingLoad: map[Kind]string{}}
+}
+
+// Replay reads the whole reference-data stream and folds it.
+func Replay(ctx context.Context, r eventstore.StreamReader) (*State, error) {
+	s := NewState()
+	from := uint64(0)
+	const page = 256
+	for {
+		evs, err := r.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: page})
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return s, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reference: read %s: %w", Stream, err)
+		}
+		for i := range evs {
+			if err := s.Apply(&evs[i]); err != nil {
+				return nil, err
+			}
+		}
+		if len(evs) < page {
+			return s, nil
+		}
+		from = evs[len(evs)-1].Revision + 1
+	}
+}
+
+// Apply folds one event of the reference-data stream. Event types it
+// does not know (written by a newer version) are skipped, so a projection
+// never stops on them. A kind changes only when the last part of its set
+// has been applied.
+func (s *State) Apply(ev *eventstore.RecordedEvent) error {
+	if ev.Stream == Stream {
+		s.revision, s.exists, s.position = ev.Revision, true, ev.Position
+	}
+	k, ok := KindOf(ev.Type)
+	if !ok {
+		return nil
+	}
+	var h SetHeader
+	if err := json.Unmarshal(ev.Data, &h); err != nil {
+		return fmt.Errorf("reference: %s at %s: %w", ev.Type, ev.Position, err)
+	}
+	if h.Parts < 1 || h.Part < 0 || h.Part >= h.Parts {
+		return fmt.Errorf("reference: %s at %s: part %d of %d", ev.Type, ev.Position, h.Part, h.Parts)
+	}
+	if h.Part == 0 {
+		s.pending[k], s.pendingLoad[k] = nil, h.Load
+	} else if s.pendingLoad[k] != h.Load || len(s.pending[k]) != h.Part {
+		return fmt.Errorf("reference: %s at %s: part %d of load %s without its earlier parts", ev.Type, ev.Position, h.Part, h.Load)
+	}
+	s.pending[k] = append(s.pending[k], ev.Data)
+	if h.Part < h.Parts-1 {
+		return nil
+	}
+	parts := s.pending[k]
+	delete(s.pending, k)
+	delete(s.pendingLoad, k)
+	if err := s.replace(k, parts); err != nil {
+		return fmt.Errorf("reference: %s at %s: %w", ev.Type, ev.Position, err)
+	}
+	var meta SetMeta
+	_ = json.Unmarshal(ev.Metadata, &meta) // metadata is informative only
+	s.info[k] = KindInfo{Rows: s.data.Len(k), Source: meta.Source, SHA256: ContentHash(&s.data, k), Loaded: ev.Recorded, Load: h.Load, Position: ev.Position}
+	return nil
+}
+
+// replace sets kind k to the rows of the parts.
+func (s *State) replace(k Kind, parts [][]byte) error {
+	d := &s.data
+	d.markGiven(k, "")
+	switch k {
+	case KindCommunes:
+		d.Communes = []Commune{}
+		for _, p := range parts {
+			var v CommunesSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			prov := v.Province
+			d.Province = &prov
+			d.Communes = append(d.Communes, v.Communes...)
+		}
+		s.communeIdx = nil
+	case KindPopulations:
+		d.Populations = []Population{}
+		for _, p := range parts {
+			var v PopulationsSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			d.Populations = append(d.Populations, v.Populations...)
+		}
+	case KindTargets:
+		d.Targets = []Target{}
+		for _, p := range parts {
+			var v TargetsSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			d.Targets = append(d.Targets, v.Targets...)
+		}
+	case KindTeams:
+		d.Teams = []Team{}
+		for _, p := range parts {
+			var v TeamsSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			d.Teams = append(d.Teams, v.Teams...)
+		}
+	case KindMentors:
+		d.Mentors = []Mentor{}
+		for _, p := range parts {
+			var v MentorsSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			d.Mentors = append(d.Mentors, v.Mentors...)
+		}
+	case KindLearners:
+		d.Learners = []Learner{}
+		for _, p := range parts {
+			var v LearnersSet
+			if err := json.Unmarshal(p, &v); err != nil {
+				return err
+			}
+			d.Learners = append(d.Learners, v.Learners...)
+		}
+		s.learnerIdx = nil
+	}
+	return nil
+}
+
+// Revision returns the revision of the last event applied from the
+// stream, and false when the stream has no events.
+func (s *State) Revision() (uint64, bool) { return s.revision, s.exists }
+
+// Position is the global position of the last event applied.
+func (s *State) Position() eventstore.Position { return s.position }
+
+// Info returns what is known about the last set of kind k; false when the
+// kind was never loaded.
+func (s *State) Info(k Kind) (KindInfo, bool) {
+	i, ok := s.info[k]
+	return i, ok
+}
+
+// Data returns a copy of the current data with every loaded kind present.
+// The copy shares no slices with the state.
+func (s *State) Data() *Data {
+	d := &Data{}
+	for _, k := range Kinds {
+		if _, ok := s.info[k]; ok {
+			d.markGiven(k, "")
+		}
+	}
+	if s.data.Province != nil {
+		p := *s.data.Province
+		d.Province = &p
+	}
+	d.Communes = cloneRows(s.data.Communes)
+	d.Populations = cloneRows(s.data.Populations)
+	d.Targets = cloneRows(s.data.Targets)
+	d.Teams = cloneRows(s.data.Teams)
+	d.Mentors = cloneRows(s.data.Mentors)
+	d.Learners = cloneRows(s.data.Learners)
+	return d
+}
+
+func cloneRows[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// Province returns the province, nil when no communes were loaded.
+func (s *State) Province() *Province { return s.data.Province }
+
+// Communes returns the communes (do not modify).
+func (s *State) Communes() []Commune { return s.data.Communes }
+
+// Populations returns the populations (do not modify).
+func (s *State) Populations() []Population { return s.data.Populations }
+
+// Targets returns the targets (do not modify).
+func (s *State) Targets() []Target { return s.data.Targets }
+
+// Teams returns the teams (do not modify).
+func (s *State) Teams() []Team { return s.data.Teams }
+
+// Mentors returns the mentors (do not modify).
+func (s *State) Mentors() []Mentor { return s.data.Mentors }
+
+// Learners returns the learner directory (do not modify).
+func (s *State) Learners() []Learner { return s.data.Learners }
+
+// Commune looks a commune up by code.
+func (s *State) Commune(code string) (Commune, bool) {
+	if s.communeIdx == nil {
+		s.communeIdx = make(map[string]int, len(s.data.Communes))
+		for i, c := range s.data.Communes {
+			s.communeIdx[c.Code] = i
+		}
+	}
+	i, ok := s.communeIdx[code]
+	if !ok {
+		return Commune{}, false
+	}
+	return s.data.Communes[i], true
+}
+
+// Learner looks an account up in the learner directory.
+func (s *State) Learner(homePage, name string) (Learner, bool) {
+	if s.learnerIdx == nil {
+		s.learnerIdx = make(map[string]int, len(s.data.Learners))
+		for i, l := range s.data.Learners {
+			s.learnerIdx[l.Key()] = i
+		}
+	}
+	i, ok := s.learnerIdx[AccountKey(homePage, name)]
+	if !ok {
+		return Learner{}, false
+	}
+	return s.data.Learners[i], true
+}
