@@ -33,7 +33,7 @@ import (
 // lrsServer is a whole LRS (embedded store, statement index, writer,
 // credentials, HTTP API) behind an httptest server.
 type lrsServer struct {
-	t        *testing.T
+	t        testing.TB
 	URL      string
 	registry *auth.Registry
 	store    eventstore.Store
@@ -82,7 +82,7 @@ const (
 	testSecret = "test-secret"
 )
 
-func newLRS(t *testing.T, limits httpapi.Limits) *lrsServer {
+func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
@@ -175,7 +175,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("response is not JSON (%d): %v\n%s", r.status, err, r.body)
@@ -253,7 +253,7 @@ func (s *lrsServer) try(c call) (response, error) {
 }
 
 // expect fails the test unless the response has the status.
-func expect(t *testing.T, r response, status int) {
+func expect(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
