@@ -70,6 +70,21 @@ var Catalog = []Query{
 	{"bursts", "Accounts (pseudonyms) with at least `threshold` lesson completions within one clock hour.",
 		[]string{"commune", "hour", "learner", "completions"},
 		[]string{"from", "to", "commune", "group", "course", "threshold"}},
+	{"communes", "The communes and wards of the reference data, with their area types and population.",
+		[]string{"commune", "name", "kind", "district", "area_types", "population"},
+		[]string{"commune", "area_type"}},
+	{"targets", "The province's yearly targets per target group (reference data).",
+		[]string{"year", "target_group", "metric", "value"},
+		[]string{"group"}},
+	{"progress", "Progress towards the year's skilled-share target per commune and group: population (denominator), target, learners and certified learners from the start of the campaign to the end of `to`, and certified learners as a percentage of the population.",
+		[]string{"commune", "name", "area_types", "target_group", "population", "target_pct", "target_count", "learners", "certified_learners", "progress_pct"},
+		[]string{"to", "commune", "group", "area_type"}},
+	{"mentors", "Digital ambassadors and their mentees (distinct learners whose statements name them) against the norm of five.",
+		[]string{"mentor", "commune", "team", "label", "mentees", "meets_norm"},
+		[]string{"from", "to", "commune"}},
+	{"teams", "Community digital-technology teams: members and the distinct learners whose statements name the team.",
+		[]string{"team", "commune", "name", "members", "learners"},
+		[]string{"from", "to", "commune"}},
 }
 
 // Lookup returns the named query.
@@ -89,6 +104,8 @@ type Params struct {
 	Commune  string
 	Group    string
 	Course   string
+	// AreaType keeps communes of one area type (composite queries).
+	AreaType string
 	// Threshold is the burst size (bursts; default 20).
 	Threshold int
 }

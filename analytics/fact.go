@@ -11,6 +11,7 @@ import (
 
 	"github.com/sosodev/duration"
 
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
@@ -70,9 +71,14 @@ type Void struct {
 	Position uint64
 }
 
+// Directory looks a learner's account up in the learner directory.
+type Directory func(homePage, name string) (reference.Learner, bool)
+
 // extract flattens one stored statement event. It returns the fact and,
-// for a voiding statement, the void.
-func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer) (Fact, *Void, error) {
+// for a voiding statement, the void. A statement without commune or
+// target group takes them (and household, mentor, team, sub-groups, where
+// missing) from the learner directory entry of its actor's account.
+func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fact, *Void, error) {
 	var st map[string]any
 	if err := json.Unmarshal(ev.Data, &st); err != nil {
 		return Fact{}, nil, fmt.Errorf("decode statement at %s: %w", ev.Position, err)
@@ -92,10 +98,9 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer) (Fact, *Void, erro
 	if verb, ok := st["verb"].(map[string]any); ok {
 		f.Verb = str(verb["id"])
 	}
-	if actor, ok := st["actor"].(map[string]any); ok {
-		if k, ok := xapi.AgentKey(actor); ok {
-			f.ActorID = ps.ID("agent", k)
-		}
+	actor, _ := st["actor"].(map[string]any)
+	if k, ok := xapi.AgentKey(actor); ok {
+		f.ActorID = ps.ID("agent", k)
 	}
 	obj, _ := st["object"].(map[string]any)
 	f.ObjectType = str(obj["objectType"])
@@ -158,7 +163,36 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer) (Fact, *Void, erro
 			f.applyExtensions(ext, ps)
 		}
 	}
+	if (f.Commune == "" || f.TargetGroup == "") && dir != nil {
+		if acc, ok := actor["account"].(map[string]any); ok {
+			if l, ok := dir(str(acc["homePage"]), str(acc["name"])); ok {
+				f.attribute(l, ps)
+			}
+		}
+	}
 	return f, void, nil
+}
+
+// attribute fills what the statement lacked from a directory entry.
+func (f *Fact) attribute(l reference.Learner, ps *Pseudonymizer) {
+	if f.Commune == "" {
+		f.Commune = l.Commune
+	}
+	if f.TargetGroup == "" {
+		f.TargetGroup = l.Group
+	}
+	if f.HouseholdID == 0 && l.Household != "" {
+		f.HouseholdID = ps.ID("household", l.Household)
+	}
+	if f.Mentor == "" {
+		f.Mentor = l.Mentor
+	}
+	if f.Team == "" {
+		f.Team = l.Team
+	}
+	if len(f.Subgroups) == 0 {
+		f.Subgroups = l.Subgroups
+	}
 }
 
 // courseOf finds the first parent or grouping activity typed as a course.

@@ -2,9 +2,12 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/projections"
@@ -33,6 +36,7 @@ type Sink interface {
 // Engine is a sink that also answers the named queries.
 type Engine interface {
 	Sink
+	Counter
 	// Query runs a named query of the Catalog.
 	Query(ctx context.Context, name string, p Params) (*Result, error)
 	Close() error
@@ -40,15 +44,20 @@ type Engine interface {
 
 // Batch is what the projection hands a sink at a time.
 type Batch struct {
-	Facts   []Fact
-	Voids   []Void
+	Facts []Fact
+	Voids []Void
+	// Dims, when set, replace the dimension tables.
+	Dims    *Dims
 	Through eventstore.Position
 }
 
-// Projection writes statement events into a sink as facts.
+// Projection writes statement events into a sink as facts, and the
+// reference data into its dimension tables.
 type Projection struct {
 	sink Sink
 	ps   *Pseudonymizer
+	refs eventstore.StreamReader // nil: reference data only from the events applied
+	ref  *reference.State
 
 	mu      sync.Mutex
 	voided  map[string]bool // statements voided so far
@@ -61,9 +70,12 @@ var (
 	_ projections.Resetter   = (*Projection)(nil)
 )
 
-// NewProjection creates the projection of statements into sink.
-func NewProjection(sink Sink, ps *Pseudonymizer) *Projection {
-	return &Projection{sink: sink, ps: ps}
+// NewProjection creates the projection of statements into sink. refs,
+// when not nil, is where the projection rereads the reference-data stream
+// at start, so that the dimension tables and the learner directory are
+// complete whatever the checkpoint.
+func NewProjection(sink Sink, ps *Pseudonymizer, refs eventstore.StreamReader) *Projection {
+	return &Projection{sink: sink, ps: ps, refs: refs, ref: reference.NewState()}
 }
 
 // Name implements projections.Projection.
@@ -71,7 +83,7 @@ func (p *Projection) Name() string { return "analytics-" + p.sink.Engine() }
 
 // Filter implements projections.Projection.
 func (p *Projection) Filter() eventstore.Filter {
-	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement, reference.EventPrefix}}
 }
 
 // Checkpoint implements projections.Projection; it also (re)loads the
@@ -87,6 +99,15 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.ref = reference.NewState()
+	if p.refs != nil {
+		if err := p.replayReference(ctx, pos); err != nil {
+			return pos, err
+		}
+		if err := p.sink.Write(ctx, &Batch{Dims: DimsFrom(p.ref), Through: pos}); err != nil {
+			return pos, fmt.Errorf("analytics: write reference data: %w", err)
+		}
+	}
 	p.voided = make(map[string]bool, len(voided))
 	for _, id := range voided {
 		p.voided[id] = true
@@ -108,12 +129,20 @@ func (p *Projection) Apply(ctx context.Context, events []eventstore.RecordedEven
 	}
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
+	refChanged := false
 	for i := range events {
 		ev := &events[i]
+		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
+			if err := p.ref.Apply(ev); err != nil {
+				return err
+			}
+			refChanged = true
+			continue
+		}
 		if ev.Type != lrs.EventStatementStored {
 			continue
 		}
-		f, void, err := extract(ev, p.ps)
+		f, void, err := extract(ev, p.ps, p.ref.Learner)
 		if err != nil {
 			return err
 		}
@@ -146,6 +175,9 @@ func (p *Projection) Apply(ctx context.Context, events []eventstore.RecordedEven
 		}
 	}
 	b.Facts = kept
+	if refChanged {
+		b.Dims = DimsFrom(p.ref)
+	}
 	return p.sink.Write(ctx, b)
 }
 
@@ -155,4 +187,34 @@ func (p *Projection) Reset(ctx context.Context) error {
 	p.loaded = false
 	p.mu.Unlock()
 	return p.sink.Reset(ctx)
+}
+
+// replayReference folds the reference-data events up to pos (inclusive):
+// the projection then resumes with the reference data as they were at its
+// checkpoint, so a statement is always attributed with the learner
+// directory of its place in the log, however often the projection restarts.
+func (p *Projection) replayReference(ctx context.Context, pos eventstore.Position) error {
+	from := uint64(0)
+	const page = 256
+	for {
+		evs, err := p.refs.ReadStream(ctx, reference.Stream, eventstore.ReadStreamOptions{From: from, Max: page})
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("analytics: read reference data: %w", err)
+		}
+		for i := range evs {
+			if evs[i].Position.Compare(pos) > 0 {
+				return nil
+			}
+			if err := p.ref.Apply(&evs[i]); err != nil {
+				return err
+			}
+		}
+		if len(evs) < page {
+			return nil
+		}
+		from = evs[len(evs)-1].Revision + 1
+	}
 }

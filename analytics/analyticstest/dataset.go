@@ -4,6 +4,7 @@
 package analyticstest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/vocab"
@@ -22,6 +24,15 @@ import (
 type Dataset struct {
 	Events     []eventstore.RecordedEvent
 	Statements []map[string]any // decoded, in log order
+	// entries interleaves statements and reference-data loads in log order.
+	entries []entry
+}
+
+// entry is one event of the dataset's log: a statement (index into
+// Statements) or a reference-data set.
+type entry struct {
+	statement int // -1 for a reference event
+	ref       *eventstore.EventData
 }
 
 var (
@@ -37,7 +48,17 @@ func NewDataset(seed uint64) *Dataset {
 	d := &Dataset{}
 	start := time.Date(2025, 5, 20, 1, 0, 0, 0, time.UTC)
 	clock := start
+	load := func(rd *reference.Data) {
+		evs, err := reference.Events(rd)
+		if err != nil {
+			panic(err)
+		}
+		for i := range evs {
+			d.entries = append(d.entries, entry{statement: -1, ref: &evs[i]})
+		}
+	}
 	add := func(st map[string]any) string {
+		d.entries = append(d.entries, entry{statement: len(d.Statements)})
 		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
 		if _, ok := st["id"]; !ok {
 			st["id"] = uuid.NewString()
@@ -56,14 +77,70 @@ func NewDataset(seed uint64) *Dataset {
 	for i := 0; i < 40; i++ {
 		learners = append(learners, learner{fmt.Sprintf("hv-%03d", i), communes[i%len(communes)], vocab.TargetGroups[(i/2)%len(vocab.TargetGroups)]})
 	}
+	// The province's communes, populations and targets come first; teams,
+	// mentors and the learner directory arrive half-way.
+	load(&reference.Data{
+		Province: &reference.Province{Code: "51", Name: "Quảng Ngãi"},
+		Communes: []reference.Commune{
+			{Code: "21172", Name: "Phường Cẩm Thành", Kind: reference.UnitWard, Areas: []reference.AreaType{reference.AreaUrban}},
+			{Code: "21175", Name: "Xã Tịnh Khê", Kind: reference.UnitCommune, Areas: []reference.AreaType{reference.AreaRural}},
+			{Code: "21178", Name: "Xã Ba Tơ", Kind: reference.UnitCommune, Areas: []reference.AreaType{reference.AreaMountainous, reference.AreaEthnicMinority}},
+			{Code: "21181", Name: "Đặc khu Lý Sơn", Kind: reference.UnitCommune, Areas: []reference.AreaType{reference.AreaIsland}},
+			{Code: "21184", Name: "Xã Không Học", Kind: reference.UnitCommune, Areas: []reference.AreaType{reference.AreaRural}},
+		},
+		Populations: []reference.Population{
+			{Commune: "21172", Total: 100, Groups: map[string]int64{vocab.GroupPublicStaff: 10, vocab.GroupStudent: 20, vocab.GroupWorker: 30, vocab.GroupCitizen: 40}},
+			{Commune: "21175", Total: 60, Groups: map[string]int64{vocab.GroupPublicStaff: 5, vocab.GroupStudent: 15, vocab.GroupWorker: 10, vocab.GroupCitizen: 30}},
+			{Commune: "21178", Total: 50, Groups: map[string]int64{vocab.GroupPublicStaff: 4, vocab.GroupStudent: 12, vocab.GroupCitizen: 34}},
+			{Commune: "21181", Total: 30, Groups: map[string]int64{vocab.GroupPublicStaff: 3, vocab.GroupStudent: 7, vocab.GroupWorker: 5, vocab.GroupCitizen: 15}},
+			{Commune: "21184", Total: 10, Groups: map[string]int64{vocab.GroupCitizen: 10}},
+		},
+		Targets: []reference.Target{
+			{Year: 2025, Group: vocab.GroupPublicStaff, Metric: reference.MetricSkilledShare, Value: 80},
+			{Year: 2025, Group: vocab.GroupStudent, Metric: reference.MetricSkilledShare, Value: 100},
+			{Year: 2025, Group: vocab.GroupWorker, Metric: reference.MetricSkilledShare, Value: 80},
+			{Year: 2025, Group: vocab.GroupCitizen, Metric: reference.MetricSkilledShare, Value: 80},
+			{Year: 2025, Group: vocab.GroupCitizen, Metric: reference.MetricVNeIDCertified, Value: 500000},
+			{Year: 2026, Group: vocab.GroupPublicStaff, Metric: reference.MetricSkilledShare, Value: 100},
+			{Year: 2026, Group: vocab.GroupCitizen, Metric: reference.MetricSkilledShare, Value: 100},
+			{Year: 2026, Commune: "21178", Group: vocab.GroupCitizen, Metric: reference.MetricSkilledShare, Value: 70},
+		},
+	})
 	var lessonCompletions []string
 	for round := 0; round < 14; round++ {
+		if round == 3 {
+			// Before the learner directory knows this account: not attributed.
+			add(stmt("khach", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil, nil))
+		}
+		if round == 7 {
+			load(&reference.Data{
+				Teams: []reference.Team{
+					{ID: "T-21172-1", Commune: "21172", Name: "Tổ CNS khu phố 1", Members: 9},
+					{ID: "T-21175-1", Commune: "21175", Name: "Tổ CNS thôn Khê Tây", Members: 7},
+					{ID: "T-21178-1", Commune: "21178", Name: "Tổ CNS làng Teng", Members: 6},
+				},
+				Mentors: []reference.Mentor{
+					{ID: "M-21172-0", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 001"},
+					{ID: "M-21172-1", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 002"},
+					{ID: "M-21175-0", Commune: "21175", Team: "T-21175-1", Label: "Đại sứ số 003"},
+					{ID: "M-21178-0", Commune: "21178", Team: "T-21178-1", Label: "Đại sứ số 004"},
+				},
+				Learners: []reference.Learner{
+					{HomePage: "https://vneid.example", Name: "khach", Commune: "21181", Group: vocab.GroupCitizen, Household: "ho-21181-1", Mentor: "M-21175-0"},
+				},
+			})
+		}
 		for _, l := range learners {
 			if rng.IntN(3) == 0 {
 				continue
 			}
 			course := courses[rng.IntN(len(courses))]
 			ctx := contextFor(l.commune, l.group, course)
+			if l.commune != communes[3] {
+				ext := ctx["extensions"].(map[string]any)
+				ext[vocab.ExtTeam] = "T-" + l.commune + "-1"
+				ext[vocab.ExtMentor] = fmt.Sprintf("M-%s-%d", l.commune, len(l.name)%2)
+			}
 			add(stmt(l.name, vocab.VerbLaunched, activity(course, vocab.TypeCourse, ""), nil, ctx))
 			for i := 0; i < 1+rng.IntN(3); i++ {
 				expected := "PT15M"
@@ -115,21 +192,60 @@ func NewDataset(seed uint64) *Dataset {
 	add(lateSt)
 	add(void(lessonCompletions[40]))
 
-	for i, st := range d.Statements {
+	var stRev, refRev uint64
+	for i, e := range d.entries {
+		pos := eventstore.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}
+		if e.ref != nil {
+			d.Events = append(d.Events, eventstore.RecordedEvent{
+				ID: e.ref.ID, Type: e.ref.Type, Stream: reference.Stream, Revision: refRev,
+				Position: pos, Recorded: time.Now().UTC(), Data: e.ref.Data, Metadata: e.ref.Metadata,
+			})
+			refRev++
+			continue
+		}
+		st := d.Statements[e.statement]
 		data, err := json.Marshal(st)
 		if err != nil {
 			panic(err)
 		}
 		id, _ := uuid.Parse(st["id"].(string))
-		pos := uint64(i + 1)
 		d.Events = append(d.Events, eventstore.RecordedEvent{
-			ID: id, Type: lrs.EventStatementStored, Stream: lrs.StatementsStream, Revision: uint64(i),
-			Position: eventstore.Position{Commit: pos, Prepare: pos}, Recorded: time.Now().UTC(), Data: data,
+			ID: id, Type: lrs.EventStatementStored, Stream: lrs.StatementsStream, Revision: stRev,
+			Position: pos, Recorded: time.Now().UTC(), Data: data,
 		})
+		stRev++
 	}
 	return d
 }
 
+// ReadStream serves the dataset's streams, forwards, to a projection that
+// rereads the reference data (eventstore.StreamReader).
+func (d *Dataset) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	return Log(d.Events).ReadStream(ctx, stream, opts)
+}
+
+// Log serves the streams of a slice of events, forwards
+// (eventstore.StreamReader), for projections under test.
+type Log []eventstore.RecordedEvent
+
+// ReadStream implements eventstore.StreamReader (forwards only).
+func (l Log) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
+	found := false
+	for _, ev := range l {
+		if ev.Stream != stream {
+			continue
+		}
+		found = true
+		if ev.Revision >= opts.From && (opts.Max <= 0 || len(out) < opts.Max) {
+			out = append(out, ev)
+		}
+	}
+	if !found {
+		return nil, eventstore.ErrStreamNotFound
+	}
+	return out, nil
+}
 func stmt(actor, verb string, obj map[string]any, result map[string]any, ctx map[string]any) map[string]any {
 	st := map[string]any{
 		"actor":     map[string]any{"objectType": "Agent", "name": "Người học " + actor, "account": map[string]any{"homePage": "https://vneid.example", "name": actor}},
@@ -180,4 +296,29 @@ func void(target string) map[string]any {
 		"object":    map[string]any{"objectType": "StatementRef", "id": target},
 		"authority": map[string]any{"objectType": "Agent", "account": map[string]any{"homePage": "https://hocvu.local/", "name": "admin"}},
 	}
+}
+
+// Concat joins datasets into one log, a after b after …, renumbering
+// positions and stream revisions.
+func Concat(ds ...*Dataset) *Dataset {
+	out := &Dataset{}
+	revs := map[string]uint64{}
+	for _, d := range ds {
+		base := len(out.Statements)
+		for i, e := range d.entries {
+			ev := d.Events[i]
+			pos := uint64(len(out.Events) + 1)
+			ev.Position = eventstore.Position{Commit: pos, Prepare: pos}
+			ev.Revision = revs[ev.Stream]
+			revs[ev.Stream]++
+			out.Events = append(out.Events, ev)
+			if e.ref != nil {
+				out.entries = append(out.entries, e)
+			} else {
+				out.entries = append(out.entries, entry{statement: base + e.statement})
+			}
+		}
+		out.Statements = append(out.Statements, d.Statements...)
+	}
+	return out
 }

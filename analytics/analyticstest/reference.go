@@ -9,6 +9,7 @@ import (
 	"github.com/sosodev/duration"
 
 	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
@@ -18,6 +19,7 @@ type row struct {
 	month                      string
 	ts                         time.Time
 	commune, group, course     string
+	mentor, team               string
 	verb, activityType, object string
 	actor                      uint64
 	duration, expected         float64
@@ -44,12 +46,22 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 	}
 	lo, hi := p.MonthRange()
 	var rows []row
-	for _, st := range d.Statements {
+	var all []row // every counted statement, for the composite queries
+	ref := reference.NewState()
+	for i, e := range d.entries {
+		if e.ref != nil {
+			if err := ref.Apply(&d.Events[i]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		st := d.Statements[e.statement]
 		id := strings.ToLower(st["id"].(string))
 		if targets[id] && !voidingIDs[id] {
 			continue
 		}
-		r := toRow(st, ps)
+		r := toRow(st, ps, ref)
+		all = append(all, r)
 		var m uint32
 		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &m)
 		if m < lo || m > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
@@ -58,6 +70,9 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 		rows = append(rows, r)
 	}
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	if analytics.IsComposite(name) {
+		return composite(res, name, p, ref, all)
+	}
 	switch name {
 	case "summary":
 		res.Rows = append(res.Rows, summarize(rows))
@@ -225,7 +240,7 @@ func sortedKeys(m map[string][]row) []string {
 	return keys
 }
 
-func toRow(st map[string]any, ps *analytics.Pseudonymizer) row {
+func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State) row {
 	r := row{duration: -1, expected: -1}
 	ts, err := time.Parse(time.RFC3339Nano, st["timestamp"].(string))
 	if err != nil {
@@ -268,6 +283,8 @@ func toRow(st map[string]any, ps *analytics.Pseudonymizer) row {
 		if ext, ok := ctx["extensions"].(map[string]any); ok {
 			r.commune, _ = ext[vocab.ExtCommune].(string)
 			r.group, _ = ext[vocab.ExtTargetGroup].(string)
+			r.mentor, _ = ext[vocab.ExtMentor].(string)
+			r.team, _ = ext[vocab.ExtTeam].(string)
 		}
 		if r.course == "" {
 			if ca, ok := ctx["contextActivities"].(map[string]any); ok {
@@ -279,6 +296,24 @@ func toRow(st map[string]any, ps *analytics.Pseudonymizer) row {
 							r.course = am["id"].(string)
 						}
 					}
+				}
+			}
+		}
+	}
+	if r.commune == "" || r.group == "" {
+		if acc, ok := st["actor"].(map[string]any)["account"].(map[string]any); ok {
+			if l, ok := ref.Learner(acc["homePage"].(string), acc["name"].(string)); ok {
+				if r.commune == "" {
+					r.commune = l.Commune
+				}
+				if r.group == "" {
+					r.group = l.Group
+				}
+				if r.mentor == "" {
+					r.mentor = l.Mentor
+				}
+				if r.team == "" {
+					r.team = l.Team
 				}
 			}
 		}

@@ -33,6 +33,10 @@ var ParamSets = []analytics.Params{
 	{Threshold: 5},
 	{Threshold: 25, Commune: "21181"},
 	{From: "2030-01"},
+	{To: "2025-12"},
+	{To: "2026-06", AreaType: "mountainous"},
+	{AreaType: "island", Group: "citizen"},
+	{Commune: "21184"},
 }
 
 // Run runs every case of the suite.
@@ -124,7 +128,7 @@ func fmtRows(rows [][]any) string {
 func testQueries(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(1)
-	Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 97)
+	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 97)
 	if n := CheckAll(t, e, d); n == 0 {
 		t.Fatal("no comparison made")
 	}
@@ -145,7 +149,7 @@ func testResume(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(2)
 	half := len(d.Events) / 2
-	Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events[:half], 50)
+	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
 	cp, err := e.Checkpoint(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -155,14 +159,14 @@ func testResume(t *testing.T, h Harness) {
 	}
 	// A restarted projection gets all events again; it must skip the
 	// first half by its checkpoint.
-	Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 211)
+	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 211)
 	CheckAll(t, e, d)
 }
 
 func testReset(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(3)
-	p := analytics.NewProjection(e, pseudonymizer(t))
+	p := analytics.NewProjection(e, pseudonymizer(t), d)
 	Project(t, p, d.Events, 1000)
 	if err := p.Reset(ctx(t)); err != nil {
 		t.Fatal(err)
@@ -186,7 +190,7 @@ func testReset(t *testing.T, h Harness) {
 func testNoPersonalData(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(4)
-	Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 500)
+	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 500)
 	for _, q := range analytics.Catalog {
 		res, err := e.Query(ctx(t), q.Name, analytics.Params{Threshold: 1})
 		if err != nil {

@@ -47,8 +47,8 @@ func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
 				t.Fatal("dataset has no void to crash on")
 			}
 			first := open()
-			analyticstest.Project(t, analytics.NewProjection(first, ps), d.Events[:crashAt-5], 100)
-			p := analytics.NewProjection(first, ps)
+			analyticstest.Project(t, analytics.NewProjection(first, ps, d), d.Events[:crashAt-5], 100)
+			p := analytics.NewProjection(first, ps, d)
 			if _, err := p.Checkpoint(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
 			if cp != d.Events[crashAt-6].Position {
 				t.Fatalf("checkpoint after the crash is %s, want %s", cp, d.Events[crashAt-6].Position)
 			}
-			analyticstest.Project(t, analytics.NewProjection(second, ps), d.Events, 100)
+			analyticstest.Project(t, analytics.NewProjection(second, ps, d), d.Events, 100)
 			analyticstest.CheckAll(t, second, d)
 		})
 	}

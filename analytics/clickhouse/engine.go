@@ -268,6 +268,11 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	if e.crashAfter == "voids" {
 		return errCrash
 	}
+	if b.Dims != nil {
+		if err := e.writeDims(ctx, b.Dims); err != nil {
+			return err
+		}
+	}
 	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO projection_checkpoints (projection, commit_position, prepare_position, written_at)")
 	if err != nil {
 		return fmt.Errorf("clickhouse: prepare checkpoint: %w", err)
@@ -311,7 +316,7 @@ func (e *Engine) strings(ctx context.Context, query string, args ...any) ([]stri
 
 // Reset implements analytics.Sink.
 func (e *Engine) Reset(ctx context.Context) error {
-	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_learners_monthly"} {
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_learners_monthly", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors"} {
 		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
 		}

@@ -152,6 +152,9 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	if analytics.IsComposite(name) {
+		return analytics.Composite(ctx, e, name, p)
+	}
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
 	switch name {
 	case "summary":

@@ -161,7 +161,7 @@ func BenchmarkProject(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e := openEngine(b, filepath.Join(b.TempDir(), "analytics.duckdb"))
-		p := analytics.NewProjection(e, ps)
+		p := analytics.NewProjection(e, ps, analyticstest.Log(events))
 		b.StartTimer()
 		analyticstest.Project(b, p, events, 5000)
 		b.StopTimer()

@@ -174,6 +174,11 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 		if err := e.after("voids"); err != nil {
 			return err
 		}
+		if b.Dims != nil {
+			if err := writeDims(ctx, c, b.Dims); err != nil {
+				return err
+			}
+		}
 		if err := writeCheckpoint(ctx, c, e.projection, b.Through); err != nil {
 			return err
 		}
@@ -341,6 +346,11 @@ func (e *Engine) Reset(ctx context.Context) error {
 	return e.inTx(ctx, func(c *sql.Conn) error {
 		if _, err := c.ExecContext(ctx, `DELETE FROM statements`); err != nil {
 			return fmt.Errorf("duckdb: reset statements: %w", err)
+		}
+		for _, t := range dimTables {
+			if _, err := c.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+				return fmt.Errorf("duckdb: reset %s: %w", t, err)
+			}
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM voided_statements`); err != nil {
 			return fmt.Errorf("duckdb: reset voided_statements: %w", err)

@@ -105,7 +105,7 @@ func expectedState(tb testing.TB, events []eventstore.RecordedEvent, through eve
 	for n < len(events) && events[n].Position.Compare(through) <= 0 {
 		n++
 	}
-	analyticstest.Project(tb, analytics.NewProjection(e, pseudonymizer(tb)), events[:n], 100)
+	analyticstest.Project(tb, analytics.NewProjection(e, pseudonymizer(tb), analyticstest.Log(events)), events[:n], 100)
 	return stateOf(tb, e)
 }
 
@@ -122,7 +122,7 @@ func TestReopen(t *testing.T) {
 	d := analyticstest.NewDataset(6)
 	half := len(d.Events) / 2
 	e := openEngine(t, path)
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events[:half], 50)
+	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
 	before := stateOf(t, e)
 	sum, err := e.Query(ctx(t), "summary", analytics.Params{})
 	if err != nil {
@@ -162,7 +162,7 @@ func TestReopen(t *testing.T) {
 	if len(migrations) == 0 || !reflect.DeepEqual(migrations, migrations2) {
 		t.Fatalf("migrations %v after reopening, %v before", migrations2, migrations)
 	}
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 300)
+	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 300)
 	analyticstest.CheckAll(t, e, d)
 }
 
@@ -177,13 +177,13 @@ func TestFailedWrite(t *testing.T) {
 		t.Run(stage, func(t *testing.T) {
 			e := openEngine(t, filepath.Join(t.TempDir(), "analytics.duckdb"))
 			defer e.Close()
-			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events[:last-20], 100)
+			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:last-20], 100)
 			before := stateOf(t, e)
-			e.FailAfter(stage)
-			p := analytics.NewProjection(e, pseudonymizer(t))
+			p := analytics.NewProjection(e, pseudonymizer(t), d)
 			if _, err := p.Checkpoint(ctx(t)); err != nil {
 				t.Fatal(err)
 			}
+			e.FailAfter(stage)
 			if err := p.Apply(ctx(t), d.Events[last-20:], d.Events[last].Position); !errors.Is(err, duckdb.ErrInjected) {
 				t.Fatalf("Write: %v, want the injected failure", err)
 			}
@@ -191,7 +191,7 @@ func TestFailedWrite(t *testing.T) {
 				t.Fatalf("after a failed write: %s, before: %s", after, before)
 			}
 			e.FailAfter("")
-			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 100)
+			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
 			if got, want := stateOf(t, e), expectedState(t, d.Events, d.Events[last].Position); !reflect.DeepEqual(got, want) {
 				t.Fatalf("after resuming: %s, want %s", got, want)
 			}
@@ -204,13 +204,7 @@ const crashChildEnv = "HOCVU_DUCKDB_CRASH_CHILD"
 // twoDatasets concatenates two datasets, so that voids come in the middle
 // of the log too.
 func twoDatasets(seed1, seed2 uint64) *analyticstest.Dataset {
-	a, b := analyticstest.NewDataset(seed1), analyticstest.NewDataset(seed2)
-	d := &analyticstest.Dataset{Statements: append(a.Statements, b.Statements...)}
-	for i, ev := range append(a.Events, b.Events...) {
-		ev.Position = eventstore.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}
-		d.Events = append(d.Events, ev)
-	}
-	return d
+	return analyticstest.Concat(analyticstest.NewDataset(seed1), analyticstest.NewDataset(seed2))
 }
 
 // TestCrashSafety projects two datasets into a file in a child process
@@ -255,7 +249,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	e := openEngine(t, path)
 	defer e.Close()
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 100)
+	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
 	analyticstest.CheckAll(t, e, d)
 }
 
@@ -324,7 +318,7 @@ func crashChild(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	e := openEngine(t, filepath.Join(dir, "analytics.duckdb"))
-	p := analytics.NewProjection(e, pseudonymizer(t))
+	p := analytics.NewProjection(e, pseudonymizer(t), analyticstest.Log(events))
 	cp, err := p.Checkpoint(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -372,7 +366,7 @@ func TestQueriesDuringWrites(t *testing.T) {
 			}
 		}
 	}()
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t)), d.Events, 40)
+	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 40)
 	close(done)
 	if err := <-errs; err != nil {
 		t.Fatal(err)

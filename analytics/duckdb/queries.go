@@ -67,6 +67,9 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	if analytics.IsComposite(name) {
+		return analytics.Composite(ctx, e, name, p)
+	}
 	text, err := querySQL(name)
 	if err != nil {
 		return nil, err

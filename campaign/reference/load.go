@@ -151,3 +151,11 @@ func plan(d *Data, st *State, opts LoadOptions) ([]eventstore.EventData, Summary
 	}
 	return events, sum, nil
 }
+
+// Events returns the events that load d into an empty reference-data
+// stream (one set per kind of d), as Load would append them. For tests and
+// tools that build a log without a store.
+func Events(d *Data) ([]eventstore.EventData, error) {
+	events, _, err := plan(d, NewState(), LoadOptions{Tool: "reference.Events"})
+	return events, err
+}

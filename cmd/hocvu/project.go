@@ -27,7 +27,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	proj := analytics.NewProjection(engine, ps)
+	proj := analytics.NewProjection(engine, ps, store)
 	opts := runnerOptions(proj.Name(), g)
 	if c.BatchSize > 0 {
 		opts.MaxBatch = c.BatchSize

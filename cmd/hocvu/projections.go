@@ -26,7 +26,7 @@ type projectionsCmd struct {
 }
 
 // openProjection opens the projection called name with its own storage.
-func openProjection(ctx context.Context, name string, dataDir string, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
+func openProjection(ctx context.Context, store eventstore.StreamReader, name string, dataDir string, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
 	switch {
 	case name == statementindex.Name:
 		ix, err := statementindex.Open(filepath.Join(dataDir, "index"), g.log)
@@ -51,7 +51,7 @@ func openProjection(ctx context.Context, name string, dataDir string, ac analyti
 		if err != nil {
 			return nil, nil, err
 		}
-		p := analytics.NewProjection(e, ps)
+		p := analytics.NewProjection(e, ps, store)
 		if name != "analytics" && name != p.Name() {
 			_ = e.Close()
 			return nil, nil, fmt.Errorf("projection %s is not the configured engine (%s): check --clickhouse", name, p.Name())
@@ -82,7 +82,7 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "PROJECTION\tCHECKPOINT\tLOG HEAD\tBEHIND\n")
 	for _, name := range projectionNames {
-		p, closeFn, err := openProjection(ctx, name, c.DataDir, c.analyticsConfig, g)
+		p, closeFn, err := openProjection(ctx, store, name, c.DataDir, c.analyticsConfig, g)
 		if err != nil {
 			fmt.Fprintf(w, "%s\t-\t%s\tunavailable: %v\n", name, head, err)
 			continue
@@ -117,7 +117,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer store.Close()
-	p, closeFn, err := openProjection(ctx, c.Name, c.DataDir, c.analyticsConfig, g)
+	p, closeFn, err := openProjection(ctx, store, c.Name, c.DataDir, c.analyticsConfig, g)
 	if err != nil {
 		return err
 	}

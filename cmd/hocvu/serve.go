@@ -66,7 +66,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	defer engine.Close()
 	runners := core.runners()
 	if c.AnalyticsProjector {
-		proj := analytics.NewProjection(engine, ps)
+		proj := analytics.NewProjection(engine, ps, store)
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
