@@ -43,11 +43,12 @@ func (h *Handler) catalog(c echo.Context) error {
 // ParseParams reads the query parameters of a named query.
 func ParseParams(c echo.Context) (analytics.Params, error) {
 	p := analytics.Params{
-		From:    c.QueryParam("from"),
-		To:      c.QueryParam("to"),
-		Commune: c.QueryParam("commune"),
-		Group:   c.QueryParam("group"),
-		Course:  c.QueryParam("course"),
+		From:     c.QueryParam("from"),
+		To:       c.QueryParam("to"),
+		Commune:  c.QueryParam("commune"),
+		Group:    c.QueryParam("group"),
+		Course:   c.QueryParam("course"),
+		AreaType: c.QueryParam("area_type"),
 	}
 	if s := c.QueryParam("threshold"); s != "" {
 		n, err := strconv.Atoi(s)

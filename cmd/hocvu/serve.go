@@ -17,6 +17,7 @@ import (
 type serveCmd struct {
 	storeConfig        `embed:""`
 	analyticsConfig    `embed:""`
+	dashboardConfig    `embed:""`
 	AnalyticsProjector bool          `name:"analytics-projector" env:"HOCVU_ANALYTICS_PROJECTOR" default:"true" negatable:"" help:"Run the analytics projector in this process (--no-analytics-projector when 'hocvu project' runs it)."`
 	Listen             string        `name:"listen" env:"HOCVU_LISTEN" default:"127.0.0.1:8080" help:"Address to serve HTTP on (host:port; port 0 picks a free one)."`
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"HOCVU_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on SIGINT/SIGTERM."`
@@ -110,6 +111,11 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
 	srv.Echo.GET("/api/projections", projectionsStatus(store, runners))
+	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log)
+	if err != nil {
+		return err
+	}
+	defer stopDashboard()
 
 	if err := srv.Listen(c.Listen); err != nil {
 		return err

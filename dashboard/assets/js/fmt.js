@@ -1,0 +1,50 @@
+// Number, month and label formatting in the page's locale (vi-VN or en-US).
+import { ctx, t } from './i18n.js';
+
+const intFmt = new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 0 });
+const decFmt = (d) => new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: d, minimumFractionDigits: 0 });
+
+/** An integer with thousands separators ("1.234" in vi, "1,234" in en). */
+export function num(v) {
+  if (v === null || v === undefined || v === '' || !Number.isFinite(Number(v))) return '—';
+  return intFmt.format(Number(v));
+}
+
+/** A percentage with at most d decimals ("12,5%"). */
+export function pct(v, d = 1) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return decFmt(d).format(v) + '%';
+}
+
+/** A ratio a/b as a percentage, or null when b is 0. */
+export function ratio(a, b) {
+  return b > 0 ? (100 * a) / b : null;
+}
+
+/** "2025-10" → "tháng 10/2025" / "2025-10". */
+export function month(ym) {
+  if (!ym) return '';
+  const [y, m] = ym.split('-');
+  return t('ui.month_label', String(Number(m)), y);
+}
+
+/** Change from prev to cur: { text: "▲ 5,2%", cls: "up" }. */
+export function delta(cur, prev) {
+  if (prev === null || prev === undefined) return { text: '—', cls: '' };
+  if (prev === 0) return cur > 0 ? { text: '▲', cls: 'up' } : { text: '±0', cls: '' };
+  const d = (100 * (cur - prev)) / prev;
+  if (Math.abs(d) < 0.05) return { text: '±0%', cls: '' };
+  return { text: (d > 0 ? '▲ ' : '▼ ') + pct(Math.abs(d)), cls: d > 0 ? 'up' : 'down' };
+}
+
+/** A course IRI shown by its last path segment ("ky-nang-so-co-ban" → "ky nang so co ban"). */
+export function course(iri) {
+  if (!iri) return t('group.');
+  const seg = String(iri).replace(/\/+$/, '').split('/').pop() || iri;
+  const s = decodeURIComponent(seg).replace(/[-_]+/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export const group = (g) => t('group.' + (g || ''));
+export const area = (a) => t('area.' + a);
+export const areas = (list) => String(list || '').split(',').filter(Boolean).map(area).join(', ');

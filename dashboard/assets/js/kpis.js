@@ -1,0 +1,106 @@
+// Key-figure cards: learners, lesson completions and certificates in the
+// period, this month and this quarter against the previous ones, and the
+// cumulative progress against the year's targets.
+import { el, fill } from './dom.js';
+import { t } from './i18n.js';
+import { query } from './api.js';
+import { num, pct, delta, month, ratio } from './fmt.js';
+import { addMonths, quarterOf, paceFraction } from './period.js';
+import { aggregate, absoluteTarget, LAG_SHARE } from './progress.js';
+
+const first = (r) => (r && r.objects[0]) || null;
+
+function line(label, value, d, vs) {
+  const p = el('p', 'line', label + ': ', el('b', '', value));
+  if (d) p.append(' ', el('span', 'delta ' + d.cls, d.text), ' ', vs);
+  return p;
+}
+
+function meter(share, lagging) {
+  const m = el('div', 'meter ' + (lagging ? 'lag' : 'ok'));
+  const s = el('span');
+  s.style.width = Math.max(0, Math.min(100, share || 0)).toFixed(1) + '%';
+  m.append(s);
+  return m;
+}
+
+/**
+ * Render the cards into container for the filter state; extra adds
+ * parameters (the commune). progress is the loaded progress rows (or
+ * null), targets the targets rows (or null).
+ */
+export async function renderKPIs(container, f, extra, progress, targets) {
+  try {
+    await draw(container, f, extra, progress, targets);
+  } catch (err) {
+    fill(container, el('p', 'error', t('ui.error', err.message || String(err))));
+    document.body.dataset.failed = '1';
+  }
+}
+
+async function draw(container, f, extra, progress, targets) {
+  const p = f.period();
+  const base = { group: f.state.group, ...extra };
+  const q = quarterOf(p.ref);
+  const pqFrom = addMonths(q.from, -3);
+  const [cur, m, pm, qd, pq] = await Promise.all([
+    query('summary', { ...base, from: p.from, to: p.to }),
+    query('summary', { ...base, from: p.ref, to: p.ref }),
+    query('summary', { ...base, from: addMonths(p.ref, -1), to: addMonths(p.ref, -1) }),
+    query('summary', { ...base, from: q.from, to: p.ref }),
+    query('summary', { ...base, from: pqFrom, to: addMonths(q.from, -1) }),
+  ]);
+  const c = first(cur);
+  if (!c) {
+    fill(container, el('p', 'muted', t('ui.nodata')));
+    return;
+  }
+  const mm = first(m), pmm = first(pm), qq = first(qd), pqq = first(pq);
+  const qLabel = t('ui.quarter_label', q.q, q.year);
+  let units = null;
+  if (progress) units = aggregate(progress.rows, () => 'all', { year: p.year, ref: p.ref, targets })[0] || null;
+  const cards = [];
+  for (const [key, col] of [['learners', 'learners'], ['lessons', 'lesson_completions'], ['certificates', 'certificates']]) {
+    const card = el('div', 'kpi');
+    card.dataset.kpi = col;
+    card.dataset.v = String(c[col]);
+    card.append(el('h3', '', t('kpi.' + key)), el('div', 'big', num(c[col])));
+    const v = (o) => (o ? Number(o[col]) : 0);
+    card.append(line(month(p.ref), num(v(mm)), delta(v(mm), v(pmm)), t('ui.prev_month')));
+    card.append(line(qLabel, num(v(qq)), delta(v(qq), v(pqq)), t('ui.prev_quarter')));
+    if (col === 'learners') {
+      if (units && units.target_count > 0) {
+        const tgt = el('div', 'target');
+        tgt.dataset.kpi = 'learners_cum';
+        tgt.dataset.v = String(units.learners);
+        tgt.append(meter(units.reachPct, false));
+        tgt.append(el('p', 'line', t('kpi.learners_cum') + ': ', el('b', '', num(units.learners)), ' / ' + num(units.target_count) + ' (' + pct(units.reachPct) + ')'));
+        card.append(tgt);
+      } else if (progress === null) {
+        card.append(el('p', 'line muted', t('ui.unavailable', 'progress')));
+      }
+    } else if (col === 'certificates') {
+      if (units && units.target_count > 0) {
+        const tgt = el('div', 'target');
+        tgt.dataset.kpi = 'certified_cum';
+        tgt.dataset.v = String(units.certified_learners);
+        tgt.append(meter(units.pct, units.lagging));
+        tgt.append(el('p', 'line', t('kpi.certified_cum') + ': ', el('b', '', num(units.certified_learners)), ' / ' + num(units.target_count) + ' (' + pct(units.pct) + ')'));
+        tgt.append(el('p', 'line', t('ui.target_of', p.year, num(units.target_count))));
+        if (units.lagging) tgt.append(el('span', 'badge lag', t('ui.lagging')));
+        card.append(tgt);
+      }
+      const abs = !extra.commune ? absoluteTarget(targets, p.year, f.state.group) : null;
+      if (units && abs) {
+        const share = ratio(units.certified_learners, abs);
+        const frac = paceFraction(p.year, p.ref);
+        card.append(meter(share, units.certified_learners < LAG_SHARE * frac * abs));
+        card.append(el('p', 'line', t('ui.certified_vs_target') + ': ', el('b', '', num(units.certified_learners)), ' / ' + num(abs) + ' (' + pct(share) + ')'));
+      }
+    } else {
+      card.append(el('p', 'line muted', t('ui.no_target')));
+    }
+    cards.push(card);
+  }
+  fill(container, ...cards);
+}

@@ -1,0 +1,90 @@
+// Progress by target group and by commune/ward (province): the ranking of
+// communes towards their targets with the lagging ones highlighted, and
+// the period's activity per group and per commune.
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+import { query } from '../api.js';
+import { Filters, ignoredNote } from '../filters.js';
+import { Panel } from '../panel.js';
+import { num, pct, month, areas as areaNames } from '../fmt.js';
+import { hbars, legend } from '../charts.js';
+import { aggregate, loadTargets, loadProgress } from '../progress.js';
+import { byGroupPanel, groupTargetsPanel, guard, communeLink, loadCommunes } from '../views.js';
+
+export default async function communes(app, loaded) {
+  const f = new Filters(app, ['year', 'quarter', 'group', 'area'], () => load());
+  const grid = el('div', 'grid');
+  app.append(grid);
+  const rankP = new Panel(grid, { id: 'ranking', title: t('p.ranking'), wide: true });
+  const targetsP = new Panel(grid, { id: 'targets', title: t('p.groups_target') });
+  const groupP = new Panel(grid, { id: 'by_group', title: t('p.by_group') });
+  const communeP = new Panel(grid, { id: 'by_commune', title: t('p.by_commune'), wide: true });
+  const [targets, names] = await Promise.all([loadTargets(), loadCommunes()]);
+
+  async function load() {
+    const p = f.period();
+    const params = f.params();
+    const progress = await loadProgress(p.ref, f);
+    const cp = { year: p.year, ref: p.ref, targets };
+    await Promise.all([
+      ranking(rankP, progress, cp),
+      groupTargetsPanel(targetsP, progress, cp),
+      byGroupPanel(groupP, params),
+      byCommune(communeP, params, f.state.area, names),
+    ]);
+    loaded();
+  }
+
+  await load();
+}
+
+/** Communes ranked by the share of their target reached (cumulative). */
+async function ranking(pn, progress, cp) {
+  if (!progress) {
+    pn.unavailable('progress');
+    return;
+  }
+  pn.ready();
+  const units = aggregate(progress.rows, (r) => r.commune, cp).sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || a.key.localeCompare(b.key));
+  units.forEach((u, i) => { u.rank = i + 1; });
+  pn.setCSV('progress', progress.result.params);
+  const pace = units.length ? Math.max(...units.map((u) => u.expectedPct || 0)) : 0;
+  hbars(pn.chart, units.map((u) => ({ label: `${u.rank}. ${u.name || u.key}`, value: u.pct || 0, cls: u.lagging ? 'lag' : 'ok', text: pct(u.pct) })),
+    { max: Math.max(100, ...units.map((u) => u.pct || 0)), marker: pace, markerLabel: t('ui.pace'), fmt: (v) => pct(v) });
+  pn.setLegend(legend([{ cls: 'ok', label: t('ui.on_track') }, { cls: 'lag', label: t('ui.lagging') }, { cls: 'pace', label: t('ui.pace') }]));
+  pn.setTable([
+    { key: 'rank', label: t('col.rank'), num: true },
+    { key: 'commune', label: t('col.name'), value: (u) => u.key, fmt: (v, u) => communeLink(v, u.name) },
+    { key: 'area_types', label: t('col.area_types'), fmt: (v) => areaNames(v) },
+    { key: 'population', label: t('col.population'), num: true },
+    { key: 'target_count', label: t('col.target_count'), num: true },
+    { key: 'learners', label: t('col.learners'), num: true },
+    { key: 'certified_learners', label: t('col.certified_learners'), num: true },
+    { key: 'pct_of_target', label: t('col.pct_of_target'), num: true, value: (u) => u.pct, fmt: (v) => pct(v) },
+    { key: 'status', label: t('col.status'), value: (u) => (u.lagging ? 'lagging' : 'on-track'), fmt: (v) => el('span', 'badge ' + (v === 'lagging' ? 'lag' : 'ok'), t(v === 'lagging' ? 'ui.lagging' : 'ui.on_track')) },
+  ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
+  const lagging = units.filter((u) => u.lagging).length;
+  pn.sub.textContent = `${t('ui.cumulative', month(cp.ref))} · ${t('ui.commune_count', num(units.length))} · ${t('ui.lagging_count', num(lagging))}`;
+  pn.setNote(t('ui.lag_rule', pct(pace, 0).replace('%', '')));
+  pn.el.dataset.lagging = String(lagging);
+  pn.done();
+}
+
+/** The period's activity per commune (names from the communes query). */
+async function byCommune(pn, params, area, names) {
+  await guard(pn, 'by_commune', async () => {
+    const r = await query('by_commune', params);
+    let rows = r.objects.map((x) => ({ ...x, name: (names.get(x.commune) || {}).name || '', area_types: (names.get(x.commune) || {}).area_types || '' }));
+    if (area && names.size) rows = rows.filter((x) => String(x.area_types).split(',').includes(area));
+    rows.sort((a, b) => b.lesson_completions - a.lesson_completions);
+    pn.setCSV('by_commune', params);
+    hbars(pn.chart, rows.slice(0, 30).map((x) => ({ label: x.name || x.commune || t('group.'), value: Number(x.lesson_completions) })));
+    pn.sub.textContent = t('col.lesson_completions');
+    const keys = ['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'];
+    pn.setTable([
+      { key: 'commune', label: t('col.name'), fmt: (v, x) => (v ? communeLink(v, x.name) : t('group.')) },
+      ...keys.map((k) => ({ key: k, label: t('col.' + k), num: true })),
+    ], rows);
+    pn.setNote(ignoredNote('by_commune', { ...params, area_type: names.size ? '' : params.area_type }));
+  });
+}

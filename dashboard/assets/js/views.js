@@ -1,0 +1,134 @@
+// Panels shared by several pages: each loads one named query, draws it and
+// fills its table and CSV link from the same rows.
+import { el, link } from './dom.js';
+import { t, ctx } from './i18n.js';
+import { query, allowed } from './api.js';
+import { num, pct, month, group as groupName, course as courseName, areas as areaNames } from './fmt.js';
+import { hbars, lines, legend, funnel } from './charts.js';
+import { ignoredNote } from './filters.js';
+import { aggregate } from './progress.js';
+
+/** Run fn for panel pn, showing unavailability and errors in the panel. */
+export async function guard(pn, name, fn) {
+  if (!allowed(name)) {
+    pn.unavailable(name);
+    return;
+  }
+  pn.ready();
+  pn.loading();
+  try {
+    await fn();
+    pn.done();
+  } catch (err) {
+    pn.error(err);
+    document.body.dataset.failed = '1';
+  }
+}
+
+const cols = (keys) => keys.map((k) => ({ key: k, label: t('col.' + k), num: true }));
+
+/** Monthly trend: learners and lesson completions per month. */
+export async function trendPanel(pn, params) {
+  await guard(pn, 'trend', async () => {
+    const r = await query('trend', params);
+    const rows = r.objects;
+    pn.setCSV('trend', params);
+    const labels = rows.map((x) => month(x.month));
+    lines(pn.chart, labels, [
+      { name: t('col.learners'), values: rows.map((x) => Number(x.learners)), cls: 's1' },
+      { name: t('col.lesson_completions'), values: rows.map((x) => Number(x.lesson_completions)), cls: 's2' },
+    ]);
+    pn.setLegend(legend([{ cls: 's1', label: t('col.learners') }, { cls: 's2', label: t('col.lesson_completions') }]));
+    pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => month(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.setNote(ignoredNote('trend', params));
+  });
+}
+
+/** Activity in the period per target group. */
+export async function byGroupPanel(pn, params) {
+  await guard(pn, 'by_group', async () => {
+    const r = await query('by_group', params);
+    const rows = r.objects;
+    pn.setCSV('by_group', params);
+    hbars(pn.chart, rows.map((x) => ({ label: groupName(x.target_group), value: Number(x.learners) })));
+    pn.setTable([{ key: 'target_group', label: t('col.target_group'), fmt: (v) => groupName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.sub.textContent = t('col.learners');
+    pn.setNote(ignoredNote('by_group', params));
+  });
+}
+
+/** Progress per target group against its target, with the expected pace. */
+export async function groupTargetsPanel(pn, progress, ctxp) {
+  if (!progress) {
+    pn.unavailable('progress');
+    return;
+  }
+  pn.ready();
+  const units = aggregate(progress.rows, (r) => r.target_group, ctxp);
+  pn.setCSV('progress', progress.result.params);
+  hbars(pn.chart, units.map((u) => ({ label: groupName(u.key), value: u.pct || 0, cls: u.lagging ? 'lag' : 'ok', text: pct(u.pct) })),
+    { max: 100, marker: Math.min(100, units.length ? Math.max(...units.map((u) => u.expectedPct || 0)) : 0), markerLabel: t('ui.pace'), fmt: (v) => pct(v) });
+  pn.setLegend(legend([{ cls: 'ok', label: t('ui.on_track') }, { cls: 'lag', label: t('ui.lagging') }, { cls: 'pace', label: t('ui.pace') }]));
+  pn.setTable([
+    { key: 'target_group', label: t('col.target_group'), value: (u) => u.key, fmt: (v) => groupName(v) },
+    { key: 'population', label: t('col.population'), num: true },
+    { key: 'target_pct', label: t('col.target_pct'), num: true, fmt: (v) => (v === null ? '—' : pct(v)) },
+    { key: 'target_count', label: t('col.target_count'), num: true },
+    { key: 'learners', label: t('col.learners'), num: true },
+    { key: 'certified_learners', label: t('col.certified_learners'), num: true },
+    { key: 'pct_of_target', label: t('col.pct_of_target'), num: true, value: (u) => u.pct, fmt: (v) => pct(v) },
+    { key: 'status', label: t('col.status'), value: (u) => (u.lagging ? 'lagging' : 'on-track'), fmt: (v) => el('span', 'badge ' + (v === 'lagging' ? 'lag' : 'ok'), t(v === 'lagging' ? 'ui.lagging' : 'ui.on_track')) },
+  ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
+  pn.sub.textContent = t('ui.cumulative', month(ctxp.ref));
+  pn.setNote(t('ui.lag_rule', units.length ? pct(Math.max(...units.map((u) => u.expectedPct || 0)), 0).replace('%', '') : '—'));
+  pn.done();
+}
+
+/** Courses in the period: learners and certified learners. */
+export async function coursesPanel(pn, params) {
+  await guard(pn, 'by_course', async () => {
+    const r = await query('by_course', params);
+    const rows = r.objects.slice().sort((a, b) => b.learners - a.learners);
+    pn.setCSV('by_course', params);
+    hbars(pn.chart, rows.map((x) => ({ label: courseName(x.course_id), value: Number(x.learners) })));
+    pn.setTable([{ key: 'course_id', label: t('col.course_id'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.sub.textContent = t('col.learners');
+    pn.setNote(ignoredNote('by_course', params));
+  });
+  return pn;
+}
+
+/** The course funnel: started → completed → passed → certified. */
+export async function funnelPanel(pn, params) {
+  await guard(pn, 'funnel', async () => {
+    const r = await query('funnel', params);
+    pn.setCSV('funnel', params);
+    const stages = r.objects.map((x, i, all) => ({
+      stage: x.stage, label: t('stage.' + x.stage), value: Number(x.learners),
+      shareNum: i ? (Number(all[i - 1].learners) > 0 ? (100 * Number(x.learners)) / Number(all[i - 1].learners) : null) : null,
+    }));
+    for (const s of stages) s.share = s.shareNum === null ? '' : pct(s.shareNum);
+    funnel(pn.chart, stages);
+    pn.setTable([
+      { key: 'stage', label: t('col.stage'), value: (s) => s.stage, fmt: (v) => t('stage.' + v) },
+      { key: 'learners', label: t('col.learners'), num: true, value: (s) => s.value },
+      { key: 'conversion', label: t('col.conversion'), num: true, value: (s) => s.shareNum, fmt: (v) => (v === null ? '' : pct(v)) },
+    ], stages);
+    pn.setNote(ignoredNote('funnel', params));
+  });
+}
+
+/** A link to a commune's page (province users only). */
+export function communeLink(code, name) {
+  if (ctx.role !== 'province') return name || code;
+  return link('/dashboard/commune/' + encodeURIComponent(code), name || code);
+}
+
+/** Commune reference rows by code (the communes query; empty when missing). */
+export async function loadCommunes(extra = {}) {
+  if (!allowed('communes')) return new Map();
+  const r = await query('communes', extra);
+  return new Map(r.objects.map((c) => [c.commune, c]));
+}
+
+export { areaNames };

@@ -1,0 +1,177 @@
+package dashboard_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/dashboard"
+	"github.com/hocvu/hocvu/dashboard/users"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+)
+
+// Test communes: a commune user of ownCommune must never see otherCommune.
+const (
+	ownCommune   = "21121"
+	otherCommune = "21100"
+	provPass     = "province-password-1"
+	communePass  = "commune-password-1"
+)
+
+// fakeEngine answers every catalogue query with rows for both test
+// communes (only the asked one when the query honours a commune filter)
+// and records the parameters it was asked with.
+type fakeEngine struct {
+	mu   sync.Mutex
+	last map[string]analytics.Params
+}
+
+func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (*analytics.Result, error) {
+	q, ok := analytics.Lookup(name)
+	if !ok {
+		return nil, analytics.ErrBadParams
+	}
+	f.mu.Lock()
+	if f.last == nil {
+		f.last = map[string]analytics.Params{}
+	}
+	f.last[name] = p
+	f.mu.Unlock()
+	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	for _, c := range []string{ownCommune, otherCommune} {
+		if p.Commune != "" && slices.Contains(q.Params, "commune") && c != p.Commune {
+			continue
+		}
+		row := make([]any, len(q.Columns))
+		for i, col := range q.Columns {
+			switch col {
+			case "commune":
+				row[i] = c
+			case "name":
+				row[i] = "Xã " + c
+			case "month", "hour", "stage", "target_group", "course_id", "verb", "activity_type", "object_id",
+				"area_types", "district", "kind", "team", "label", "mentor", "learner", "metric":
+				row[i] = col + "-" + c
+			default:
+				row[i] = int64(7)
+			}
+		}
+		res.Rows = append(res.Rows, row)
+		if !slices.Contains(q.Columns, "commune") {
+			break
+		}
+	}
+	return res, nil
+}
+
+func (f *fakeEngine) params(name string) analytics.Params {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last[name]
+}
+
+type harness struct {
+	t      *testing.T
+	srv    *httptest.Server
+	engine *fakeEngine
+	reg    *users.Registry
+	dash   *dashboard.Dashboard
+}
+
+func newHarness(t *testing.T, secure bool) *harness {
+	t.Helper()
+	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	reg := users.NewRegistry(store, nil)
+	reg.SetCost(bcrypt.MinCost)
+	ctx := context.Background()
+	if err := reg.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Set(ctx, users.User{Username: "tinh", Role: users.RoleProvince}, provPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Set(ctx, users.User{Username: "xa", Role: users.RoleCommune, Commune: ownCommune}, communePass); err != nil {
+		t.Fatal(err)
+	}
+	eng := &fakeEngine{}
+	d := dashboard.New(dashboard.Config{Analytics: eng, Users: reg, Logger: slog.New(slog.DiscardHandler), Secure: secure,
+		Now: func() time.Time { return time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC) }})
+	e := echo.New()
+	d.Mount(e)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, srv: srv, engine: eng, reg: reg, dash: d}
+}
+
+// client is a browser-like HTTP client (cookies, no redirects followed).
+func (h *harness) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrfFrom fetches path and returns the CSRF token of its form.
+func (h *harness) csrfFrom(c *http.Client, path string) string {
+	h.t.Helper()
+	_, body := h.get(c, path)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		h.t.Fatalf("no CSRF token in %s:\n%s", path, body)
+	}
+	return m[1]
+}
+
+func (h *harness) get(c *http.Client, path string) (*http.Response, string) {
+	h.t.Helper()
+	res, err := c.Get(h.srv.URL + path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func (h *harness) post(c *http.Client, path string, form url.Values) (*http.Response, string) {
+	h.t.Helper()
+	res, err := c.PostForm(h.srv.URL+path, form)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// login signs in and returns the client with its session.
+func (h *harness) login(user, password string) *http.Client {
+	h.t.Helper()
+	c := h.client()
+	tok := h.csrfFrom(c, "/dashboard/login")
+	res, body := h.post(c, "/dashboard/login", url.Values{"csrf": {tok}, "username": {user}, "password": {password}})
+	if res.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("login %s: %d %s", user, res.StatusCode, body)
+	}
+	return c
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,297 @@
+// Package report builds the commune report appendix: the table of targets
+// and results that a commune attaches to its yearly report to the
+// province (the "phụ lục" of seeds/002), straight from the analytics named
+// queries, and renders it as CSV (for Excel) and as a printable HTML page.
+//
+// Every number comes from a named query (progress, summary, teams,
+// mentors, communes); the report only arranges them and derives the
+// presentation (attained or not). The same Build serves `hocvu report
+// commune` and the dashboard's download button.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hocvu/hocvu/analytics"
+)
+
+// Querier answers named queries (an analytics engine, or a client of the
+// analytics HTTP API).
+type Querier interface {
+	Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error)
+}
+
+// Available reports whether a named query exists. The default looks it up
+// in analytics.Catalog; a remote querier may know better.
+type Available func(name string) bool
+
+// MentorNorm is the plan's norm: each digital ambassador guides at least
+// five people.
+const MentorNorm = 5
+
+// Report is the appendix of one commune for one year.
+type Report struct {
+	Commune   string   `json:"commune"`
+	Name      string   `json:"name"`
+	District  string   `json:"district"`
+	AreaTypes []string `json:"area_types"`
+	Year      int      `json:"year"`
+	// Through is the last month the results count (YYYY-MM): December of
+	// the year, or the current month while the year runs.
+	Through   string    `json:"through"`
+	Generated time.Time `json:"generated"`
+
+	// Targets has one row per target group, from the progress query
+	// (cumulative from the campaign start to the end of Through).
+	Targets []TargetRow `json:"targets"`
+	// Activity is the summary query over the year (January to Through).
+	Activity *Activity `json:"activity,omitempty"`
+	// Community is the community structures (teams, mentors).
+	Community *Community `json:"community,omitempty"`
+	// Missing names the named queries the engine does not answer yet;
+	// their sections are empty.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// TargetRow is the target and the result of one target group. A group
+// reaches its target when its certified learners (people who reached the
+// digital-skills level) reach the target count.
+type TargetRow struct {
+	Group             string  `json:"target_group"`
+	Population        int64   `json:"population"`
+	TargetPct         float64 `json:"target_pct"`
+	TargetCount       int64   `json:"target_count"`
+	Learners          int64   `json:"learners"`
+	CertifiedLearners int64   `json:"certified_learners"`
+	// ProgressPct is certified learners as a percentage of the population
+	// (the progress query's progress_pct).
+	ProgressPct float64 `json:"progress_pct"`
+}
+
+// Met reports whether the group reached its target.
+func (t TargetRow) Met() bool { return t.TargetCount > 0 && t.CertifiedLearners >= t.TargetCount }
+
+// PctOfTarget is certified learners as a percentage of the target count
+// (0 without a target).
+func (t TargetRow) PctOfTarget() float64 {
+	if t.TargetCount <= 0 {
+		return 0
+	}
+	return 100 * float64(t.CertifiedLearners) / float64(t.TargetCount)
+}
+
+// Activity is the year's learning activity in the commune.
+type Activity struct {
+	Learners          int64 `json:"learners"`
+	LessonCompletions int64 `json:"lesson_completions"`
+	Passes            int64 `json:"passes"`
+	Fails             int64 `json:"fails"`
+	Certificates      int64 `json:"certificates"`
+	CertifiedLearners int64 `json:"certified_learners"`
+}
+
+// Community counts the commune's community digital-technology teams and
+// digital ambassadors.
+type Community struct {
+	Teams       int64 `json:"teams"`
+	TeamMembers int64 `json:"team_members"`
+	Mentors     int64 `json:"mentors"`
+	// MentorsMeetingNorm guide at least MentorNorm mentees.
+	MentorsMeetingNorm int64 `json:"mentors_meeting_norm"`
+	Mentees            int64 `json:"mentees"`
+	teamsKnown         bool
+	mentorsKnown       bool
+}
+
+// ErrBadRequest is wrapped by Build for an invalid commune or year.
+var ErrBadRequest = errors.New("report: invalid request")
+
+// Build queries the engine for the report of commune code in year. now
+// bounds the period (a year that has not started is an error).
+func Build(ctx context.Context, q Querier, avail Available, code string, year int, now time.Time) (*Report, error) {
+	if avail == nil {
+		avail = func(name string) bool { _, ok := analytics.Lookup(name); return ok }
+	}
+	if code == "" {
+		return nil, fmt.Errorf("%w: no commune code", ErrBadRequest)
+	}
+	nowMonth := now.In(analytics.Local).Format("2006-01")
+	through := fmt.Sprintf("%04d-12", year)
+	first := fmt.Sprintf("%04d-01", year)
+	if year < 2000 || year > 2100 {
+		return nil, fmt.Errorf("%w: year %d", ErrBadRequest, year)
+	}
+	if first > nowMonth {
+		return nil, fmt.Errorf("%w: %d has not started", ErrBadRequest, year)
+	}
+	if through > nowMonth {
+		through = nowMonth
+	}
+	r := &Report{Commune: code, Year: year, Through: through, Generated: now.UTC(), Targets: []TargetRow{}}
+	run := func(name string, p analytics.Params) ([]map[string]any, error) {
+		if !avail(name) {
+			r.Missing = append(r.Missing, name)
+			return nil, nil
+		}
+		res, err := q.Query(ctx, name, p)
+		if err != nil {
+			return nil, fmt.Errorf("report: query %s: %w", name, err)
+		}
+		return Rows(res), nil
+	}
+
+	communes, err := run("communes", analytics.Params{Commune: code})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range communes {
+		if Str(c["commune"]) == code {
+			r.Name, r.District = Str(c["name"]), Str(c["district"])
+			r.AreaTypes = SplitList(Str(c["area_types"]))
+		}
+	}
+	progress, err := run("progress", analytics.Params{To: through, Commune: code})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range progress {
+		if Str(p["commune"]) != code {
+			continue
+		}
+		if r.Name == "" {
+			r.Name = Str(p["name"])
+		}
+		r.Targets = append(r.Targets, TargetRow{
+			Group: Str(p["target_group"]), Population: Int(p["population"]),
+			TargetPct: Float(p["target_pct"]), TargetCount: Int(p["target_count"]),
+			Learners: Int(p["learners"]), CertifiedLearners: Int(p["certified_learners"]),
+			ProgressPct: Float(p["progress_pct"]),
+		})
+	}
+	summary, err := run("summary", analytics.Params{From: first, To: through, Commune: code})
+	if err != nil {
+		return nil, err
+	}
+	if len(summary) == 1 {
+		s := summary[0]
+		r.Activity = &Activity{Learners: Int(s["learners"]), LessonCompletions: Int(s["lesson_completions"]),
+			Passes: Int(s["passes"]), Fails: Int(s["fails"]), Certificates: Int(s["certificates"]), CertifiedLearners: Int(s["certified_learners"])}
+	}
+	cm := &Community{}
+	teams, err := run("teams", analytics.Params{To: through, Commune: code})
+	if err != nil {
+		return nil, err
+	}
+	if avail("teams") {
+		cm.teamsKnown = true
+		for _, t := range teams {
+			if Str(t["commune"]) == code {
+				cm.Teams++
+				cm.TeamMembers += Int(t["members"])
+			}
+		}
+	}
+	mentors, err := run("mentors", analytics.Params{To: through, Commune: code})
+	if err != nil {
+		return nil, err
+	}
+	if avail("mentors") {
+		cm.mentorsKnown = true
+		for _, m := range mentors {
+			if Str(m["commune"]) == code {
+				cm.Mentors++
+				cm.Mentees += Int(m["mentees"])
+				if Int(m["mentees"]) >= MentorNorm {
+					cm.MentorsMeetingNorm++
+				}
+			}
+		}
+	}
+	if cm.teamsKnown || cm.mentorsKnown {
+		r.Community = cm
+	}
+	return r, nil
+}
+
+// Rows turns a result into one map per row, keyed by column.
+func Rows(res *analytics.Result) []map[string]any {
+	out := make([]map[string]any, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		m := make(map[string]any, len(res.Columns))
+		for i, c := range res.Columns {
+			if i < len(row) {
+				m[c] = row[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Str renders a cell as a string.
+func Str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// Int reads an integer cell (engines give int64, JSON gives float64).
+func Int(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// Float reads a numeric cell.
+func Float(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case string:
+		f, _ := strconv.ParseFloat(x, 64)
+		return f
+	case nil:
+		return 0
+	}
+	return float64(Int(v))
+}
+
+// SplitList splits a comma-separated cell.
+func SplitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/dashboard/report"
+)
+
+// stub answers the report's named queries with fixed rows.
+type stub struct{ asked map[string]analytics.Params }
+
+func (s *stub) Query(_ context.Context, name string, p analytics.Params) (*analytics.Result, error) {
+	s.asked[name] = p
+	res := &analytics.Result{Query: name}
+	switch name {
+	case "communes":
+		res.Columns = []string{"commune", "name", "kind", "district", "area_types", "population"}
+		res.Rows = [][]any{{"21121", "Tịnh Khê", "commune", "Thành phố Quảng Ngãi", "rural", int64(56000)}}
+	case "progress":
+		res.Columns = []string{"commune", "name", "area_types", "target_group", "population", "target_pct", "target_count", "learners", "certified_learners", "progress_pct"}
+		res.Rows = [][]any{
+			{"21121", "Tịnh Khê", "rural", "citizen", int64(28000), 80.0, int64(22400), int64(23000), int64(22500), 80.4},
+			{"21121", "Tịnh Khê", "rural", "student", int64(10000), 100.0, int64(10000), int64(9000), int64(8000), 80.0},
+		}
+	case "summary":
+		res.Columns = []string{"statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"}
+		res.Rows = [][]any{{int64(90000), int64(1716), int64(40000), int64(1500), int64(200), int64(1400), int64(1390)}}
+	case "teams":
+		res.Columns = []string{"team", "commune", "name", "members", "learners"}
+		res.Rows = [][]any{{"t1", "21121", "Tổ 1", int64(8), int64(40)}, {"t2", "21121", "Tổ 2", int64(7), int64(3)}}
+	case "mentors":
+		res.Columns = []string{"mentor", "commune", "team", "label", "mentees", "meets_norm"}
+		res.Rows = [][]any{{"m1", "21121", "t1", "Đại sứ số 001", int64(6), int64(1)}, {"m2", "21121", "t1", "Đại sứ số 002", int64(2), int64(0)}}
+	default:
+		return nil, errors.New("unexpected query " + name)
+	}
+	return res, nil
+}
+
+var now = time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
+
+func TestBuildAndRender(t *testing.T) {
+	s := &stub{asked: map[string]analytics.Params{}}
+	r, err := report.Build(context.Background(), s, func(string) bool { return true }, "21121", 2025, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "Tịnh Khê" || r.Through != "2025-12" || len(r.Targets) != 2 || r.Activity.Learners != 1716 {
+		t.Fatalf("report %+v", r)
+	}
+	if !r.Targets[0].Met() || r.Targets[1].Met() {
+		t.Errorf("met: citizen %v, student %v", r.Targets[0].Met(), r.Targets[1].Met())
+	}
+	if c := r.Community; c.Teams != 2 || c.TeamMembers != 15 || c.Mentors != 2 || c.MentorsMeetingNorm != 1 || c.Mentees != 8 {
+		t.Errorf("community %+v", c)
+	}
+	if p := s.asked["summary"]; p.From != "2025-01" || p.To != "2025-12" || p.Commune != "21121" {
+		t.Errorf("summary asked with %+v", p)
+	}
+	if p := s.asked["progress"]; p.To != "2025-12" || p.From != "" || p.Commune != "21121" {
+		t.Errorf("progress asked with %+v", p)
+	}
+
+	var buf bytes.Buffer
+	if err := r.WriteCSV(&buf, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), report.BOM) {
+		t.Error("CSV has no BOM")
+	}
+	rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), report.BOM)))
+	rd.FieldsPerRecord = -1
+	recs, err := rd.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs[1][0] != "Đơn vị: Tịnh Khê (mã 21121)" || recs[2][0] != "Số liệu tính đến hết tháng 12/2025" {
+		t.Errorf("title block %q", recs[:3])
+	}
+	found := false
+	for _, rec := range recs {
+		if len(rec) > 3 && rec[0] == "I" && rec[3] == "citizen" {
+			found = true
+			if rec[4] != "28000" || rec[6] != "22400" || rec[7] != "23000" || rec[8] != "22500" || rec[11] != "Đạt" {
+				t.Errorf("citizen row %q", rec)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no citizen row in\n%s", buf.String())
+	}
+
+	buf.Reset()
+	if err := r.WriteHTML(&buf, "en"); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{`<html lang="en">`, "Unit: Tịnh Khê (code 21121)", "Citizens (adults)", "22,500", ">Met<", "Not met", "Ambassadors guiding 5 or more people"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<script") || strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+		t.Error("the printable report must be standalone (no script, no external resource)")
+	}
+	if !strings.HasPrefix(report.StyleHash(), "'sha256-") {
+		t.Error(report.StyleHash())
+	}
+}
+
+func TestMissingQueriesAndBadRequests(t *testing.T) {
+	s := &stub{asked: map[string]analytics.Params{}}
+	only := func(name string) bool { return name == "summary" }
+	r, err := report.Build(context.Background(), s, only, "21121", 2026, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Through != "2026-03" || len(r.Missing) != 4 || r.Community != nil || len(r.Targets) != 0 {
+		t.Errorf("report without the reference queries: %+v", r)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteHTML(&buf, "vi"); err != nil || !strings.Contains(buf.String(), "Đơn vị: mã 21121") || !strings.Contains(buf.String(), "truy vấn progress") {
+		t.Errorf("HTML without reference data: %v\n%s", err, buf.String())
+	}
+	for _, c := range []struct {
+		code string
+		year int
+	}{{"", 2025}, {"21121", 2027}, {"21121", 1999}} {
+		if _, err := report.Build(context.Background(), s, only, c.code, c.year, now); !errors.Is(err, report.ErrBadRequest) {
+			t.Errorf("Build(%q, %d) = %v", c.code, c.year, err)
+		}
+	}
+}

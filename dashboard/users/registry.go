@@ -1,0 +1,284 @@
+package users
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hocvu/hocvu/eventstore"
+)
+
+// Store is the part of the event store the registry uses.
+type Store interface {
+	eventstore.Appender
+	eventstore.StreamReader
+	eventstore.Subscriber
+}
+
+// Registry is the live set of dashboard users. It is safe for concurrent
+// use. Create it with NewRegistry, call Load, then Follow in a goroutine.
+type Registry struct {
+	store Store
+	log   *slog.Logger
+	// cost is the bcrypt cost of new hashes.
+	cost int
+
+	mu     sync.RWMutex
+	users  map[string]*User
+	last   eventstore.Position
+	rev    uint64
+	exists bool
+}
+
+// dummyHash is compared against when a user does not exist, so that a
+// failed login takes as long for an unknown name as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("hocvu-dummy-password"), bcrypt.DefaultCost)
+
+// NewRegistry creates a registry over store.
+func NewRegistry(store Store, log *slog.Logger) *Registry {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Registry{store: store, log: log, cost: bcrypt.DefaultCost, users: map[string]*User{}}
+}
+
+// SetCost sets the bcrypt cost of new hashes (tests use bcrypt.MinCost).
+func (r *Registry) SetCost(cost int) { r.cost = cost }
+
+// Load replays the users stream.
+func (r *Registry) Load(ctx context.Context) error {
+	from := uint64(0)
+	for {
+		evs, err := r.store.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: 500})
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("users: load %s: %w", Stream, err)
+		}
+		for i := range evs {
+			r.apply(&evs[i])
+		}
+		if len(evs) < 500 {
+			return nil
+		}
+		from = evs[len(evs)-1].Revision + 1
+	}
+}
+
+// Follow applies user events appended after Load until ctx ends,
+// resubscribing after failures.
+func (r *Registry) Follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		r.mu.RLock()
+		after := r.last
+		r.mu.RUnlock()
+		sub, err := r.store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: eventstore.Filter{StreamPrefixes: []string{Stream}}})
+		if err == nil {
+			err = r.follow(ctx, sub)
+			_ = sub.Close()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		r.log.Warn("dashboard-user subscription failed; resubscribing", "err", err)
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (r *Registry) follow(ctx context.Context, sub eventstore.Subscription) error {
+	for {
+		m, err := sub.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		if m.Event != nil && m.Event.Stream == Stream {
+			r.apply(m.Event)
+		}
+	}
+}
+
+// apply folds one event into the state; events at or before the last
+// applied position are ignored (Load and Follow may overlap).
+func (r *Registry) apply(ev *eventstore.RecordedEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.exists && ev.Position.Compare(r.last) <= 0 {
+		return
+	}
+	r.last, r.rev, r.exists = ev.Position, ev.Revision, true
+	switch ev.Type {
+	case EventUserSet:
+		var u User
+		if err := json.Unmarshal(ev.Data, &u); err != nil {
+			r.log.Error("bad dashboard-user event", "id", ev.ID, "err", err)
+			return
+		}
+		r.users[u.Username] = &u
+	case EventUserRemoved:
+		var v struct {
+			Username string `json:"username"`
+		}
+		if err := json.Unmarshal(ev.Data, &v); err != nil {
+			r.log.Error("bad dashboard-user event", "id", ev.ID, "err", err)
+			return
+		}
+		delete(r.users, v.Username)
+	}
+}
+
+// Get returns a user by name.
+func (r *Registry) Get(username string) (User, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	u, ok := r.users[username]
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// List returns every user, sorted by name.
+func (r *Registry) List() []User {
+	r.mu.RLock()
+	out := make([]User, 0, len(r.users))
+	for _, u := range r.users {
+		out = append(out, *u)
+	}
+	r.mu.RUnlock()
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.Username, b.Username) })
+	return out
+}
+
+// Verify checks a user name and password and returns the user. Unknown
+// names and wrong passwords both give ErrUnauthorized after one bcrypt
+// comparison.
+func (r *Registry) Verify(username, password string) (User, error) {
+	u, ok := r.Get(username)
+	hash := dummyHash
+	if ok {
+		hash = []byte(u.PasswordHash)
+	}
+	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	if !ok || err != nil {
+		return User{}, ErrUnauthorized
+	}
+	return u, nil
+}
+
+// Stamp identifies the security-relevant state of a user (password hash,
+// role, commune). A session remembers the stamp it was created with and
+// ends when it changes: a new password, a new role or a removal signs the
+// user out everywhere.
+func Stamp(u User) string {
+	h := sha256.Sum256([]byte(u.PasswordHash + "\x00" + string(u.Role) + "\x00" + u.Commune))
+	return hex.EncodeToString(h[:12])
+}
+
+// Set creates or replaces a user. A non-empty password is hashed and
+// replaces the old one; an empty password keeps the existing hash (for a
+// role or name change) and is an error for a new user. It appends at the
+// revision the registry last saw, so two concurrent changes cannot
+// silently overwrite each other.
+func (r *Registry) Set(ctx context.Context, u User, password string) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	old, exists := r.Get(u.Username)
+	now := time.Now().UTC()
+	u.Created, u.Updated = now, now
+	if exists {
+		u.Created = old.Created
+	}
+	switch {
+	case password != "":
+		if err := CheckPassword(password); err != nil {
+			return err
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), r.cost)
+		if err != nil {
+			return fmt.Errorf("users: hash password: %w", err)
+		}
+		u.PasswordHash = string(hash)
+	case exists:
+		u.PasswordHash = old.PasswordHash
+	default:
+		return fmt.Errorf("users: %s is a new user and needs a password", u.Username)
+	}
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("users: encode user: %w", err)
+	}
+	return r.append(ctx, eventstore.EventData{ID: uuid.New(), Type: EventUserSet, Data: data})
+}
+
+// SetPassword replaces a user's password.
+func (r *Registry) SetPassword(ctx context.Context, username, password string) error {
+	u, ok := r.Get(username)
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, username)
+	}
+	if password == "" {
+		return errors.New("users: empty password")
+	}
+	return r.Set(ctx, u, password)
+}
+
+// Remove deletes a user; their sessions end at their next request.
+func (r *Registry) Remove(ctx context.Context, username string) error {
+	if _, ok := r.Get(username); !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, username)
+	}
+	data, err := json.Marshal(map[string]string{"username": username})
+	if err != nil {
+		return fmt.Errorf("users: encode removal: %w", err)
+	}
+	return r.append(ctx, eventstore.EventData{ID: uuid.New(), Type: EventUserRemoved, Data: data})
+}
+
+// Seed makes sure a province user with this name and password exists
+// (HOCVU_DASHBOARD_ADMIN / HOCVU_DASHBOARD_PASSWORD). It writes only when
+// the user is missing, is not a province user, or has another password.
+func (r *Registry) Seed(ctx context.Context, username, password, displayName string) error {
+	if u, ok := r.Get(username); ok && u.Role == RoleProvince {
+		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
+			return nil
+		}
+	}
+	return r.Set(ctx, User{Username: username, Role: RoleProvince, DisplayName: displayName}, password)
+}
+
+func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {
+	r.mu.RLock()
+	exp := eventstore.NoStream
+	if r.exists {
+		exp = eventstore.Exact(r.rev)
+	}
+	r.mu.RUnlock()
+	res, err := r.store.Append(ctx, Stream, exp, ev)
+	if err != nil {
+		return fmt.Errorf("users: append %s (reload and retry on a conflict): %w", ev.Type, err)
+	}
+	evs, err := r.store.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: res.NextExpectedRevision, Max: 1})
+	if err != nil {
+		return fmt.Errorf("users: read back %s: %w", ev.Type, err)
+	}
+	for i := range evs {
+		r.apply(&evs[i])
+	}
+	return nil
+}

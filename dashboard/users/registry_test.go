@@ -1,0 +1,161 @@
+package users_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hocvu/hocvu/dashboard/users"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+)
+
+func openStore(t *testing.T) *pebblestore.Store {
+	t.Helper()
+	s, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func newRegistry(t *testing.T, s users.Store) *users.Registry {
+	t.Helper()
+	r := users.NewRegistry(s, nil)
+	r.SetCost(bcrypt.MinCost)
+	if err := r.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRegistryLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	r := newRegistry(t, s)
+	if err := r.Set(ctx, users.User{Username: "xa", Role: users.RoleCommune, Commune: "21121", DisplayName: "UBND xã"}, "commune-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Verify("xa", "commune-password"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][2]string{{"xa", "wrong-password"}, {"nobody", "commune-password"}} {
+		if _, err := r.Verify(c[0], c[1]); !errors.Is(err, users.ErrUnauthorized) {
+			t.Errorf("Verify(%s, %s) = %v", c[0], c[1], err)
+		}
+	}
+	// A role change keeps the password.
+	if err := r.Set(ctx, users.User{Username: "xa", Role: users.RoleProvince}, ""); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := r.Get("xa")
+	if u.Role != users.RoleProvince || u.Commune != "" {
+		t.Fatalf("after role change: %+v", u)
+	}
+	if _, err := r.Verify("xa", "commune-password"); err != nil {
+		t.Fatal("role change lost the password")
+	}
+	if err := r.SetPassword(ctx, "xa", "another-password"); err != nil {
+		t.Fatal(err)
+	}
+	// A second registry replays the same state; a live one follows changes.
+	r2 := newRegistry(t, s)
+	if _, err := r2.Verify("xa", "another-password"); err != nil {
+		t.Fatalf("replayed registry: %v", err)
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go r2.Follow(fctx)
+	if err := r.Remove(ctx, "xa"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := r2.Get("xa"); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the following registry did not see the removal")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.Remove(ctx, "xa"); !errors.Is(err, users.ErrNotFound) {
+		t.Errorf("removing twice: %v", err)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	r := newRegistry(t, openStore(t))
+	ctx := context.Background()
+	for _, c := range []struct {
+		u        users.User
+		password string
+	}{
+		{users.User{Username: "Tinh", Role: users.RoleProvince}, "long-enough-1"},
+		{users.User{Username: "tinh", Role: "admin"}, "long-enough-1"},
+		{users.User{Username: "xa", Role: users.RoleCommune}, "long-enough-1"},
+		{users.User{Username: "tinh", Role: users.RoleProvince, Commune: "21121"}, "long-enough-1"},
+		{users.User{Username: "tinh", Role: users.RoleProvince}, "short"},
+		{users.User{Username: "tinh", Role: users.RoleProvince}, ""},
+	} {
+		if err := r.Set(ctx, c.u, c.password); err == nil {
+			t.Errorf("Set(%+v, %q) accepted", c.u, c.password)
+		}
+	}
+}
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	r := newRegistry(t, s)
+	for i := 0; i < 2; i++ {
+		if err := r.Seed(ctx, "admin", "seeded-password", "seed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.ReadStream(ctx, users.Stream, eventstore.ReadStreamOptions{Max: 10})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("seeding twice wrote %d events (%v)", len(evs), err)
+	}
+	if err := r.Seed(ctx, "admin", "changed-password", "seed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Verify("admin", "changed-password"); err != nil {
+		t.Fatal("a new seed password did not take effect")
+	}
+}
+
+// Stored formats are permanent: the event encodings are golden files.
+func TestEventGolden(t *testing.T) {
+	created := time.Date(2025, 6, 1, 2, 3, 4, 0, time.UTC)
+	set, _ := json.MarshalIndent(users.User{Username: "tinhkhe", PasswordHash: "$2a$10$abcdefghijklmnopqrstuu0123456789012345678901234567890",
+		Role: users.RoleCommune, Commune: "21121", DisplayName: "UBND xã Tịnh Khê", Created: created, Updated: created}, "", "  ")
+	removed, _ := json.MarshalIndent(map[string]string{"username": "tinhkhe"}, "", "  ")
+	for name, got := range map[string][]byte{users.EventUserSet: set, users.EventUserRemoved: removed} {
+		path := filepath.Join("testdata", name+".json")
+		if os.Getenv("UPDATE_GOLDEN") != "" {
+			if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(want) != string(got)+"\n" {
+			t.Errorf("%s changed:\n%s\nwant:\n%s", name, got, want)
+		}
+		// And the golden data still decodes.
+		var u users.User
+		if err := json.Unmarshal(want, &u); err != nil || u.Username != "tinhkhe" {
+			t.Errorf("%s does not decode: %v", name, err)
+		}
+	}
+}
