@@ -38,7 +38,15 @@ type Statement = map[string]any
 
 // StoreRequest is one PUT or POST of statements: stored all or nothing.
 type StoreRequest struct {
-	Statements  []Statement
+	Statements []Statement
+	// Assigned marks statements whose id the LRS generated (a random
+	// UUID): nothing can be stored under it yet, so it is not looked up.
+	Assigned []bool
+	// Raw holds each statement as the client sent it, when known: the
+	// stored statement is then those bytes with the LRS-set properties
+	// (id, authority, version, stored, timestamp) written in, so the
+	// "exact" format returns what the client sent.
+	Raw         [][]byte
 	Credential  string
 	XAPIVersion string
 	Define      bool
@@ -328,7 +336,7 @@ func (w *StatementWriter) decide(ctx context.Context, group []*storeCall) ([]eve
 			accepted = append(accepted, c)
 			for i, st := range c.req.Statements {
 				if res.New[i] {
-					inGroup[res.IDs[i]] = seenStatement{doc: st}
+					inGroup[uuid.MustParse(res.IDs[i]).String()] = seenStatement{doc: st}
 				}
 			}
 		}
@@ -358,26 +366,36 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 			return res, nil, &Error{Kind: KindInvalid, Op: "store statements", Msg: fmt.Sprintf("statement %d has no valid id", i)}
 		}
 		res.IDs[i] = idStr
-		if prev, ok := inGroup[idStr]; ok {
-			if !xapi.Equivalent(prev.doc, st) {
-				return res, nil, conflict(i, idStr)
-			}
-			continue
-		}
-		existing, found, err := w.lookup.LookupStatement(ctx, id)
-		if err != nil {
-			return res, nil, fmt.Errorf("look up statement %s: %w", idStr, err)
-		}
-		if found {
-			prev, err := xapi.Decode(existing)
+		if i >= len(req.Assigned) || !req.Assigned[i] {
+			known, err := w.known(ctx, i, id, st, inGroup)
 			if err != nil {
-				return res, nil, fmt.Errorf("decode stored statement %s: %w", idStr, err)
+				return res, nil, err
 			}
-			if !xapi.Equivalent(prev, st) {
-				return res, nil, conflict(i, idStr)
+			if known {
+				continue
 			}
-			continue
 		}
+		data, err := storedJSON(st, rawOf(req, i), stored)
+		if err != nil {
+			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
+		}
+		res.New[i] = true
+		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
+	}
+	return res, events, nil
+}
+
+func rawOf(req *StoreRequest, i int) []byte {
+	if i < len(req.Raw) {
+		return req.Raw[i]
+	}
+	return nil
+}
+
+// storedJSON renders statement st as stored: with the LRS-set properties
+// of st and stored (also the timestamp when st has none).
+func storedJSON(st Statement, raw []byte, stored string) ([]byte, error) {
+	if raw == nil {
 		doc := make(Statement, len(st)+2)
 		for k, v := range st {
 			doc[k] = v
@@ -386,14 +404,52 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 		if _, ok := doc["timestamp"]; !ok {
 			doc["timestamp"] = stored
 		}
-		data, err := json.Marshal(doc)
-		if err != nil {
-			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
-		}
-		res.New[i] = true
-		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
+		return json.Marshal(doc)
 	}
-	return res, events, nil
+	enc := func(v any) []byte {
+		b, _ := json.Marshal(v)
+		return b
+	}
+	storedValue := enc(stored)
+	out, err := xapi.SetMembers(raw,
+		xapi.Member{Name: "id", Value: enc(st["id"]), IfAbsent: true},
+		xapi.Member{Name: "authority", Value: enc(st["authority"])},
+		xapi.Member{Name: "version", Value: enc(st["version"]), IfAbsent: true},
+		xapi.Member{Name: "stored", Value: storedValue},
+		xapi.Member{Name: "timestamp", Value: storedValue, IfAbsent: true},
+	)
+	if err != nil {
+		return storedJSON(st, nil, stored) // cannot happen for a validated statement
+	}
+	return out, nil
+}
+
+// known reports whether statement i (id) is already stored, in the log or
+// earlier in this group; an equivalent one is a no-op, another one a
+// conflict.
+func (w *StatementWriter) known(ctx context.Context, i int, id uuid.UUID, st Statement, inGroup map[string]seenStatement) (bool, error) {
+	idStr := id.String()
+	if prev, ok := inGroup[idStr]; ok {
+		if !xapi.Equivalent(prev.doc, st) {
+			return false, conflict(i, idStr)
+		}
+		return true, nil
+	}
+	existing, found, err := w.lookup.LookupStatement(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("look up statement %s: %w", idStr, err)
+	}
+	if !found {
+		return false, nil
+	}
+	prev, err := xapi.Decode(existing)
+	if err != nil {
+		return false, fmt.Errorf("decode stored statement %s: %w", idStr, err)
+	}
+	if !xapi.Equivalent(prev, st) {
+		return false, conflict(i, idStr)
+	}
+	return true, nil
 }
 
 func conflict(i int, id string) error {

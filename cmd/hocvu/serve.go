@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"net/http"
+	_ "net/http/pprof" // profiles behind --pprof
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -27,6 +30,7 @@ type serveCmd struct {
 	MaxBody            int64         `name:"max-body" env:"HOCVU_MAX_BODY" default:"16777216" help:"Largest request body in bytes (413 above it)."`
 	MaxBatch           int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
+	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 }
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
@@ -111,6 +115,9 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
 	srv.Echo.GET("/api/projections", projectionsStatus(store, runners))
+	if c.Pprof {
+		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
+	}
 	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log)
 	if err != nil {
 		return err

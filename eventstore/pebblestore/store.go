@@ -33,6 +33,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/pebbletune"
 )
 
 var _ eventstore.Store = (*Store)(nil)
@@ -111,6 +112,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{opts.Logger},
 	}
+	pebbletune.Apply(po)
 	db, err := pebble.Open(filepath.Clean(dir), po)
 	if err != nil {
 		_ = lock.Close()

@@ -139,11 +139,13 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		defaultVersion = "1.0.0"
 	}
 	sts := make([]lrs.Statement, len(list))
+	assigned := make([]bool, len(list))
 	for i, st := range list {
 		if putID != nil {
 			st["id"] = putID.String()
 		} else if _, ok := st["id"]; !ok {
 			st["id"] = uuid.NewString()
+			assigned[i] = true
 		}
 		st["authority"] = authority
 		if _, ok := st["version"]; !ok {
@@ -151,8 +153,12 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		}
 		sts[i] = st
 	}
+	raw, err := xapi.SplitArray(parsed.Statements)
+	if err != nil || len(raw) != len(sts) {
+		raw = nil // stored from the decoded statements instead
+	}
 	res, err := a.writer.Store(ctx, &lrs.StoreRequest{
-		Statements: sts, Credential: cred.Key, XAPIVersion: string(v), Define: cred.Has(auth.ScopeDefine),
+		Statements: sts, Raw: raw, Assigned: assigned, Credential: cred.Key, XAPIVersion: string(v), Define: cred.Has(auth.ScopeDefine),
 	})
 	if err != nil {
 		return nil, err

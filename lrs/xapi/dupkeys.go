@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
@@ -15,6 +17,20 @@ var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 // hides. It returns one Problem (rule json.duplicate-key) per repetition, or
 // nil; malformed JSON yields no problems, since decoding reports it.
 func DuplicateKeys(data []byte) []Problem {
+	// Fast path: a streaming validator that rejects duplicate names (and
+	// allocates almost nothing) clears nearly every request; only a
+	// document with a duplicate is scanned again to list them all.
+	// (Other errors, such as invalid UTF-8 that encoding/json tolerates,
+	// also take the thorough path.)
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.ReadValue(); err == nil {
+		return nil
+	}
+	return allDuplicateKeys(data)
+}
+
+// allDuplicateKeys lists every repeated property name of data.
+func allDuplicateKeys(data []byte) []Problem {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	type frame struct {

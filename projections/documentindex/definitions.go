@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -47,7 +48,14 @@ const tagActivity = 'a'
 // extension IRI, and every other property (type, moreInfo, interactionType,
 // correctResponsesPattern, choices, scale, source, target, steps) is
 // replaced whole by the newer value. A property is never removed.
-type Definitions struct{ s *store }
+type Definitions struct {
+	s *store
+	// last is, per activity, the definition merged most recently. Merging
+	// it again changes nothing, so a statement repeating it (the common
+	// case: content sends the same definition every time) is skipped.
+	// Guarded by s.mu.
+	last map[string]map[string]any
+}
 
 // OpenDefinitions opens (creating if needed) the definitions in dir.
 func OpenDefinitions(dir string, log *slog.Logger) (*Definitions, error) {
@@ -55,7 +63,7 @@ func OpenDefinitions(dir string, log *slog.Logger) (*Definitions, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Definitions{s: s}, nil
+	return &Definitions{s: s, last: map[string]map[string]any{}}, nil
 }
 
 // Close closes the database.
@@ -75,7 +83,12 @@ func (d *Definitions) Checkpoint(context.Context) (eventstore.Position, error) {
 }
 
 // Reset implements projections.Resetter.
-func (d *Definitions) Reset(context.Context) error { return d.s.reset() }
+func (d *Definitions) Reset(context.Context) error {
+	d.s.mu.Lock()
+	d.last = map[string]map[string]any{}
+	d.s.mu.Unlock()
+	return d.s.reset()
+}
 
 func activityKey(id string) []byte { return append([]byte{tagActivity}, id...) }
 
@@ -88,6 +101,13 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 	}
 	b := d.s.db.NewIndexedBatch()
 	defer b.Close()
+	merged := map[string]map[string]any{} // becomes d.last once committed
+	lastOf := func(id string) map[string]any {
+		if def, ok := merged[id]; ok {
+			return def
+		}
+		return d.last[id]
+	}
 	for i := range events {
 		ev := &events[i]
 		if ev.Type != lrs.EventStatementStored {
@@ -99,25 +119,32 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 				return fmt.Errorf("%s: event %s metadata: %w", DefinitionsName, ev.ID, err)
 			}
 		}
-		if !meta.Define {
+		if !meta.Define || !bytes.Contains(ev.Data, []byte(`"definition"`)) {
 			continue
 		}
-		st, err := decodeJSONObject(ev.Data)
+		acts, err := activitiesWithDefinitions(ev.Data)
 		if err != nil {
 			return fmt.Errorf("%s: event %s: %w", DefinitionsName, ev.ID, err)
 		}
-		for _, a := range statementActivities(st) {
+		for _, a := range acts {
 			id, _ := a["id"].(string)
 			def, _ := a["definition"].(map[string]any)
-			if id == "" || len(def) == 0 {
+			if id == "" || len(def) == 0 || reflect.DeepEqual(lastOf(id), def) {
 				continue
 			}
 			if err := mergeInto(b, id, def); err != nil {
 				return fmt.Errorf("%s: event %s: activity %s: %w", DefinitionsName, ev.ID, id, err)
 			}
+			merged[id] = def
 		}
 	}
-	return d.s.commit(b, through)
+	if err := d.s.commit(b, through); err != nil {
+		return err
+	}
+	for id, def := range merged {
+		d.last[id] = def
+	}
+	return nil
 }
 
 func mergeInto(b *pebble.Batch, id string, def map[string]any) error {
@@ -172,41 +199,6 @@ func MergeDefinition(known, newer map[string]any) map[string]any {
 	return out
 }
 
-// statementActivities lists the Activity objects of a statement: its
-// object, its context activities and those of a SubStatement object.
-func statementActivities(st map[string]any) []map[string]any {
-	var out []map[string]any
-	var walk func(st map[string]any, sub bool)
-	walk = func(st map[string]any, sub bool) {
-		if obj, ok := st["object"].(map[string]any); ok {
-			switch t, _ := obj["objectType"].(string); t {
-			case "", "Activity":
-				out = append(out, obj)
-			case "SubStatement":
-				if !sub {
-					walk(obj, true)
-				}
-			}
-		}
-		ctx, _ := st["context"].(map[string]any)
-		ca, _ := ctx["contextActivities"].(map[string]any)
-		for _, kind := range []string{"parent", "grouping", "category", "other"} {
-			switch v := ca[kind].(type) {
-			case []any:
-				for _, a := range v {
-					if m, ok := a.(map[string]any); ok {
-						out = append(out, m)
-					}
-				}
-			case map[string]any: // a single object, as 1.0.x clients may send
-				out = append(out, v)
-			}
-		}
-	}
-	walk(st, false)
-	return out
-}
-
 // decodeJSONObject decodes a JSON object keeping numbers exact.
 func decodeJSONObject(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -256,4 +248,70 @@ type LiveDefinitions struct {
 // WaitFor blocks until the runner has applied the log through pos.
 func (l LiveDefinitions) WaitFor(ctx context.Context, pos eventstore.Position) error {
 	return l.Runner.WaitFor(ctx, pos)
+}
+
+// activityParts is the part of a statement that can hold activity
+// definitions; the rest is skipped without being decoded.
+type activityParts struct {
+	Object  json.RawMessage `json:"object"`
+	Context *struct {
+		ContextActivities map[string]json.RawMessage `json:"contextActivities"`
+	} `json:"context"`
+}
+
+// activitiesWithDefinitions lists the Activity objects of a stored
+// statement that carry a definition (as statementActivities does for a
+// decoded one), decoding only those.
+func activitiesWithDefinitions(data []byte) ([]map[string]any, error) {
+	var out []map[string]any
+	var walk func(data []byte, sub bool) error
+	walk = func(data []byte, sub bool) error {
+		var st activityParts
+		if err := json.Unmarshal(data, &st); err != nil {
+			return err
+		}
+		if len(st.Object) > 0 && bytes.Contains(st.Object, []byte(`"definition"`)) {
+			obj, err := decodeJSONObject(st.Object)
+			if err != nil {
+				return err
+			}
+			switch t, _ := obj["objectType"].(string); t {
+			case "", "Activity":
+				out = append(out, obj)
+			case "SubStatement":
+				if !sub {
+					if err := walk(st.Object, true); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if st.Context == nil {
+			return nil
+		}
+		for _, kind := range []string{"parent", "grouping", "category", "other"} {
+			raw := st.Context.ContextActivities[kind]
+			if len(raw) == 0 || !bytes.Contains(raw, []byte(`"definition"`)) {
+				continue
+			}
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return err
+			}
+			switch v := v.(type) {
+			case []any:
+				for _, a := range v {
+					if m, ok := a.(map[string]any); ok {
+						out = append(out, m)
+					}
+				}
+			case map[string]any: // 1.0.x single activity
+				out = append(out, v)
+			}
+		}
+		return nil
+	}
+	return out, walk(data, false)
 }

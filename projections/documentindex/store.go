@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/pebbletune"
 )
 
 // tagCheckpoint is the key of the checkpoint in every database here.
@@ -42,11 +43,13 @@ func openStore(name, dir string, log *slog.Logger) (*store, error) {
 		return nil, fmt.Errorf("%s: %s is in use by another process: %w", name, dir, err)
 	}
 	s := &store{name: name, dir: dir, log: log, lock: lock}
-	db, err := pebble.Open(dir, &pebble.Options{
+	opts := &pebble.Options{
 		Lock:               lock,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{log, name},
-	})
+	}
+	pebbletune.Apply(opts)
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		_ = lock.Close()
 		return nil, fmt.Errorf("%s: open %s: %w", name, dir, err)

@@ -80,6 +80,8 @@ func voidedKey(seq uint64) []byte {
 
 func voidedByKey(target uuid.UUID) []byte { return append([]byte{tagVoidedBy}, target[:]...) }
 
+func refMarkerKey(target uuid.UUID) []byte { return append([]byte{tagRefMarker}, target[:]...) }
+
 func refKey(target uuid.UUID, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte{tagRef}, target[:]...), seq)
 }
@@ -103,32 +105,100 @@ func postingKey(k key, stored time.Time, seq uint64) []byte {
 func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	b := ix.db.NewIndexedBatch()
-	defer b.Close()
+	a := newApplyState(ix)
+	defer a.b.Close()
 	meta := ix.meta
 	for i := range events {
 		ev := &events[i]
 		if ev.Type != lrs.EventStatementStored {
 			continue // a newer event type this version does not project
 		}
-		if err := ix.applyStatement(b, ev, &meta); err != nil {
+		if err := a.applyStatement(ev, &meta); err != nil {
 			return fmt.Errorf("statementindex: event %s at %s: %w", ev.ID, ev.Position, err)
 		}
 	}
 	if through.Compare(meta.Pos) > 0 {
 		meta.Pos = through
 	}
-	if err := b.Set([]byte{tagCheckpoint}, encodeCheckpoint(meta), nil); err != nil {
+	if err := a.b.Set([]byte{tagCheckpoint}, encodeCheckpoint(meta), nil); err != nil {
 		return err
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
+	if err := a.b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("statementindex: commit: %w", err)
+	}
+	for id := range a.voidedBy {
+		ix.voidedBefore[id] = true
 	}
 	ix.meta = meta
 	return nil
 }
 
-func (ix *Index) applyStatement(b *pebble.Batch, ev *eventstore.RecordedEvent, meta *checkpoint) error {
+// applyState is one Apply: a write-only batch plus what this batch has
+// written so far, so that lookups never need to read through the batch
+// (an indexed batch made every statement pay for two such reads).
+type applyState struct {
+	ix       *Index
+	db       *pebble.DB
+	b        *pebble.Batch
+	ids      map[uuid.UUID]uint64   // statement id -> seq, written in this batch
+	records  map[uint64]*record     // records written in this batch
+	voidedBy map[uuid.UUID]bool     // voiding-before-target markers written in this batch
+	refs     map[uuid.UUID][]uint64 // StatementRefs written in this batch
+}
+
+func newApplyState(ix *Index) *applyState {
+	return &applyState{ix: ix, db: ix.db, b: ix.db.NewBatch(), ids: map[uuid.UUID]uint64{}, records: map[uint64]*record{},
+		voidedBy: map[uuid.UUID]bool{}, refs: map[uuid.UUID][]uint64{}}
+}
+
+func (a *applyState) seqOf(id uuid.UUID) (uint64, bool, error) {
+	if seq, ok := a.ids[id]; ok {
+		return seq, true, nil
+	}
+	return getSeq(a.db, idKey(id))
+}
+
+func (a *applyState) record(seq uint64) (record, error) {
+	if r, ok := a.records[seq]; ok {
+		return *r, nil
+	}
+	return readRecord(a.db, seq)
+}
+
+func (a *applyState) putRecord(seq uint64, r record) error {
+	a.records[seq] = &r
+	return a.b.Set(recordKey(seq), encodeRecord(&r), nil)
+}
+
+func (a *applyState) isVoidedBefore(id uuid.UUID) bool {
+	return a.voidedBy[id] || a.ix.voidedBefore[id]
+}
+
+// refsTo lists the statements whose object is a StatementRef to target.
+// The marker key 'R'+target says whether the database holds any, so the
+// common case (no reference) costs one bloom-filtered lookup.
+func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
+	out := append([]uint64(nil), a.refs[target]...)
+	_, closer, err := a.db.Get(refMarkerKey(target))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	_ = closer.Close()
+	prefix := append([]byte{tagRef}, target[:]...)
+	it, err := a.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	for valid := it.First(); valid; valid = it.Next() {
+		out = append(out, be(it.Key()[len(prefix):]))
+	}
+	return out, it.Close()
+}
+
+func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
 	var st map[string]any
 	if err := json.Unmarshal(ev.Data, &st); err != nil {
 		return fmt.Errorf("decode statement: %w", err)
@@ -138,10 +208,12 @@ func (ix *Index) applyStatement(b *pebble.Batch, ev *eventstore.RecordedEvent, m
 	if err != nil {
 		return fmt.Errorf("statement id %q: %w", idStr, err)
 	}
-	if _, found, err := getSeq(b, idKey(id)); err != nil {
-		return err
-	} else if found {
-		return nil // already indexed (replayed event)
+	// Statement ids are unique in the log (the statement writer checks
+	// every id against this index before it appends), and the runner
+	// never applies an event twice; only a repeat within one batch is
+	// guarded against here, without a lookup.
+	if _, dup := a.ids[id]; dup {
+		return nil
 	}
 	storedStr, _ := st["stored"].(string)
 	stored, err := time.Parse(time.RFC3339Nano, storedStr)
@@ -162,17 +234,20 @@ func (ix *Index) applyStatement(b *pebble.Batch, ev *eventstore.RecordedEvent, m
 	}
 	keys := ext.keys
 	if ext.target != "" {
-		target, err := uuid.Parse(ext.target)
-		if err == nil {
-			if err := b.Set(refKey(target, seq), nil, nil); err != nil {
+		if target, err := uuid.Parse(ext.target); err == nil {
+			if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
 				return err
 			}
-			tseq, found, err := getSeq(b, idKey(target))
+			if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
+				return err
+			}
+			a.refs[target] = append(a.refs[target], seq)
+			tseq, found, err := a.seqOf(target)
 			if err != nil {
 				return err
 			}
 			if found {
-				trec, err := readRecord(b, tseq)
+				trec, err := a.record(tseq)
 				if err != nil {
 					return err
 				}
@@ -182,59 +257,51 @@ func (ix *Index) applyStatement(b *pebble.Batch, ev *eventstore.RecordedEvent, m
 					}
 				}
 				if ext.voiding && trec.flags&flagVoiding == 0 {
-					if err := b.Set(voidedKey(tseq), nil, nil); err != nil {
+					if err := a.b.Set(voidedKey(tseq), nil, nil); err != nil {
 						return err
 					}
 				}
 			} else if ext.voiding {
-				if err := b.Set(voidedByKey(target), u64(seq), nil); err != nil {
+				if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
 					return err
 				}
+				a.voidedBy[target] = true
 			}
 		}
 	}
 	// A voiding statement for this one may have arrived first.
 	if !ext.voiding {
-		if _, found, err := getSeq(b, voidedByKey(id)); err != nil {
-			return err
-		} else if found {
-			if err := b.Set(voidedKey(seq), nil, nil); err != nil {
+		if a.isVoidedBefore(id) {
+			if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
 				return err
 			}
 		}
 	}
 	rec.keys = keys.list
 	for _, k := range rec.keys {
-		if err := b.Set(postingKey(k, stored, seq), nil, nil); err != nil {
+		if err := a.b.Set(postingKey(k, stored, seq), nil, nil); err != nil {
 			return err
 		}
 	}
-	if err := b.Set(recordKey(seq), encodeRecord(&rec), nil); err != nil {
+	if err := a.putRecord(seq, rec); err != nil {
 		return err
 	}
-	if err := b.Set(idKey(id), u64(seq), nil); err != nil {
+	if err := a.b.Set(idKey(id), u64(seq), nil); err != nil {
 		return err
 	}
+	a.ids[id] = seq
 	// Statements that referenced this one before it arrived now inherit
 	// its keys (recursively through chains of references).
-	return propagate(b, id, rec.keys, map[uuid.UUID]bool{id: true})
+	return a.propagate(id, rec.keys, map[uuid.UUID]bool{id: true})
 }
 
-func propagate(b *pebble.Batch, target uuid.UUID, keys []key, visited map[uuid.UUID]bool) error {
-	prefix := append([]byte{tagRef}, target[:]...)
-	it, err := b.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+func (a *applyState) propagate(target uuid.UUID, keys []key, visited map[uuid.UUID]bool) error {
+	refs, err := a.refsTo(target)
 	if err != nil {
 		return err
 	}
-	var refs []uint64
-	for valid := it.First(); valid; valid = it.Next() {
-		refs = append(refs, be(it.Key()[len(prefix):]))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
 	for _, seq := range refs {
-		rec, err := readRecord(b, seq)
+		rec, err := a.record(seq)
 		if err != nil {
 			return err
 		}
@@ -251,7 +318,7 @@ func propagate(b *pebble.Batch, target uuid.UUID, keys []key, visited map[uuid.U
 			if inheritable(k.kind) && !have.seen[k] {
 				have.addKey(k)
 				added = append(added, k)
-				if err := b.Set(postingKey(k, rec.stored, seq), nil, nil); err != nil {
+				if err := a.b.Set(postingKey(k, rec.stored, seq), nil, nil); err != nil {
 					return err
 				}
 			}
@@ -261,10 +328,10 @@ func propagate(b *pebble.Batch, target uuid.UUID, keys []key, visited map[uuid.U
 		}
 		rec.keys = have.list
 		rec.json = append([]byte(nil), rec.json...)
-		if err := b.Set(recordKey(seq), encodeRecord(&rec), nil); err != nil {
+		if err := a.putRecord(seq, rec); err != nil {
 			return err
 		}
-		if err := propagate(b, rec.id, added, visited); err != nil {
+		if err := a.propagate(rec.id, added, visited); err != nil {
 			return err
 		}
 	}

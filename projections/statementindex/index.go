@@ -11,6 +11,7 @@
 //	'x' seq                               voided marker
 //	'v' target id (16)                    seq of a voiding statement that arrived before its target
 //	'r' target id (16) seq                statements whose object is a StatementRef to target
+//	'R' target id (16)                    marker: some statement references target
 //
 // seq numbers statements in the order the index applied them; stored is
 // the statement's "stored" time. Every query walks posting lists in
@@ -34,8 +35,10 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/pebbletune"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/projections"
 )
@@ -56,6 +59,7 @@ const (
 	tagVoided     = 'x'
 	tagVoidedBy   = 'v'
 	tagRef        = 'r'
+	tagRefMarker  = 'R'
 )
 
 // Index is the statement read model.
@@ -67,6 +71,10 @@ type Index struct {
 	mu   sync.RWMutex // guards db replacement on Reset
 	db   *pebble.DB
 	meta checkpoint
+	// voidedBefore holds the targets of voiding statements that arrived
+	// before their target (the 'v' keys): few, and asked about for every
+	// statement, so they are kept in memory.
+	voidedBefore map[uuid.UUID]bool
 }
 
 type checkpoint struct {
@@ -96,12 +104,14 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 }
 
 func (ix *Index) open() error {
-	db, err := pebble.Open(ix.dir, &pebble.Options{
+	opts := &pebble.Options{
 		Lock:               ix.lock,
 		MemTableSize:       32 << 20,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{ix.log},
-	})
+	}
+	pebbletune.Apply(opts)
+	db, err := pebble.Open(ix.dir, opts)
 	if err != nil {
 		return fmt.Errorf("statementindex: open %s: %w", ix.dir, err)
 	}
@@ -112,7 +122,21 @@ func (ix *Index) open() error {
 		return err
 	}
 	ix.meta = meta
-	return nil
+	return ix.loadVoidedBefore()
+}
+
+func (ix *Index) loadVoidedBefore() error {
+	ix.voidedBefore = map[uuid.UUID]bool{}
+	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagVoidedBy}, UpperBound: []byte{tagVoidedBy + 1}})
+	if err != nil {
+		return fmt.Errorf("statementindex: load voids: %w", err)
+	}
+	for valid := it.First(); valid; valid = it.Next() {
+		var id uuid.UUID
+		copy(id[:], it.Key()[1:])
+		ix.voidedBefore[id] = true
+	}
+	return it.Close()
 }
 
 // Close closes the index.
@@ -171,6 +195,7 @@ func (ix *Index) Reset(ctx context.Context) error {
 		return fmt.Errorf("statementindex: reset: %w", err)
 	}
 	ix.meta = checkpoint{}
+	ix.voidedBefore = map[uuid.UUID]bool{}
 	return nil
 }
 
