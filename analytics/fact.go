@@ -1,14 +1,14 @@
 package analytics
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/sosodev/duration"
 
 	"github.com/hocvu/hocvu/campaign/reference"
@@ -58,10 +58,11 @@ type Fact struct {
 	HouseholdID     uint64
 	Team            string
 	Mentor          string
-	// ExtKeys are all context extension keys; ExtValues hold the values of
-	// the campaign's own extensions (JSON), "" for other keys.
-	ExtKeys   []string
-	ExtValues []string
+	// ExtKeys are all context extension keys, sorted. Values are kept only
+	// for the campaign's own extensions, in the columns above; other
+	// extensions' values are not projected (they may hold personal data and
+	// stay available through the Statement API).
+	ExtKeys []string
 }
 
 // Void says that a voiding statement targets another statement.
@@ -74,50 +75,115 @@ type Void struct {
 // Directory looks a learner's account up in the learner directory.
 type Directory func(homePage, name string) (reference.Learner, bool)
 
+// The parts of a stored statement that analytics reads, decoded into
+// structs: much cheaper than a generic decode into maps, and everything
+// else in the statement is skipped.
+type (
+	agentJSON struct {
+		ObjectType  string `json:"objectType"`
+		Mbox        string `json:"mbox"`
+		MboxSHA1Sum string `json:"mbox_sha1sum"`
+		OpenID      string `json:"openid"`
+		Account     *struct {
+			HomePage string `json:"homePage"`
+			Name     string `json:"name"`
+		} `json:"account"`
+	}
+	objectJSON struct {
+		agentJSON
+		ID         string `json:"id"`
+		Definition *struct {
+			Type       string           `json:"type"`
+			Extensions expectedDuration `json:"extensions"`
+		} `json:"definition"`
+		Object *struct {
+			ID string `json:"id"`
+		} `json:"object"` // a SubStatement's object
+	}
+	activityJSON struct {
+		ID         string `json:"id"`
+		Definition *struct {
+			Type string `json:"type"`
+		} `json:"definition"`
+	}
+	statementJSON struct {
+		ID        string    `json:"id"`
+		Stored    string    `json:"stored"`
+		Timestamp string    `json:"timestamp"`
+		Actor     agentJSON `json:"actor"`
+		Verb      struct {
+			ID string `json:"id"`
+		} `json:"verb"`
+		Object objectJSON `json:"object"`
+		Result *struct {
+			Success    *bool  `json:"success"`
+			Completion *bool  `json:"completion"`
+			Duration   string `json:"duration"`
+			Score      *struct {
+				Scaled *float64 `json:"scaled"`
+				Raw    *float64 `json:"raw"`
+			} `json:"score"`
+		} `json:"result"`
+		Context *struct {
+			Registration      string `json:"registration"`
+			Platform          string `json:"platform"`
+			Language          string `json:"language"`
+			ContextActivities struct {
+				Parent   jsontext.Value `json:"parent"`
+				Grouping jsontext.Value `json:"grouping"`
+			} `json:"contextActivities"`
+			Extensions contextExtensions `json:"extensions"`
+		} `json:"context"`
+	}
+)
+
+func (a *agentJSON) key() (string, bool) {
+	var home, name string
+	if a.Account != nil {
+		home, name = a.Account.HomePage, a.Account.Name
+	}
+	return xapi.IFIKey(a.Mbox, a.MboxSHA1Sum, a.OpenID, home, name)
+}
+
 // extract flattens one stored statement event. It returns the fact and,
 // for a voiding statement, the void. A statement without commune or
 // target group takes them (and household, mentor, team, sub-groups, where
 // missing) from the learner directory entry of its actor's account.
 func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fact, *Void, error) {
-	var st map[string]any
-	if err := json.Unmarshal(ev.Data, &st); err != nil {
+	var st statementJSON
+	if err := jsonv2.Unmarshal(ev.Data, &st); err != nil {
 		return Fact{}, nil, fmt.Errorf("decode statement at %s: %w", ev.Position, err)
 	}
 	f := Fact{Position: ev.Position.Commit, Prepare: ev.Position.Prepare, DurationSeconds: -1, ExpectedSeconds: -1, Success: -1, Completion: -1}
-	f.StatementID = strings.ToLower(str(st["id"]))
+	f.StatementID = strings.ToLower(st.ID)
 	var err error
-	if f.Stored, err = parseTime(str(st["stored"])); err != nil {
+	if f.Stored, err = parseTime(st.Stored); err != nil {
 		return Fact{}, nil, fmt.Errorf("statement %s: stored: %w", f.StatementID, err)
 	}
-	f.Timestamp, err = parseTime(str(st["timestamp"]))
+	f.Timestamp, err = parseTime(st.Timestamp)
 	if err != nil {
 		f.Timestamp = f.Stored
 	}
 	local := f.Timestamp.In(Local)
 	f.Date = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	if verb, ok := st["verb"].(map[string]any); ok {
-		f.Verb = str(verb["id"])
-	}
-	actor, _ := st["actor"].(map[string]any)
-	if k, ok := xapi.AgentKey(actor); ok {
+	f.Verb = st.Verb.ID
+	if k, ok := st.Actor.key(); ok {
 		f.ActorID = ps.ID("agent", k)
 	}
-	obj, _ := st["object"].(map[string]any)
-	f.ObjectType = str(obj["objectType"])
+	obj := &st.Object
+	f.ObjectType = obj.ObjectType
 	if f.ObjectType == "" {
 		f.ObjectType = "Activity"
 	}
 	var void *Void
 	switch f.ObjectType {
 	case "Activity":
-		f.ObjectID = str(obj["id"])
-		if def, ok := obj["definition"].(map[string]any); ok {
-			f.ActivityType = str(def["type"])
-			if ext, ok := def["extensions"].(map[string]any); ok {
-				if d, ok := ext[vocab.ExtExpectedDuration].(string); ok {
-					if secs, ok := durationSeconds(d); ok {
-						f.ExpectedSeconds = secs
-					}
+		f.ObjectID = obj.ID
+		if def := obj.Definition; def != nil {
+			f.ActivityType = def.Type
+			if d := def.Extensions.iso; d != "" {
+				if secs, ok := durationSeconds(d); ok {
+					f.ExpectedSeconds = secs
 				}
 			}
 		}
@@ -125,49 +191,49 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 			f.CourseID = f.ObjectID
 		}
 	case "Agent", "Group":
-		if k, ok := xapi.AgentKey(obj); ok {
+		if k, ok := obj.key(); ok {
 			f.ObjectID = "agent:" + FormatID(ps.ID("agent", k))
 		}
 	case "StatementRef":
-		f.ObjectID = strings.ToLower(str(obj["id"]))
+		f.ObjectID = strings.ToLower(obj.ID)
 		if f.Verb == vocab.VerbVoided {
 			void = &Void{Target: f.ObjectID, By: f.StatementID, Position: f.Position}
 		}
 	case "SubStatement":
-		if sub, ok := obj["object"].(map[string]any); ok {
-			f.ObjectID = str(sub["id"])
+		if obj.Object != nil {
+			f.ObjectID = obj.Object.ID
 		}
 	}
-	if res, ok := st["result"].(map[string]any); ok {
-		f.Success = tri(res["success"])
-		f.Completion = tri(res["completion"])
-		if d, ok := res["duration"].(string); ok {
-			if secs, ok := durationSeconds(d); ok {
+	if res := st.Result; res != nil {
+		f.Success = tri(res.Success)
+		f.Completion = tri(res.Completion)
+		if res.Duration != "" {
+			if secs, ok := durationSeconds(res.Duration); ok {
 				f.DurationSeconds = secs
 			}
 		}
-		if sc, ok := res["score"].(map[string]any); ok {
+		if sc := res.Score; sc != nil {
 			f.HasScore = 1
-			f.ScoreScaled = num(sc["scaled"])
-			f.ScoreRaw = num(sc["raw"])
-		}
-	}
-	if ctx, ok := st["context"].(map[string]any); ok {
-		f.Registration = strings.ToLower(str(ctx["registration"]))
-		f.Platform = str(ctx["platform"])
-		f.Language = str(ctx["language"])
-		if f.CourseID == "" {
-			f.CourseID = courseOf(ctx)
-		}
-		if ext, ok := ctx["extensions"].(map[string]any); ok {
-			f.applyExtensions(ext, ps)
-		}
-	}
-	if (f.Commune == "" || f.TargetGroup == "") && dir != nil {
-		if acc, ok := actor["account"].(map[string]any); ok {
-			if l, ok := dir(str(acc["homePage"]), str(acc["name"])); ok {
-				f.attribute(l, ps)
+			if sc.Scaled != nil {
+				f.ScoreScaled = *sc.Scaled
 			}
+			if sc.Raw != nil {
+				f.ScoreRaw = *sc.Raw
+			}
+		}
+	}
+	if ctx := st.Context; ctx != nil {
+		f.Registration = strings.ToLower(ctx.Registration)
+		f.Platform = ctx.Platform
+		f.Language = ctx.Language
+		if f.CourseID == "" {
+			f.CourseID = courseOf(ctx.ContextActivities.Parent, ctx.ContextActivities.Grouping)
+		}
+		ctx.Extensions.apply(&f, ps)
+	}
+	if (f.Commune == "" || f.TargetGroup == "") && dir != nil && st.Actor.Account != nil {
+		if l, ok := dir(st.Actor.Account.HomePage, st.Actor.Account.Name); ok {
+			f.attribute(l, ps)
 		}
 	}
 	return f, void, nil
@@ -195,104 +261,67 @@ func (f *Fact) attribute(l reference.Learner, ps *Pseudonymizer) {
 	}
 }
 
-// courseOf finds the first parent or grouping activity typed as a course.
-func courseOf(ctx map[string]any) string {
-	ca, _ := ctx["contextActivities"].(map[string]any)
-	for _, kind := range []string{"parent", "grouping"} {
-		var list []any
-		switch v := ca[kind].(type) {
-		case []any:
-			list = v
-		case map[string]any:
-			list = []any{v}
+// courseOf finds the first parent, then grouping, activity typed as a
+// course.
+func courseOf(kinds ...jsontext.Value) string {
+	for _, raw := range kinds {
+		if len(raw) == 0 {
+			continue
+		}
+		var list []activityJSON
+		if raw[0] == '{' { // xAPI 1.0.x: a single activity
+			var one activityJSON
+			if jsonv2.Unmarshal(raw, &one) != nil {
+				continue
+			}
+			list = []activityJSON{one}
+		} else if jsonv2.Unmarshal(raw, &list) != nil {
+			continue
 		}
 		for _, a := range list {
-			am, _ := a.(map[string]any)
-			if def, ok := am["definition"].(map[string]any); ok && str(def["type"]) == vocab.TypeCourse {
-				return str(am["id"])
+			if a.Definition != nil && a.Definition.Type == vocab.TypeCourse {
+				return a.ID
 			}
 		}
 	}
 	return ""
 }
 
-// campaignExtensions are the context extensions whose values analytics
-// keeps (household as a pseudonym).
-var campaignExtensions = map[string]bool{
-	vocab.ExtProvince: true, vocab.ExtCommune: true, vocab.ExtTargetGroup: true, vocab.ExtSubgroups: true,
-	vocab.ExtHousehold: true, vocab.ExtTeam: true, vocab.ExtMentor: true,
-}
-
-func (f *Fact) applyExtensions(ext map[string]any, ps *Pseudonymizer) {
-	f.Province = scalar(ext[vocab.ExtProvince])
-	f.Commune = scalar(ext[vocab.ExtCommune])
-	f.TargetGroup = scalar(ext[vocab.ExtTargetGroup])
-	f.Team = scalar(ext[vocab.ExtTeam])
-	f.Mentor = scalar(ext[vocab.ExtMentor])
-	if h := scalar(ext[vocab.ExtHousehold]); h != "" {
-		f.HouseholdID = ps.ID("household", h)
-	}
-	if subs, ok := ext[vocab.ExtSubgroups].([]any); ok {
-		for _, s := range subs {
-			if v := scalar(s); v != "" {
-				f.Subgroups = append(f.Subgroups, v)
-			}
-		}
-	}
-	keys := make([]string, 0, len(ext))
-	for k := range ext {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		f.ExtKeys = append(f.ExtKeys, k)
-		v := ""
-		switch {
-		case k == vocab.ExtHousehold:
-			v = FormatID(f.HouseholdID)
-		case campaignExtensions[k]:
-			b, _ := json.Marshal(ext[k])
-			v = string(b)
-		}
-		f.ExtValues = append(f.ExtValues, v)
-	}
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
 // scalar renders a string or number extension value as text.
-func scalar(v any) string {
+func scalar(raw jsontext.Value) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if jsonv2.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return ""
+	}
+	var v any
+	if jsonv2.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return scalarValue(v)
+}
+
+func scalarValue(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
 	}
 	return ""
 }
 
-func tri(v any) int8 {
-	if b, ok := v.(bool); ok {
-		if b {
-			return 1
-		}
-		return 0
-	}
-	return -1
-}
-
-func num(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case json.Number:
-		f, _ := x.Float64()
-		return f
+func tri(b *bool) int8 {
+	switch {
+	case b == nil:
+		return -1
+	case *b:
+		return 1
 	}
 	return 0
 }

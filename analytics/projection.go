@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -63,11 +64,15 @@ type Projection struct {
 	voided  map[string]bool // statements voided so far
 	voiding map[string]bool // voiding statements
 	loaded  bool
+	// writing, when not nil, delivers the result of the write in flight
+	// (ApplyAsync).
+	writing chan error
 }
 
 var (
 	_ projections.Projection = (*Projection)(nil)
 	_ projections.Resetter   = (*Projection)(nil)
+	_ projections.Pipeliner  = (*Projection)(nil)
 )
 
 // NewProjection creates the projection of statements into sink. refs,
@@ -89,6 +94,9 @@ func (p *Projection) Filter() eventstore.Filter {
 // Checkpoint implements projections.Projection; it also (re)loads the
 // voiding memory from the sink.
 func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	p.mu.Lock()
+	_ = p.wait() // a failed write is repaired by the sink's Checkpoint
+	p.mu.Unlock()
 	pos, err := p.sink.Checkpoint(ctx)
 	if err != nil {
 		return pos, err
@@ -122,51 +130,116 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 
 // Apply implements projections.Projection.
 func (p *Projection) Apply(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error {
+	if err := p.ApplyAsync(ctx, events, through); err != nil {
+		return err
+	}
+	return p.Flush(ctx)
+}
+
+// ApplyAsync implements projections.Pipeliner: it turns events into a
+// batch while the previous batch is still being written, then starts
+// writing this one. Batches are written one at a time, in order, each
+// with its checkpoint, so a crash or a failed write loses nothing: the
+// runner resumes from the sink's checkpoint.
+func (p *Projection) ApplyAsync(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	b, err := p.prepare(events, through)
+	if err != nil {
+		_ = p.wait()
+		p.loaded = false // the voiding memory may be half updated
+		return err
+	}
+	if err := p.wait(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	p.writing = done
+	go func() { done <- p.sink.Write(ctx, b) }()
+	return nil
+}
+
+// Flush implements projections.Pipeliner: it waits for the write in
+// flight.
+func (p *Projection) Flush(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.wait()
+}
+
+// wait waits for the write in flight, if any; p.mu is held. A failed
+// write leaves the in-memory voiding state ahead of the sink, so the
+// projection must be reloaded (Checkpoint) before it applies again.
+func (p *Projection) wait() error {
+	if p.writing == nil {
+		return nil
+	}
+	err := <-p.writing
+	p.writing = nil
+	if err != nil {
+		p.loaded = false
+	}
+	return err
+}
+
+// prepare turns events into a batch, updating the voiding memory; p.mu
+// is held.
+func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventstore.Position) (*Batch, error) {
 	if !p.loaded {
-		return fmt.Errorf("analytics: Apply before Checkpoint")
+		return nil, fmt.Errorf("analytics: Apply before Checkpoint")
 	}
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
 	refChanged := false
-	for i := range events {
+	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
 			if err := p.ref.Apply(ev); err != nil {
-				return err
+				return nil, err
 			}
 			refChanged = true
+			i++
 			continue
 		}
-		if ev.Type != lrs.EventStatementStored {
-			continue
+		// A run of statement events: extracted in parallel (with the
+		// reference data as of the run), then taken in log order.
+		j := i
+		for j < len(events) && !strings.HasPrefix(events[j].Type, reference.EventPrefix) {
+			j++
 		}
-		f, void, err := extract(ev, p.ps, p.ref.Learner)
+		results, err := p.extractAll(events[i:j])
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, dup := inBatch[f.StatementID]; dup {
-			continue
-		}
-		if p.voided[f.StatementID] && f.Verb != VerbVoided {
-			continue // voided before it arrived
-		}
-		if void != nil {
-			p.voiding[f.StatementID] = true
-			if !p.voiding[void.Target] && !p.voided[void.Target] {
-				p.voided[void.Target] = true
-				if j, ok := inBatch[void.Target]; ok {
-					// The target is in this very batch: never write it.
-					b.Facts[j].StatementID = ""
-				}
-				// Recorded even when the sink does not hold the target
-				// (yet): a target that arrives later is then skipped.
-				b.Voids = append(b.Voids, *void)
+		for _, r := range results {
+			if !r.ok {
+				continue
 			}
+			f, void := r.fact, r.void
+			if _, dup := inBatch[f.StatementID]; dup {
+				continue
+			}
+			if p.voided[f.StatementID] && f.Verb != VerbVoided {
+				continue // voided before it arrived
+			}
+			if void != nil {
+				p.voiding[f.StatementID] = true
+				if !p.voiding[void.Target] && !p.voided[void.Target] {
+					p.voided[void.Target] = true
+					if k, ok := inBatch[void.Target]; ok {
+						// The target is in this very batch: never write it.
+						b.Facts[k].StatementID = ""
+					}
+					// Recorded even when the sink does not hold the
+					// target (yet): a target that arrives later is
+					// then skipped.
+					b.Voids = append(b.Voids, *void)
+				}
+			}
+			inBatch[f.StatementID] = len(b.Facts)
+			b.Facts = append(b.Facts, f)
 		}
-		inBatch[f.StatementID] = len(b.Facts)
-		b.Facts = append(b.Facts, f)
+		i = j
 	}
 	kept := b.Facts[:0]
 	for _, f := range b.Facts {
@@ -178,12 +251,13 @@ func (p *Projection) Apply(ctx context.Context, events []eventstore.RecordedEven
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}
-	return p.sink.Write(ctx, b)
+	return b, nil
 }
 
 // Reset implements projections.Resetter.
 func (p *Projection) Reset(ctx context.Context) error {
 	p.mu.Lock()
+	_ = p.wait()
 	p.loaded = false
 	p.mu.Unlock()
 	return p.sink.Reset(ctx)
@@ -217,4 +291,49 @@ func (p *Projection) replayReference(ctx context.Context, pos eventstore.Positio
 		}
 		from = evs[len(evs)-1].Revision + 1
 	}
+}
+
+type extracted struct {
+	fact Fact
+	void *Void
+	ok   bool // a statement event
+}
+
+// extractAll flattens the statement events of evs on every CPU, keeping
+// their order. The reference data must not change meanwhile.
+func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, error) {
+	out := make([]extracted, len(evs))
+	p.ref.Learner("", "") // build the directory index before sharing it
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/256))
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	chunk := (len(evs) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(evs))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if evs[i].Type != lrs.EventStatementStored {
+					continue
+				}
+				f, void, err := extract(&evs[i], p.ps, p.ref.Learner)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = extracted{fact: f, void: void, ok: true}
+			}
+		}(w, lo, hi)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

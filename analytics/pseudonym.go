@@ -8,14 +8,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
-// Pseudonymizer turns identifiers into stable keyed pseudonyms.
+// Pseudonymizer turns identifiers into stable keyed pseudonyms. It is
+// safe for concurrent use.
 type Pseudonymizer struct {
-	key []byte
+	key  []byte
+	macs sync.Pool // hash.Hash keyed with key, reused (hmac.New costs more than the MAC)
 }
 
 // NewPseudonymizer uses key (at least 16 bytes).
@@ -23,7 +27,9 @@ func NewPseudonymizer(key []byte) (*Pseudonymizer, error) {
 	if len(key) < 16 {
 		return nil, errors.New("analytics: the pseudonym key must be at least 16 bytes")
 	}
-	return &Pseudonymizer{key: append([]byte(nil), key...)}, nil
+	p := &Pseudonymizer{key: append([]byte(nil), key...)}
+	p.macs.New = func() any { return hmac.New(sha256.New, p.key) }
+	return p, nil
 }
 
 // ID returns the 64-bit pseudonym of value within kind ("agent",
@@ -32,11 +38,14 @@ func (p *Pseudonymizer) ID(kind, value string) uint64 {
 	if value == "" {
 		return 0
 	}
-	m := hmac.New(sha256.New, p.key)
+	m := p.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write([]byte(value))
-	id := binary.BigEndian.Uint64(m.Sum(nil))
+	var sum [sha256.Size]byte
+	id := binary.BigEndian.Uint64(m.Sum(sum[:0]))
+	p.macs.Put(m)
 	if id == 0 {
 		id = 1
 	}

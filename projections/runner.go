@@ -39,6 +39,19 @@ type Projection interface {
 	Apply(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error
 }
 
+// Pipeliner is a projection whose writes can overlap the preparation of
+// the next batch. ApplyAsync prepares a batch (decoding, in memory) and
+// starts writing it, after the previous write has finished; it returns
+// that previous write's error, if any. Flush waits for the write in
+// flight and returns its error. Apply must stay synchronous (ApplyAsync
+// then Flush). The runner publishes a position only after a Flush, so
+// WaitFor keeps its meaning; it flushes whenever no more events are
+// ready and at least every FlushEvery.
+type Pipeliner interface {
+	ApplyAsync(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error
+	Flush(ctx context.Context) error
+}
+
 // Resetter is a projection that can be emptied for a rebuild from the
 // start of the log.
 type Resetter interface {
@@ -69,6 +82,9 @@ type Options struct {
 	// projection (projections/lease): the runner waits for it before it
 	// subscribes and checks it before every Apply.
 	Gate Gate
+	// FlushEvery bounds how long a Pipeliner's applied batches may stay
+	// unpublished while events keep coming (default 250ms).
+	FlushEvery time.Duration
 }
 
 // Gate admits one writer of a projection among processes.
@@ -109,6 +125,9 @@ func NewRunner(src Source, proj Projection, opts Options) *Runner {
 	}
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = 500 * time.Millisecond
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = 250 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -242,16 +261,40 @@ func (r *Runner) runOnce(ctx context.Context) error {
 		through   = from
 		lastFlush = time.Now()
 		caughtUp  bool
+		// A Pipeliner's applied but not yet published batch.
+		pipe, _     = r.proj.(Pipeliner)
+		pending     bool
+		pendingPos  eventstore.Position
+		pendingLast time.Time
+		pendingAt   time.Time
 	)
-	flush := func(force bool) error {
+	// publish waits for a Pipeliner's write in flight and then publishes
+	// its position.
+	publish := func() error {
+		if !pending {
+			return nil
+		}
+		if err := pipe.Flush(ctx); err != nil {
+			return fmt.Errorf("write through %s: %w", pendingPos, err)
+		}
+		pending = false
+		r.advance(pendingPos, pendingLast, caughtUp)
+		return nil
+	}
+	// flush applies the batch (force: even an empty one, to persist the
+	// checkpoint); now: publish a Pipeliner's position before returning.
+	flush := func(force, now bool) error {
 		if len(batch) == 0 {
-			if through.Compare(r.Status().Applied) <= 0 {
+			if through.Compare(r.Status().Applied) <= 0 && !pending {
 				return nil
 			}
 			if !force && time.Since(lastFlush) < r.opts.CheckpointEvery {
 				// Only filtered-out events passed: the read model already
 				// reflects the log through here, so say so at once (for
 				// WaitFor and the lag), and persist the checkpoint later.
+				if err := publish(); err != nil {
+					return err
+				}
 				r.advance(through, time.Time{}, caughtUp)
 				return nil
 			}
@@ -259,14 +302,34 @@ func (r *Runner) runOnce(ctx context.Context) error {
 		if r.opts.Gate != nil && !r.opts.Gate.Holding() {
 			return ErrNotWriter
 		}
-		if err := r.proj.Apply(ctx, batch, through); err != nil {
-			return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
-		}
 		var last time.Time
 		if len(batch) > 0 {
 			last = batch[len(batch)-1].Recorded
 		}
-		r.advance(through, last, caughtUp)
+		if pipe != nil {
+			if err := pipe.ApplyAsync(ctx, batch, through); err != nil {
+				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
+			}
+			if !pending {
+				pendingAt = time.Now()
+			}
+			pending, pendingPos = true, through
+			if !last.IsZero() {
+				pendingLast = last
+			}
+			// Publish when nothing more is ready (idle, or at the head),
+			// and regularly under a steady stream.
+			if now || len(items) == 0 || time.Since(pendingAt) >= r.opts.FlushEvery {
+				if err := publish(); err != nil {
+					return err
+				}
+			}
+		} else {
+			if err := r.proj.Apply(ctx, batch, through); err != nil {
+				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
+			}
+			r.advance(through, last, caughtUp)
+		}
 		batch = make([]eventstore.RecordedEvent, 0, r.opts.MaxBatch)
 		lastFlush = time.Now()
 		return nil
@@ -288,7 +351,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 				if errors.Is(it.err, context.Canceled) && ctx.Err() != nil {
 					return ctx.Err()
 				}
-				if ferr := flush(true); ferr != nil {
+				if ferr := flush(true, true); ferr != nil {
 					return ferr
 				}
 				return fmt.Errorf("subscription: %w", it.err)
@@ -303,7 +366,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 				}
 			case m.CaughtUp:
 				caughtUp = true
-				if err := flush(true); err != nil {
+				if err := flush(true, true); err != nil {
 					return err
 				}
 				r.advance(through, time.Time{}, true)
@@ -342,7 +405,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 			}
 			break fill
 		}
-		if err := flush(len(batch) > 0); err != nil {
+		if err := flush(len(batch) > 0, false); err != nil {
 			return err
 		}
 	}

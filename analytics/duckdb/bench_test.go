@@ -58,7 +58,7 @@ func (s *synthetic) next(n int) *analytics.Batch {
 				Verb: verb, ObjectID: obj, ObjectType: "Activity", ActivityType: typ, CourseID: course, ActorID: learner,
 				Success: -1, Completion: -1, DurationSeconds: took, ExpectedSeconds: expected,
 				Platform: "Cổng học tập", Language: "vi-VN", Province: "51", Commune: commune, TargetGroup: group,
-				HouseholdID: learner / 3, ExtKeys: s.ext, ExtValues: []string{`"` + commune + `"`, analytics.FormatID(learner / 3), `"51"`, `"` + group + `"`, ""},
+				HouseholdID: learner / 3, ExtKeys: s.ext,
 			}
 			if verb == vocab.VerbCompleted {
 				f.Completion = 1

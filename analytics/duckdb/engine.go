@@ -251,7 +251,7 @@ func appendFacts(ctx context.Context, c *sql.Conn, facts []analytics.Fact) error
 			f.Verb, f.ObjectID, f.ObjectType, f.ActivityType, f.CourseID, f.Registration, f.ActorID,
 			f.Success, f.Completion, f.HasScore, f.ScoreScaled, f.ScoreRaw, f.DurationSeconds, f.ExpectedSeconds,
 			f.Platform, f.Language, f.Province, f.Commune, f.TargetGroup, nonNil(f.Subgroups), f.HouseholdID, f.Team, f.Mentor,
-			nonNil(f.ExtKeys), nonNil(f.ExtValues),
+			nonNil(f.ExtKeys),
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -20,8 +21,9 @@ import (
 // cli is the command-line grammar. Every flag has a HOCVU_* environment
 // variable; flags win over the environment.
 type cli struct {
-	LogLevel  string `name:"log-level" env:"HOCVU_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
-	LogFormat string `name:"log-format" env:"HOCVU_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text (for people) or json (for log collectors)."`
+	LogLevel   string `name:"log-level" env:"HOCVU_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
+	LogFormat  string `name:"log-format" env:"HOCVU_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text (for people) or json (for log collectors)."`
+	CPUProfile string `name:"cpu-profile" hidden:"" type:"path" help:"Write a Go CPU profile of the command to this file (diagnostics)."`
 
 	Serve       serveCmd       `cmd:"" help:"Run the LRS: the xAPI API, health and metrics endpoints, on the embedded event store by default."`
 	Project     projectCmd     `cmd:"" help:"Run the analytics projector alone (to scale out over a shared KurrentDB; the API then runs with --no-analytics-projector)."`
@@ -92,6 +94,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Error("cpu profile", "err", err)
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
 	if err := kctx.Run(&globals{log: log, stdout: stdout, stderr: stderr}); err != nil {
 		log.Error("hocvu failed", "command", kctx.Command(), "err", err)
 		return 1

@@ -11,21 +11,30 @@ import (
 // analytics pseudonyms). ok is false for an object with no IFI (an
 // anonymous Group).
 func AgentKey(agent map[string]any) (string, bool) {
-	if v, ok := agent["mbox"].(string); ok && v != "" {
-		return "mbox:" + v, true
+	mbox, _ := agent["mbox"].(string)
+	sha1, _ := agent["mbox_sha1sum"].(string)
+	openid, _ := agent["openid"].(string)
+	var home, name string
+	acc, hasAccount := agent["account"].(map[string]any)
+	if hasAccount {
+		home, _ = acc["homePage"].(string)
+		name, _ = acc["name"].(string)
 	}
-	if v, ok := agent["mbox_sha1sum"].(string); ok && v != "" {
-		return "mbox_sha1sum:" + strings.ToLower(v), true
-	}
-	if v, ok := agent["openid"].(string); ok && v != "" {
-		return "openid:" + v, true
-	}
-	if acc, ok := agent["account"].(map[string]any); ok {
-		home, _ := acc["homePage"].(string)
-		name, _ := acc["name"].(string)
-		if home != "" || name != "" {
-			return "account:" + home + "\x00" + name, true
-		}
+	return IFIKey(mbox, sha1, openid, home, name)
+}
+
+// IFIKey is AgentKey from the identifier fields themselves (for callers
+// that decode agents into structs).
+func IFIKey(mbox, mboxSHA1, openid, homePage, name string) (string, bool) {
+	switch {
+	case mbox != "":
+		return "mbox:" + mbox, true
+	case mboxSHA1 != "":
+		return "mbox_sha1sum:" + strings.ToLower(mboxSHA1), true
+	case openid != "":
+		return "openid:" + openid, true
+	case homePage != "" || name != "":
+		return "account:" + homePage + "\x00" + name, true
 	}
 	return "", false
 }

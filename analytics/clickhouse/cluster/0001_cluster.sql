@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS hocvu.statements_local ON CLUSTER hocvu (
     has_score UInt8, score_scaled Float64, score_raw Float64, duration_seconds Float64, expected_seconds Float64,
     platform String, language String, province String, commune String, target_group String,
     subgroups Array(String), household_id UInt64, team String, mentor String,
-    ext_keys Array(String), ext_values Array(String)
+    ext_keys Array(String)
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/hocvu/statements', '{replica}')
 PARTITION BY toYYYYMM(date)
 ORDER BY (date, verb, commune, target_group, object_id);

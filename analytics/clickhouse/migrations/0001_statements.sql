@@ -33,8 +33,7 @@ CREATE TABLE IF NOT EXISTS statements (
     household_id UInt64,
     team String,
     mentor String,
-    ext_keys Array(String),
-    ext_values Array(String)
+    ext_keys Array(String)
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(date)
 ORDER BY (date, verb, commune, target_group, object_id)

@@ -34,6 +34,5 @@ CREATE TABLE statements (
     household_id UBIGINT NOT NULL,
     team VARCHAR NOT NULL,
     mentor VARCHAR NOT NULL,
-    ext_keys VARCHAR[] NOT NULL,
-    ext_values VARCHAR[] NOT NULL
+    ext_keys VARCHAR[] NOT NULL
 );
