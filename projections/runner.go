@@ -44,9 +44,10 @@ type Projection interface {
 // starts writing it, after the previous write has finished; it returns
 // that previous write's error, if any. Flush waits for the write in
 // flight and returns its error. Apply must stay synchronous (ApplyAsync
-// then Flush). The runner publishes a position only after a Flush, so
-// WaitFor keeps its meaning; it flushes whenever no more events are
-// ready and at least every FlushEvery.
+// then Flush). The runner publishes a position only once its write is
+// known to be finished (the next ApplyAsync or a Flush returned), so
+// WaitFor keeps its meaning; at the head of the log it flushes as soon
+// as no more events are ready.
 type Pipeliner interface {
 	ApplyAsync(ctx context.Context, events []eventstore.RecordedEvent, through eventstore.Position) error
 	Flush(ctx context.Context) error
@@ -82,9 +83,6 @@ type Options struct {
 	// projection (projections/lease): the runner waits for it before it
 	// subscribes and checks it before every Apply.
 	Gate Gate
-	// FlushEvery bounds how long a Pipeliner's applied batches may stay
-	// unpublished while events keep coming (default 250ms).
-	FlushEvery time.Duration
 }
 
 // Gate admits one writer of a projection among processes.
@@ -125,9 +123,6 @@ func NewRunner(src Source, proj Projection, opts Options) *Runner {
 	}
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = 500 * time.Millisecond
-	}
-	if opts.FlushEvery <= 0 {
-		opts.FlushEvery = 250 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -266,7 +261,6 @@ func (r *Runner) runOnce(ctx context.Context) error {
 		pending     bool
 		pendingPos  eventstore.Position
 		pendingLast time.Time
-		pendingAt   time.Time
 	)
 	// publish waits for a Pipeliner's write in flight and then publishes
 	// its position.
@@ -310,16 +304,19 @@ func (r *Runner) runOnce(ctx context.Context) error {
 			if err := pipe.ApplyAsync(ctx, batch, through); err != nil {
 				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
 			}
-			if !pending {
-				pendingAt = time.Now()
+			// ApplyAsync returned only after the previous write finished,
+			// so that one's position can be published without waiting.
+			if pending {
+				r.advance(pendingPos, pendingLast, caughtUp)
 			}
 			pending, pendingPos = true, through
 			if !last.IsZero() {
 				pendingLast = last
 			}
-			// Publish when nothing more is ready (idle, or at the head),
-			// and regularly under a steady stream.
-			if now || len(items) == 0 || time.Since(pendingAt) >= r.opts.FlushEvery {
+			// Wait for this write too when the runner is at the head of
+			// the log and nothing more is ready, so that new events show
+			// up at once; while catching up, the next batch publishes it.
+			if now || (caughtUp && len(items) == 0) {
 				if err := publish(); err != nil {
 					return err
 				}
