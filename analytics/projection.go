@@ -21,6 +21,9 @@ type Sink interface {
 	// Checkpoint returns the position the sink holds everything through,
 	// after repairing any half-written batch a crash left behind.
 	Checkpoint(ctx context.Context) (eventstore.Position, error)
+	// Position returns the stored checkpoint and nothing else: no repair,
+	// no write. It is safe beside a running projector (status commands).
+	Position(ctx context.Context) (eventstore.Position, error)
 	// Write stores a batch and its checkpoint so that, whatever happens,
 	// the sink ends up with each fact exactly once. Facts whose statement
 	// is voided are never in a batch; Voids name statements the sink may
@@ -89,6 +92,13 @@ func (p *Projection) Name() string { return "analytics-" + p.sink.Engine() }
 // Filter implements projections.Projection.
 func (p *Projection) Filter() eventstore.Filter {
 	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement, reference.EventPrefix}}
+}
+
+// Position returns the sink's stored checkpoint without repairing or
+// writing anything, so that a status command can run beside the projector
+// that owns the sink.
+func (p *Projection) Position(ctx context.Context) (eventstore.Position, error) {
+	return p.sink.Position(ctx)
 }
 
 // Checkpoint implements projections.Projection; it also (re)loads the

@@ -40,7 +40,8 @@ import (
 const AllStream = "$all"
 
 // MaxEventSize bounds the size of one event (data plus metadata). Both
-// backends accept at least this much; KurrentDB's default limit is 16 MiB.
+// backends accept at least this much when KurrentDB runs with a larger
+// --max-append-size than its 1 MiB default (it allows up to 16 MiB).
 const MaxEventSize = 8 << 20
 
 // EventData is an event proposed for appending.
@@ -48,7 +49,7 @@ type EventData struct {
 	// ID identifies the event; appending an event whose ID is already stored
 	// at the same place is an idempotent no-op. Must not be uuid.Nil.
 	ID uuid.UUID
-	// Type names the event type (e.g. "xapi.statements.stored.v1").
+	// Type names the event type (e.g. "xapi.statement.stored.v1").
 	Type string
 	// Data is the JSON payload.
 	Data []byte

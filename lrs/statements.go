@@ -52,6 +52,20 @@ type StoreRequest struct {
 	Define      bool
 }
 
+// size estimates the request's bytes in the log (the raw statements, or
+// 1 KiB per statement when they are not known).
+func (r *StoreRequest) size() int {
+	n := 0
+	for i := range r.Statements {
+		if i < len(r.Raw) && r.Raw[i] != nil {
+			n += len(r.Raw[i])
+		} else {
+			n += 1 << 10
+		}
+	}
+	return n
+}
+
 // StoreResult says what happened to each statement of a request.
 type StoreResult struct {
 	IDs []string
@@ -80,11 +94,12 @@ type StatementWriter struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	reqs   chan *storeCall
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	maxGrp int
+	reqs        chan *storeCall
+	stop        chan struct{}
+	done        chan struct{}
+	once        sync.Once
+	maxGrp      int
+	maxGrpBytes int
 
 	// ingester state
 	expected   eventstore.ExpectedRevision
@@ -110,6 +125,11 @@ type WriterOptions struct {
 	// MaxGroupStatements bounds the statements decided and appended
 	// together (default 10000).
 	MaxGroupStatements int
+	// MaxGroupBytes bounds the statement bytes of the requests merged into
+	// one append (default 4 MiB), so that a group of requests stays well
+	// under KurrentDB's append size limit. A single request is never
+	// split (its statements are stored atomically) and may be larger.
+	MaxGroupBytes int
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -123,13 +143,16 @@ func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOpt
 	if opts.MaxGroupStatements <= 0 {
 		opts.MaxGroupStatements = 10000
 	}
+	if opts.MaxGroupBytes <= 0 {
+		opts.MaxGroupBytes = 4 << 20
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	w := &StatementWriter{
 		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
 		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
-		maxGrp: opts.MaxGroupStatements,
+		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes,
 	}
 	go w.run()
 	return w
@@ -168,28 +191,45 @@ func (w *StatementWriter) Idle() bool {
 
 func (w *StatementWriter) run() {
 	defer close(w.done)
+	var carry *storeCall // taken from w.reqs but left for the next group
 	for {
-		var first *storeCall
-		select {
-		case first = <-w.reqs:
-		case <-w.stop:
-			w.drain()
-			return
+		first, fromCarry := carry, carry != nil
+		carry = nil
+		if first == nil {
+			select {
+			case first = <-w.reqs:
+			case <-w.stop:
+				w.drain()
+				return
+			}
 		}
 		group := []*storeCall{first}
-		n := len(first.req.Statements)
+		n, size := len(first.req.Statements), first.req.size()
 	collect:
 		for n < w.maxGrp {
 			select {
 			case c := <-w.reqs:
+				if size+c.req.size() > w.maxGrpBytes || n+len(c.req.Statements) > w.maxGrp {
+					carry = c
+					break collect
+				}
 				group = append(group, c)
 				n += len(c.req.Statements)
+				size += c.req.size()
 			default:
 				break collect
 			}
 		}
+		// A request waiting in carry counts as pending (Idle must not
+		// claim consistency past it) until it becomes a group's first.
 		w.pendingMu.Lock()
 		w.pending++
+		if fromCarry {
+			w.pending--
+		}
+		if carry != nil {
+			w.pending++
+		}
 		w.pendingMu.Unlock()
 		w.decideAndAppend(group)
 		w.pendingMu.Lock()

@@ -68,6 +68,18 @@ GROUP BY month, commune, target_group, verb, activity_type, course_id`},
 
 // Checkpoint implements analytics.Sink, repairing a half-written batch.
 func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	cp, err := e.Position(ctx)
+	if err != nil {
+		return cp, err
+	}
+	if err := e.repair(ctx, cp.Commit); err != nil {
+		return cp, err
+	}
+	return cp, nil
+}
+
+// Position implements analytics.Sink: the stored checkpoint, read only.
+func (e *Engine) Position(ctx context.Context) (eventstore.Position, error) {
 	var n uint64
 	var commit, prepare uint64
 	row := e.db.conn.QueryRow(ctx, "SELECT count(), max(commit_position), argMax(prepare_position, commit_position) FROM projection_checkpoints WHERE projection = ?", e.projection)
@@ -77,9 +89,6 @@ func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
 	cp := eventstore.Position{}
 	if n > 0 {
 		cp = eventstore.Position{Commit: commit, Prepare: prepare}
-	}
-	if err := e.repair(ctx, cp.Commit); err != nil {
-		return cp, err
 	}
 	return cp, nil
 }

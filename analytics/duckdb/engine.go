@@ -138,6 +138,12 @@ func (e *Engine) Close() error {
 // crash the file holds each batch either whole with its checkpoint or not
 // at all, and the projection resumes right after the last committed batch.
 func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	return e.Position(ctx)
+}
+
+// Position implements analytics.Sink. A DuckDB write is one transaction,
+// so there is never a half-written batch to repair: it equals Checkpoint.
+func (e *Engine) Position(ctx context.Context) (eventstore.Position, error) {
 	var pos eventstore.Position
 	err := e.db.QueryRowContext(ctx, `SELECT commit_position, prepare_position FROM projection_checkpoints WHERE projection = ?`, e.projection).
 		Scan(&pos.Commit, &pos.Prepare)

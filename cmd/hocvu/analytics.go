@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/clickhouse"
@@ -99,6 +100,7 @@ type analyticsQueryCmd struct {
 	Course          string `name:"course" help:"Course activity id."`
 	Threshold       int    `name:"threshold" help:"Burst size for the bursts query (default 20)."`
 	JSON            bool   `name:"json" help:"Print JSON instead of a table."`
+	Runs            int    `name:"runs" default:"1" help:"Run the query this many times and print its latency percentiles on stderr (for benchmarks)."`
 }
 
 func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
@@ -110,9 +112,26 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer e.Close()
-	res, err := e.Query(ctx, c.Name, analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold})
-	if err != nil {
-		return err
+	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold}
+	var (
+		res   *analytics.Result
+		times = make([]time.Duration, 0, max(c.Runs, 1))
+	)
+	if c.Runs > 1 { // one warm-up run, not counted
+		if _, err := e.Query(ctx, c.Name, params); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < max(c.Runs, 1); i++ {
+		start := time.Now()
+		if res, err = e.Query(ctx, c.Name, params); err != nil {
+			return err
+		}
+		times = append(times, time.Since(start))
+	}
+	if c.Runs > 1 {
+		p50, p95, p99 := percentiles(times)
+		fmt.Fprintf(g.stderr, "%s on %s, %d runs: p50 %s · p95 %s · p99 %s\n", c.Name, e.Engine(), len(times), p50, p95, p99)
 	}
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)

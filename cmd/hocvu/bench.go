@@ -428,11 +428,18 @@ func latency(ctx context.Context, u string, runs int) (time.Duration, time.Durat
 		}
 		ds[i] = d
 	}
+	p50, p95, p99 := percentiles(ds)
+	return p50, p95, p99, nil
+}
+
+// percentiles returns the p50, p95 and p99 of ds (sorted in place),
+// rounded to 0.1 ms.
+func percentiles(ds []time.Duration) (p50, p95, p99 time.Duration) {
 	slices.Sort(ds)
 	pct := func(p float64) time.Duration {
 		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(100 * time.Microsecond)
 	}
-	return pct(0.50), pct(0.95), pct(0.99), nil
+	return pct(0.50), pct(0.95), pct(0.99)
 }
 
 type sampled struct{ id, agent, activity string }

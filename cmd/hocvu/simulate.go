@@ -21,7 +21,7 @@ import (
 type simulateCmd struct {
 	storeConfig `embed:""`
 
-	Mode string `name:"mode" required:"" enum:"http,bulk,ndjson,dry-run" help:"http: POST through the xAPI API (--url, --key, --secret); bulk: append straight to the embedded event store in --data-dir (stop 'hocvu serve' first); ndjson: print one statement per line (--out); dry-run: generate and render only, to measure."`
+	Mode string `name:"mode" required:"" enum:"http,bulk,ndjson,dry-run" help:"http: POST through the xAPI API (--url, --key, --secret); bulk: append straight to the event store (the embedded one in --data-dir: stop 'hocvu serve' first; or KurrentDB with --eventstore); ndjson: print one statement per line (--out); dry-run: generate and render only, to measure."`
 
 	Seed           uint64   `name:"seed" default:"1" help:"Seed: the same seed and flags give the same statements."`
 	Learners       int      `name:"learners" default:"400000" help:"Learner accounts (400,000 make about 1.6M lesson completions)."`

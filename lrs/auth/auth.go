@@ -62,7 +62,8 @@ type Credential struct {
 }
 
 // Has reports whether c grants scope s, counting the scopes that imply it
-// ("all" implies everything; "all/read" implies every read).
+// ("all" implies everything). "all/read" is not expanded here: each
+// read route lists it among the scopes it accepts (HasAny).
 func (c *Credential) Has(s string) bool {
 	for _, g := range c.Scopes {
 		if g == s || g == ScopeAll {

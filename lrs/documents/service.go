@@ -67,7 +67,7 @@ type Index interface {
 }
 
 // Definitions is the read model of canonical Activity definitions
-// (projections/activitydefs with its runner).
+// (documentindex.Definitions with its runner).
 type Definitions interface {
 	// Definition returns the canonical definition of the Activity.
 	Definition(ctx context.Context, activityID string) (def map[string]any, found bool, err error)
