@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
@@ -166,29 +165,20 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(rctx) }()
 	defer func() { cancel(); <-done }()
-	var pb *progressbar.ProgressBar
+	var pb meter
 	if bar {
-		pb = progressbar.NewOptions64(int64(head.Commit),
-			progressbar.OptionSetDescription("replaying "+p.Name()),
-			progressbar.OptionSetWriter(g.stderr),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("events"),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(g.stderr) }),
-		)
+		pb = newMeter(g.stderr, int64(head.Commit), "replaying "+p.Name(), "events", 0)
 	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		st := runner.Status()
 		if pb != nil {
-			_ = pb.Set64(int64(min(st.Applied.Commit, head.Commit)))
+			pb.Set(int64(min(st.Applied.Commit, head.Commit)))
 		}
 		if st.Applied.Compare(head) >= 0 {
 			if pb != nil {
-				_ = pb.Finish()
+				pb.Finish()
 			}
 			return head.Commit, nil
 		}

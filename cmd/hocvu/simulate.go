@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/simulate"
 )
@@ -243,35 +241,25 @@ func writeFile(name string, fn func(io.Writer) error) error {
 	return f.Close()
 }
 
-// progress is an optional progress bar over statements.
-type progress struct{ bar *progressbar.ProgressBar }
+// progress is an optional progress meter over statements.
+type progress struct{ m meter }
 
 func (c *simulateCmd) progress(g *globals, total int64) *progress {
 	if c.NoProgress {
 		return &progress{}
 	}
 	desc := map[string]string{"http": "posting", "bulk": "appending", "ndjson": "writing", "dry-run": "rendering"}[c.Mode]
-	return &progress{bar: progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(g.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("statements"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(g.stderr) }),
-	)}
+	return &progress{m: newMeter(g.stderr, total, desc, "statements", 30)}
 }
 
 func (p *progress) set(n int) {
-	if p.bar != nil {
-		_ = p.bar.Set(n)
+	if p.m != nil {
+		p.m.Set(int64(n))
 	}
 }
 
 func (p *progress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
+	if p.m != nil {
+		p.m.Finish()
 	}
 }
