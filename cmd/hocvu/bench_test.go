@@ -17,13 +17,25 @@ import (
 // BenchmarkPostStatements measures POST /xapi/statements end to end over
 // loopback against the real binary (validation, group commit with fsync,
 // statement index, read-your-writes wait included), with 16 concurrent
-// clients. It reports statements/s. Run:
+// clients, with the embedded analytics projector (DuckDB, in the same
+// process, as 'hocvu serve' runs by default) and without it (the API alone,
+// as with a separate projector). It reports statements/s. Run:
 //
-//	go test -run '^$' -bench PostStatements -benchtime 20000x ./cmd/hocvu/
+//	go test -run '^$' -bench 'PostStatements/batch=100/' -benchtime 1500x ./cmd/hocvu/
 func BenchmarkPostStatements(b *testing.B) {
-	for _, batch := range []int{1, 10, 100} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			p := proctest.Start(b, creds, "serve", "--listen=127.0.0.1:0", "--data-dir="+b.TempDir(), "--log-level=warn")
+	for _, bc := range []struct {
+		batch     int
+		analytics bool
+	}{{1, true}, {10, true}, {100, true}, {100, false}} {
+		name := fmt.Sprintf("batch=%d/analytics=duckdb", bc.batch)
+		args := []string{"serve", "--listen=127.0.0.1:0", "--log-level=info"}
+		if !bc.analytics {
+			name = fmt.Sprintf("batch=%d/analytics=off", bc.batch)
+			args = append(args, "--no-analytics-projector")
+		}
+		batch := bc.batch
+		b.Run(name, func(b *testing.B) {
+			p := proctest.Start(b, creds, append(args, "--data-dir="+b.TempDir())...)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 			const clients = 16
 			var next atomic.Int64
