@@ -149,7 +149,7 @@ func (e *Engine) LearnerCounts(ctx context.Context, p analytics.Params, by analy
 	switch by {
 	case analytics.ByCommuneGroup:
 		f = newFilter(p, "month", true)
-		q = "SELECT concat(commune, '\\0', target_group) AS k, uniqExactMergeIf(learners, " + notVoiding + "), uniqExactMergeIf(learners, " + isCertificate + ") FROM agg_learners_monthly" + f.where() + " GROUP BY k"
+		q = "SELECT concat(commune, '\\0', target_group) AS k, " + learnerCounts + " FROM agg_learner_months" + f.where() + " GROUP BY k"
 	case analytics.ByMentor, analytics.ByTeam:
 		col := string(by)
 		f = newFilter(p, "toYYYYMM(date)", true)

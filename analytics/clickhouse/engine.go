@@ -59,11 +59,20 @@ SELECT date, commune, target_group, verb, activity_type, course_id, object_id,
     sum(if(duration_seconds > 0, duration_seconds, 0)) AS duration_seconds
 FROM statements_valid WHERE toYYYYMM(date) = ?
 GROUP BY date, commune, target_group, verb, activity_type, course_id, object_id`},
-	{"agg_learners_monthly", `INSERT INTO agg_learners_monthly (month, commune, target_group, verb, activity_type, course_id, learners)
+	{"agg_monthly", `INSERT INTO agg_monthly (month, commune, target_group, verb, activity_type, course_id, statements)
 SELECT toYYYYMM(date) AS month, commune, target_group, verb, activity_type, course_id,
-    uniqExactStateIf(actor_id, actor_id != 0) AS learners
+    count() AS statements
 FROM statements_valid WHERE toYYYYMM(date) = ?
 GROUP BY month, commune, target_group, verb, activity_type, course_id`},
+	{"agg_learner_months", `INSERT INTO agg_learner_months (month, commune, target_group, course_id, actor_id, statements, certificates, starts, course_completions, passes)
+SELECT toYYYYMM(date) AS month, commune, target_group, course_id, actor_id,
+    countIf(` + notVoiding + `) AS statements,
+    countIf(` + isCertificate + `) AS certificates,
+    countIf(` + isStart + `) AS starts,
+    countIf(` + isCourseDone + `) AS course_completions,
+    countIf(` + isPass + `) AS passes
+FROM statements_valid WHERE toYYYYMM(date) = ? AND actor_id != 0
+GROUP BY month, commune, target_group, course_id, actor_id`},
 }
 
 // Checkpoint implements analytics.Sink, repairing a half-written batch.
@@ -313,7 +322,7 @@ func (e *Engine) strings(ctx context.Context, query string, args ...any) ([]stri
 
 // Reset implements analytics.Sink.
 func (e *Engine) Reset(ctx context.Context) error {
-	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_learners_monthly", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors"} {
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors"} {
 		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
 		}

@@ -10,9 +10,10 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 )
 
-// The named queries on ClickHouse. Counts come from agg_daily, distinct
-// learners from the uniqExact states of agg_learners_monthly, so both stay
-// fast as facts grow; the integrity queries read statements_valid.
+// The named queries on ClickHouse. Counts come from agg_monthly, distinct
+// learners from agg_learner_months (one row per learner and month, commune,
+// group and course), so both read far fewer rows than the facts; the
+// integrity queries read statements_valid.
 
 // filter builds a WHERE clause over the tables' shared dimensions.
 type filter struct {
@@ -59,7 +60,7 @@ func countsSQL(key string) string {
 	if key != "" {
 		sel = key + " AS k, "
 	}
-	return "SELECT " + sel + "sum(statements), sumIf(statements, " + isLesson + "), sumIf(statements, " + isPass + "), sumIf(statements, " + isFail + "), sumIf(statements, " + isCertificate + ") FROM agg_daily"
+	return "SELECT " + sel + "sum(statements), sumIf(statements, " + isLesson + "), sumIf(statements, " + isPass + "), sumIf(statements, " + isFail + "), sumIf(statements, " + isCertificate + ") FROM agg_monthly"
 }
 
 func learnersSQL(key string) string {
@@ -67,8 +68,12 @@ func learnersSQL(key string) string {
 	if key != "" {
 		sel = key + " AS k, "
 	}
-	return "SELECT " + sel + "uniqExactMergeIf(learners, " + notVoiding + "), uniqExactMergeIf(learners, " + isCertificate + ") FROM agg_learners_monthly"
+	return "SELECT " + sel + learnerCounts + " FROM agg_learner_months"
 }
+
+// learnerCounts are the distinct learners and certified learners among
+// agg_learner_months rows (not yet merged rows may repeat a learner).
+const learnerCounts = "uniqExactIf(actor_id, statements > 0), uniqExactIf(actor_id, certificates > 0)"
 
 type summaryRow struct {
 	statements, lessons, passes, fails, certificates, learners, certified uint64
@@ -79,7 +84,7 @@ func (r *summaryRow) values() []any {
 }
 
 // grouped runs the summary metrics grouped by a dimension, given as its SQL
-// expression on agg_daily and on agg_learners_monthly ("" for no grouping).
+// expression on agg_monthly and on agg_learner_months ("" for no grouping).
 func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, learnersKey string) (map[string]*summaryRow, error) {
 	out := map[string]*summaryRow{}
 	get := func(k string) *summaryRow {
@@ -90,7 +95,7 @@ func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, lear
 		}
 		return r
 	}
-	f := newFilter(p, "toYYYYMM(date)", true)
+	f := newFilter(p, "month", true)
 	q := countsSQL(dailyKey) + f.where()
 	if dailyKey != "" {
 		q += " GROUP BY k"
@@ -169,7 +174,7 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 		res.Rows = append(res.Rows, r.values())
 	case "trend", "by_commune", "by_group", "by_course":
 		dims := map[string][2]string{
-			"trend":      {"toString(toYYYYMM(date))", "toString(month)"},
+			"trend":      {"toString(month)", "toString(month)"},
 			"by_commune": {"commune", "commune"},
 			"by_group":   {"target_group", "target_group"},
 			"by_course":  {"course_id", "course_id"},
@@ -213,7 +218,7 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	case "funnel":
 		f := newFilter(p, "month", true)
 		var started, completed, passed, certified uint64
-		row := e.db.conn.QueryRow(ctx, "SELECT uniqExactMergeIf(learners, "+isStart+"), uniqExactMergeIf(learners, "+isCourseDone+"), uniqExactMergeIf(learners, "+isPass+"), uniqExactMergeIf(learners, "+isCertificate+") FROM agg_learners_monthly"+f.where(), f.args...)
+		row := e.db.conn.QueryRow(ctx, "SELECT uniqExactIf(actor_id, starts > 0), uniqExactIf(actor_id, course_completions > 0), uniqExactIf(actor_id, passes > 0), uniqExactIf(actor_id, certificates > 0) FROM agg_learner_months"+f.where(), f.args...)
 		if err := row.Scan(&started, &completed, &passed, &certified); err != nil {
 			return nil, fmt.Errorf("clickhouse: funnel: %w", err)
 		}

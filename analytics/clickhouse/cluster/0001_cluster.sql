@@ -52,20 +52,40 @@ SELECT date, commune, target_group, verb, activity_type, course_id, object_id,
 FROM hocvu.statements_local
 GROUP BY date, commune, target_group, verb, activity_type, course_id, object_id;
 
-CREATE TABLE IF NOT EXISTS hocvu.agg_learners_monthly_local ON CLUSTER hocvu (
+CREATE TABLE IF NOT EXISTS hocvu.agg_monthly_local ON CLUSTER hocvu (
     month UInt32, commune String, target_group String, verb String, activity_type String, course_id String,
-    learners AggregateFunction(uniqExact, UInt64)
-) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/hocvu/agg_learners_monthly', '{replica}')
+    statements UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hocvu/agg_monthly', '{replica}')
 PARTITION BY month
 ORDER BY (month, commune, target_group, verb, activity_type, course_id);
 
--- uniqExact states hold the set of learners, so merging the states of
--- all shards still counts each learner once.
-CREATE TABLE IF NOT EXISTS hocvu.agg_learners_monthly ON CLUSTER hocvu AS hocvu.agg_learners_monthly_local
-ENGINE = Distributed(hocvu, hocvu, agg_learners_monthly_local, rand());
+CREATE TABLE IF NOT EXISTS hocvu.agg_monthly ON CLUSTER hocvu AS hocvu.agg_monthly_local
+ENGINE = Distributed(hocvu, hocvu, agg_monthly_local, rand());
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS hocvu.agg_learners_monthly_mv ON CLUSTER hocvu TO hocvu.agg_learners_monthly_local AS
-SELECT toYYYYMM(date) AS month, commune, target_group, verb, activity_type, course_id,
-    uniqExactStateIf(actor_id, actor_id != 0) AS learners
+CREATE MATERIALIZED VIEW IF NOT EXISTS hocvu.agg_monthly_mv ON CLUSTER hocvu TO hocvu.agg_monthly_local AS
+SELECT toYYYYMM(date) AS month, commune, target_group, verb, activity_type, course_id, count() AS statements
 FROM hocvu.statements_local
 GROUP BY month, commune, target_group, verb, activity_type, course_id;
+
+CREATE TABLE IF NOT EXISTS hocvu.agg_learner_months_local ON CLUSTER hocvu (
+    month UInt32, commune String, target_group String, course_id String, actor_id UInt64,
+    statements UInt64, certificates UInt64, starts UInt64, course_completions UInt64, passes UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hocvu/agg_learner_months', '{replica}')
+PARTITION BY month
+ORDER BY (month, commune, target_group, course_id, actor_id);
+
+-- A learner may have rows on several shards; uniqExactIf over the
+-- Distributed table merges the shards' sets, so each counts once.
+CREATE TABLE IF NOT EXISTS hocvu.agg_learner_months ON CLUSTER hocvu AS hocvu.agg_learner_months_local
+ENGINE = Distributed(hocvu, hocvu, agg_learner_months_local, rand());
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hocvu.agg_learner_months_mv ON CLUSTER hocvu TO hocvu.agg_learner_months_local AS
+SELECT toYYYYMM(date) AS month, commune, target_group, course_id, actor_id,
+    countIf(verb != 'http://adlnet.gov/expapi/verbs/voided') AS statements,
+    countIf(verb = 'https://w3id.org/hocvu/xapi/verbs/earned' AND activity_type = 'https://w3id.org/hocvu/xapi/activity-types/certificate') AS certificates,
+    countIf(verb = 'http://adlnet.gov/expapi/verbs/launched' OR verb = 'http://adlnet.gov/expapi/verbs/initialized') AS starts,
+    countIf(verb = 'http://adlnet.gov/expapi/verbs/completed' AND activity_type = 'http://adlnet.gov/expapi/activities/course') AS course_completions,
+    countIf(verb = 'http://adlnet.gov/expapi/verbs/passed') AS passes
+FROM hocvu.statements_local
+WHERE actor_id != 0
+GROUP BY month, commune, target_group, course_id, actor_id;
