@@ -58,58 +58,22 @@ func (r *Registry) SetCost(cost int) { r.cost = cost }
 
 // Load replays the users stream.
 func (r *Registry) Load(ctx context.Context) error {
-	from := uint64(0)
-	for {
-		evs, err := r.store.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: 500})
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("users: load %s: %w", Stream, err)
-		}
-		for i := range evs {
-			r.apply(&evs[i])
-		}
-		if len(evs) < 500 {
-			return nil
-		}
-		from = evs[len(evs)-1].Revision + 1
+	if err := eventstore.ReplayStream(ctx, r.store, Stream, r.apply); err != nil {
+		return fmt.Errorf("users: load: %w", err)
 	}
+	return nil
 }
 
-// Follow applies user events appended after Load until ctx ends,
+// Follow applies dashboard-user events appended after Load until ctx ends,
 // resubscribing after failures.
 func (r *Registry) Follow(ctx context.Context) {
-	for ctx.Err() == nil {
+	eventstore.FollowStream(ctx, r.store, Stream, func() eventstore.Position {
 		r.mu.RLock()
-		after := r.last
-		r.mu.RUnlock()
-		sub, err := r.store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: eventstore.Filter{StreamPrefixes: []string{Stream}}})
-		if err == nil {
-			err = r.follow(ctx, sub)
-			_ = sub.Close()
-		}
-		if ctx.Err() != nil {
-			return
-		}
+		defer r.mu.RUnlock()
+		return r.last
+	}, r.apply, func(err error) {
 		r.log.Warn("dashboard-user subscription failed; resubscribing", "err", err)
-		select {
-		case <-time.After(time.Second):
-		case <-ctx.Done():
-		}
-	}
-}
-
-func (r *Registry) follow(ctx context.Context, sub eventstore.Subscription) error {
-	for {
-		m, err := sub.Recv(ctx)
-		if err != nil {
-			return err
-		}
-		if m.Event != nil && m.Event.Stream == Stream {
-			r.apply(m.Event)
-		}
-	}
+	})
 }
 
 // apply folds one event into the state; events at or before the last

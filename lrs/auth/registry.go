@@ -49,58 +49,22 @@ func NewRegistry(store Store, log *slog.Logger) *Registry {
 
 // Load replays the credentials stream.
 func (r *Registry) Load(ctx context.Context) error {
-	from := uint64(0)
-	for {
-		evs, err := r.store.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: 500})
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("auth: load credentials: %w", err)
-		}
-		for i := range evs {
-			r.apply(&evs[i])
-		}
-		if len(evs) < 500 {
-			return nil
-		}
-		from = evs[len(evs)-1].Revision + 1
+	if err := eventstore.ReplayStream(ctx, r.store, Stream, r.apply); err != nil {
+		return fmt.Errorf("auth: load credentials: %w", err)
 	}
+	return nil
 }
 
 // Follow applies credential events appended after Load until ctx ends,
 // resubscribing after failures.
 func (r *Registry) Follow(ctx context.Context) {
-	for ctx.Err() == nil {
+	eventstore.FollowStream(ctx, r.store, Stream, func() eventstore.Position {
 		r.mu.RLock()
-		after := r.last
-		r.mu.RUnlock()
-		sub, err := r.store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: eventstore.Filter{StreamPrefixes: []string{Stream}}})
-		if err == nil {
-			err = r.follow(ctx, sub)
-			_ = sub.Close()
-		}
-		if ctx.Err() != nil {
-			return
-		}
+		defer r.mu.RUnlock()
+		return r.last
+	}, r.apply, func(err error) {
 		r.log.Warn("credential subscription failed; resubscribing", "err", err)
-		select {
-		case <-time.After(time.Second):
-		case <-ctx.Done():
-		}
-	}
-}
-
-func (r *Registry) follow(ctx context.Context, sub eventstore.Subscription) error {
-	for {
-		m, err := sub.Recv(ctx)
-		if err != nil {
-			return err
-		}
-		if m.Event != nil && m.Event.Stream == Stream {
-			r.apply(m.Event)
-		}
-	}
+	})
 }
 
 func (r *Registry) apply(ev *eventstore.RecordedEvent) {
