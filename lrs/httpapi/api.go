@@ -43,6 +43,12 @@ type Limits struct {
 	MaxBatch int
 	// MaxPage bounds the statements of one GET page (default 500).
 	MaxPage int
+	// VisibleWithin bounds how long a statement write waits, once its
+	// statements are durable, for the query API to show them (default
+	// 10 s). Past it the write still succeeds (the statements are
+	// stored) and X-Experience-API-Consistent-Through tells clients what
+	// the queries reflect; a warning is logged.
+	VisibleWithin time.Duration
 }
 
 // Config configures the xAPI HTTP API.
@@ -89,6 +95,9 @@ func New(cfg Config) *API {
 	}
 	if l.MaxPage <= 0 {
 		l.MaxPage = 500
+	}
+	if l.VisibleWithin <= 0 {
+		l.VisibleWithin = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -84,6 +84,12 @@ const (
 
 func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 	t.Helper()
+	return newLRSWith(t, limits, nil)
+}
+
+// newLRSWith is newLRS with the statement visibility wrapped (nil: as is).
+func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility) *lrsServer {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
 	if err != nil {
@@ -122,6 +128,10 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 		t.Fatal(err)
 	}
 	rm := readModel{ix, run}
+	var vis httpapi.Visibility = rm
+	if wrap != nil {
+		vis = wrap(rm)
+	}
 	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
 	clock := &testClock{}
 	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
@@ -130,7 +140,7 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 	})
 	e := echo.New()
 	httpapi.New(httpapi.Config{
-		Auth: reg, Statements: rm, Writer: writer, Visibility: rm, Blobs: blobs, Documents: docs, Limits: limits,
+		Auth: reg, Statements: rm, Writer: writer, Visibility: vis, Blobs: blobs, Documents: docs, Limits: limits,
 		ConsistentThrough: func() time.Time { return ix.ConsistentThrough() },
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: "test"},
 	}).Mount(e)

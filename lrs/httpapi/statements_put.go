@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -164,7 +165,17 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		return nil, err
 	}
 	if !res.Position.IsStart() {
-		if err := a.visibility.WaitFor(ctx, res.Position); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, a.limits.VisibleWithin)
+		err := a.visibility.WaitFor(wctx, res.Position)
+		cancel()
+		switch {
+		case err == nil:
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			// Stored and durable: answer, rather than hold the client
+			// while the statement index lags (or is stuck).
+			a.log.Warn("statements stored but not yet visible to queries; answering without waiting longer",
+				"op", op, "position", res.Position.String(), "waited", a.limits.VisibleWithin)
+		default:
 			return nil, fmt.Errorf("%s: stored, but waiting for it to become visible: %w", op, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
 )
@@ -472,5 +474,51 @@ func TestConcurrentWritersOfOneID(t *testing.T) {
 		if won != 1 {
 			t.Fatalf("round %d: %d writers won (statuses %v)", round, won, statuses)
 		}
+	}
+}
+
+// stuckVisibility holds every WaitFor until released, as a statement index
+// that has fallen far behind would.
+type stuckVisibility struct {
+	next    httpapi.Visibility
+	release chan struct{}
+}
+
+func (v stuckVisibility) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	select {
+	case <-v.release:
+		return v.next.WaitFor(ctx, pos)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A write whose statements are durable answers 200 after VisibleWithin
+// even when the query API has not caught up, instead of holding the
+// client; the statements are stored and show up once it catches up.
+func TestStatementWriteAnswersWhenVisibilityLags(t *testing.T) {
+	release := make(chan struct{})
+	s := newLRSWith(t, httpapi.Limits{VisibleWithin: 200 * time.Millisecond}, func(v httpapi.Visibility) httpapi.Visibility {
+		return stuckVisibility{next: v, release: release}
+	})
+	start := time.Now()
+	ids := s.post(statement("lan", "completed", "bai-1"))
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Fatalf("POST answered after %s, before VisibleWithin: it did not wait for visibility", waited)
+	}
+	if len(ids) != 1 {
+		t.Fatalf("ids = %v", ids)
+	}
+	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := s.do(call{method: "GET", path: "/xapi/statements", query: url.Values{"statementId": {ids[0]}}})
+		if r.status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stored statement %s not found: %d %s", ids[0], r.status, r.body)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
