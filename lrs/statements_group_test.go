@@ -13,10 +13,11 @@ import (
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 )
 
-// gatedLog holds the first append until released and records how many
-// events each append carried.
+// gatedLog holds the first append until released (saying on entered that
+// it is held) and records how many events each append carried.
 type gatedLog struct {
 	StatementLog
+	entered chan struct{}
 	release chan struct{}
 	once    sync.Once
 	mu      sync.Mutex
@@ -24,7 +25,10 @@ type gatedLog struct {
 }
 
 func (g *gatedLog) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
-	g.once.Do(func() { <-g.release })
+	g.once.Do(func() {
+		close(g.entered)
+		<-g.release
+	})
 	g.mu.Lock()
 	g.sizes = append(g.sizes, len(evs))
 	g.mu.Unlock()
@@ -49,11 +53,14 @@ func TestWriterGroupsStayUnderMaxGroupBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	log := &gatedLog{StatementLog: store, release: make(chan struct{})}
+	log := &gatedLog{StatementLog: store, entered: make(chan struct{}), release: make(chan struct{})}
 	// Requests of 4 statements of ~1 KiB: at most 2 requests (8 KiB) fit
 	// in 10 KiB.
 	w := NewStatementWriter(log, noLookup{}, WriterOptions{MaxGroupBytes: 10 << 10})
 	defer w.Close()
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(log.release) }) }
+	defer release() // before w.Close, also when the test fails early
 	const requests, per = 31, 4
 	raw := []byte(`{"actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/a"},"pad":"` + strings.Repeat("x", 900) + `"}`)
 	var wg sync.WaitGroup
@@ -74,22 +81,25 @@ func TestWriterGroupsStayUnderMaxGroupBytes(t *testing.T) {
 		errs <- err
 	}
 	wg.Add(1)
-	go submit() // its append is held
-	deadline := time.Now().Add(10 * time.Second)
-	for len(w.reqs) != 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	go submit()
+	select { // the ingester took it and its append is held
+	case <-log.entered:
+	case <-time.After(time.Minute):
+		t.Fatal("the first append never started")
 	}
 	for i := 1; i < requests; i++ {
 		wg.Add(1)
 		go submit()
 	}
+	// The ingester is held in Append, so the others can only queue.
+	deadline := time.Now().Add(time.Minute)
 	for len(w.reqs) < requests-1 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	if len(w.reqs) < requests-1 {
 		t.Fatalf("only %d requests queued", len(w.reqs))
 	}
-	close(log.release)
+	release()
 	wg.Wait()
 	close(errs)
 	for err := range errs {

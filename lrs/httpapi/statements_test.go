@@ -498,18 +498,29 @@ func (v stuckVisibility) WaitFor(ctx context.Context, pos eventstore.Position) e
 // client; the statements are stored and show up once it catches up.
 func TestStatementWriteAnswersWhenVisibilityLags(t *testing.T) {
 	release := make(chan struct{})
+	var once sync.Once
+	unstick := func() { once.Do(func() { close(release) }) }
+	// The index comes unstuck by itself after a while, so that a
+	// regression fails below instead of hanging the suite.
+	timer := time.AfterFunc(30*time.Second, unstick)
+	defer timer.Stop()
 	s := newLRSWith(t, httpapi.Limits{VisibleWithin: 200 * time.Millisecond}, func(v httpapi.Visibility) httpapi.Visibility {
 		return stuckVisibility{next: v, release: release}
 	})
 	start := time.Now()
 	ids := s.post(statement("lan", "completed", "bai-1"))
+	select {
+	case <-release:
+		t.Fatal("POST answered only once the index caught up")
+	default:
+	}
 	if waited := time.Since(start); waited < 200*time.Millisecond {
 		t.Fatalf("POST answered after %s, before VisibleWithin: it did not wait for visibility", waited)
 	}
 	if len(ids) != 1 {
 		t.Fatalf("ids = %v", ids)
 	}
-	close(release)
+	unstick()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r := s.do(call{method: "GET", path: "/xapi/statements", query: url.Values{"statementId": {ids[0]}}})
