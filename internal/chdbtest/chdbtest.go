@@ -51,12 +51,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/hocvu/hocvu/internal/chtest"
 )
@@ -299,7 +302,7 @@ func (s *Session) Query(db, sql, format string) ([]byte, error) {
 		return nil, s.dead
 	}
 	if resp.Err != "" {
-		return nil, errors.New(strings.TrimSpace(resp.Err))
+		return nil, serverError(strings.TrimSpace(resp.Err))
 	}
 	return resp.Out, nil
 }
@@ -367,6 +370,19 @@ func (s *Session) logTail() string {
 		lines = lines[len(lines)-25:]
 	}
 	return "--- chdbsql output (last lines) ---\n" + strings.Join(lines, "\n")
+}
+
+var exceptionText = regexp.MustCompile(`(?s)^Code: (\d+)\. DB::(\w*Exception): (.*?)(?: \(([A-Z_]+)\))?(?: \(version [^)]*\))?$`)
+
+// serverError returns a refusal as the *clickhouse.Exception that
+// clickhouse-go would return, so that code looking at error codes works.
+func serverError(msg string) error {
+	m := exceptionText.FindStringSubmatch(msg)
+	if m == nil {
+		return errors.New(msg)
+	}
+	code, _ := strconv.ParseInt(m[1], 10, 32)
+	return &ch.Exception{Code: int32(code), Name: "DB::" + m[2], CodeName: m[4], Message: m[3]}
 }
 
 func quoteIdent(name string) string {

@@ -29,8 +29,10 @@ func TestSessionVersion(t *testing.T) {
 		t.Errorf("timezone %q, %v; want UTC", out, err)
 	}
 	// A refused statement comes back as an error with the server's text.
-	if _, err := s.Query("", "CREATE TABLE t (projection String, x UInt8) ENGINE = Memory", "TSV"); err == nil || !strings.Contains(err.Error(), "SYNTAX_ERROR") {
-		t.Errorf("a column named projection: %v, want a syntax error", err)
+	_, err = s.Query("", "CREATE TABLE t (projection String, x UInt8) ENGINE = Memory", "TSV")
+	var e *ch.Exception
+	if !errors.As(err, &e) || e.Code != 62 || !strings.Contains(e.Error(), "Syntax error") {
+		t.Errorf("a column named projection: %#v, want the server's syntax error (code 62) as a *clickhouse.Exception", err)
 	}
 }
 
