@@ -96,10 +96,30 @@ func TestClusterLayoutCurrent(t *testing.T) {
 		t.Fatalf("engine without --clickhouse-cluster on Distributed tables: %v", err)
 	}
 
-	t.Run("Contract", func(t *testing.T) {
-		analyticstest.Run(t, analyticstest.Harness{New: func(t testing.TB) analytics.Engine {
-			return clickhouse.NewEngine(newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
-		}})
+	// The contract on the cluster layout: named queries (the void
+	// rebuilds run as the dataset voids statements), then a reset and a
+	// rebuild from the log.
+	t.Run("QueriesResetRebuild", func(t *testing.T) {
+		e := clickhouse.NewEngine(newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
+		ps, err := analytics.NewPseudonymizer(analyticstest.TestKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := analyticstest.NewDataset(3)
+		p := analytics.NewProjection(e, ps, d)
+		analyticstest.Project(t, p, d.Events, 150)
+		analyticstest.CheckParams(t, e, d, someParams...)
+		if err := p.Reset(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if cp, err := e.Checkpoint(ctx); err != nil || !cp.IsStart() {
+			t.Fatalf("checkpoint after the reset: %v, %v", cp, err)
+		}
+		if n, err := e.FactsAfter(ctx, 0); err != nil || n != 0 {
+			t.Fatalf("%d facts after the reset (%v)", n, err)
+		}
+		analyticstest.Project(t, p, d.Events, 400)
+		analyticstest.CheckParams(t, e, d, someParams...)
 	})
 	t.Run("Crash", func(t *testing.T) {
 		for _, stage := range crashStages {
@@ -107,7 +127,7 @@ func TestClusterLayoutCurrent(t *testing.T) {
 				db := newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster})
 				testCrash(t, stage, func() *clickhouse.Engine {
 					return clickhouse.NewEngine(clickhouse.OnConn(db.Conn(), "hocvu", clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
-				})
+				}, someParams...)
 			})
 		}
 	})

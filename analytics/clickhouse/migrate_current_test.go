@@ -203,7 +203,9 @@ func TestUpgradeReleasedSetsCurrent(t *testing.T) {
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			projectAndCheck(t, db)
+			if set == releasedSets[0] || set == releasedSets[len(releasedSets)-1] {
+				projectAndCheck(t, db)
+			}
 		})
 	}
 }
@@ -251,7 +253,9 @@ func TestUpgradeReleasedSets1816(t *testing.T) {
 			if err != nil || cp.Commit != 4202 || cp.Prepare != 4102 {
 				t.Fatalf("checkpoint after the upgrade: %v, %v; want 4202/4102", cp, err)
 			}
-			projectAndCheck(t, db)
+			if set == releasedSets[0] || set == releasedSets[len(releasedSets)-1] {
+				projectAndCheck(t, db)
+			}
 		})
 	}
 }
