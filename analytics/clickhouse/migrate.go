@@ -328,8 +328,14 @@ func (db *DB) acquireLock(ctx context.Context) (*migrationLock, error) {
 	// fail reports err, or the wait that ctx cut short: a deadline can
 	// surface as a network error of whatever call was running.
 	fail := func(err error) (*migrationLock, error) {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("clickhouse: waiting for the migration lock (held by %s): %w", seen, ctx.Err())
+		cerr := ctx.Err()
+		if dl, ok := ctx.Deadline(); cerr == nil && ok && !time.Now().Before(dl) {
+			// The driver's read deadline is ctx's and can fire before
+			// ctx reports it, on a loaded machine.
+			cerr = context.DeadlineExceeded
+		}
+		if cerr != nil {
+			return nil, fmt.Errorf("clickhouse: waiting for the migration lock (held by %s): %w", seen, cerr)
 		}
 		return nil, fmt.Errorf("clickhouse: migration lock: %w", err)
 	}
