@@ -93,10 +93,16 @@ func open(t *testing.T, h Harness) analytics.Engine {
 // reference and returns how many comparisons it made.
 func CheckAll(t *testing.T, e analytics.Engine, d *Dataset) int {
 	t.Helper()
+	return CheckParams(t, e, d, ParamSets...)
+}
+
+// CheckParams is CheckAll under the given parameter sets only.
+func CheckParams(t *testing.T, e analytics.Engine, d *Dataset, params ...analytics.Params) int {
+	t.Helper()
 	ps := pseudonymizer(t)
 	n := 0
 	for _, q := range analytics.Catalog {
-		for _, p := range ParamSets {
+		for _, p := range params {
 			got, err := e.Query(ctx(t), q.Name, p)
 			if err != nil {
 				t.Fatalf("%s %+v: %v", q.Name, p, err)

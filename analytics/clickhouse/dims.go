@@ -43,7 +43,7 @@ func (e *Engine) writeDims(ctx context.Context, d *analytics.Dims) error {
 		}},
 	}
 	for _, t := range tables {
-		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t.name); err != nil {
+		if err := e.db.conn.Exec(ctx, e.layout.truncate(t.name)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t.name, err)
 		}
 		if t.rows == 0 {

@@ -18,6 +18,7 @@ import (
 // analyticsConfig selects the analytics engine.
 type analyticsConfig struct {
 	ClickHouse   string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
+	Cluster      string `name:"clickhouse-cluster" env:"HOCVU_CLICKHOUSE_CLUSTER" placeholder:"NAME" help:"ClickHouse cluster whose tables analytics/clickhouse/cluster/0001_cluster.sql made (Distributed over *_local tables); the repair, voids and reset then act on the local tables ON CLUSTER. Empty: one server."`
 	PseudonymKey string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector."`
 }
 
@@ -36,7 +37,7 @@ func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log
 		return nil, nil, err
 	}
 	if cfg.ClickHouse != "" {
-		db, err := clickhouse.Open(ctx, cfg.ClickHouse, clickhouse.Options{Logger: log})
+		db, err := clickhouse.Open(ctx, cfg.ClickHouse, clickhouse.Options{Logger: log, Cluster: cfg.Cluster})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,0 +1,134 @@
+package clickhouse_test
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/analytics/analyticstest"
+	"github.com/hocvu/hocvu/analytics/clickhouse"
+	"github.com/hocvu/hocvu/internal/chdbtest"
+)
+
+// The clustered layout (cluster/0001_cluster.sql) on ClickHouse 26.7, on
+// the one-shard cluster of internal/chdbtest: ON CLUSTER runs on its one
+// node and Replicated*MergeTree becomes *MergeTree (no Keeper here); the
+// Distributed tables are real.
+
+// clusterStatements returns the statements of cluster/0001_cluster.sql.
+func clusterStatements(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile("cluster/0001_cluster.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, cur []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		cur = append(cur, line)
+		if strings.HasSuffix(strings.TrimSpace(line), ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";"))
+			cur = nil
+		}
+	}
+	if rest := strings.TrimSpace(strings.Join(cur, "\n")); rest != "" {
+		t.Fatalf("cluster/0001_cluster.sql ends without ;: %s", rest)
+	}
+	return out
+}
+
+var replicated = regexp.MustCompile(`Replicated(\w*MergeTree)\('[^']*', '[^']*'\)`)
+
+// clusterMu: the file names its database, hocvu, so one test at a time.
+var clusterMu sync.Mutex
+
+// newClusterDB makes the database hocvu from the file and returns a DB on
+// it for the cluster layout.
+func newClusterDB(t testing.TB, opts clickhouse.Options) *clickhouse.DB {
+	t.Helper()
+	s := chdbtest.Shared(t)
+	if err := s.Exec("", "DROP DATABASE IF EXISTS hocvu"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Exec("", "DROP DATABASE IF EXISTS hocvu") })
+	conn := s.Conn("default", chdbtest.StripOnCluster())
+	for _, stmt := range clusterStatements(t) {
+		if err := conn.Exec(context.Background(), replicated.ReplaceAllString(stmt, "$1")); err != nil {
+			t.Fatalf("%v\nin: %s", err, stmt)
+		}
+	}
+	return clickhouse.OnConn(s.Conn("hocvu", chdbtest.StripOnCluster()), "hocvu", opts)
+}
+
+// Every statement of the file parses on 26.7, ON CLUSTER and Replicated
+// engines included.
+func TestClusterStatementsParse(t *testing.T) {
+	s := chdbtest.Shared(t)
+	stmts := clusterStatements(t)
+	if len(stmts) < 20 {
+		t.Fatalf("only %d statements in cluster/0001_cluster.sql", len(stmts))
+	}
+	for _, stmt := range stmts {
+		if _, err := s.Query("", "EXPLAIN AST "+stmt, "TSV"); err != nil {
+			t.Errorf("%v\nin: %s", err, stmt)
+		}
+	}
+}
+
+func TestClusterLayoutCurrent(t *testing.T) {
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
+	ctx := context.Background()
+
+	// The file records every single-server migration it stands for.
+	db := newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster})
+	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("hocvu on the cluster layout applied %v (%v): each single-server migration needs a cluster counterpart in cluster/ that also records it", applied, err)
+	}
+	// Without the cluster setting the engine refuses the layout.
+	if _, err := clickhouse.NewEngine(clickhouse.OnConn(db.Conn(), "hocvu", clickhouse.Options{}), "p").Checkpoint(ctx); err == nil || !strings.Contains(err.Error(), "--clickhouse-cluster") {
+		t.Fatalf("engine without --clickhouse-cluster on Distributed tables: %v", err)
+	}
+
+	// The contract on the cluster layout: named queries (the void
+	// rebuilds run as the dataset voids statements), then a reset and a
+	// rebuild from the log.
+	t.Run("QueriesResetRebuild", func(t *testing.T) {
+		e := clickhouse.NewEngine(newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
+		ps, err := analytics.NewPseudonymizer(analyticstest.TestKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := analyticstest.NewDataset(3)
+		p := analytics.NewProjection(e, ps, d)
+		analyticstest.Project(t, p, d.Events, 150)
+		analyticstest.CheckParams(t, e, d, someParams...)
+		if err := p.Reset(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if cp, err := e.Checkpoint(ctx); err != nil || !cp.IsStart() {
+			t.Fatalf("checkpoint after the reset: %v, %v", cp, err)
+		}
+		if n, err := e.FactsAfter(ctx, 0); err != nil || n != 0 {
+			t.Fatalf("%d facts after the reset (%v)", n, err)
+		}
+		analyticstest.Project(t, p, d.Events, 400)
+		analyticstest.CheckParams(t, e, d, someParams...)
+	})
+	t.Run("Crash", func(t *testing.T) {
+		for _, stage := range crashStages {
+			t.Run(stage, func(t *testing.T) {
+				db := newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster})
+				testCrash(t, stage, func() *clickhouse.Engine {
+					return clickhouse.NewEngine(clickhouse.OnConn(db.Conn(), "hocvu", clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
+				}, someParams...)
+			})
+		}
+	})
+}
