@@ -106,6 +106,9 @@ func ParseFilter(items []string) (Filter, error) {
 	var f Filter
 	for _, it := range items {
 		name, value, ok := strings.Cut(it, "=")
+		if !ok && strings.TrimSpace(name) == "related-activities" {
+			ok, value = true, "true"
+		}
 		if !ok {
 			return Filter{}, invalid("filter %q: want FIELD=VALUE", it)
 		}

@@ -16,20 +16,20 @@ var (
 	descDeadLettered = prometheus.NewDesc("hocvu_forward_dead_lettered_statements_total", "Statements moved to the dead letters.", []string{"forward"}, nil)
 	descPending      = prometheus.NewDesc("hocvu_forward_pending_statements", "Statements of the batch in flight.", []string{"forward"}, nil)
 	descPosition     = prometheus.NewDesc("hocvu_forward_position", "Global log position (commit) the forward has handled through.", []string{"forward"}, nil)
-	descLag          = prometheus.NewDesc("hocvu_forward_lag_positions", "Head of the log minus the forward's position (events for the embedded store, bytes of log for KurrentDB).", []string{"forward"}, nil)
+	descLag          = prometheus.NewDesc("hocvu_forward_lag_positions", "Position of the newest statement minus the forward's position, 0 when it has nothing left to deliver (events for the embedded store, bytes of log for KurrentDB).", []string{"forward"}, nil)
 	descErrStatus    = prometheus.NewDesc("hocvu_forward_last_error_status", "HTTP status of the last failed attempt (0: no answer; absent: none yet).", []string{"forward"}, nil)
 	descErrTime      = prometheus.NewDesc("hocvu_forward_last_error_timestamp_seconds", "When the last attempt failed.", []string{"forward"}, nil)
 )
 
 // Collector exports the progress of the forwards this process delivers
 // (the counters continue from the log when another process takes over).
-func (s *Supervisor) Collector(head eventstore.LogReader) prometheus.Collector {
-	return &collector{s: s, head: head}
+func (s *Supervisor) Collector(log eventstore.StreamReader) prometheus.Collector {
+	return &collector{s: s, log: log}
 }
 
 type collector struct {
-	s    *Supervisor
-	head eventstore.LogReader
+	s   *Supervisor
+	log eventstore.StreamReader
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
@@ -44,7 +44,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	head, herr := c.head.Head(ctx)
+	head, herr := LastStatement(ctx, c.log)
 	cancel()
 	for name, l := range live {
 		p := l.Progress

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
 )
 
 // ReadProgress returns a forward's progress: the data of the last event of
@@ -28,6 +29,20 @@ func ReadProgress(ctx context.Context, r eventstore.StreamReader, id string) (p 
 		return Progress{}, 0, false, fmt.Errorf("forwarding: corrupt progress event of %s at revision %d: %w", id, evs[0].Revision, err)
 	}
 	return p, evs[0].Revision, true, nil
+}
+
+// LastStatement returns the position of the newest statement event (Start
+// when there is none): a forward whose checkpoint is at or past it has
+// nothing left to deliver.
+func LastStatement(ctx context.Context, r eventstore.StreamReader) (eventstore.Position, error) {
+	evs, err := r.ReadStream(ctx, lrs.StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
+	if errors.Is(err, eventstore.ErrStreamNotFound) || err == nil && len(evs) == 0 {
+		return eventstore.Start, nil
+	}
+	if err != nil {
+		return eventstore.Start, fmt.Errorf("forwarding: read the last statement: %w", err)
+	}
+	return evs[0].Position, nil
 }
 
 // DeadLetterState is a dead letter with what happened to it since.

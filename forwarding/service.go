@@ -60,8 +60,9 @@ type Status struct {
 	State        string  `json:"state"` // active, paused
 	PausedReason string  `json:"pausedReason,omitempty"`
 	// Through is the position the forward has handled through; Lag the
-	// distance to the head of the log (events for the embedded store,
-	// bytes of log for KurrentDB).
+	// distance from there to the newest statement in the log (events for
+	// the embedded store, bytes of log for KurrentDB; 0: nothing left to
+	// deliver).
 	Through      string    `json:"through"`
 	Lag          uint64    `json:"lag"`
 	Pending      int       `json:"pending"`
@@ -306,9 +307,9 @@ func (s *Service) stateChange(ctx context.Context, nameOrID string, change func(
 
 // List returns every forward that is not deleted, with its progress.
 func (s *Service) List(ctx context.Context) ([]Status, error) {
-	head, err := s.store.Head(ctx)
+	head, err := LastStatement(ctx, s.store)
 	if err != nil {
-		return nil, fmt.Errorf("forwarding: read the head of the log: %w", err)
+		return nil, err
 	}
 	var out []Status
 	for _, st := range s.reg.List() {
@@ -327,9 +328,9 @@ func (s *Service) Show(ctx context.Context, nameOrID string) (Status, error) {
 	if !ok {
 		return Status{}, fmt.Errorf("%w: %s", ErrNotFound, nameOrID)
 	}
-	head, err := s.store.Head(ctx)
+	head, err := LastStatement(ctx, s.store)
 	if err != nil {
-		return Status{}, fmt.Errorf("forwarding: read the head of the log: %w", err)
+		return Status{}, err
 	}
 	return s.status(ctx, st, head)
 }
