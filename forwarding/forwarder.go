@@ -664,7 +664,11 @@ func (w *forwarder) deliverPending(ctx context.Context, b *Batch, out *Outgoing)
 		p.Delivered += uint64(len(b.Events))
 		p.Batches++
 		p.LastDelivery, p.DeadLetter = time.Now().UTC(), ""
-		return w.record(ctx, EventBatchDelivered, p)
+		// The target has the batch: record it even when the process is
+		// stopping, so that a restart does not send it again.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return w.record(rctx, EventBatchDelivered, p)
 	}
 	// Rejected MaxAttempts times: dead letters first (idempotently, by the
 	// delivery id), then the checkpoint moves past the batch.

@@ -165,6 +165,20 @@ func (r *recorder) waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// uniqueIDs returns the statement ids acknowledged, each delivery counted
+// once (a delivery acknowledged again after a restart is a re-send).
+func (r *recorder) uniqueIDs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, d := range r.acked() {
+		if !seen[d.Delivery] {
+			seen[d.Delivery] = true
+			ids = append(ids, d.IDs...)
+		}
+	}
+	return ids
+}
+
 // ackedIDs returns the statement ids acknowledged, in delivery order.
 func (r *recorder) ackedIDs() []string {
 	var ids []string
