@@ -586,6 +586,9 @@ func (w *forwarder) readBatch(ctx context.Context, delivery string, refs []Event
 
 // outgoing prepares statements for the target.
 func (w *forwarder) outgoing(delivery string, refs []EventRef, data [][]byte) (*Outgoing, error) {
+	if w.fwd.Pseudonymize && w.env.Pseudonyms == nil {
+		return nil, errors.New("forwarding: the forward pseudonymizes agents but this process has no pseudonym key")
+	}
 	out := &Outgoing{Delivery: delivery, Forward: w.fwd.Name, IDs: make([]string, len(refs)), Statements: make([]json.RawMessage, len(refs))}
 	for i, r := range refs {
 		out.IDs[i] = r.Statement

@@ -271,3 +271,26 @@ func TestServiceConfiguration(t *testing.T) {
 		t.Errorf("history %v, want %v", types, want)
 	}
 }
+
+// A forward that starts from a date skips the statements stored before it.
+func TestStartFromADate(t *testing.T) {
+	store := openStore(t)
+	h := newHarness(t, store)
+	var want []string
+	for i, stored := range []string{"2025-01-01T00:00:00.000Z", "2025-02-28T23:59:59.999Z", "2025-03-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z"} {
+		st := newStatement(i, verbCompleted, lesson1)
+		st["stored"] = stored
+		appendStatements(t, store, st)
+		if i >= 2 {
+			want = append(want, st.id())
+		}
+	}
+	h.create(forwarding.Spec{Name: "spring", Start: "2025-03-01"})
+	h.start(nil)
+	rec := h.target("spring")
+	rec.waitFor(t, "the statements from March", func() bool { return len(rec.ackedIDs()) >= 2 })
+	rec.waitFor(t, "the progress", func() bool { return h.show("spring").Lag == 0 })
+	if got := rec.ackedIDs(); !slices.Equal(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+}

@@ -52,7 +52,8 @@ type Payload struct {
 
 // Options tune a target.
 type Options struct {
-	// Client is the HTTP client (default: one with Timeout).
+	// Client is the HTTP client (default: one with Timeout); it is
+	// copied, and never follows redirects.
 	Client *http.Client
 	// Timeout bounds one request (default 30 s).
 	Timeout   time.Duration
@@ -86,9 +87,14 @@ func New(cfg *forwarding.TargetConfig, secret string, opts Options) (*Target, er
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: opts.Timeout}
+	client := &http.Client{Timeout: opts.Timeout}
+	if opts.Client != nil {
+		c := *opts.Client
+		client = &c
 	}
+	// Redirects are not followed: a 3xx is a failure to fix in the URL.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.Client = client
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -62,6 +62,10 @@ func TestDeliver(t *testing.T) {
 		status = http.StatusNoContent
 	)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/in", http.StatusFound)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		if err := webhook.Verify([]byte(secret), r.Header.Get(webhook.HeaderTimestamp), r.Header.Get(webhook.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -117,6 +121,12 @@ func TestDeliver(t *testing.T) {
 	var de *forwarding.DeliveryError
 	if err := bad.Deliver(ctx, b); !errors.As(err, &de) || de.Status != http.StatusUnauthorized || de.Rejected {
 		t.Errorf("wrong secret: %v", err)
+	}
+	// A redirect is not followed (a POST turned into a GET must not pass
+	// for a delivery): it is a transient failure to fix in the URL.
+	moved, _ := webhook.New(&forwarding.TargetConfig{Kind: forwarding.TargetWebhook, URL: srv.URL + "/moved"}, secret, webhook.Options{Client: srv.Client()})
+	if err := moved.Deliver(ctx, b); !errors.As(err, &de) || de.Status != http.StatusFound || de.Rejected {
+		t.Errorf("redirect: %v", err)
 	}
 	if err := target.Probe(ctx); err != nil {
 		t.Errorf("probe: %v", err)

@@ -31,7 +31,8 @@ import (
 
 // Options tune a target.
 type Options struct {
-	// Client is the base HTTP client (default: a client with Timeout).
+	// Client is the base HTTP client (default: a client with Timeout); it
+	// is copied, and never follows redirects.
 	Client *http.Client
 	// Timeout bounds one request (default 60 s).
 	Timeout   time.Duration
@@ -61,10 +62,15 @@ func New(cfg *forwarding.TargetConfig, secret string, opts Options) (*Target, er
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
 	}
-	client := opts.Client
-	if client == nil {
-		client = &http.Client{Timeout: opts.Timeout}
+	client := &http.Client{Timeout: opts.Timeout}
+	if opts.Client != nil {
+		c := *opts.Client
+		client = &c
 	}
+	// Redirects are not followed: a redirected POST would turn into a GET
+	// whose 2xx would pass for a delivery. A 3xx is a failure that shows
+	// in the last error (fix the URL).
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	t := &Target{cfg: *cfg, client: client, base: client, agent: opts.UserAgent}
 	switch cfg.Auth {
 	case forwarding.AuthBasic:
