@@ -373,10 +373,12 @@ func TestForwardingTargetDownThenRejecting(t *testing.T) {
 	}
 }
 
-// TestForwardingOverKurrentDB: two servers on one KurrentDB (the
-// in-process test server) both run forwarding; the lease lets one
-// deliver; killing it mid-delivery hands over to the other, and every
-// statement arrives, re-sent only as the batch in flight.
+// TestForwardingOverKurrentDB: on one KurrentDB (the in-process test
+// server), an API server without forwarding takes the statements, and a
+// second server and a `hocvu project --forwarding` both run forwarding;
+// the lease lets one of them deliver; killing it mid-delivery hands over to
+// the other, and every statement arrives, re-sent only as the batch in
+// flight.
 func TestForwardingOverKurrentDB(t *testing.T) {
 	kdb := kurrenttest.New(t, kurrenttest.Options{})
 	target := startTarget(t, t.TempDir())
@@ -385,26 +387,26 @@ func TestForwardingOverKurrentDB(t *testing.T) {
 	hook := newReceiver(t)
 	env := append(slices.Clone(creds), "HOCVU_EVENTSTORE_URL="+kdb.URL(), "SSL_CERT_FILE="+hook.certFile,
 		"HOCVU_PSEUDONYM_KEY=0123456789abcdef0123456789abcdef", "HOCVU_FORWARD_SECRETS_KEY="+strings.Repeat("ab", 32))
-	s1 := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--no-analytics-projector")
-	s2 := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--no-analytics-projector")
-	createForwards(t, s1, px.URL, hook.URL, 10, 7)
-	want := postStatements(t, s1, completions(0, 100))
-	want = append(want, postStatements(t, s2, completions(1000, 100))...)
+	api := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--no-analytics-projector", "--no-forwarding")
+	fa := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--no-analytics-projector")
+	fb := proctest.Start(t, env, "project", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--forwarding")
+	createForwards(t, api, px.URL, hook.URL, 10, 7)
+	want := postStatements(t, api, completions(0, 200))
 	waitUntil(t, 60*time.Second, "deliveries to start", func() bool { return px.count() >= 3 })
 	holds := func(p *proctest.Process) bool {
 		return strings.Contains(p.Logs(), `"msg":"acquired projection lease","stream":"lease-forwarding"`)
 	}
-	waitUntil(t, 30*time.Second, "a lease holder", func() bool { return holds(s1) || holds(s2) })
-	holder, other := s1, s2
-	if holds(s2) {
-		holder, other = s2, s1
+	waitUntil(t, 30*time.Second, "a lease holder", func() bool { return holds(fa) || holds(fb) })
+	holder, other := fa, fb
+	if holds(fb) {
+		holder, other = fb, fa
 	}
-	if holds(other) {
-		t.Fatal("both servers hold the forwarding lease")
+	if holds(other) || holds(api) {
+		t.Fatal("more than one process holds the forwarding lease")
 	}
 	holder.Signal(syscall.SIGKILL)
 	_, _ = holder.Wait(30 * time.Second)
-	want = append(want, postStatements(t, other, completions(2000, 50))...)
+	want = append(want, postStatements(t, api, completions(2000, 50))...)
 	waitUntil(t, 120*time.Second, "every completion at the target", func() bool { return len(targetIDs(t, target.URL())) >= len(want) })
 	waitUntil(t, 120*time.Second, "every completion at the webhook", func() bool { return len(hook.ids(t)) >= len(want) })
 	if got := targetIDs(t, target.URL()); !sortedEqual(got, want) {
@@ -414,7 +416,7 @@ func TestForwardingOverKurrentDB(t *testing.T) {
 		t.Fatalf("the webhook received %d statements, want %d", len(got), len(want))
 	}
 	if !holds(other) {
-		t.Errorf("the surviving server never took the lease:\n%s", other.Logs())
+		t.Errorf("the surviving process never took the lease:\n%s", other.Logs())
 	}
 	px.mu.Lock()
 	for id, bodies := range px.sent {
@@ -427,6 +429,19 @@ func TestForwardingOverKurrentDB(t *testing.T) {
 	px.mu.Unlock()
 	_, body := get(t, other.URL()+"/metrics")
 	if !strings.Contains(string(body), `hocvu_forward_delivered_statements_total{forward="ministry"}`) {
-		t.Errorf("the delivering server exports no forward metrics")
+		t.Errorf("the delivering process exports no forward metrics")
 	}
+	// Every replica answers the same progress, from the log.
+	waitUntil(t, 30*time.Second, "the progress seen from the API server", func() bool {
+		var list []forwarding.Status
+		if code := doJSON(t, "GET", api.URL()+"/api/forwards", nil, &list); code != 200 || len(list) != 2 {
+			t.Fatalf("GET /api/forwards: %d %v", code, list)
+		}
+		for _, st := range list {
+			if st.Live || st.Delivered < uint64(len(want)) || st.Lag != 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
