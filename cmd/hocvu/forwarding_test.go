@@ -190,16 +190,24 @@ func TestForwardingToHocvuAndWebhook(t *testing.T) {
 	}
 
 	// Observability.
-	code, out, errOut = hocvu(t, nil, "", append([]string{"forwards", "list"}, serverArgs(src)...)...)
-	if code != 0 || !regexp.MustCompile(`ministry\s+active\s+xapi \S+\s+41\s+0\s+0\s+0\s+0\s+0\s+0`).MatchString(out) {
-		t.Errorf("forwards list: %d\n%s%s", code, out, errOut)
-	}
-	_, metrics := get(t, src.URL()+"/metrics")
-	for _, m := range []string{`hocvu_forward_delivered_statements_total{forward="ministry"} 41`, `hocvu_forward_delivered_statements_total{forward="lms"} 41`, `hocvu_forward_lag_positions{forward="ministry"} 0`} {
-		if !strings.Contains(string(metrics), m) {
-			t.Errorf("metrics lack %s", m)
+	// (The acknowledgement is recorded just after the target has the batch.)
+	listLine := regexp.MustCompile(`ministry\s+active\s+xapi \S+\s+41\s+0\s+0\s+0\s+0\s+0\s+0`)
+	waitUntil(t, 30*time.Second, "forwards list to show the deliveries", func() bool {
+		code, out, errOut := hocvu(t, nil, "", append([]string{"forwards", "list"}, serverArgs(src)...)...)
+		if code != 0 {
+			t.Fatalf("forwards list: %s", errOut)
 		}
-	}
+		return listLine.MatchString(out)
+	})
+	waitUntil(t, 30*time.Second, "the metrics", func() bool {
+		_, metrics := get(t, src.URL()+"/metrics")
+		for _, m := range []string{`hocvu_forward_delivered_statements_total{forward="ministry"} 41`, `hocvu_forward_delivered_statements_total{forward="lms"} 41`, `hocvu_forward_lag_positions{forward="ministry"} 0`} {
+			if !strings.Contains(string(metrics), m) {
+				return false
+			}
+		}
+		return true
+	})
 
 	// Pause holds statements back; resume delivers them.
 	if code, _, errOut := hocvu(t, nil, "", append([]string{"forwards", "pause", "ministry"}, serverArgs(src)...)...); code != 0 {
@@ -289,17 +297,23 @@ func TestForwardingSurvivesKill(t *testing.T) {
 	hook.mu.Unlock()
 	t.Logf("%d statements over %d kills: %d sent to the target more than once (the batch in flight), %d webhook deliveries of %d batches",
 		len(want), rounds, resent, deliveries, len(batches))
-	code, out, _ := hocvu(t, nil, "", append([]string{"forwards", "list", "--json"}, serverArgs(src)...)...)
-	var list []forwarding.Status
-	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 {
-		t.Fatalf("forwards list: %s", out)
-	}
-	for _, st := range list {
-		// Re-sends after a kill count as delivered again.
-		if st.Delivered < uint64(len(want)) || st.DeadLettered != 0 {
-			t.Errorf("%s: delivered %d dead-lettered %d", st.Forward.Name, st.Delivered, st.DeadLettered)
+	waitUntil(t, 30*time.Second, "forwards list to show the deliveries", func() bool {
+		code, out, _ := hocvu(t, nil, "", append([]string{"forwards", "list", "--json"}, serverArgs(src)...)...)
+		var list []forwarding.Status
+		if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 {
+			t.Fatalf("forwards list: %s", out)
 		}
-	}
+		for _, st := range list {
+			if st.DeadLettered != 0 {
+				t.Fatalf("%s: dead-lettered %d", st.Forward.Name, st.DeadLettered)
+			}
+			// Re-sends after a kill count as delivered again.
+			if st.Delivered < uint64(len(want)) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // TestForwardingTargetDownThenRejecting: a target that is down for a
