@@ -185,7 +185,10 @@ func TestRejectedBatchGoesToDeadLettersAndIsRedriven(t *testing.T) {
 		if rejected != 3 {
 			t.Errorf("the bad batch was tried %d times, want 3", rejected)
 		}
-		target.waitFor(t, "the dead letter", func() bool { return h.show("hook").DeadLetters == 1 })
+		target.waitFor(t, "the dead letter and the progress", func() bool {
+			st := h.show("hook")
+			return st.DeadLetters == 1 && st.Delivered == uint64(len(want)-5)
+		})
 		st := h.show("hook")
 		if st.State != "active" || st.DeadLettered != 5 || st.Delivered != uint64(len(want)-5) || st.LastError.Status != 400 {
 			t.Errorf("status %+v", st)
