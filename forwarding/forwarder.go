@@ -173,6 +173,9 @@ func (w *forwarder) runOnce(ctx context.Context) error {
 	if err := w.load(ctx); err != nil {
 		return err
 	}
+	if w.fwd.Pseudonymize && env.Pseudonyms == nil {
+		return errors.New("forwarding: the forward pseudonymizes agents but this process has no pseudonym key")
+	}
 	secret, err := env.Secrets.Open(w.fwd.ID, w.fwd.Target.Secret)
 	if err != nil {
 		return err
@@ -422,7 +425,14 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &pendingEvent{ref: EventRef{Position: ev.Position.String(), Statement: st.ID}, data: ev.Data}, nil
+	out, err := w.prepare(ev.Data)
+	if err != nil {
+		// Never sent, or it would stop the forward for good: skipped, like
+		// an event that does not decode.
+		w.log.Error("skipping a statement that cannot be prepared for the target", "position", ev.Position.String(), "statement", st.ID, "err", err)
+		return nil, nil
+	}
+	return &pendingEvent{ref: EventRef{Position: ev.Position.String(), Statement: st.ID}, data: out}, nil
 }
 
 // matches applies the filter; a voiding statement also matches when the
@@ -538,9 +548,9 @@ func (w *forwarder) send(ctx context.Context, events []pendingEvent) error {
 	if err := w.record(ctx, EventBatchStarted, p); err != nil {
 		return err
 	}
-	out, err := w.outgoing(b.Delivery, b.Events, data)
-	if err != nil {
-		return err
+	out := &Outgoing{Delivery: b.Delivery, Forward: w.fwd.Name, IDs: make([]string, len(events)), Statements: make([]json.RawMessage, len(events))}
+	for i, ev := range events {
+		out.IDs[i], out.Statements[i] = ev.ref.Statement, data[i]
 	}
 	return w.deliverPending(ctx, b, out)
 }
@@ -584,22 +594,24 @@ func (w *forwarder) readBatch(ctx context.Context, delivery string, refs []Event
 	return w.outgoing(delivery, refs, data)
 }
 
-// outgoing prepares statements for the target.
-func (w *forwarder) outgoing(delivery string, refs []EventRef, data [][]byte) (*Outgoing, error) {
-	if w.fwd.Pseudonymize && w.env.Pseudonyms == nil {
-		return nil, errors.New("forwarding: the forward pseudonymizes agents but this process has no pseudonym key")
+// prepare renders a stored statement as the target gets it.
+func (w *forwarder) prepare(data []byte) ([]byte, error) {
+	if !w.fwd.Pseudonymize {
+		return data, nil
 	}
+	return Pseudonymize(w.env.Pseudonyms, data)
+}
+
+// outgoing prepares statements read back from the log for the target
+// (they were prepared once already, when the batch was formed).
+func (w *forwarder) outgoing(delivery string, refs []EventRef, data [][]byte) (*Outgoing, error) {
 	out := &Outgoing{Delivery: delivery, Forward: w.fwd.Name, IDs: make([]string, len(refs)), Statements: make([]json.RawMessage, len(refs))}
 	for i, r := range refs {
-		out.IDs[i] = r.Statement
-		out.Statements[i] = data[i]
-		if w.fwd.Pseudonymize {
-			b, err := Pseudonymize(w.env.Pseudonyms, data[i])
-			if err != nil {
-				return nil, fmt.Errorf("forwarding: statement %s: %w", r.Statement, err)
-			}
-			out.Statements[i] = b
+		b, err := w.prepare(data[i])
+		if err != nil {
+			return nil, fmt.Errorf("forwarding: statement %s: %w", r.Statement, err)
 		}
+		out.IDs[i], out.Statements[i] = r.Statement, b
 	}
 	return out, nil
 }

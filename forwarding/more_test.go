@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/lease"
@@ -292,5 +293,28 @@ func TestStartFromADate(t *testing.T) {
 	rec.waitFor(t, "the progress", func() bool { return h.show("spring").Lag == 0 })
 	if got := rec.ackedIDs(); !slices.Equal(got, want) {
 		t.Errorf("delivered %v, want %v", got, want)
+	}
+}
+
+// An event no statement decoder accepts (written below the LRS's
+// validation) is skipped: it never stops the forward.
+func TestPoisonEventsAreSkipped(t *testing.T) {
+	store := openStore(t)
+	h := newHarness(t, store)
+	s1, s3 := newStatement(1, verbCompleted, lesson1), newStatement(3, verbCompleted, lesson1)
+	appendStatements(t, store, s1)
+	for _, data := range []string{`{"id":`, `{"id":"6f1c6e3a-0000-4000-8000-00000000000f","actor":"nobody","verb":{"id":"` + verbCompleted + `"}}`, "\xff\xfe"} {
+		if _, err := store.Append(context.Background(), lrs.StatementsStream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: lrs.EventStatementStored, Data: []byte(data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendStatements(t, store, s3)
+	yes := true
+	h.create(forwarding.Spec{Name: "hook", Start: "beginning", Pseudonymize: &yes})
+	h.start(nil)
+	rec := h.target("hook")
+	rec.waitFor(t, "the statement after the poison", func() bool { return len(rec.ackedIDs()) >= 2 })
+	if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s3.id()}) {
+		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s3.id()})
 	}
 }
