@@ -224,6 +224,21 @@ func TestForwardingToHocvuAndWebhook(t *testing.T) {
 	listed = append(listed, more...)
 	waitUntil(t, 60*time.Second, "the resumed forward", func() bool { return sortedEqual(targetIDs(t, target.URL()), listed) })
 
+	// A change of some settings keeps the others, the sealed secret
+	// included: deliveries go on with valid signatures.
+	code, out, errOut = hocvu(t, nil, "", append([]string{"forwards", "change", "lms", "--batch-size=2", "--max-attempts=3"}, serverArgs(src)...)...)
+	if code != 0 || !strings.Contains(out, "changed forward lms") {
+		t.Fatalf("forwards change: %s %s", out, errOut)
+	}
+	var lms forwarding.Status
+	if code := doJSON(t, "GET", src.URL()+"/api/forwards/lms", nil, &lms); code != 200 || lms.Forward.BatchSize != 2 || lms.Forward.MaxAttempts != 3 ||
+		!lms.Forward.Pseudonymize || len(lms.Forward.Filter.Activity) != 1 || !lms.Forward.Filter.RelatedActivities {
+		t.Errorf("after the change: %+v", lms.Forward)
+	}
+	hookWant := len(want) + 5 + 5
+	postStatements(t, src, completions(200, 5))
+	waitUntil(t, 60*time.Second, "deliveries after the change", func() bool { return len(hook.ids(t)) >= hookWant })
+
 	// Secrets never reach the logs.
 	for _, secret := range []string{"ministry-secret", hookSecret} {
 		if strings.Contains(src.Logs(), secret) {
