@@ -2,6 +2,8 @@ package forwarding
 
 import (
 	"time"
+
+	"github.com/hocvu/hocvu/eventstore"
 )
 
 // Stream holds every forward's configuration events.
@@ -52,10 +54,13 @@ type RetryRequest struct {
 	// Request identifies the request (a UUID).
 	Request string `json:"request"`
 	// DeadLetters are the dead letters to re-drive (their delivery ids);
-	// empty means every dead letter open when the forwarder reads the
-	// request.
+	// empty means every dead letter open at the time of the request.
 	DeadLetters []string  `json:"deadLetters,omitempty"`
 	At          time.Time `json:"at"`
+	// Position is where the request is in the log (not stored: the
+	// registry sets it). A request for every open dead letter covers those
+	// recorded before it.
+	Position eventstore.Position `json:"-"`
 }
 
 // EventRef is one statement event of a batch.

@@ -732,7 +732,7 @@ func (w *forwarder) appendDead(ctx context.Context, typ string, id uuid.UUID, v 
 	if err != nil {
 		return fmt.Errorf("forwarding: record %s: %w", typ, err)
 	}
-	return w.dead.apply(&eventstore.RecordedEvent{Type: typ, Data: data, Revision: res.NextExpectedRevision})
+	return w.dead.apply(&eventstore.RecordedEvent{Type: typ, Data: data, Revision: res.NextExpectedRevision, Position: res.Position})
 }
 
 // redrive re-sends the dead letters that retry requests name and that
@@ -740,9 +740,11 @@ func (w *forwarder) appendDead(ctx context.Context, typ string, id uuid.UUID, v 
 func (w *forwarder) redrive(ctx context.Context) error {
 	for _, q := range w.env.Registry.Retries(w.fwd.ID) {
 		ids := q.DeadLetters
-		if len(ids) == 0 {
+		if len(ids) == 0 { // every dead letter recorded before the request
 			for _, dl := range w.dead.list {
-				ids = append(ids, dl.ID)
+				if dl.position.Compare(q.Position) < 0 {
+					ids = append(ids, dl.ID)
+				}
 			}
 		}
 		for _, id := range ids {

@@ -318,3 +318,64 @@ func TestPoisonEventsAreSkipped(t *testing.T) {
 		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s3.id()})
 	}
 }
+
+// A retry of every dead letter covers those recorded before the request,
+// not later ones (they wait for their own retry).
+func TestRetryRequestCoversEarlierDeadLettersOnly(t *testing.T) {
+	store := openStore(t)
+	ctx := context.Background()
+	h := newHarness(t, store)
+	h.create(forwarding.Spec{Name: "hook", Start: "beginning", BatchSize: 1, MaxAttempts: 1})
+	rec := h.target("hook")
+	var mu sync.Mutex
+	refuse := map[string]bool{}
+	rec.setAnswer(func(_ context.Context, b *forwarding.Outgoing, n int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse[b.IDs[0]] {
+			return &forwarding.DeliveryError{Status: 400, Rejected: true, Message: "no"}
+		}
+		return nil
+	})
+	attempts := func(id string) int {
+		n := 0
+		for _, d := range rec.all() {
+			if d.IDs[0] == id {
+				n++
+			}
+		}
+		return n
+	}
+	openDeadLetters := func() int { return h.show("hook").DeadLetters }
+	s1, s2, s3 := newStatement(1, verbCompleted, lesson1), newStatement(2, verbCompleted, lesson1), newStatement(3, verbCompleted, lesson1)
+	refuse[s1.id()], refuse[s2.id()] = true, true
+	stop := h.start(nil)
+	appendStatements(t, store, s1)
+	rec.waitFor(t, "the first dead letter", func() bool { return openDeadLetters() == 1 })
+	if _, err := h.svc.Retry(ctx, "hook", nil); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "the failed re-drive", func() bool {
+		dls, _ := h.svc.DeadLetters(ctx, "hook", false)
+		return len(dls) == 1 && len(dls[0].Redrives) == 1 && !dls[0].Redrives[0].Delivered
+	})
+	appendStatements(t, store, s2)
+	rec.waitFor(t, "the second dead letter", func() bool { return openDeadLetters() == 2 })
+	stop() // a restart reads the retry requests again
+	h.start(nil)
+	appendStatements(t, store, s3)
+	rec.waitFor(t, "the statement after the restart", func() bool { return slices.Contains(rec.ackedIDs(), s3.id()) })
+	if n := attempts(s2.id()); n != 1 {
+		t.Errorf("the second dead letter was tried %d times, want 1: the earlier retry request re-drove it", n)
+	}
+	mu.Lock()
+	refuse = map[string]bool{}
+	mu.Unlock()
+	if _, err := h.svc.Retry(ctx, "hook", nil); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "both dead letters", func() bool { return openDeadLetters() == 0 })
+	if got := rec.ackedIDs(); !slices.Equal(got, []string{s3.id(), s1.id(), s2.id()}) {
+		t.Errorf("delivered %v", got)
+	}
+}

@@ -51,6 +51,8 @@ type DeadLetterState struct {
 	// Open is true until a re-drive delivered it.
 	Open     bool      `json:"open"`
 	Redrives []Redrive `json:"redrives,omitempty"`
+	// position is where the dead letter was recorded in the log.
+	position eventstore.Position
 }
 
 // deadLetters is the fold of a dead-letter stream.
@@ -75,7 +77,7 @@ func (d *deadLetters) apply(ev *eventstore.RecordedEvent) error {
 		if _, dup := d.byID[dl.ID]; dup {
 			return nil
 		}
-		st := &DeadLetterState{DeadLetter: dl, Open: true}
+		st := &DeadLetterState{DeadLetter: dl, Open: true, position: ev.Position}
 		d.list = append(d.list, st)
 		d.byID[dl.ID] = st
 	case EventDeadLetterRedrive:

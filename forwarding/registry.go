@@ -144,6 +144,7 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 			r.log.Error("bad forward event", "id", ev.ID, "type", ev.Type, "err", err)
 			return
 		}
+		q.Position = ev.Position
 		r.retries[q.ID] = append(r.retries[q.ID], q)
 	}
 }
