@@ -34,6 +34,20 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
 	registerProjectionMetrics(reg, store, runner)
+	if c.Forwarding {
+		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
+		if err != nil {
+			stop()
+			return err
+		}
+		defer closeLookup()
+		fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, true, c.forwardSecretsConfig, ps, lookup, log, reg)
+		if err != nil {
+			stop()
+			return err
+		}
+		defer fwd.Close()
+	}
 
 	srv := httpserver.New(httpserver.Config{
 		Logger: log, Registry: reg,

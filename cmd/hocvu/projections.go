@@ -201,10 +201,12 @@ func runnerOptions(name string, g *globals) projections.Options {
 }
 
 type projectCmd struct {
-	storeConfig     `embed:""`
-	analyticsConfig `embed:""`
-	Listen          string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
-	BatchSize       int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
+	storeConfig          `embed:""`
+	analyticsConfig      `embed:""`
+	Listen               string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
+	BatchSize            int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
+	forwardSecretsConfig `embed:""`
+	Forwarding           bool `name:"forwarding" env:"HOCVU_PROJECT_FORWARDING" help:"Also deliver statement forwards (under the forwarding lease; keeps a statement index in <data-dir>/index to look voided statements up)."`
 }
 
 // projectionsStatus serves GET /api/projections: each runner's progress.

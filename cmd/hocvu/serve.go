@@ -12,6 +12,7 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
+	"github.com/hocvu/hocvu/forwarding/forwardingapi"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
@@ -21,6 +22,7 @@ type serveCmd struct {
 	storeConfig        `embed:""`
 	analyticsConfig    `embed:""`
 	dashboardConfig    `embed:""`
+	forwardingConfig   `embed:""`
 	AnalyticsProjector bool          `name:"analytics-projector" env:"HOCVU_ANALYTICS_PROJECTOR" default:"true" negatable:"" help:"Run the analytics projector in this process (--no-analytics-projector when 'hocvu project' runs it)."`
 	Listen             string        `name:"listen" env:"HOCVU_LISTEN" default:"127.0.0.1:8080" help:"Address to serve HTTP on (host:port; port 0 picks a free one)."`
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"HOCVU_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on SIGINT/SIGTERM."`
@@ -69,6 +71,11 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, readModel{core.index, core.indexRun}, log, reg)
+	if err != nil {
+		return err
+	}
+	defer fwd.Close()
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)
@@ -115,6 +122,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
 	srv.Echo.GET("/api/projections", projectionsStatus(store, runners))
+	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

@@ -40,10 +40,14 @@ const (
 	ScopeProfile            = "profile"
 	// ScopeAnalytics is Hocvu's own scope for the analytics API.
 	ScopeAnalytics = "analytics"
+	// ScopeForwards is Hocvu's own scope for the admin API of statement
+	// forwarding (/api/forwards): whoever holds it can send statements
+	// anywhere, so grant it to operators only.
+	ScopeForwards = "forwards"
 )
 
 // AllScopes lists every scope Hocvu knows.
-var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics}
+var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics, ScopeForwards}
 
 // ValidScope reports whether s is a known scope.
 func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
