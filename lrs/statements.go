@@ -433,8 +433,20 @@ func rawOf(req *StoreRequest, i int) []byte {
 }
 
 // storedJSON renders statement st as stored: with the LRS-set properties
-// of st and stored (also the timestamp when st has none).
+// of st and stored (also the timestamp when st has none), and every
+// contextActivities value an array, as the LRS returns it (Data
+// 2.4.6.2.s4.b3). Events stored before that rule was applied may hold a
+// single Activity there; the Statements resource wraps it on output.
 func storedJSON(st Statement, raw []byte, stored string) ([]byte, error) {
+	if arrays, changed := xapi.ContextActivitiesAsArrays(st); changed {
+		st = arrays
+		if raw != nil {
+			var err error
+			if raw, err = xapi.ContextActivitiesAsArraysJSON(raw); err != nil {
+				raw = nil // cannot happen for a validated statement
+			}
+		}
+	}
 	if raw == nil {
 		doc := make(Statement, len(st)+2)
 		for k, v := range st {
