@@ -25,10 +25,11 @@ var ifiKeys = []string{"mbox", "mbox_sha1sum", "openid", "account"}
 //     value is an array (see [ContextActivitiesAsArrays]).
 //   - "ids": Agents and identified Groups keep only objectType and their
 //     identifier; anonymous Groups keep objectType and their members, each
-//     reduced the same way; Activities keep only objectType (if present) and
-//     id; Verbs keep only id. This applies to actor, object, authority, the
-//     context (instructor, team, contextActivities, contextAgents,
-//     contextGroups) and inside a SubStatement.
+//     reduced the same way; Activities keep only id (their objectType, when
+//     present, can only be the default "Activity"); Verbs keep only id. This
+//     applies to actor, object, authority, the context (instructor, team,
+//     contextActivities, contextAgents, contextGroups) and inside a
+//     SubStatement.
 //   - "canonical": every language map of Activity definitions (name,
 //     description and interaction component descriptions) and of Verb
 //     display keeps only the one language that best matches accept (the
@@ -132,13 +133,10 @@ func idsActivity(v any) any {
 	if !ok {
 		return v
 	}
-	out := map[string]any{}
-	for _, k := range []string{"objectType", "id"} {
-		if x, ok := m[k]; ok {
-			out[k] = x
-		}
+	if id, ok := m["id"]; ok {
+		return map[string]any{"id": id}
 	}
-	return out
+	return map[string]any{}
 }
 
 func idsObject(v any) any {

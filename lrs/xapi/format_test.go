@@ -60,14 +60,14 @@ func TestFormatIDs(t *testing.T) {
     {"account": {"homePage": "http://www.example.com", "name": "13936749"}},
     {"objectType": "Agent", "openid": "http://toby.openid.example.org/"}]},
   "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
-  "object": {"objectType": "Activity", "id": "http://www.example.com/meetings/34534"},
+  "object": {"id": "http://www.example.com/meetings/34534"},
   "result": {"success": true},
   "context": {
     "instructor": {"mbox": "mailto:andrew@example.com"},
     "team": {"objectType": "Group", "mbox": "mailto:teampb@example.com"},
     "contextActivities": {
       "parent": [{"id": "http://www.example.com/meetings/series/267"}],
-      "category": [{"objectType": "Activity", "id": "http://www.example.com/cat"}]},
+      "category": [{"id": "http://www.example.com/cat"}]},
     "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:coach@example.com"}, "relevantTypes": ["http://example.com/coach"]}],
     "platform": "Example"},
   "authority": {"objectType": "Agent", "account": {"homePage": "http://cloud.example.com/", "name": "anonymous"}},
