@@ -399,6 +399,7 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 		return res, nil, err
 	}
 	var events []eventstore.EventData
+	var requestIDs map[uuid.UUID]Statement // built when a statement voids another
 	for i, st := range req.Statements {
 		idStr, _ := st["id"].(string)
 		id, err := uuid.Parse(idStr)
@@ -413,6 +414,14 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 			}
 			if known {
 				continue
+			}
+		}
+		if target, ok := xapi.VoidingTarget(st); ok {
+			if requestIDs == nil {
+				requestIDs = idsOf(req.Statements)
+			}
+			if err := w.checkVoidingTarget(ctx, i, target, requestIDs, inGroup); err != nil {
+				return res, nil, err
 			}
 		}
 		data, err := storedJSON(st, rawOf(req, i), stored)
@@ -433,8 +442,20 @@ func rawOf(req *StoreRequest, i int) []byte {
 }
 
 // storedJSON renders statement st as stored: with the LRS-set properties
-// of st and stored (also the timestamp when st has none).
+// of st and stored (also the timestamp when st has none), and every
+// contextActivities value an array, as the LRS returns it (Data
+// 2.4.6.2.s4.b3). Events stored before that rule was applied may hold a
+// single Activity there; the Statements resource wraps it on output.
 func storedJSON(st Statement, raw []byte, stored string) ([]byte, error) {
+	if arrays, changed := xapi.ContextActivitiesAsArrays(st); changed {
+		st = arrays
+		if raw != nil {
+			var err error
+			if raw, err = xapi.ContextActivitiesAsArraysJSON(raw); err != nil {
+				raw = nil // cannot happen for a validated statement
+			}
+		}
+	}
 	if raw == nil {
 		doc := make(Statement, len(st)+2)
 		for k, v := range st {
@@ -490,6 +511,61 @@ func (w *StatementWriter) known(ctx context.Context, i int, id uuid.UUID, st Sta
 		return false, conflict(i, idStr)
 	}
 	return true, nil
+}
+
+// idsOf maps the ids of a request's statements to the statements.
+func idsOf(sts []Statement) map[uuid.UUID]Statement {
+	out := make(map[uuid.UUID]Statement, len(sts))
+	for _, st := range sts {
+		if s, ok := st["id"].(string); ok {
+			if id, err := uuid.Parse(s); err == nil {
+				out[id] = st
+			}
+		}
+	}
+	return out
+}
+
+// checkVoidingTarget refuses statement i, which voids target, when the
+// target is itself a voiding statement (rule voiding.target-is-voiding):
+// any statement that voids another cannot itself be voided (Data 2.3.2;
+// IEEE 9274.1.1 4.2.5), so such a statement would have no effect. The
+// target is looked for in the same request (before or after i, or i
+// itself), in the requests decided earlier in this group and among the
+// stored statements. A target that is unknown now is no reason to refuse
+// (Data 2.3.2.s2.b5); should it arrive later as a voiding statement, it is
+// stored and the earlier statement stays without effect.
+func (w *StatementWriter) checkVoidingTarget(ctx context.Context, i int, target string, request map[uuid.UUID]Statement, inGroup map[string]seenStatement) error {
+	id, err := uuid.Parse(target)
+	if err != nil {
+		return nil // the schemas refuse a StatementRef without a UUID
+	}
+	var doc Statement
+	if st, ok := request[id]; ok {
+		doc = st
+	} else if prev, ok := inGroup[id.String()]; ok {
+		doc = prev.doc
+	} else {
+		stored, found, err := w.lookup.LookupStatement(ctx, id)
+		if err != nil {
+			return fmt.Errorf("look up voided statement %s: %w", id, err)
+		}
+		if !found {
+			return nil
+		}
+		v, err := xapi.Decode(stored)
+		if err != nil {
+			return fmt.Errorf("decode stored statement %s: %w", id, err)
+		}
+		doc, _ = v.(map[string]any)
+	}
+	if _, voiding := xapi.VoidingTarget(doc); !voiding {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Op: "store statements",
+		Msg: fmt.Sprintf("statement %d voids statement %s, which is itself a voiding statement; a voiding statement cannot be voided (xAPI Data 2.3.2)", i, target),
+		Problems: []Problem{{Path: fmt.Sprintf("/%d/object/id", i), Rule: "voiding.target-is-voiding",
+			Message: "targets a voiding statement, which cannot be voided"}}}
 }
 
 func conflict(i int, id string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/schemas"
 )
 
 type serveCmd struct {
@@ -32,6 +33,7 @@ type serveCmd struct {
 	MaxBody            int64         `name:"max-body" env:"HOCVU_MAX_BODY" default:"16777216" help:"Largest request body in bytes (413 above it)."`
 	MaxBatch           int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
+	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 }
 
@@ -112,6 +114,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage},
 		ConsistentThrough: core.ConsistentThrough,
+		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 	}).Mount(srv.Echo)
 	verify := func(key, secret, scope string) (bool, bool) {
 		cred, err := core.registry.Verify(key, secret)

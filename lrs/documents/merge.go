@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
 
 	"github.com/hocvu/hocvu/lrs"
 )
@@ -17,6 +18,23 @@ import (
 func IsJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
+}
+
+// checkPostedJSON refuses a POST whose body is declared application/json
+// but is not a JSON object, whether or not the document exists (1.0.3
+// Communication 2.2.s8.b1, 2.0 4.1.6.2: "if either document cannot be
+// parsed as a JSON Object, the LRS shall respond with 400 Bad Request, and
+// shall not update the target document"). Stored as it was, such a body
+// would make every later merge into the document fail.
+func checkPostedJSON(op, method string, content []byte, contentType string) error {
+	if method != http.MethodPost || !IsJSON(contentType) {
+		return nil
+	}
+	if _, err := decodeObject(content); err != nil {
+		return lrs.Errorf(lrs.KindInvalid, op, "the posted document is declared %s but is not a JSON object: %v "+
+			"(a POST with Content-Type application/json sets or merges JSON properties; send the document with its real Content-Type, or PUT it)", contentType, err)
+	}
+	return nil
 }
 
 // merge returns the merge of a POSTed body into the current document

@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/projections/statementindex"
+	"github.com/hocvu/hocvu/schemas"
 )
 
 // StatementReader is the statement read model (the statement index).
@@ -67,6 +68,12 @@ type Config struct {
 	ConsistentThrough func() time.Time
 	// TempDir holds spooled attachment parts ("" for the OS default).
 	TempDir string
+	// DefaultVersion is the xAPI version the LRS speaks to a request that
+	// names none (or one it does not implement): the
+	// X-Experience-API-Version of the answer, which refuses it. Requests
+	// that name a supported version are answered in theirs. The zero
+	// value, like any value other than 2.0.0, means 1.0.3.
+	DefaultVersion schemas.Version
 }
 
 // API is the xAPI HTTP API.
@@ -82,6 +89,8 @@ type API struct {
 	limits     Limits
 	consistent func() time.Time
 	tempDir    string
+	// defaultVersion is Config.DefaultVersion, resolved.
+	defaultVersion schemas.Version
 }
 
 // New creates the API.
@@ -102,10 +111,13 @@ func New(cfg Config) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.DefaultVersion != schemas.V200 {
+		cfg.DefaultVersion = schemas.V103
+	}
 	return &API{
 		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,
 		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, documents: cfg.Documents, limits: l,
-		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir,
+		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir, defaultVersion: cfg.DefaultVersion,
 	}
 }
 
@@ -121,7 +133,7 @@ func (a *API) Mount(e *echo.Echo) {
 			"X-Experience-API-Consistent-Through", "Location"},
 		MaxAge: 86400,
 	}))
-	g.Use(a.versionHeader)
+	g.Use(a.xapiHeaders)
 	g.GET("/about", a.about)
 	g.HEAD("/about", a.about)
 

@@ -53,8 +53,11 @@ func status(err error, v10 bool) int {
 	return http.StatusInternalServerError
 }
 
-// fail writes err as an xAPI error response.
+// fail writes err as an xAPI error response, with the headers of every
+// xAPI response also when it comes before the /xapi middleware (a refused
+// alternate-syntax request).
 func (a *API) fail(c echo.Context, err error) error {
+	a.setHeaders(c)
 	code := status(err, isV10(c))
 	var body errorBody
 	body.Error.Status = code

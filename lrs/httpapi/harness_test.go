@@ -87,8 +87,9 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 	return newLRSWith(t, limits, nil)
 }
 
-// newLRSWith is newLRS with the statement visibility wrapped (nil: as is).
-func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility) *lrsServer {
+// newLRSWith is newLRS with the statement visibility wrapped (nil: as is)
+// and the API's configuration changed by configure.
+func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility, configure ...func(*httpapi.Config)) *lrsServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
@@ -139,11 +140,15 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		Now:         clock.Now,
 	})
 	e := echo.New()
-	httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Auth: reg, Statements: rm, Writer: writer, Visibility: vis, Blobs: blobs, Documents: docs, Limits: limits,
 		ConsistentThrough: func() time.Time { return ix.ConsistentThrough() },
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: "test"},
-	}).Mount(e)
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	httpapi.New(cfg).Mount(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() {
 		srv.Close()

@@ -345,6 +345,15 @@ func (a *API) mayRead(c echo.Context, st statementindex.Statement) bool {
 // returns the rendered document too when needDoc (for attachment refs).
 // The exact format without needDoc is the stored bytes, undecoded.
 func formatted(stored []byte, format string, accept []language.Tag, needDoc bool) ([]byte, any, error) {
+	if format == xapi.FormatExact {
+		// Statements stored before the LRS wrote them as arrays may hold a
+		// single context Activity (Data 2.4.6.2.s4.b3); Format wraps them
+		// in the other formats.
+		var err error
+		if stored, err = xapi.ContextActivitiesAsArraysJSON(stored); err != nil {
+			return nil, nil, fmt.Errorf("stored statement: %w", err)
+		}
+	}
 	if format == xapi.FormatExact && !needDoc {
 		return stored, nil, nil
 	}

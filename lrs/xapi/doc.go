@@ -14,7 +14,10 @@
 //   - [Equivalent] compares two statements by the Statement Comparison
 //     Requirements (Data 2.3.1), for idempotent re-POST and conflicts.
 //   - [Format] produces the exact, ids and canonical representations of
-//     GET /statements.
+//     GET /statements, with every contextActivities value an array;
+//     [ContextActivitiesAsArrays] and [ContextActivitiesAsArraysJSON] do
+//     that last part alone, on a decoded statement or on its JSON text.
+//   - [VoidingTarget] tells a voiding statement and the statement it voids.
 //
 // Nothing here does I/O or keeps state; all functions are safe for
 // concurrent use and never modify their arguments.
