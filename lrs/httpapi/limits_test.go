@@ -73,3 +73,32 @@ func TestDeepBodiesAreRefusedQuickly(t *testing.T) {
 		}
 	}
 }
+
+// F7: since and until are exact over the whole timestamp range, also
+// before 1970, after 2262 and at the zero time.
+func TestSinceUntilBoundaries(t *testing.T) {
+	s := newLRS(t, httpapi.Limits{})
+	stored := s.post(statement("an", "completed", "bai-1"), statement("an", "completed", "bai-2"))
+	for _, c := range []struct {
+		param, value string
+		all          bool
+	}{
+		{"since", "1969-12-31T23:59:59Z", true},
+		{"since", "1600-01-01T00:00:00Z", true},
+		{"since", "0001-01-01T00:00:00Z", true},
+		{"since", "0000-01-01T00:00:00Z", true},
+		{"since", "2262-04-12T00:00:00Z", false},
+		{"since", "9999-12-31T23:59:59.999Z", false},
+		{"until", "1969-12-31T23:59:59Z", false},
+		{"until", "1600-01-01T00:00:00Z", false},
+		{"until", "0001-01-01T00:00:00Z", false},
+		{"until", "0000-01-01T00:00:00Z", false},
+		{"until", "2262-04-12T00:00:00Z", true},
+		{"until", "9999-12-31T23:59:59.999+07:00", true},
+	} {
+		got := s.query(url.Values{c.param: {c.value}})
+		if want := c.all; (len(got.Statements) == len(stored)) != want || (!want && len(got.Statements) != 0) {
+			t.Errorf("%s=%s: %d statements, want all %v", c.param, c.value, len(got.Statements), want)
+		}
+	}
+}

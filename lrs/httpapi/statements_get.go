@@ -188,6 +188,12 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 			if !ok {
 				return nil, invalid(op, "%s %q is not an ISO 8601 timestamp with a time zone", p.name, s)
 			}
+			if t.IsZero() && p.name == "until" {
+				// 0001-01-01T00:00:00Z is the zero time, which the query
+				// reads as "no bound": any time before every stored
+				// statement means the same.
+				t = statementindex.MinStored.Add(-time.Nanosecond)
+			}
 			*p.dst = t
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,7 +29,7 @@ type record struct {
 
 func encodeRecord(r *record) []byte {
 	b := make([]byte, 0, 8+16+1+binary.MaxVarintLen64+len(r.keys)*(1+hashLen)+len(r.json))
-	b = binary.BigEndian.AppendUint64(b, uint64(r.stored.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, storedNanos(r.stored))
 	b = append(b, r.id[:]...)
 	b = append(b, r.flags)
 	b = binary.AppendUvarint(b, uint64(len(r.keys)))
@@ -68,6 +69,29 @@ func decodeRecord(b []byte) (record, error) {
 	return r, nil
 }
 
+// The range of stored times the index orders exactly: nanoseconds since
+// 1970 in an int64, 1970-01-01 to 2262-04-11. The LRS sets stored from
+// its clock, so every statement it stores is inside; an event written
+// below the LRS with a stored time outside is held at the nearest end.
+var (
+	MinStored = time.Unix(0, 0).UTC()
+	MaxStored = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// clampStored returns t in UTC, moved into [MinStored, MaxStored].
+func clampStored(t time.Time) time.Time {
+	switch {
+	case t.Before(MinStored):
+		return MinStored
+	case t.After(MaxStored):
+		return MaxStored
+	}
+	return t.UTC()
+}
+
+// storedNanos is the index's order-preserving encoding of a stored time.
+func storedNanos(t time.Time) uint64 { return uint64(clampStored(t).UnixNano()) }
+
 func recordKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{tagRecord}, seq)
 }
@@ -94,7 +118,7 @@ func postingPrefix(k key) []byte {
 
 func postingKey(k key, stored time.Time, seq uint64) []byte {
 	b := postingPrefix(k)
-	b = binary.BigEndian.AppendUint64(b, uint64(stored.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, storedNanos(stored))
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 
@@ -220,7 +244,7 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	if err != nil {
 		return fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err)
 	}
-	stored = stored.UTC()
+	stored = clampStored(stored)
 	seq := meta.NextSeq
 	meta.NextSeq++
 	if stored.After(meta.LastStored) {

@@ -303,3 +303,63 @@ func TestCheckpointReopenAndReset(t *testing.T) {
 		t.Fatalf("checkpoint after reset: %s", cp)
 	}
 }
+
+// F7: since and until before 1970 or after 2262 wrapped around as
+// unsigned nanoseconds (since=1969-12-31T23:59:59Z found nothing,
+// until=1600-01-01 everything). Every time of the spec's range is exact.
+func TestSinceUntilOverTheWholeTimestampRange(t *testing.T) {
+	f := newFixture(t)
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	stored := []time.Time{statementindex.MinStored, at("2026-10-10T08:00:00Z"), statementindex.MaxStored}
+	var all []string
+	for _, st := range stored {
+		s := stmt("an", "completed", activity("bai"))
+		s["stored"] = st.Format(time.RFC3339Nano)
+		all = append(all, f.add(s)...)
+	}
+	// Stored times outside the range are held at its ends, in order.
+	early, late := stmt("an", "completed", activity("bai")), stmt("an", "completed", activity("bai"))
+	early["stored"], late["stored"] = "1900-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"
+	edge := f.add(early, late)
+	cases := []struct {
+		since, until string
+		want         []string
+	}{
+		{"1969-12-31T23:59:59Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1600-01-01T00:00:00Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"0000-01-01T00:00:00Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1970-01-01T00:00:00Z", "", []string{all[1], all[2], edge[1]}},
+		{"2262-04-11T23:47:16.854775806Z", "", []string{all[2], edge[1]}},
+		{"2262-04-11T23:47:16.854775807Z", "", []string{}},
+		{"2263-01-01T00:00:00Z", "", []string{}},
+		{"9999-12-31T23:59:59.999Z", "", []string{}},
+		{"", "1969-12-31T23:59:59.999999999Z", []string{}},
+		{"", "1600-01-01T00:00:00Z", []string{}},
+		{"", "0000-01-01T00:00:00Z", []string{}},
+		{"", "1970-01-01T00:00:00Z", []string{all[0], edge[0]}},
+		{"", "2262-04-11T23:47:16.854775806Z", []string{all[0], edge[0], all[1]}},
+		{"", "2262-04-11T23:47:16.854775807Z", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"", "9999-12-31T23:59:59.999Z", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1600-01-01T00:00:00Z", "1969-01-01T00:00:00Z", []string{}},
+		{"1600-01-01T00:00:00Z", "2100-01-01T00:00:00Z", []string{all[0], edge[0], all[1]}},
+		{"2100-01-01T00:00:00Z", "9999-01-01T00:00:00Z", []string{all[2], edge[1]}},
+	}
+	for _, c := range cases {
+		q := statementindex.Query{Ascending: true}
+		if c.since != "" {
+			q.Since = at(c.since)
+		}
+		if c.until != "" {
+			q.Until = at(c.until)
+		}
+		if got := f.query(q); !eq(got, c.want) {
+			t.Errorf("since %q until %q: %v, want %v", c.since, c.until, got, c.want)
+		}
+	}
+}

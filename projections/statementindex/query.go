@@ -80,6 +80,8 @@ type Query struct {
 	// (statements/read/mine).
 	Authority string
 	// Since is exclusive, Until inclusive (stored time); zero for none.
+	// Any time is exact, also outside the range the index holds stored
+	// times in (MinStored to MaxStored): no statement is stored outside it.
 	Since, Until time.Time
 	Ascending    bool
 	// Limit bounds the page (default and maximum are the caller's).
@@ -142,11 +144,28 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 	}
 	keys := q.keys()
 	lo, hi := mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
+	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
+	// bound outside that range is decided here, not converted: it would
+	// wrap.
 	if !q.Since.IsZero() {
-		lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		switch {
+		case q.Since.Before(MinStored):
+			// Every statement is stored after it.
+		case !q.Since.Before(MaxStored):
+			return nil, nil, nil
+		default:
+			lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		}
 	}
 	if !q.Until.IsZero() {
-		hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		switch {
+		case q.Until.Before(MinStored):
+			return nil, nil, nil
+		case q.Until.After(MaxStored):
+			// Every statement is stored before it.
+		default:
+			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		}
 	}
 	if q.After != nil {
 		a := mkSuffix(q.After.Stored, q.After.Seq)
