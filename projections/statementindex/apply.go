@@ -3,7 +3,6 @@ package statementindex
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/projections"
 )
 
 const flagVoiding = 1
@@ -222,15 +223,25 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	return out, it.Close()
 }
 
+// applyStatement indexes one statement event. A statement that cannot be
+// decoded, or lacks a valid id or stored time, fails the same way every
+// time: that is a poison event (projections.Poison), which the runner
+// quarantines and skips. Other errors are the index's own (I/O).
 func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
-	var st map[string]any
-	if err := json.Unmarshal(ev.Data, &st); err != nil {
-		return fmt.Errorf("decode statement: %w", err)
+	// Numbers stay json.Number: the index reads none of them, and a
+	// number no float64 holds must not make the statement undecodable.
+	doc, err := xapi.Decode(ev.Data)
+	if err != nil {
+		return projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
+	}
+	st, ok := doc.(map[string]any)
+	if !ok {
+		return projections.Poison(ev, errors.New("the statement is not a JSON object"))
 	}
 	idStr, _ := st["id"].(string)
 	id, err := uuid.Parse(idStr)
 	if err != nil {
-		return fmt.Errorf("statement id %q: %w", idStr, err)
+		return projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
 	}
 	// Statement ids are unique in the log (the statement writer checks
 	// every id against this index before it appends), and the runner
@@ -242,7 +253,7 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	storedStr, _ := st["stored"].(string)
 	stored, err := time.Parse(time.RFC3339Nano, storedStr)
 	if err != nil {
-		return fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err)
+		return projections.Poison(ev, fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err))
 	}
 	stored = clampStored(stored)
 	seq := meta.NextSeq

@@ -3,7 +3,9 @@ package statementindex_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -362,4 +365,47 @@ func TestSinceUntilOverTheWholeTimestampRange(t *testing.T) {
 			t.Errorf("since %q until %q: %v, want %v", c.since, c.until, got, c.want)
 		}
 	}
+}
+
+// F1: a number no float64 holds does not make a statement undecodable
+// (the index reads numbers as json.Number); an event that cannot be
+// decoded at all is reported as that event's poison, for the runner to
+// quarantine, and leaves the index as it was.
+func TestUnusualAndPoisonEvents(t *testing.T) {
+	f := newFixture(t)
+	st := stmt("an", "completed", activity("bai"))
+	st["result"] = map[string]any{"score": map[string]any{"raw": json.Number("1e400")}, "extensions": map[string]any{"http://example.com/x": json.Number("-1" + strings.Repeat("0", 400))}}
+	ids := f.add(st)
+	if got := f.query(statementindex.Query{Agent: akey("an")}); !eq(got, ids) {
+		t.Fatalf("statement with 1e400: %v", got)
+	}
+	before, _ := f.ix.Checkpoint(context.Background())
+	for _, data := range []string{`{"id":`, `[1,2]`, `{"id":"not-a-uuid","stored":"2026-10-10T08:00:00Z"}`, `{"id":"` + uuid.NewString() + `","stored":"yesterday"}`} {
+		ev := eventstore.RecordedEvent{ID: uuid.New(), Type: lrs.EventStatementStored, Stream: lrs.StatementsStream,
+			Position: eventstore.Position{Commit: 1000, Prepare: 1000}, Data: []byte(data)}
+		good := eventstore.RecordedEvent{ID: uuid.New(), Type: lrs.EventStatementStored, Stream: lrs.StatementsStream,
+			Position: eventstore.Position{Commit: 999, Prepare: 999}, Data: mustJSON(t, stmt("binh", "completed", activity("bai")))}
+		err := f.ix.Apply(context.Background(), []eventstore.RecordedEvent{good, ev}, ev.Position)
+		var pe *projections.EventError
+		if !errors.As(err, &pe) || pe.Event.ID != ev.ID {
+			t.Fatalf("%s: %v, want the poison of event %s", data, err, ev.ID)
+		}
+		if cp, _ := f.ix.Checkpoint(context.Background()); cp != before {
+			t.Fatalf("%s: checkpoint moved to %s", data, cp)
+		}
+		if got := f.query(statementindex.Query{Agent: akey("binh")}); len(got) != 0 {
+			t.Fatalf("%s: half a batch applied: %v", data, got)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, st map[string]any) []byte {
+	t.Helper()
+	st["id"] = uuid.NewString()
+	st["stored"] = base.Format(time.RFC3339Nano)
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
