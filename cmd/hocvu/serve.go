@@ -72,7 +72,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)
-		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g), log)
+		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
 		runners = append(runners, run)
@@ -84,10 +84,13 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		ShutdownTimeout: c.ShutdownTimeout,
 		Ready: map[string]httpserver.Check{
 			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			// Caught up once, and not stuck (failing without progress
+			// behind the log); the analytics projector is not needed to
+			// serve the xAPI and has its own metrics.
 			"read-models": func(ctx context.Context) error {
 				for _, r := range core.runners() {
-					if st := r.Status(); !st.CaughtUp {
-						return errorf("%s is catching up (at %s)", st.Name, st.Applied)
+					if err := r.Ready(ctx); err != nil {
+						return err
 					}
 				}
 				return nil
