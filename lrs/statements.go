@@ -478,6 +478,12 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 		if err != nil {
 			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
 		}
+		if len(data)+len(meta) > eventstore.MaxEventSize {
+			// Refused here, for this request alone: the store would
+			// refuse the whole group's append.
+			return res, nil, &Error{Kind: KindTooLarge, Op: "store statements",
+				Msg: fmt.Sprintf("statement %d is %d bytes as stored; one statement may be at most %d", i, len(data), eventstore.MaxEventSize-len(meta))}
+		}
 		res.New[i] = true
 		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
 	}

@@ -3,6 +3,8 @@ package lrs
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +113,26 @@ func TestWriteReturnsWhenItsCallerGoes(t *testing.T) {
 	head, err := store.Head(context.Background())
 	if err != nil || head.Commit != 1 {
 		t.Fatalf("head %s, %v: an abandoned write was stored", head, err)
+	}
+}
+
+// A statement too large for one event is refused (413) for its request
+// alone; before, the store refused the append of the whole group, so
+// other clients' requests decided with it failed too (500).
+func TestOversizedStatementFailsOnlyItsRequest(t *testing.T) {
+	w := &StatementWriter{lookup: noLookup{}, now: time.Now, logger: slog.New(slog.DiscardHandler)}
+	big := oneStatement()
+	big.Statements[0]["result"] = map[string]any{"response": strings.Repeat("x", eventstore.MaxEventSize)}
+	group := []*storeCall{
+		{ctx: context.Background(), req: oneStatement()},
+		{ctx: context.Background(), req: big},
+		{ctx: context.Background(), req: oneStatement()},
+	}
+	events, accepted := w.decide(context.Background(), group)
+	if KindOf(group[1].err) != KindTooLarge {
+		t.Fatalf("oversized statement: %v, want KindTooLarge", group[1].err)
+	}
+	if len(events) != 2 || len(accepted) != 2 || group[0].err != nil || group[2].err != nil {
+		t.Fatalf("the requests decided with it: %d events, errors %v %v", len(events), group[0].err, group[2].err)
 	}
 }
