@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/url"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +12,16 @@ import (
 
 	"github.com/hocvu/hocvu/lrs/httpapi"
 )
+
+// allocated returns the bytes allocated while fn ran (the whole process:
+// the server and the client).
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
 
 // problemsOf decodes the problems of an xAPI error response.
 func problemsOf(t testing.TB, r response) []struct{ Path, Rule string } {
@@ -54,8 +67,12 @@ func TestUnrepresentableNumbersAreRefused(t *testing.T) {
 		t.Fatalf("refused statements were stored: %v", ids(got))
 	}
 	// The agent parameter follows the same bound.
-	r := s.do(call{method: "GET", path: "/xapi/statements", query: url.Values{"agent": {`{"mbox":"mailto:a@example.com","n":1e400}`}}})
-	expect(t, r, 400)
+	for _, agent := range []string{`{"mbox":"mailto:a@example.com","n":1e400}`, `{"mbox":"mailto:a@example.com","n":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`} {
+		r := s.do(call{method: "GET", path: "/xapi/statements", query: url.Values{"agent": {agent}}})
+		expect(t, r, 400)
+		r = s.do(call{method: "GET", path: "/xapi/agents", query: url.Values{"agent": {agent}}})
+		expect(t, r, 400)
+	}
 }
 
 // F2: a body nested far deeper than any statement is refused at once
@@ -100,5 +117,94 @@ func TestSinceUntilBoundaries(t *testing.T) {
 		if want := c.all; (len(got.Statements) == len(stored)) != want || (!want && len(got.Statements) != 0) {
 			t.Errorf("%s=%s: %d statements, want all %v", c.param, c.value, len(got.Statements), want)
 		}
+	}
+}
+
+// pages follows more links from a first GET and returns the ids in order
+// and the statements per page.
+func (s *lrsServer) pages(q url.Values) ([]string, []int) {
+	s.t.Helper()
+	var got []string
+	var sizes []int
+	res := s.query(q)
+	for {
+		got = append(got, ids(res)...)
+		sizes = append(sizes, len(res.Statements))
+		if res.More == "" {
+			return got, sizes
+		}
+		r := s.do(call{method: "GET", path: res.More})
+		expect(s.t, r, 200)
+		res = statementResult{}
+		r.json(s.t, &res)
+	}
+}
+
+// F3: a GET page was bounded in statements only (4 parallel pages of 40
+// statements with 7 MiB names took 4 GB). A page now ends before the
+// statement that would take it past MaxPageBytes, with a more link that
+// continues exactly there; a larger statement comes alone.
+func TestPagesAreBoundedInBytes(t *testing.T) {
+	const pageBytes = 64 << 10
+	s := newLRS(t, httpapi.Limits{MaxPageBytes: pageBytes})
+	var posted []string
+	for i := 0; i < 12; i++ {
+		st := statement("an", "completed", fmt.Sprintf("bai-%d", i))
+		pad := 20 << 10
+		if i == 5 {
+			pad = 200 << 10 // larger than a page
+		}
+		st["result"] = map[string]any{"response": strings.Repeat("đ", pad/2)}
+		posted = append(posted, s.post(st)...)
+	}
+	for _, asc := range []bool{true, false} {
+		q := url.Values{"limit": {"10"}}
+		want := slices.Clone(posted)
+		if asc {
+			q.Set("ascending", "true")
+		} else {
+			slices.Reverse(want)
+		}
+		got, sizes := s.pages(q)
+		if !slices.Equal(got, want) {
+			t.Fatalf("asc=%v: pages %v\n got %v\nwant %v", asc, sizes, got, want)
+		}
+		if slices.Max(sizes) > 3 || !slices.Contains(sizes, 1) {
+			t.Fatalf("asc=%v: statements per page %v; 20 KiB statements fit 3 to a 64 KiB page, the 200 KiB one alone", asc, sizes)
+		}
+	}
+	// With attachments=true the page is the same, as multipart.
+	r := s.do(call{method: "GET", path: "/xapi/statements", query: url.Values{"attachments": {"true"}, "ascending": {"true"}}})
+	expect(t, r, 200)
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "multipart/mixed") || !strings.Contains(string(r.body), `"more":"/xapi/statements?more=`) {
+		t.Fatalf("multipart page: %s %.300s", r.header.Get("Content-Type"), r.body)
+	}
+}
+
+// A page of huge statements costs each statement's memory about once:
+// it is streamed, not built whole, and the byte bound stops it early.
+func TestHugeStatementsPageInBoundedMemory(t *testing.T) {
+	const huge = 3 << 20
+	s := newLRS(t, httpapi.Limits{MaxBody: 8 << 20, MaxPageBytes: 4 << 20})
+	for i := 0; i < 4; i++ {
+		st := statement("an", "completed", fmt.Sprintf("bai-%d", i))
+		st["actor"].(map[string]any)["name"] = strings.Repeat("n", huge)
+		s.post(st)
+	}
+	var res statementResult
+	alloc := allocated(func() {
+		r := s.do(call{method: "GET", path: "/xapi/statements"})
+		expect(t, r, 200)
+		r.json(t, &res)
+	})
+	if len(res.Statements) != 1 || res.More == "" {
+		t.Fatalf("page of %d statements of %d MiB, more %q", len(res.Statements), huge>>20, res.More)
+	}
+	// One statement read from the index, its bytes through the client,
+	// and the client's decoding: about 4 times its size. Built whole, the
+	// page of four was more than 10 times.
+	t.Logf("allocated %d MiB", alloc>>20)
+	if alloc > 8*huge {
+		t.Errorf("a GET of one %d MiB statement allocated %d MiB", huge>>20, alloc>>20)
 	}
 }

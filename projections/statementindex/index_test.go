@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -408,4 +409,54 @@ func mustJSON(t *testing.T, st map[string]any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// F3: a page is bounded by the bytes of its statements too, and always
+// holds one; paging with the cursor visits every statement once.
+func TestPagesAreBoundedInBytes(t *testing.T) {
+	f := newFixture(t)
+	var all []string
+	for i := 0; i < 10; i++ {
+		st := stmt("an", "completed", activity("bai"))
+		pad := 1000
+		if i == 6 {
+			pad = 10000 // larger than a whole page
+		}
+		st["result"] = map[string]any{"response": strings.Repeat("x", pad)}
+		all = append(all, f.add(st)...)
+	}
+	for _, asc := range []bool{true, false} {
+		want := slices.Clone(all)
+		if !asc {
+			slices.Reverse(want)
+		}
+		var got []string
+		var sizes []int
+		q := statementindex.Query{Ascending: asc, MaxBytes: 2500, Limit: 100}
+		for {
+			sts, next, err := f.ix.Query(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, st := range sts {
+				n += len(st.JSON)
+			}
+			if len(sts) == 0 || (len(sts) > 1 && n > 2500) {
+				t.Fatalf("page of %d statements, %d bytes", len(sts), n)
+			}
+			got = append(got, idsOf(sts)...)
+			sizes = append(sizes, len(sts))
+			if next == nil {
+				break
+			}
+			q.After = next
+		}
+		if !eq(got, want) {
+			t.Fatalf("asc=%v: pages %v\n got %v\nwant %v", asc, sizes, got, want)
+		}
+		if len(sizes) < 5 {
+			t.Fatalf("asc=%v: pages %v: not bounded by bytes", asc, sizes)
+		}
+	}
 }
