@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -10,7 +11,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections"
 )
 
 // allocated returns the bytes allocated while fn ran (the whole process:
@@ -206,5 +210,30 @@ func TestHugeStatementsPageInBoundedMemory(t *testing.T) {
 	t.Logf("allocated %d MiB", alloc>>20)
 	if alloc > 8*huge {
 		t.Errorf("a GET of one %d MiB statement allocated %d MiB", huge>>20, alloc>>20)
+	}
+}
+
+// F1: an event the statement index cannot decode, appended to the log
+// below validation while the LRS runs, stopped every later write for
+// good. Now the index quarantines it and writes and reads go on.
+func TestPoisonEventInTheLogDoesNotStopWrites(t *testing.T) {
+	s := newLRS(t, httpapi.Limits{})
+	before := s.post(statement("an", "completed", "bai-1"))
+	poison := uuid.New()
+	if _, err := s.store.Append(context.Background(), lrs.StatementsStream, eventstore.Any,
+		eventstore.EventData{ID: poison, Type: lrs.EventStatementStored, Data: []byte(`{"id":`)}); err != nil {
+		t.Fatal(err)
+	}
+	after := s.post(statement("an", "completed", "bai-2"))
+	got, _ := s.pages(url.Values{"ascending": {"true"}})
+	if want := append(before, after...); !slices.Equal(got, want) {
+		t.Fatalf("statements %v, want %v", got, want)
+	}
+	recs, err := projections.NewLogQuarantine(s.store).List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].EventID != poison.String() || recs[0].Projection != "statement-index" {
+		t.Fatalf("quarantine %+v", recs)
 	}
 }
