@@ -292,9 +292,10 @@ func (p *Projection) replayReference(ctx context.Context, pos eventstore.Positio
 			if evs[i].Position.Compare(pos) > 0 {
 				return nil
 			}
-			if err := p.ref.Apply(&evs[i]); err != nil {
-				return err
-			}
+			// An event that does not apply is poison: skipped here as the
+			// runner skips (and quarantines) it in the log, else every
+			// restart would stop at it.
+			_ = p.ref.Apply(&evs[i])
 		}
 		if len(evs) < page {
 			return nil
