@@ -188,11 +188,25 @@ func FuzzDocuments(f *testing.F) {
 			q = nil
 		}
 		c := call{method: methods[int(method)%len(methods)], path: paths[int(path)%len(paths)], query: q, body: body, contentType: contentType}
-		if ifMatch != "" && !strings.ContainsAny(ifMatch, "\r\n\x00") {
+		if ifMatch != "" && validHeaderValue(ifMatch) {
 			c.headers = map[string]string{"If-Match": ifMatch}
+		}
+		if !validHeaderValue(contentType) {
+			c.contentType = "application/json"
 		}
 		judge(t, &srv, c, len(rawQuery)+len(body)+len(contentType)+len(ifMatch))
 	})
+}
+
+// validHeaderValue reports whether an HTTP client can send v as a header
+// value (RFC 9110 field-value: visible characters, space, tab, obs-text).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // FuzzGetStatements sends arbitrary query strings and more tokens to GET
