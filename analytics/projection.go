@@ -205,7 +205,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
 			if err := p.ref.Apply(ev); err != nil {
-				return nil, err
+				return nil, projections.Poison(ev, err)
 			}
 			refChanged = true
 			i++
@@ -292,9 +292,10 @@ func (p *Projection) replayReference(ctx context.Context, pos eventstore.Positio
 			if evs[i].Position.Compare(pos) > 0 {
 				return nil
 			}
-			if err := p.ref.Apply(&evs[i]); err != nil {
-				return err
-			}
+			// An event that does not apply is poison: skipped here as the
+			// runner skips (and quarantines) it in the log, else every
+			// restart would stop at it.
+			_ = p.ref.Apply(&evs[i])
 		}
 		if len(evs) < page {
 			return nil
@@ -326,13 +327,22 @@ func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, er
 		wg.Add(1)
 		go func(w, lo, hi int) {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
+			i := lo
+			// A panic here would end the process: it becomes the poison
+			// of the event that caused it.
+			defer func() {
+				if v := recover(); v != nil {
+					errs[w] = projections.Poison(&evs[i], fmt.Errorf("extracting the fact panicked: %v", v))
+				}
+			}()
+			for ; i < hi; i++ {
 				if evs[i].Type != lrs.EventStatementStored {
 					continue
 				}
 				f, void, err := extract(&evs[i], p.ps, p.ref.Learner)
 				if err != nil {
-					errs[w] = err
+					// Extraction has no I/O: it fails the same way every time.
+					errs[w] = projections.Poison(&evs[i], err)
 					return
 				}
 				out[i] = extracted{fact: f, void: void, ok: true}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -94,12 +95,13 @@ type StatementWriter struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	reqs        chan *storeCall
-	stop        chan struct{}
-	done        chan struct{}
-	once        sync.Once
-	maxGrp      int
-	maxGrpBytes int
+	reqs          chan *storeCall
+	stop          chan struct{}
+	done          chan struct{}
+	once          sync.Once
+	maxGrp        int
+	maxGrpBytes   int
+	catchUpWithin time.Duration
 
 	// ingester state
 	expected   eventstore.ExpectedRevision
@@ -117,6 +119,9 @@ type storeCall struct {
 	res  StoreResult
 	err  error
 	done chan struct{}
+	// deadline bounds how long the call waits for the lookup to catch up
+	// before it is decided.
+	deadline time.Time
 }
 
 // WriterOptions tune a StatementWriter.
@@ -130,6 +135,12 @@ type WriterOptions struct {
 	// under KurrentDB's append size limit. A single request is never
 	// split (its statements are stored atomically) and may be larger.
 	MaxGroupBytes int
+	// CatchUpWithin bounds how long a request waits, from its arrival,
+	// for the lookup (the statement index) to reach the end of the
+	// statements stream before the request is decided (default 10 s).
+	// Past it the request fails with KindUnavailable and nothing of it is
+	// stored, so a stuck index cannot hold writes.
+	CatchUpWithin time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -149,10 +160,13 @@ func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOpt
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CatchUpWithin <= 0 {
+		opts.CatchUpWithin = 10 * time.Second
+	}
 	w := &StatementWriter{
 		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
 		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
-		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes,
+		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes, catchUpWithin: opts.CatchUpWithin,
 	}
 	go w.run()
 	return w
@@ -166,9 +180,13 @@ func (w *StatementWriter) Close() {
 
 // Store stores a request's statements atomically. It returns once the new
 // statements are durable in the log; callers that need read-your-writes
-// then wait for the read model to reach StoreResult.Position.
+// then wait for the read model to reach StoreResult.Position. It fails
+// with KindUnavailable when the lookup does not catch up within
+// CatchUpWithin, and returns ctx's error as soon as ctx ends: a request
+// abandoned before it was decided is then never stored, one abandoned
+// while its append is in flight may be.
 func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreResult, error) {
-	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{})}
+	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{}), deadline: time.Now().Add(w.catchUpWithin)}
 	select {
 	case w.reqs <- call:
 	case <-ctx.Done():
@@ -176,8 +194,12 @@ func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreRe
 	case <-w.stop:
 		return StoreResult{}, Errorf(KindUnavailable, "store statements", "the LRS is shutting down")
 	}
-	<-call.done // the ingester always answers (also when stopping)
-	return call.res, call.err
+	select {
+	case <-call.done: // the ingester always answers (also when stopping)
+		return call.res, call.err
+	case <-ctx.Done():
+		return StoreResult{}, ctx.Err()
+	}
 }
 
 // Idle reports whether no write is between its stored-time assignment and
@@ -272,8 +294,16 @@ const maxAppendAttempts = 20
 func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 	ctx, cancel := w.ingestCtx()
 	defer cancel()
+	wctx, wcancel := w.catchUpCtx(ctx, group)
+	defer wcancel()
 	for attempt := 1; ; attempt++ {
-		if err := w.catchUp(ctx); err != nil {
+		if err := w.catchUp(wctx); err != nil {
+			if ctx.Err() == nil && wctx.Err() != nil {
+				// Past every caller's deadline, or every caller is gone.
+				err = &Error{Kind: KindUnavailable, Op: "store statements", Err: err,
+					Msg: fmt.Sprintf("the statement index has not reached the end of the log within %s (see /readyz); nothing was stored, retry later", w.catchUpWithin)}
+				w.logger.Warn("statement writes refused: the statement index is behind the log", "requests", len(group), "err", err)
+			}
 			w.failAll(group, err)
 			return
 		}
@@ -302,6 +332,35 @@ func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 		}
 		w.failAll(accepted, fmt.Errorf("append statements: %w", err))
 		return
+	}
+}
+
+// catchUpCtx bounds the wait for the lookup on behalf of group: it ends
+// at the latest deadline of the group's calls, or as soon as every caller
+// has gone.
+func (w *StatementWriter) catchUpCtx(ctx context.Context, group []*storeCall) (context.Context, context.CancelFunc) {
+	var latest time.Time
+	for _, c := range group {
+		if c.deadline.After(latest) {
+			latest = c.deadline
+		}
+	}
+	wctx, cancel := context.WithDeadline(ctx, latest)
+	var live atomic.Int64
+	live.Store(int64(len(group)))
+	stops := make([]func() bool, 0, len(group))
+	for _, c := range group {
+		stops = append(stops, context.AfterFunc(c.ctx, func() {
+			if live.Add(-1) == 0 {
+				cancel()
+			}
+		}))
+	}
+	return wctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
 	}
 }
 
@@ -427,6 +486,12 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 		data, err := storedJSON(st, rawOf(req, i), stored)
 		if err != nil {
 			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
+		}
+		if len(data)+len(meta) > eventstore.MaxEventSize {
+			// Refused here, for this request alone: the store would
+			// refuse the whole group's append.
+			return res, nil, &Error{Kind: KindTooLarge, Op: "store statements",
+				Msg: fmt.Sprintf("statement %d is %d bytes as stored; one statement may be at most %d", i, len(data), eventstore.MaxEventSize-len(meta))}
 		}
 		res.New[i] = true
 		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})

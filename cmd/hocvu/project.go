@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/projections"
 )
 
 // Run runs the analytics projector until SIGINT/SIGTERM, with its own
@@ -28,7 +28,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	}
 	defer engine.Close()
 	proj := analytics.NewProjection(engine, ps, store)
-	opts := runnerOptions(proj.Name(), g)
+	opts := runnerOptions(proj.Name(), g, projections.NewLogQuarantine(store))
 	if c.BatchSize > 0 {
 		opts.MaxBatch = c.BatchSize
 	}
@@ -52,12 +52,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	srv := httpserver.New(httpserver.Config{
 		Logger: log, Registry: reg,
 		Ready: map[string]httpserver.Check{
-			proj.Name(): func(ctx context.Context) error {
-				if st := runner.Status(); !st.CaughtUp {
-					return errors.New("catching up")
-				}
-				return nil
-			},
+			proj.Name(): runner.Ready,
 		},
 	})
 	if err := srv.Listen(c.Listen); err != nil {

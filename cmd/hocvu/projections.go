@@ -20,8 +20,9 @@ import (
 )
 
 type projectionsCmd struct {
-	Status  projectionsStatusCmd  `cmd:"" help:"Show each projection's checkpoint and how far it is behind the log."`
-	Rebuild projectionsRebuildCmd `cmd:"" help:"Empty one projection and replay the whole log into it, with a progress bar."`
+	Status     projectionsStatusCmd     `cmd:"" help:"Show each projection's checkpoint and how far it is behind the log."`
+	Rebuild    projectionsRebuildCmd    `cmd:"" help:"Empty one projection and replay the whole log into it, with a progress bar."`
+	Quarantine projectionsQuarantineCmd `cmd:"" help:"List the poison events that projections skipped (docs/limits.md)."`
 }
 
 // openProjection opens the projection called name with its own storage.
@@ -160,7 +161,7 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 	if err != nil {
 		return 0, err
 	}
-	runner := projections.NewRunner(store, p, runnerOptions(p.Name(), g))
+	runner := projections.NewRunner(store, p, runnerOptions(p.Name(), g, projections.NewLogQuarantine(store)))
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(rctx) }()
@@ -192,12 +193,12 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 
 // runnerOptions tunes a runner for its projection: the statement index
 // applies small batches at once (writers wait for it); analytics engines
-// prefer large batches.
-func runnerOptions(name string, g *globals) projections.Options {
+// prefer large batches. Poison events go to q.
+func runnerOptions(name string, g *globals, q projections.Quarantine) projections.Options {
 	if name == statementindex.Name || name == documentindex.Name || name == documentindex.DefinitionsName {
-		return projections.Options{Logger: g.log, MaxBatch: 2000}
+		return projections.Options{Logger: g.log, MaxBatch: 2000, Quarantine: q}
 	}
-	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond}
+	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond, Quarantine: q}
 }
 
 type projectCmd struct {

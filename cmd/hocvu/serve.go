@@ -34,6 +34,7 @@ type serveCmd struct {
 	MaxBatch           int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
 	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
+	MaxPageBytes       int           `name:"max-page-bytes" env:"HOCVU_MAX_PAGE_BYTES" default:"4194304" help:"Most bytes of statements in one GET page (a larger statement comes alone); the page ends early with a more link."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 }
 
@@ -81,7 +82,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)
-		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g), log)
+		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
 		runners = append(runners, run)
@@ -93,10 +94,13 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		ShutdownTimeout: c.ShutdownTimeout,
 		Ready: map[string]httpserver.Check{
 			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			// Caught up once, and not stuck (failing without progress
+			// behind the log); the analytics projector is not needed to
+			// serve the xAPI and has its own metrics.
 			"read-models": func(ctx context.Context) error {
 				for _, r := range core.runners() {
-					if st := r.Status(); !st.CaughtUp {
-						return errorf("%s is catching up (at %s)", st.Name, st.Applied)
+					if err := r.Ready(ctx); err != nil {
+						return err
 					}
 				}
 				return nil
@@ -112,7 +116,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Visibility:        readModel{core.index, core.indexRun},
 		Blobs:             core.blobs,
 		Documents:         core.documents,
-		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage},
+		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
 		ConsistentThrough: core.ConsistentThrough,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 	}).Mount(srv.Echo)

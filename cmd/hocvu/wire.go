@@ -95,6 +95,8 @@ type lrsCore struct {
 	definitions *documentindex.Definitions
 	defRun      *projections.Runner
 	documents   *documents.Service
+	// quarantine records the poison events the projections skip.
+	quarantine *projections.LogQuarantine
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -102,7 +104,7 @@ type lrsCore struct {
 
 // startCore opens the read models and starts their projectors.
 func startCore(ctx context.Context, store eventstore.Store, exclusive bool, dataDir string, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
-	c := &lrsCore{store: store, exclusive: exclusive, log: log}
+	c := &lrsCore{store: store, exclusive: exclusive, log: log, quarantine: projections.NewLogQuarantine(store)}
 	var err error
 	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
 		return nil, err
@@ -118,7 +120,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000})
+	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
@@ -132,8 +134,8 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 		return nil, err
 	}
 	// No MaxWait: document writes wait for the index before answering.
-	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000})
-	c.defRun = projections.NewRunner(store, c.definitions, projections.Options{Logger: log, MaxBatch: 2000})
+	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
+	c.defRun = projections.NewRunner(store, c.definitions, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.docRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); _ = c.defRun.Run(rctx) }()
@@ -216,11 +218,26 @@ func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
 
 func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
 
-// registerProjectionMetrics exports how far each projection is behind.
+// registerProjectionMetrics exports how far each projection is behind,
+// the poison events it skipped, and whether it is stuck.
 func registerProjectionMetrics(reg prometheus.Registerer, store eventstore.LogReader, runners ...*projections.Runner) {
 	for _, r := range runners {
 		r := r
 		labels := prometheus.Labels{"projection": r.Name()}
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_projection_quarantined_events_total", Help: "Poison events the projection skipped and recorded in the quarantine (hocvu projections quarantine), since this process started.", ConstLabels: labels},
+				func() float64 { return float64(r.Status().Quarantined) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_stuck", Help: "1 while the projection keeps failing without progress behind the log (see /readyz and the ERROR log lines), else 0.", ConstLabels: labels},
+				func() float64 {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					defer cancel()
+					head, err := store.Head(ctx)
+					if err != nil || !r.Stuck(head) {
+						return 0
+					}
+					return 1
+				}),
+		)
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_position", Help: "Global log position (commit) a projection has applied through.", ConstLabels: labels},
 				func() float64 { return float64(r.Status().Applied.Commit) }),

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // IsJSON reports whether a Content-Type is application/json (parameters
@@ -46,6 +47,9 @@ func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []
 	if !IsJSON(postedType) || !IsJSON(cur.ContentType) {
 		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document (%s) and the stored one (%s) must both be application/json; PUT replaces a document of another type", postedType, cur.ContentType)
 	}
+	if err := checkPosted(op, posted); err != nil {
+		return nil, err
+	}
 	add, err := decodeObject(posted)
 	if err != nil {
 		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document is not a JSON object: %v", err)
@@ -76,6 +80,30 @@ func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []
 		return nil, fmt.Errorf("%s: encode merged document: %w", op, err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// checkPosted applies to a posted JSON document the bounds that hold
+// wherever the LRS parses JSON (docs/limits.md): the nesting depth, and
+// numbers it can represent.
+func checkPosted(op string, posted []byte) error {
+	ps := xapi.CheckDepth(posted)
+	if ps == nil {
+		if doc, err := xapi.Decode(posted); err == nil {
+			ps = xapi.CheckNumbers(doc, "")
+		}
+	}
+	if ps == nil {
+		return nil
+	}
+	msg := "the posted document " + ps[0].Message
+	if ps[0].Path != "" {
+		msg = "the posted document's " + ps[0].Path + " " + ps[0].Message
+	}
+	e := &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "cannot merge: " + msg}
+	for _, p := range ps {
+		e.Problems = append(e.Problems, lrs.Problem{Path: p.Path, Rule: p.Rule, Message: p.Message})
+	}
+	return e
 }
 
 // decodeObject decodes data as one JSON object, keeping numbers exact.

@@ -44,6 +44,10 @@ type Limits struct {
 	MaxBatch int
 	// MaxPage bounds the statements of one GET page (default 500).
 	MaxPage int
+	// MaxPageBytes bounds a GET page by the stored size of its statements
+	// too (default 4 MiB): the page ends before the statement that would
+	// pass it, with a more link; one larger statement comes alone.
+	MaxPageBytes int
 	// VisibleWithin bounds how long a statement write waits, once its
 	// statements are durable, for the query API to show them (default
 	// 10 s). Past it the write still succeeds (the statements are
@@ -104,6 +108,9 @@ func New(cfg Config) *API {
 	}
 	if l.MaxPage <= 0 {
 		l.MaxPage = 500
+	}
+	if l.MaxPageBytes <= 0 {
+		l.MaxPageBytes = 4 << 20
 	}
 	if l.VisibleWithin <= 0 {
 		l.VisibleWithin = 10 * time.Second

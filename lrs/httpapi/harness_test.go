@@ -112,9 +112,10 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := projections.NewRunner(store, ix, projections.Options{})
-	docRun := projections.NewRunner(store, docIx, projections.Options{})
-	defRun := projections.NewRunner(store, defs, projections.Options{})
+	quarantine := projections.NewLogQuarantine(store)
+	run := projections.NewRunner(store, ix, projections.Options{Quarantine: quarantine})
+	docRun := projections.NewRunner(store, docIx, projections.Options{Quarantine: quarantine})
+	defRun := projections.NewRunner(store, defs, projections.Options{Quarantine: quarantine})
 	ctx, cancel := context.WithCancel(context.Background())
 	var runners sync.WaitGroup
 	for _, r := range []*projections.Runner{run, docRun, defRun} {
@@ -206,6 +207,10 @@ func (s *lrsServer) do(c call) response {
 	return r
 }
 
+// testClient gives up on a request after two minutes, so that a request
+// the LRS never answers fails its test instead of hanging the suite.
+var testClient = &http.Client{Timeout: 2 * time.Minute}
+
 // try is do for goroutines other than the test's: it returns errors
 // instead of failing the test.
 func (s *lrsServer) try(c call) (response, error) {
@@ -255,7 +260,7 @@ func (s *lrsServer) try(c call) (response, error) {
 	for k, v := range c.headers {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		return response{}, err
 	}

@@ -67,8 +67,9 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 	}
 	defer parsed.Close()
 
-	if ps := xapi.DuplicateKeys(parsed.Statements); len(ps) > 0 {
-		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "the JSON has a duplicate property name", Problems: problems("", ps)}
+	// Depth first (constant memory), then repeated property names.
+	if ps := xapi.CheckJSON(parsed.Statements); len(ps) > 0 {
+		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "the JSON is refused: " + describe(ps[0]), Problems: problems("", ps)}
 	}
 	doc, err := xapi.Decode(parsed.Statements)
 	if err != nil {
@@ -113,7 +114,7 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		ps = xapi.ValidateStatement(v, doc)
 	}
 	if len(ps) > 0 {
-		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: fmt.Sprintf("statement rejected: %s: %s (%s)", ps[0].Path, ps[0].Message, ps[0].Rule), Problems: problems("", ps)}
+		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "statement rejected: " + describe(ps[0]), Problems: problems("", ps)}
 	}
 	if err := attachments.CheckParts(doc, parsed.Parts); err != nil {
 		return nil, bodyError(op, err)
@@ -180,6 +181,14 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		}
 	}
 	return res.IDs, nil
+}
+
+// describe renders a problem for an error message.
+func describe(p xapi.Problem) string {
+	if p.Path == "" {
+		return fmt.Sprintf("%s (%s)", p.Message, p.Rule)
+	}
+	return fmt.Sprintf("%s: %s (%s)", p.Path, p.Message, p.Rule)
 }
 
 // bodyError maps a body reading or attachment error to an LRS error.

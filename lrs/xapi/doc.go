@@ -9,8 +9,11 @@
 //     the content vendor who sent the data. They combine the embedded JSON
 //     Schemas of package schemas with the rules a schema cannot express
 //     (score relations, distinct interaction component ids, distinct ids in
-//     a batch). [DuplicateKeys] finds repeated properties, which decoding
-//     into a map would hide.
+//     a batch). Numbers the LRS cannot represent ([NumberProblem]) are
+//     refused before anything else reads them.
+//   - [CheckJSON] checks raw JSON before it is decoded: the nesting depth
+//     ([MaxDepth], in constant memory), then repeated properties
+//     ([DuplicateKeys]), which decoding into a map would hide.
 //   - [Equivalent] compares two statements by the Statement Comparison
 //     Requirements (Data 2.3.1), for idempotent re-POST and conflicts.
 //   - [Format] produces the exact, ids and canonical representations of

@@ -90,7 +90,12 @@ func (l *Lease) head(ctx context.Context) (*eventstore.RecordedEvent, *record, e
 	}
 	var r record
 	if err := json.Unmarshal(evs[0].Data, &r); err != nil {
-		return nil, nil, fmt.Errorf("lease: corrupt event in %s: %w", l.stream, err)
+		// A record nobody can read has an unknown holder: like any other
+		// holder's, it is taken over once it has stayed the last event
+		// for a whole TTL. Failing here would keep the lease from every
+		// process for good.
+		l.log.Error("corrupt projection lease event; treating its holder as unknown", "stream", l.stream, "event_id", evs[0].ID, "err", err)
+		r = record{}
 	}
 	return &evs[0], &r, nil
 }
