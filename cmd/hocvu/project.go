@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -40,7 +39,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		Ready: map[string]httpserver.Check{
 			proj.Name(): func(ctx context.Context) error {
 				if st := runner.Status(); !st.CaughtUp {
-					return errors.New("catching up")
+					return httpserver.NotReady("catching up")
 				}
 				return nil
 			},

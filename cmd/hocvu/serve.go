@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	_ "net/http/pprof" // profiles behind --pprof
 	"time"
@@ -31,6 +32,33 @@ type serveCmd struct {
 	MaxBatch           int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
+	connLimits         `embed:""`
+}
+
+// connLimits bound what a slow or idle client can hold (httpserver.Config).
+type connLimits struct {
+	ReadHeaderTimeout time.Duration `name:"read-header-timeout" env:"HOCVU_READ_HEADER_TIMEOUT" default:"10s" help:"Longest time to receive a request's headers; the connection is closed past it (0: no limit)."`
+	ReadTimeout       time.Duration `name:"read-timeout" env:"HOCVU_READ_TIMEOUT" default:"5m" help:"Longest time to receive a whole request, body included; 408 past it (0: no limit)."`
+	WriteTimeout      time.Duration `name:"write-timeout" env:"HOCVU_WRITE_TIMEOUT" default:"5m" help:"Longest time from a request's headers to the end of its answer (0: no limit)."`
+	IdleTimeout       time.Duration `name:"idle-timeout" env:"HOCVU_IDLE_TIMEOUT" default:"2m" help:"How long a kept-alive connection may wait for its next request (0: no limit)."`
+	MinBodyRate       int64         `name:"min-body-rate" env:"HOCVU_MIN_BODY_RATE" default:"1024" help:"Slowest a request body may arrive, in bytes/s averaged from the request's start once 10 s have passed; 408 below it (0: no minimum)."`
+}
+
+// apply copies the limits into an HTTP server configuration (where zero
+// means the default and a negative value no limit).
+func (l connLimits) apply(cfg *httpserver.Config) {
+	off := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return -1
+		}
+		return d
+	}
+	cfg.ReadHeaderTimeout, cfg.ReadTimeout = off(l.ReadHeaderTimeout), off(l.ReadTimeout)
+	cfg.WriteTimeout, cfg.IdleTimeout = off(l.WriteTimeout), off(l.IdleTimeout)
+	cfg.MinBodyRate = l.MinBodyRate
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = -1
+	}
 }
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
@@ -78,7 +106,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		runners = append(runners, run)
 	}
 
-	srv := httpserver.New(httpserver.Config{
+	srvCfg := httpserver.Config{
 		Logger:          log,
 		Registry:        reg,
 		ShutdownTimeout: c.ShutdownTimeout,
@@ -87,13 +115,15 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 			"read-models": func(ctx context.Context) error {
 				for _, r := range core.runners() {
 					if st := r.Status(); !st.CaughtUp {
-						return errorf("%s is catching up (at %s)", st.Name, st.Applied)
+						return httpserver.NotReady("%s is catching up (at %s)", st.Name, st.Applied)
 					}
 				}
 				return nil
 			},
 		},
-	})
+	}
+	c.connLimits.apply(&srvCfg)
+	srv := httpserver.New(srvCfg)
 	httpapi.New(httpapi.Config{
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
@@ -106,15 +136,18 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage},
 		ConsistentThrough: core.ConsistentThrough,
 	}).Mount(srv.Echo)
-	verify := func(key, secret, scope string) (bool, bool) {
-		cred, err := core.registry.Verify(key, secret)
-		if err != nil {
-			return false, false
+	verify := func(ctx context.Context, key, secret, addr, scope string) (bool, bool, error) {
+		cred, err := core.registry.Authenticate(ctx, key, secret, addr)
+		if errors.Is(err, auth.ErrUnauthorized) {
+			return false, false, nil
 		}
-		return true, cred.Has(scope)
+		if err != nil {
+			return false, false, err
+		}
+		return true, cred.Has(scope), nil
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
-	srv.Echo.GET("/api/projections", projectionsStatus(store, runners))
+	srv.Echo.GET("/api/projections", projectionsStatus(store.Head, runnerStatuses(runners), verify))
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

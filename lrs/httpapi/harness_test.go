@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -120,7 +121,8 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		runners.Add(1)
 		go func() { defer runners.Done(); _ = r.Run(ctx) }()
 	}
-	reg := auth.NewRegistry(store, slog.New(slog.DiscardHandler))
+	// The lowest bcrypt cost keeps the many credential checks quick.
+	reg := auth.NewRegistryWith(store, slog.New(slog.DiscardHandler), auth.Options{Cost: bcrypt.MinCost})
 	if err := reg.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
