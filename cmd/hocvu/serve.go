@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // profiles behind --pprof
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,6 +45,32 @@ type connLimits struct {
 	WriteTimeout      time.Duration `name:"write-timeout" env:"HOCVU_WRITE_TIMEOUT" default:"5m" help:"Longest time from a request's headers to the end of its answer (0: no limit)."`
 	IdleTimeout       time.Duration `name:"idle-timeout" env:"HOCVU_IDLE_TIMEOUT" default:"2m" help:"How long a kept-alive connection may wait for its next request (0: no limit)."`
 	MinBodyRate       int64         `name:"min-body-rate" env:"HOCVU_MIN_BODY_RATE" default:"1024" help:"Slowest a request body may arrive, in bytes/s averaged from the request's start once 10 s have passed; 408 below it (0: no minimum)."`
+	TrustedProxies    []string      `name:"trusted-proxies" env:"HOCVU_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; rate limits and logs then use that client address. Empty: the connection's address, headers ignored."`
+}
+
+// ipExtractor is the client-address extractor for the trusted proxies:
+// nil (use the connection's peer) when there are none.
+func (l connLimits) ipExtractor() (echo.IPExtractor, error) {
+	if len(l.TrustedProxies) == 0 {
+		return nil, nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range l.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if !strings.Contains(p, "/") {
+			ip, err := netip.ParseAddr(p)
+			if err != nil {
+				return nil, errorf("--trusted-proxies: %q is neither an address nor a CIDR range", p)
+			}
+			p = netip.PrefixFrom(ip, ip.BitLen()).String()
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, errorf("--trusted-proxies: %q is neither an address nor a CIDR range", p)
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
 }
 
 // apply copies the limits into an HTTP server configuration (where zero
@@ -63,6 +92,10 @@ func (l connLimits) apply(cfg *httpserver.Config) {
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
+	extractIP, err := c.connLimits.ipExtractor()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -124,6 +157,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	c.connLimits.apply(&srvCfg)
 	srv := httpserver.New(srvCfg)
+	srv.Echo.IPExtractor = extractIP
 	httpapi.New(httpapi.Config{
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
