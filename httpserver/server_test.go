@@ -229,7 +229,7 @@ func TestReadTimeoutBoundsTheBody(t *testing.T) {
 }
 
 func TestAFastBodyIsNotCut(t *testing.T) {
-	s := start(t, httpserver.Config{MinBodyRate: 1000, BodyGrace: time.Second}, func(e *echo.Echo) {
+	s := start(t, httpserver.Config{MinBodyRate: 1000}, func(e *echo.Echo) {
 		e.POST("/upload", readBody)
 	})
 	body := strings.Repeat("x", 1<<20)

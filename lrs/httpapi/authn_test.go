@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
@@ -14,6 +15,7 @@ import (
 // the key's owner, already verified, keeps being served.
 func TestFailedBasicAuthGets429WithRetryAfter(t *testing.T) {
 	s := newLRS(t, httpapi.Limits{})
+	s.clock.Set(time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC)) // no refill while the test runs
 	get := call{method: "GET", path: "/xapi/statements"}
 	expect(t, s.do(get), 200) // the owner is verified (and now cached)
 	wrong := get
@@ -51,6 +53,7 @@ func TestFailedBasicAuthGets429WithRetryAfter(t *testing.T) {
 // Failures with many keys from one address are limited per address.
 func TestFailedBasicAuthIsLimitedPerAddress(t *testing.T) {
 	s := newLRS(t, httpapi.Limits{})
+	s.clock.Set(time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC)) // no refill while the test runs
 	get := call{method: "GET", path: "/xapi/statements", secret: "guess"}
 	for i := 0; i < auth.DefaultAddrFailures.Burst; i++ {
 		get.key = "hv_unknown_" + strconv.Itoa(i)
