@@ -119,8 +119,10 @@ func New(cfg Config) *Server {
 			return err
 		},
 	}))
+	// Before routing, so that bodies read by other Pre middleware (the
+	// xAPI alternate request syntax) are bounded too.
+	e.Pre(limitBody(cfg.MinBodyRate, cfg.BodyGrace, cfg.ReadTimeout))
 	e.Use(s.observe())
-	e.Use(limitBody(cfg.MinBodyRate, cfg.BodyGrace, cfg.ReadTimeout))
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
