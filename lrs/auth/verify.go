@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/hocvu/hocvu/internal/ratelimit"
 )
@@ -139,6 +140,10 @@ type verifier struct {
 	keyFails  *ratelimit.Buckets
 	addrFails *ratelimit.Buckets
 	slots     chan struct{}
+	// flight joins concurrent verifications of the same key and secret
+	// into one: many clients starting at once with one credential cost
+	// one bcrypt and one reservation, not one each.
+	flight singleflight.Group
 }
 
 func newVerifier(o Options) verifier {
@@ -182,6 +187,8 @@ func (v *verifier) fingerprint(key, secret string) [32]byte {
 // slot. A key and secret that verified within CacheIdle are answered from
 // the cache, which neither costs bcrypt nor counts against the limits;
 // changing or revoking the credential empties its cache entries.
+// Concurrent attempts with the same key and secret share one
+// verification (and its outcome, including a limit met by the first).
 func (r *Registry) Authenticate(ctx context.Context, key, secret, addr string) (*Credential, error) {
 	v := &r.verifier
 	fp := v.fingerprint(key, secret)
@@ -195,6 +202,25 @@ func (r *Registry) Authenticate(ctx context.Context, key, secret, addr string) (
 		return cur, nil
 	}
 
+	for {
+		ch := v.flight.DoChan(string(fp[:]), func() (any, error) { return r.verify(ctx, key, secret, addr, fp) })
+		select {
+		case res := <-ch:
+			if res.Err != nil && ctx.Err() == nil && (errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.DeadlineExceeded)) {
+				continue // the request that led the shared verification ended; lead a new one
+			}
+			c, _ := res.Val.(*Credential)
+			return c, res.Err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("auth: waiting to verify a secret: %w", ctx.Err())
+		}
+	}
+}
+
+// verify checks key and secret for the request (ctx, addr) that leads a
+// shared verification.
+func (r *Registry) verify(ctx context.Context, key, secret, addr string, fp [32]byte) (*Credential, error) {
+	v := &r.verifier
 	// Reserve the attempt before checking it: concurrent wrong secrets
 	// are counted before any of them is compared.
 	if wait, ok := v.keyFails.Take(key); !ok {
@@ -233,6 +259,7 @@ func (r *Registry) Authenticate(ctx context.Context, key, secret, addr string) (
 		return nil, ErrUnauthorized
 	}
 	refund()
+	now := v.opts.Now()
 	r.mu.Lock()
 	if r.creds[key] == c {
 		for k, old := range r.cache {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,7 +23,7 @@ type comparer struct {
 	calls  int
 	costs  []int
 	gate   chan struct{} // when set, each comparison waits for a value
-	inside chan struct{} // when set, receives a value as each comparison starts
+	inside chan struct{} // when set (buffered), told when a comparison starts, if it has room
 }
 
 func (c *comparer) compare(hash, secret []byte) error {
@@ -36,7 +37,10 @@ func (c *comparer) compare(hash, secret []byte) error {
 	gate, inside := c.gate, c.inside
 	c.mu.Unlock()
 	if inside != nil {
-		inside <- struct{}{}
+		select {
+		case inside <- struct{}{}:
+		default:
+		}
 	}
 	if gate != nil {
 		<-gate
@@ -279,8 +283,8 @@ func TestFailedAttemptsAreLimitedPerAddress(t *testing.T) {
 	}
 }
 
-// TestConcurrentFailuresAreReservedFirst sends 40 wrong secrets at once:
-// only the key's budget of them may reach bcrypt.
+// TestConcurrentFailuresAreReservedFirst sends 40 different wrong secrets
+// at once: only the key's budget of them may reach bcrypt.
 func TestConcurrentFailuresAreReservedFirst(t *testing.T) {
 	cmp := &comparer{}
 	r := newRegistry(t, auth.Options{Compare: cmp.compare, KeyFailures: auth.Limit{Burst: 5, Every: time.Hour}, AddrFailures: auth.Limit{Burst: -1}})
@@ -291,7 +295,7 @@ func TestConcurrentFailuresAreReservedFirst(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := r.Authenticate(context.Background(), key, "guess", "192.0.2.1")
+			_, err := r.Authenticate(context.Background(), key, fmt.Sprint("guess-", i), "192.0.2.1")
 			kind := "other"
 			switch {
 			case errors.Is(err, auth.ErrUnauthorized):
@@ -311,7 +315,7 @@ func TestConcurrentFailuresAreReservedFirst(t *testing.T) {
 }
 
 func TestWaitingForAComparisonSlotEndsWithTheRequest(t *testing.T) {
-	cmp := &comparer{gate: make(chan struct{}), inside: make(chan struct{})}
+	cmp := &comparer{gate: make(chan struct{}), inside: make(chan struct{}, 1)}
 	r := newRegistry(t, auth.Options{Compare: cmp.compare, Concurrency: 1})
 	done := make(chan error, 1)
 	go func() { _, err := r.Authenticate(context.Background(), key, "guess", "192.0.2.1"); done <- err }()
@@ -327,5 +331,30 @@ func TestWaitingForAComparisonSlotEndsWithTheRequest(t *testing.T) {
 	}
 	if n := cmp.count(); n != 1 {
 		t.Fatalf("%d comparisons, want 1 (the cancelled request must not compare)", n)
+	}
+}
+
+// TestConcurrentFirstRequestsShareOneVerification: many clients starting
+// at once with one credential (from many addresses) share one bcrypt and
+// one reservation, so a budget of one failure does not refuse any.
+func TestConcurrentFirstRequestsShareOneVerification(t *testing.T) {
+	cmp := &comparer{gate: make(chan struct{}), inside: make(chan struct{}, 1)}
+	r := newRegistry(t, auth.Options{Compare: cmp.compare, KeyFailures: auth.Limit{Burst: 1, Every: time.Hour}})
+	const n = 30
+	errs := make(chan error, n)
+	run := func(i int) {
+		_, err := r.Authenticate(context.Background(), key, secret, fmt.Sprintf("192.0.2.%d", i+1))
+		errs <- err
+	}
+	go run(0)
+	<-cmp.inside // the first verification holds the key's only token
+	for i := 1; i < n; i++ {
+		go run(i)
+	}
+	close(cmp.gate)
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("client %d: %v", i, err)
+		}
 	}
 }
