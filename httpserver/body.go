@@ -37,19 +37,20 @@ func (e *BodyError) Timeout() bool { return e.Slow }
 // Config.ReadTimeout: before each read of a request body it moves the
 // connection's read deadline to when the bytes read so far would have
 // arrived at the minimum rate (after a grace period), capped by the whole
-// request's read timeout. A client that sends slower, or stops, hits the
+// request's read timeout. The rate is measured from the first read, so
+// time the server spends before it (authentication, queues) is not held
+// against the client. A client that sends slower, or stops, hits the
 // deadline: the read fails with a *BodyError and the handler can still
-// answer 408. Reads errors of every kind are wrapped in *BodyError.
+// answer 408. Read errors of every kind are wrapped in *BodyError.
 func limitBody(minRate int64, grace, readTimeout time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			if req.Body != nil && req.Body != http.NoBody {
-				start := time.Now()
 				b := &bodyReader{body: req.Body, rc: http.NewResponseController(c.Response().Writer),
-					start: start, grace: grace, rate: minRate, deadlines: true}
+					grace: grace, rate: minRate, deadlines: true}
 				if readTimeout > 0 {
-					b.end = start.Add(readTimeout)
+					b.end = time.Now().Add(readTimeout)
 				}
 				req.Body = b
 			}
@@ -61,7 +62,7 @@ func limitBody(minRate int64, grace, readTimeout time.Duration) echo.MiddlewareF
 type bodyReader struct {
 	body      io.ReadCloser
 	rc        *http.ResponseController
-	start     time.Time
+	start     time.Time // of the first read
 	grace     time.Duration
 	rate      int64 // bytes per second; 0: no minimum
 	end       time.Time
@@ -81,6 +82,9 @@ func (b *bodyReader) deadline() time.Time {
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.start.IsZero() {
+		b.start = time.Now()
+	}
 	if b.deadlines {
 		if d := b.deadline(); !d.IsZero() {
 			if err := b.rc.SetReadDeadline(d); err != nil {

@@ -50,7 +50,7 @@ type Config struct {
 	// the default, a negative value no limit.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// MinBodyRate is the slowest a request body may arrive, in bytes per
-	// second averaged from the start of the request, once BodyGrace has
+	// second averaged from the server's first read of it, once BodyGrace has
 	// passed (defaults 1024 bytes/s and 10 s; a negative rate: no minimum).
 	MinBodyRate int64
 	BodyGrace   time.Duration

@@ -44,7 +44,7 @@ type connLimits struct {
 	ReadTimeout       time.Duration `name:"read-timeout" env:"HOCVU_READ_TIMEOUT" default:"5m" help:"Longest time to receive a whole request, body included; 408 past it (0: no limit)."`
 	WriteTimeout      time.Duration `name:"write-timeout" env:"HOCVU_WRITE_TIMEOUT" default:"5m" help:"Longest time from a request's headers to the end of its answer (0: no limit)."`
 	IdleTimeout       time.Duration `name:"idle-timeout" env:"HOCVU_IDLE_TIMEOUT" default:"2m" help:"How long a kept-alive connection may wait for its next request (0: no limit)."`
-	MinBodyRate       int64         `name:"min-body-rate" env:"HOCVU_MIN_BODY_RATE" default:"1024" help:"Slowest a request body may arrive, in bytes/s averaged from the request's start once 10 s have passed; 408 below it (0: no minimum)."`
+	MinBodyRate       int64         `name:"min-body-rate" env:"HOCVU_MIN_BODY_RATE" default:"1024" help:"Slowest a request body may arrive, in bytes/s averaged from the server's first read of it once 10 s have passed; 408 below it (0: no minimum)."`
 	TrustedProxies    []string      `name:"trusted-proxies" env:"HOCVU_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; rate limits and logs then use that client address. Empty: the connection's address, headers ignored."`
 }
 
