@@ -114,12 +114,17 @@ func RetrySeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()
 
 // dummyHash returns what an unknown or revoked key's secret is compared
 // with, so that such a key costs one bcrypt comparison at the cost every
-// credential is hashed with, like a known key with a wrong secret.
-func dummyHash(cost int) []byte {
+// credential is hashed with, like a known key with a wrong secret. At the
+// default cost it is made once, in the background from the first
+// registry on (so that start-up does not wait for it), and the first
+// unknown key waits for it if it comes that early.
+func dummyHash(cost int) func() []byte {
 	if cost == bcrypt.DefaultCost {
-		return defaultDummyHash()
+		go defaultDummyHash()
+		return defaultDummyHash
 	}
-	return newDummyHash(cost)
+	h := newDummyHash(cost)
+	return func() []byte { return h }
 }
 
 var defaultDummyHash = sync.OnceValue(func() []byte { return newDummyHash(bcrypt.DefaultCost) })
@@ -135,8 +140,8 @@ func newDummyHash(cost int) []byte {
 // verifier holds the verification state of a Registry.
 type verifier struct {
 	opts      Options
-	dummy     []byte // a hash at opts.Cost that no secret matches in practice
-	cacheKey  []byte // HMAC key of the cache fingerprints (random, per process)
+	dummy     func() []byte // a hash at opts.Cost that no secret matches in practice
+	cacheKey  []byte        // HMAC key of the cache fingerprints (random, per process)
 	keyFails  *ratelimit.Buckets
 	addrFails *ratelimit.Buckets
 	slots     chan struct{}
@@ -249,7 +254,7 @@ func (r *Registry) verify(ctx context.Context, key, secret, addr string, fp [32]
 	r.mu.RLock()
 	c, known := r.creds[key]
 	r.mu.RUnlock()
-	hash := v.dummy
+	hash := v.dummy()
 	if known && !c.Revoked {
 		hash = []byte(c.SecretHash)
 	}
