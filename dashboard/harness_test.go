@@ -94,6 +94,22 @@ type harness struct {
 
 func newHarness(t *testing.T, secure bool) *harness {
 	t.Helper()
+	return newHarnessWith(t, harnessOptions{secure: secure})
+}
+
+// harnessOptions vary the harness: a clock (default: stopped at
+// 2026-11-15 03:00 UTC) and a wrapper around the user registry.
+type harnessOptions struct {
+	secure bool
+	now    func() time.Time
+	users  func(dashboard.UserStore) dashboard.UserStore
+}
+
+func newHarnessWith(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	if o.now == nil {
+		o.now = func() time.Time { return time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC) }
+	}
 	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +128,11 @@ func newHarness(t *testing.T, secure bool) *harness {
 		t.Fatal(err)
 	}
 	eng := &fakeEngine{}
-	d := dashboard.New(dashboard.Config{Analytics: eng, Users: reg, Logger: slog.New(slog.DiscardHandler), Secure: secure,
-		Now: func() time.Time { return time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC) }})
+	var us dashboard.UserStore = reg
+	if o.users != nil {
+		us = o.users(reg)
+	}
+	d := dashboard.New(dashboard.Config{Analytics: eng, Users: us, Logger: slog.New(slog.DiscardHandler), Secure: o.secure, Now: o.now})
 	e := echo.New()
 	d.Mount(e)
 	srv := httptest.NewServer(e)

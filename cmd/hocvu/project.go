@@ -52,7 +52,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	srv := httpserver.New(httpserver.Config{
 		Logger: log, Registry: reg,
 		Ready: map[string]httpserver.Check{
-			proj.Name(): runner.Ready,
+			proj.Name(): runnerReady(runner),
 		},
 	})
 	if err := srv.Listen(c.Listen); err != nil {

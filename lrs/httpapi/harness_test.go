@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -37,7 +38,8 @@ type lrsServer struct {
 	URL      string
 	registry *auth.Registry
 	store    eventstore.Store
-	// clock is the documents' clock: real time unless a test sets it.
+	// clock is the documents' and the credentials' clock: real time
+	// unless a test sets it.
 	clock *testClock
 }
 
@@ -122,7 +124,9 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		runners.Add(1)
 		go func() { defer runners.Done(); _ = r.Run(ctx) }()
 	}
-	reg := auth.NewRegistry(store, slog.New(slog.DiscardHandler))
+	clock := &testClock{}
+	// The lowest bcrypt cost keeps the many credential checks quick.
+	reg := auth.NewRegistryWith(store, slog.New(slog.DiscardHandler), auth.Options{Cost: bcrypt.MinCost, Now: clock.Now})
 	if err := reg.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +139,6 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		vis = wrap(rm)
 	}
 	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
-	clock := &testClock{}
 	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
 		Definitions: documentindex.LiveDefinitions{Definitions: defs, Runner: defRun},
 		Now:         clock.Now,

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"os"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -197,6 +200,10 @@ func bodyError(op string, err error) error {
 	if errors.As(err, &mbe) {
 		return lrs.Errorf(lrs.KindTooLarge, op, "the request body is larger than the %d bytes allowed", mbe.Limit)
 	}
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return echo.NewHTTPError(http.StatusRequestTimeout, op+": the request body arrived too slowly; send it faster or in smaller requests").SetInternal(err)
+	}
 	var ae *attachments.Error
 	if errors.As(err, &ae) {
 		le := &lrs.Error{Op: op, Msg: ae.Error(), Err: err}
@@ -207,6 +214,9 @@ func bodyError(op string, err error) error {
 			le.Kind = lrs.KindInvalid
 		}
 		return le
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return lrs.Errorf(lrs.KindInvalid, op, "the request body ended before it was complete (short of its Content-Length, or cut)")
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
