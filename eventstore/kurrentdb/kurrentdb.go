@@ -7,9 +7,15 @@
 // # Connection strings
 //
 // Open accepts esdb://, esdb+discover://, kurrentdb:// and
-// kurrentdb+discover:// (the last two are translated for the client), for
-// example kurrentdb://admin:changeit@db.example:2113?tls=true or
-// esdb://127.0.0.1:2113?tls=false. TLS, certificate and credential
+// kurrentdb+discover://. The client (v4.2.0) itself knows only esdb:// and
+// esdb+discover://; the kurrentdb forms are translated. Examples:
+// kurrentdb://127.0.0.1:2113?tls=false (one node),
+// kurrentdb://user:pass@node1:2113,node2:2113,node3:2113?tls=true&tlsCAFile=/certs/ca.crt
+// (a cluster by its nodes: each host is a gossip seed), and
+// kurrentdb+discover://user:pass@cluster.example:2113?tls=true (a cluster by
+// one DNS name that resolves to its nodes). A +discover scheme with a list
+// of hosts is refused: the client would accept it and never connect (it
+// then dials an empty address). TLS, certificate and credential
 // settings are the client's own and are passed through unchanged; note that
 // the client sends credentials only over TLS. Settings the client does not
 // know are rejected (the client would silently ignore a typo such as
