@@ -17,12 +17,12 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}

@@ -202,6 +202,7 @@ func runnerOptions(name string, g *globals) projections.Options {
 
 type projectCmd struct {
 	storeConfig     `embed:""`
+	startupConfig   `embed:""`
 	analyticsConfig `embed:""`
 	Listen          string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
 	BatchSize       int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`

@@ -19,6 +19,7 @@ import (
 
 type serveCmd struct {
 	storeConfig        `embed:""`
+	startupConfig      `embed:""`
 	analyticsConfig    `embed:""`
 	dashboardConfig    `embed:""`
 	AnalyticsProjector bool          `name:"analytics-projector" env:"HOCVU_ANALYTICS_PROJECTOR" default:"true" negatable:"" help:"Run the analytics projector in this process (--no-analytics-projector when 'hocvu project' runs it)."`
@@ -38,16 +39,17 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
+	c.warnBodyLimit(log, c.MaxBody)
 	defer func() {
 		if err := store.Close(); err != nil {
 			log.Error("closing event store", "err", err)
 		}
 	}()
-	core, err := startCore(ctx, store, exclusive, c.DataDir, log, reg)
+	core, err := startCore(ctx, store, exclusive, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		log.Warn("no credentials exist: every xAPI request will get 401; set HOCVU_API_KEY and HOCVU_API_SECRET or run `hocvu credentials create`")
 	}
 
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}

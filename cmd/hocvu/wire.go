@@ -29,7 +29,21 @@ import (
 // storeConfig selects the event store. Commands that touch the log embed it.
 type storeConfig struct {
 	DataDir    string `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store, attachments and local read models."`
-	EventStore string `name:"eventstore" env:"HOCVU_EVENTSTORE_URL" placeholder:"URL" help:"KurrentDB/EventStoreDB connection string (kurrentdb://host:2113?tls=false, esdb://…). Empty: the embedded store in <data-dir>/events."`
+	EventStore string `name:"eventstore" env:"HOCVU_EVENTSTORE_URL" placeholder:"URL" help:"KurrentDB/EventStoreDB connection string: kurrentdb://host:2113?tls=false, kurrentdb://user:pass@h1:2113,h2:2113,h3:2113?tls=true&tlsCAFile=ca.crt (a cluster), kurrentdb+discover://user:pass@cluster-dns:2113?tls=true; esdb:// works as kurrentdb://. Empty: the embedded store in <data-dir>/events."`
+	// EventStoreMaxAppend is KurrentDB's MaxAppendSize as configured on the
+	// server; Hocvu cannot ask the server for it.
+	EventStoreMaxAppend int `name:"eventstore-max-append" env:"HOCVU_EVENTSTORE_MAX_APPEND" default:"1048576" help:"KurrentDB's MaxAppendSize in bytes, as set on the server (its default is 1048576, the most it accepts 16767216). Larger appends are refused (413) before they are sent, and requests are merged into appends of at most half of it. Ignored with the embedded store."`
+}
+
+// groupBytes is how many bytes of statements the statement writer merges
+// into one append: at most half of KurrentDB's limit (the stored form adds
+// to the bytes the clients sent), and 4 MiB.
+func (cfg storeConfig) groupBytes() int {
+	const most = 4 << 20
+	if cfg.EventStore == "" {
+		return most
+	}
+	return min(most, cfg.EventStoreMaxAppend/2)
 }
 
 // openStore opens the configured event store. exclusive is true for the
@@ -39,11 +53,26 @@ func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger, reg prome
 		s, err := openEventStore(cfg.DataDir, log, reg)
 		return s, true, err
 	}
-	s, err := kurrentdb.Open(ctx, cfg.EventStore, kurrentdb.Options{Logger: log})
+	if cfg.EventStoreMaxAppend <= 0 || cfg.EventStoreMaxAppend > kurrentdb.MaxServerAppendSize {
+		return nil, false, fmt.Errorf("--eventstore-max-append=%d (HOCVU_EVENTSTORE_MAX_APPEND): KurrentDB's MaxAppendSize is between 1 and %d bytes (default %d)",
+			cfg.EventStoreMaxAppend, kurrentdb.MaxServerAppendSize, kurrentdb.DefaultServerMaxAppendSize)
+	}
+	s, err := kurrentdb.Open(ctx, cfg.EventStore, kurrentdb.Options{Logger: log, MaxAppendSize: cfg.EventStoreMaxAppend})
 	if err != nil {
 		return nil, false, fmt.Errorf("open KurrentDB: %w", err)
 	}
 	return s, false, nil
+}
+
+// warnBodyLimit warns when a request body may be larger than KurrentDB
+// takes in one append: a POST's statements are one append, so such a
+// request gets 413 although its body was accepted.
+func (cfg storeConfig) warnBodyLimit(log *slog.Logger, maxBody int64) {
+	if cfg.EventStore != "" && maxBody > int64(cfg.EventStoreMaxAppend)*3/4 {
+		log.Warn("--max-body is close to or above KurrentDB's append limit: requests whose statements take more than the limit in the log get 413; "+
+			"raise the server's MaxAppendSize and --eventstore-max-append together, or lower --max-body to at most 3/4 of it",
+			"max_body", maxBody, "eventstore_max_append", cfg.EventStoreMaxAppend)
+	}
 }
 
 // storeName describes the store in logs.
@@ -101,7 +130,8 @@ type lrsCore struct {
 }
 
 // startCore opens the read models and starts their projectors.
-func startCore(ctx context.Context, store eventstore.Store, exclusive bool, dataDir string, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
+func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
+	dataDir := cfg.DataDir
 	c := &lrsCore{store: store, exclusive: exclusive, log: log}
 	var err error
 	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
@@ -122,7 +152,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
-	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log})
+	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
 	if c.docIndex, err = documentindex.Open(filepath.Join(dataDir, "documents"), log); err != nil {
 		c.Close()
 		return nil, err
