@@ -278,19 +278,35 @@ const leaseTTL = 15 * time.Second
 // startSharedRunner runs p. Over a shared store (KurrentDB), where other
 // processes may run the same projection, it first holds the projection's
 // lease so that only one of them writes (projections/lease). It returns
-// the runner and a stop function that waits for it to end.
+// the runner and a stop function that waits for it to end: the runner
+// stops, the write in flight finishes, and only then is the lease released,
+// so that the next holder (or a rebuild) never writes beside it.
 func startSharedRunner(store eventstore.Store, exclusive bool, p projections.Projection, opts projections.Options, log *slog.Logger) (*projections.Runner, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
+	lctx, stopLease := context.WithCancel(context.Background())
+	var lwg sync.WaitGroup
 	if !exclusive {
-		host, _ := os.Hostname()
-		l := lease.New(store, p.Name(), fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8]), leaseTTL, log)
+		l := lease.New(store, p.Name(), holderID(), leaseTTL, log)
 		opts.Gate = l
-		wg.Add(1)
-		go func() { defer wg.Done(); l.Run(ctx) }()
+		lwg.Add(1)
+		go func() { defer lwg.Done(); l.Run(lctx) }()
 	}
+	rctx, stopRunner := context.WithCancel(context.Background())
 	r := projections.NewRunner(store, p, opts)
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = r.Run(ctx) }()
-	return r, func() { cancel(); wg.Wait() }
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(rctx) }()
+	return r, func() {
+		stopRunner()
+		<-done
+		if pl, ok := p.(projections.Pipeliner); ok {
+			_ = pl.Flush(context.Background())
+		}
+		stopLease()
+		lwg.Wait()
+	}
+}
+
+// holderID names this process in projection leases.
+func holderID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
 }
