@@ -189,7 +189,9 @@ func (r *Runner) advance(pos eventstore.Position, last time.Time, caughtUp bool)
 
 // Run feeds the projection until ctx ends. Failures are logged and retried
 // with backoff from the projection's checkpoint; Run returns only when ctx
-// is done (with nil) or the projection cannot report a checkpoint at all.
+// is done (with nil) or the projection's checkpoint is past the end of the
+// log (ErrCheckpointAhead: a restored log), which no retry can fix and a
+// later retry, once the log has grown again, would hide.
 func (r *Runner) Run(ctx context.Context) error {
 	backoff := r.opts.RetryBackoff
 	for {
@@ -200,6 +202,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.mu.Lock()
 		r.lastErr = err
 		r.mu.Unlock()
+		if errors.Is(err, ErrCheckpointAhead) {
+			r.log.Error("projection stopped", "err", err)
+			return err
+		}
 		r.log.Error("projection failed; retrying from its checkpoint", "err", err, "backoff", backoff)
 		select {
 		case <-time.After(backoff):
@@ -225,6 +231,12 @@ func (r *Runner) runOnce(ctx context.Context) error {
 	from, err := r.proj.Checkpoint(ctx)
 	if err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)
+	}
+	// Never subscribe from past the end of the log (a restored log): the
+	// events appended next would be skipped. Fail, and keep failing, so
+	// that the read model is rebuilt.
+	if err := CheckCheckpoint(ctx, r.src, r.proj.Name(), from); err != nil {
+		return err
 	}
 	r.advance(from, time.Time{}, false)
 	sub, err := r.src.SubscribeAll(ctx, eventstore.SubscribeOptions{After: from, Filter: r.proj.Filter()})

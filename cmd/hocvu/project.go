@@ -28,6 +28,9 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	}
 	defer engine.Close()
 	proj := analytics.NewProjection(engine, ps, store)
+	if err := refuseAhead(ctx, store, proj, analyticsRebuildHint); err != nil {
+		return err
+	}
 	opts := runnerOptions(proj.Name(), g)
 	if c.BatchSize > 0 {
 		opts.MaxBatch = c.BatchSize

@@ -94,6 +94,10 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 			fmt.Fprintf(w, "%s\t-\t%s\terror: %v\n", p.Name(), head, err)
 			continue
 		}
+		if errors.Is(projections.CheckCheckpoint(ctx, store, p.Name(), cp), projections.ErrCheckpointAhead) {
+			fmt.Fprintf(w, "%s\t%s\t%s\tAHEAD of the log (restored from an older backup?): rebuild it\n", p.Name(), cp, head)
+			continue
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", p.Name(), cp, head, behind(head, cp))
 	}
 	return w.Flush()

@@ -71,6 +71,11 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
+	// Also without the projector: an API that took writes before a stale
+	// analytics checkpoint is rebuilt would hide the gap from it.
+	if err := refuseAhead(ctx, store, analytics.NewProjection(engine, ps, store), analyticsRebuildHint); err != nil {
+		return err
+	}
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)

@@ -137,6 +137,10 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
 		return nil, err
 	}
+	if err := refuseAhead(ctx, store, c.index, localRebuildHint(statementindex.Name, filepath.Join(dataDir, "index"))); err != nil {
+		_ = c.index.Close()
+		return nil, err
+	}
 	if c.blobs, err = attachments.OpenStore(filepath.Join(dataDir, "attachments")); err != nil {
 		_ = c.index.Close()
 		return nil, err
@@ -160,6 +164,15 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	if c.definitions, err = documentindex.OpenDefinitions(filepath.Join(dataDir, "definitions"), log); err != nil {
 		c.Close()
 		return nil, err
+	}
+	for _, rm := range []struct {
+		p   projections.Projection
+		dir string
+	}{{c.docIndex, "documents"}, {c.definitions, "definitions"}} {
+		if err := refuseAhead(ctx, store, rm.p, localRebuildHint(rm.p.Name(), filepath.Join(dataDir, rm.dir))); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	// No MaxWait: document writes wait for the index before answering.
 	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000})
