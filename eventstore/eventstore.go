@@ -41,7 +41,8 @@ const AllStream = "$all"
 
 // MaxEventSize bounds the size of one event (data plus metadata). Both
 // backends accept at least this much when KurrentDB runs with a larger
-// --max-append-size than its 1 MiB default (it allows up to 16 MiB).
+// MaxAppendSize than its 1 MiB default (it accepts at most 16 MiB less
+// 10,000 bytes as a setting).
 const MaxEventSize = 8 << 20
 
 // EventData is an event proposed for appending.
