@@ -69,6 +69,9 @@ func TestTooLargeForKurrentDB(t *testing.T) {
 			if code, body := postStatements(t, p.URL(), 5, 100); code != http.StatusOK {
 				t.Fatalf("a small POST after the refused one: %d %s", code, body)
 			}
+			if c.maxAppend == "65536" && !strings.Contains(p.Logs(), "--max-body is close to or above KurrentDB's append limit") {
+				t.Errorf("no warning that the 16 MiB body limit exceeds the 64 KiB append limit:\n%s", p.Logs())
+			}
 			if !strings.Contains(p.Logs(), c.log) {
 				t.Errorf("the warning does not say %q:\n%s", c.log, p.Logs())
 			}

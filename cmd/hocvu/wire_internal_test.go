@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,5 +108,26 @@ func TestSharedRunnerReleasesTheLeaseLast(t *testing.T) {
 	i := slices.Index(seq, "stop")
 	if tail := seq[i+1:]; len(tail) < 2 || tail[len(tail)-1] != "release" || !slices.Contains(tail[:len(tail)-1], "flush") {
 		t.Fatalf("after stop: %v, want a flush, then the lease released last", tail)
+	}
+}
+
+// TestEventStoreMaxAppend: the append limit Hocvu is told must be one
+// KurrentDB accepts, and sizes the statement writer's groups.
+func TestEventStoreMaxAppend(t *testing.T) {
+	_, _, err := openStore(context.Background(), storeConfig{EventStore: "kurrentdb://127.0.0.1:1?tls=false", EventStoreMaxAppend: 16 << 20}, newLogger(io.Discard, "error", "text"), nil)
+	if err == nil || !strings.Contains(err.Error(), "between 1 and 16767216") {
+		t.Fatalf("16 MiB: %v, want it refused (KurrentDB does not start above 16767216)", err)
+	}
+	for _, c := range []struct {
+		cfg  storeConfig
+		want int
+	}{
+		{storeConfig{}, 4 << 20},
+		{storeConfig{EventStore: "kurrentdb://x", EventStoreMaxAppend: 1 << 20}, 512 << 10},
+		{storeConfig{EventStore: "kurrentdb://x", EventStoreMaxAppend: 16000000}, 4 << 20},
+	} {
+		if got := c.cfg.groupBytes(); got != c.want {
+			t.Errorf("groupBytes(%q, %d) = %d, want %d", c.cfg.EventStore, c.cfg.EventStoreMaxAppend, got, c.want)
+		}
 	}
 }
