@@ -87,8 +87,11 @@ type StoreResult struct {
 // last saw. If another writer (another API replica on a shared KurrentDB)
 // appended first, the append fails with a wrong-expected-revision error;
 // the ingester then waits for the lookup to catch up and decides the group
-// again. Statement ids therefore stay unique and batches atomic across
-// replicas.
+// again (at most maxAppendAttempts times; then the group's requests get
+// KindUnavailable). Statement ids therefore stay unique and batches atomic
+// across replicas. A group the store refuses as too large
+// (eventstore.ErrTooLarge) is stored one request at a time; a single
+// request that is too large fails with KindTooLarge (413).
 type StatementWriter struct {
 	log    StatementLog
 	lookup StatementLookup
@@ -102,6 +105,7 @@ type StatementWriter struct {
 	maxGrp        int
 	maxGrpBytes   int
 	catchUpWithin time.Duration
+	lagWait       time.Duration
 
 	// ingester state
 	expected   eventstore.ExpectedRevision
@@ -143,6 +147,10 @@ type WriterOptions struct {
 	CatchUpWithin time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
+	// LagWait is the first wait before reading the statements stream
+	// again when it reads behind a conflict's revision (default 10 ms,
+	// doubling up to 100 times that).
+	LagWait time.Duration
 }
 
 // NewStatementWriter creates the writer and starts its ingester; Close
@@ -163,10 +171,14 @@ func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOpt
 	if opts.CatchUpWithin <= 0 {
 		opts.CatchUpWithin = 10 * time.Second
 	}
+	if opts.LagWait <= 0 {
+		opts.LagWait = 10 * time.Millisecond
+	}
 	w := &StatementWriter{
 		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
 		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
 		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes, catchUpWithin: opts.CatchUpWithin,
+		lagWait: opts.LagWait,
 	}
 	go w.run()
 	return w
@@ -289,15 +301,28 @@ func (w *StatementWriter) ingestCtx() (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
+// maxAppendAttempts bounds the appends of one group that race other
+// writers; past it the group's requests get 503 (try again).
 const maxAppendAttempts = 20
 
 func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 	ctx, cancel := w.ingestCtx()
 	defer cancel()
+	w.appendGroup(ctx, group)
+}
+
+func (w *StatementWriter) appendGroup(ctx context.Context, group []*storeCall) {
 	wctx, wcancel := w.catchUpCtx(ctx, group)
 	defer wcancel()
+	// floor is the stream's revision as the last conflict reported it. On
+	// a KurrentDB cluster appends go to the leader, but reads may come
+	// from a follower that lags (client v4.2.0 never sends its
+	// requires-leader header): catchUp then waits for its reads to show
+	// at least this revision, instead of appending again at a revision
+	// known to be stale.
+	var floor *eventstore.WrongExpectedRevisionError
 	for attempt := 1; ; attempt++ {
-		if err := w.catchUp(wctx); err != nil {
+		if err := w.catchUp(wctx, floor); err != nil {
 			if ctx.Err() == nil && wctx.Err() != nil {
 				// Past every caller's deadline, or every caller is gone.
 				err = &Error{Kind: KindUnavailable, Op: "store statements", Err: err,
@@ -320,15 +345,41 @@ func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 			}
 			return
 		}
-		if errors.Is(err, eventstore.ErrWrongExpectedRevision) && attempt < maxAppendAttempts {
+		var wer *eventstore.WrongExpectedRevisionError
+		switch {
+		case errors.As(err, &wer) && attempt < maxAppendAttempts:
 			// Another writer appended: re-read where the stream is and
 			// decide the group again against what it wrote.
 			w.logger.Debug("statement append raced another writer; retrying", "attempt", attempt, "err", err)
 			w.ready = false
+			floor = wer
 			for _, c := range accepted {
 				c.res, c.err = StoreResult{}, nil
 			}
 			continue
+		case errors.Is(err, eventstore.ErrWrongExpectedRevision):
+			w.failAll(accepted, &Error{Kind: KindUnavailable, Op: "store statements",
+				Msg: fmt.Sprintf("other writers appended first %d times in a row; try again", attempt), Err: err})
+			w.ready = false
+			return
+		case errors.Is(err, eventstore.ErrTooLarge) && len(group) > 1:
+			// Several requests together are too large for one append:
+			// store each on its own (every request of the group is
+			// decided again, since the refusal of one may have rested on
+			// another's statements).
+			w.logger.Info("a group of statement requests is too large for one append; storing them one by one", "requests", len(group), "err", err)
+			for _, c := range group {
+				c.res, c.err = StoreResult{}, nil
+			}
+			for _, c := range group {
+				w.appendGroup(ctx, []*storeCall{c})
+			}
+			return
+		case errors.Is(err, eventstore.ErrTooLarge):
+			w.logger.Warn("a statement request is too large for one append to the event store", "statements", len(group[0].req.Statements), "err", err)
+			w.failAll(accepted, &Error{Kind: KindTooLarge, Op: "store statements",
+				Msg: "the statements are too large for one write to the event store; send them in smaller batches", Err: err})
+			return
 		}
 		w.failAll(accepted, fmt.Errorf("append statements: %w", err))
 		return
@@ -376,21 +427,38 @@ func (w *StatementWriter) failAll(calls []*storeCall, err error) {
 }
 
 // catchUp learns the stream's last revision and waits until the lookup has
-// applied it, so that decisions see every stored statement.
-func (w *StatementWriter) catchUp(ctx context.Context) error {
+// applied it, so that decisions see every stored statement. After a
+// conflict, floor is what the conflict said of the stream: a read that
+// shows less comes from a lagging node, and is repeated (with a short,
+// growing wait, as long as ctx allows) until it shows at least that.
+func (w *StatementWriter) catchUp(ctx context.Context, floor *eventstore.WrongExpectedRevisionError) error {
 	if w.ready {
 		return w.lookup.WaitFor(ctx, w.lastPos)
 	}
-	last, err := w.log.ReadStream(ctx, StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
-	switch {
-	case errors.Is(err, eventstore.ErrStreamNotFound):
-		w.expected = eventstore.NoStream
-		w.lastPos = eventstore.Start
-	case err != nil:
-		return fmt.Errorf("read statements stream head: %w", err)
-	default:
-		w.expected = eventstore.Exact(last[0].Revision)
-		w.lastPos = last[0].Position
+	wait := w.lagWait
+	for {
+		last, err := w.log.ReadStream(ctx, StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
+		switch {
+		case errors.Is(err, eventstore.ErrStreamNotFound):
+			w.expected = eventstore.NoStream
+			w.lastPos = eventstore.Start
+		case err != nil:
+			return fmt.Errorf("read statements stream head: %w", err)
+		default:
+			w.expected = eventstore.Exact(last[0].Revision)
+			w.lastPos = last[0].Position
+		}
+		if !behindFloor(w.expected, floor) {
+			break
+		}
+		w.logger.Debug("the statements stream reads behind the revision a conflict reported (a lagging node); reading again",
+			"read", w.expected.String(), "reported", floor.Actual, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("read statements stream head: reads stay behind revision %d, which a conflicting append reported: %w", floor.Actual, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*w.lagWait)
 	}
 	if err := w.lookup.WaitFor(ctx, w.lastPos); err != nil {
 		return err
@@ -398,6 +466,16 @@ func (w *StatementWriter) catchUp(ctx context.Context) error {
 	w.lastStored = w.lookup.LastStored()
 	w.ready = true
 	return nil
+}
+
+// behindFloor reports whether the read revision is older than the one a
+// conflict reported.
+func behindFloor(read eventstore.ExpectedRevision, floor *eventstore.WrongExpectedRevisionError) bool {
+	if floor == nil || !floor.ActualExists {
+		return false
+	}
+	rev, ok := read.Revision()
+	return !ok || rev < floor.Actual
 }
 
 type seenStatement struct {

@@ -304,7 +304,10 @@ func (r *Runner) fail(err error) {
 // Run feeds the projection until ctx ends; it returns nil then. A poison
 // event is quarantined and skipped, and the projection goes on at once;
 // other failures are logged and retried with backoff from the
-// projection's checkpoint.
+// projection's checkpoint. Run returns early only when the projection's
+// checkpoint is past the end of the log (ErrCheckpointAhead: a restored
+// log), which no retry can fix and a later retry, once the log has grown
+// again, would hide.
 func (r *Runner) Run(ctx context.Context) error {
 	backoff := r.opts.RetryBackoff
 	for {
@@ -317,6 +320,10 @@ func (r *Runner) Run(ctx context.Context) error {
 			continue
 		}
 		r.fail(err)
+		if errors.Is(err, ErrCheckpointAhead) {
+			r.log.Error("projection stopped", "err", err)
+			return err
+		}
 		r.log.Error("projection failed; retrying from its checkpoint", "err", err, "backoff", backoff)
 		select {
 		case <-time.After(backoff):
@@ -403,6 +410,12 @@ func (r *Runner) runOnce(ctx context.Context) error {
 	var from eventstore.Position
 	if err := safely(func() (err error) { from, err = r.proj.Checkpoint(ctx); return err }); err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)
+	}
+	// Never subscribe from past the end of the log (a restored log): the
+	// events appended next would be skipped. Fail, and keep failing, so
+	// that the read model is rebuilt.
+	if err := CheckCheckpoint(ctx, r.src, r.proj.Name(), from); err != nil {
+		return err
 	}
 	r.advance(from, time.Time{}, false)
 	sub, err := r.src.SubscribeAll(ctx, eventstore.SubscribeOptions{After: from, Filter: r.proj.Filter()})

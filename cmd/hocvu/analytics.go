@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -17,9 +18,32 @@ import (
 
 // analyticsConfig selects the analytics engine.
 type analyticsConfig struct {
-	ClickHouse   string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
-	Cluster      string `name:"clickhouse-cluster" env:"HOCVU_CLICKHOUSE_CLUSTER" placeholder:"NAME" help:"ClickHouse cluster whose tables analytics/clickhouse/cluster/0001_cluster.sql made (Distributed over *_local tables); the repair, voids and reset then act on the local tables ON CLUSTER. Empty: one server."`
-	PseudonymKey string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector."`
+	ClickHouse         string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
+	ClickHousePassword string `name:"clickhouse-password" env:"HOCVU_CLICKHOUSE_PASSWORD" placeholder:"PASSWORD" help:"Password of the ClickHouse user in --clickhouse, any characters (it replaces a password in the DSN, where @ / ? # % and : would have to be percent-encoded)."`
+	Cluster            string `name:"clickhouse-cluster" env:"HOCVU_CLICKHOUSE_CLUSTER" placeholder:"NAME" help:"ClickHouse cluster whose tables analytics/clickhouse/cluster/0001_cluster.sql made (Distributed over *_local tables); the repair, voids and reset then act on the local tables ON CLUSTER. Empty: one server."`
+	PseudonymKey       string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters; make one with: openssl rand -hex 32). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector, and back it up."`
+}
+
+// dsn is the ClickHouse DSN with the password of --clickhouse-password,
+// percent-encoded, in place of any password the DSN has.
+func (cfg analyticsConfig) dsn() (string, error) {
+	if cfg.ClickHousePassword == "" {
+		return cfg.ClickHouse, nil
+	}
+	u, err := url.Parse(cfg.ClickHouse)
+	if err != nil {
+		return "", fmt.Errorf("--clickhouse: %w (with --clickhouse-password, leave the password out of the DSN)", err)
+	}
+	user := "default"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, cfg.ClickHousePassword)
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
 }
 
 // openAnalytics opens (and migrates) the configured engine and the
@@ -37,7 +61,11 @@ func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log
 		return nil, nil, err
 	}
 	if cfg.ClickHouse != "" {
-		db, err := clickhouse.Open(ctx, cfg.ClickHouse, clickhouse.Options{Logger: log, Cluster: cfg.Cluster})
+		dsn, err := cfg.dsn()
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := clickhouse.Open(ctx, dsn, clickhouse.Options{Logger: log, Cluster: cfg.Cluster})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -17,17 +17,20 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
 	proj := analytics.NewProjection(engine, ps, store)
+	if err := refuseAhead(ctx, store, proj, analyticsRebuildHint); err != nil {
+		return err
+	}
 	opts := runnerOptions(proj.Name(), g, projections.NewLogQuarantine(store))
 	if c.BatchSize > 0 {
 		opts.MaxBatch = c.BatchSize

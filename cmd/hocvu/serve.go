@@ -25,6 +25,7 @@ import (
 
 type serveCmd struct {
 	storeConfig        `embed:""`
+	startupConfig      `embed:""`
 	analyticsConfig    `embed:""`
 	dashboardConfig    `embed:""`
 	forwardingConfig   `embed:""`
@@ -104,16 +105,17 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
+	c.warnBodyLimit(log, c.MaxBody)
 	defer func() {
 		if err := store.Close(); err != nil {
 			log.Error("closing event store", "err", err)
 		}
 	}()
-	core, err := startCore(ctx, store, exclusive, c.DataDir, log, reg)
+	core, err := startCore(ctx, store, exclusive, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
@@ -130,7 +132,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		log.Warn("no credentials exist: every xAPI request will get 401; set HOCVU_API_KEY and HOCVU_API_SECRET or run `hocvu credentials create`")
 	}
 
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}
@@ -140,6 +142,11 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer fwd.Close()
+	// Also without the projector: an API that took writes before a stale
+	// analytics checkpoint is rebuilt would hide the gap from it.
+	if err := refuseAhead(ctx, store, analytics.NewProjection(engine, ps, store), analyticsRebuildHint); err != nil {
+		return err
+	}
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)

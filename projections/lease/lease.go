@@ -152,6 +152,17 @@ func (l *Lease) Acquire(ctx context.Context) error {
 	}
 }
 
+// Holder returns the process that holds the lease as the stream says now
+// ("" when nobody does: no lease yet, or released), and how long ago its
+// last acquisition or renewal was recorded (by the store's clock).
+func (l *Lease) Holder(ctx context.Context) (string, time.Duration, error) {
+	ev, r, err := l.head(ctx)
+	if err != nil || ev == nil || ev.Type == EventReleased {
+		return "", 0, err
+	}
+	return r.Holder, time.Since(ev.Recorded), nil
+}
+
 // ErrLost reports that another process took the lease.
 var ErrLost = errors.New("lease: lost to another process")
 
