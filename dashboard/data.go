@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
 	"github.com/hocvu/hocvu/dashboard/i18n"
 	"github.com/hocvu/hocvu/dashboard/report"
+	"github.com/hocvu/hocvu/internal/csvsafe"
 )
 
 // catalog lists the named queries and whether the user may run each.
@@ -84,12 +84,14 @@ func (d *Dashboard) csv(c echo.Context) error {
 }
 
 // WriteCSV writes a named-query result as CSV with a BOM and translated
-// column headers.
+// column headers. Every cell goes through csvsafe: values that came from
+// statements (a commune code "=HYPERLINK(…)") open as text, never as a
+// formula.
 func WriteCSV(w interface{ Write([]byte) (int, error) }, res *analytics.Result, lang string) error {
 	if _, err := w.Write([]byte(report.BOM)); err != nil {
 		return fmt.Errorf("dashboard: write csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	head := make([]string, len(res.Columns))
 	for i, col := range res.Columns {
 		head[i] = i18n.T(lang, "col."+col)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/dashboard/i18n"
+	"github.com/hocvu/hocvu/internal/csvsafe"
 )
 
 // BOM starts every CSV so that Excel reads it as UTF-8.
@@ -89,7 +89,7 @@ func (r *Report) WriteCSV(w io.Writer, lang string) error {
 	if _, err := io.WriteString(w, BOM); err != nil {
 		return fmt.Errorf("report: write csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w) // no cell can start a formula
 	head := make([]string, len(CSVColumns))
 	for i, k := range CSVColumns {
 		head[i] = i18n.T(lang, k)
