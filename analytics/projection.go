@@ -119,7 +119,7 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	defer p.mu.Unlock()
 	p.ref = reference.NewState()
 	if p.refs != nil {
-		if err := p.replayReference(ctx, pos); err != nil {
+		if err := p.replayReference(ctx); err != nil {
 			return pos, err
 		}
 		if err := p.sink.Write(ctx, &Batch{Dims: DimsFrom(p.ref), Through: pos}); err != nil {
@@ -204,10 +204,12 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
-			if err := p.ref.Apply(ev); err != nil {
-				return nil, err
-			}
-			refChanged = true
+			if _, loaded := p.ref.Revision(); !loaded || ev.Position.Compare(p.ref.Position()) > 0 {
+				if err := p.ref.Apply(ev); err != nil {
+					return nil, err
+				}
+				refChanged = true
+			} // else folded already by Checkpoint, which reads the whole stream
 			i++
 			continue
 		}
@@ -273,11 +275,15 @@ func (p *Projection) Reset(ctx context.Context) error {
 	return p.sink.Reset(ctx)
 }
 
-// replayReference folds the reference-data events up to pos (inclusive):
-// the projection then resumes with the reference data as they were at its
-// checkpoint, so a statement is always attributed with the learner
-// directory of its place in the log, however often the projection restarts.
-func (p *Projection) replayReference(ctx context.Context, pos eventstore.Position) error {
+// replayReference folds the whole reference-data stream, up to its latest
+// event, so that the projection attributes every statement it writes from
+// now on with the latest learner directory, and writes the latest
+// dimension tables, whatever its checkpoint. A rebuild (which starts at the
+// beginning of the log) therefore attributes every statement with the
+// latest directory: a directory loaded after a learner's first statements
+// attributes them too. Reference events the projection meets later in the
+// log are skipped when already folded here.
+func (p *Projection) replayReference(ctx context.Context) error {
 	from := uint64(0)
 	const page = 256
 	for {
@@ -289,9 +295,6 @@ func (p *Projection) replayReference(ctx context.Context, pos eventstore.Positio
 			return fmt.Errorf("analytics: read reference data: %w", err)
 		}
 		for i := range evs {
-			if evs[i].Position.Compare(pos) > 0 {
-				return nil
-			}
 			if err := p.ref.Apply(&evs[i]); err != nil {
 				return err
 			}

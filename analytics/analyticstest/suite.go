@@ -37,11 +37,14 @@ var ParamSets = []analytics.Params{
 	{To: "2026-06", AreaType: "mountainous"},
 	{AreaType: "island", Group: "citizen"},
 	{Commune: "21184"},
+	{Threshold: 2, Limit: 3},
+	{Group: "worker", To: "2025-09"},
 }
 
 // Run runs every case of the suite.
 func Run(t *testing.T, h Harness) {
 	t.Run("NamedQueriesMatchReference", func(t *testing.T) { testQueries(t, h) })
+	t.Run("HandComputedFixture", func(t *testing.T) { testFixture(t, h) })
 	t.Run("ResumeFromCheckpoint", func(t *testing.T) { testResume(t, h) })
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
@@ -108,10 +111,20 @@ func CheckAll(t *testing.T, e analytics.Engine, d *Dataset) int {
 			if !reflect.DeepEqual(got.Rows, want.Rows) || !reflect.DeepEqual(got.Columns, want.Columns) {
 				t.Errorf("%s %+v on %s differs from the reference:\n got %v\nwant %v", q.Name, p, e.Engine(), fmtRows(got.Rows), fmtRows(want.Rows))
 			}
+			if got.Limit != want.Limit || !reflect.DeepEqual(got.Total, want.Total) {
+				t.Errorf("%s %+v on %s: limit %d, total %v; the reference says %d, %v", q.Name, p, e.Engine(), got.Limit, deref(got.Total), want.Limit, deref(want.Total))
+			}
 			n++
 		}
 	}
 	return n
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func fmtRows(rows [][]any) string {
@@ -140,6 +153,37 @@ func testQueries(t *testing.T, h Harness) {
 	bursts, _ := e.Query(ctx(t), "bursts", analytics.Params{})
 	if len(bursts.Rows) == 0 {
 		t.Fatal("the dataset's burst is not found")
+	}
+}
+
+// testFixture checks the engine, and the reference, against the answers
+// worked out by hand for the fixture (fixture.go).
+func testFixture(t *testing.T, h Harness) {
+	e := open(t, h)
+	d := Fixture()
+	ps := pseudonymizer(t)
+	Project(t, analytics.NewProjection(e, ps, d), d.Events, 7)
+	learner := func(name string) string { return FixtureLearner(ps, name) }
+	for _, x := range Expectations(learner) {
+		got, err := e.Query(ctx(t), x.Query, x.Params)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", x.Query, x.Params, err)
+		}
+		ref, err := d.Reference(ps, x.Query, x.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []struct {
+			who string
+			res *analytics.Result
+		}{{e.Engine(), got}, {"the reference", ref}} {
+			if !reflect.DeepEqual(r.res.Rows, x.Rows) {
+				t.Errorf("%s %+v on %s (%s):\n got %v\nwant %v", x.Query, x.Params, r.who, x.Why, fmtRows(r.res.Rows), fmtRows(x.Rows))
+			}
+			if r.res.Limit != x.Limit || !reflect.DeepEqual(r.res.Total, x.Total) {
+				t.Errorf("%s %+v on %s: limit %d, total %v; want %d, %v", x.Query, x.Params, r.who, r.res.Limit, deref(r.res.Total), x.Limit, deref(x.Total))
+			}
+		}
 	}
 }
 
