@@ -143,7 +143,9 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("%s: %d %s", q, res.StatusCode, body)
 			}
-			recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
+			rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF")))
+			rd.FieldsPerRecord = -1 // a capped query ends with a note
+			recs, err := rd.ReadAll()
 			if err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
@@ -162,5 +164,28 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 				t.Errorf("%s CSV lacks the neutralised value '%s:\n%s", q, payload, body)
 			}
 		}
+	}
+}
+
+// TestCSVSaysWhenCapped: the CSV of a capped query asks for as many rows
+// as allowed and says in its last line how many it left out (issue 22,
+// item 2); the JSON carries the total.
+func TestCSVSaysWhenCapped(t *testing.T) {
+	h := newHarness(t, false)
+	c := h.login("tinh", provPass)
+	_, body := h.get(c, "/dashboard/csv/bursts?lang=en")
+	if p := h.engine.params("bursts"); p.Limit != analytics.MaxLimit {
+		t.Errorf("CSV asked bursts with limit %d, want %d", p.Limit, analytics.MaxLimit)
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "Only 2 of 42 rows") {
+		t.Errorf("CSV of a capped query ends with %q", last)
+	}
+	_, body = h.get(c, "/dashboard/api/bursts?limit=5")
+	if p := h.engine.params("bursts"); p.Limit != 5 || !strings.Contains(body, `"limit":5,"total":42`) {
+		t.Errorf("JSON of a capped query (limit %d): %s", p.Limit, body)
+	}
+	if _, body = h.get(c, "/dashboard/csv/by_commune?lang=en"); strings.Contains(body, "Only") {
+		t.Errorf("an uncapped query's CSV has a note: %s", body)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,8 +64,16 @@ func (d *Dashboard) data(c echo.Context) error {
 }
 
 // csv answers a named query as CSV for Excel: UTF-8 with a BOM, a header
-// row of translated column names, plain numbers.
+// row of translated column names, plain numbers. A query that caps its
+// rows (bursts) gives the CSV as many as it may (analytics.MaxLimit)
+// unless the request names a limit; should rows still be left out, the
+// CSV's last line says how many.
 func (d *Dashboard) csv(c echo.Context) error {
+	if c.QueryParam("limit") == "" {
+		if q, ok := analytics.Lookup(c.Param("name")); ok && slices.Contains(q.Params, "limit") {
+			c.QueryParams().Set("limit", strconv.Itoa(analytics.MaxLimit))
+		}
+	}
 	res, p, err := d.run(c)
 	if err != nil {
 		return err
@@ -106,6 +115,9 @@ func WriteCSV(w interface{ Write([]byte) (int, error) }, res *analytics.Result, 
 			}
 		}
 		_ = cw.Write(cells)
+	}
+	if res.Truncated() {
+		_ = cw.Write([]string{i18n.Tf(lang, "ui.csv_capped", len(res.Rows), *res.Total)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -81,6 +81,10 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 			break
 		}
 	}
+	if slices.Contains(q.Params, "limit") { // a capped query: 40 more rows than shown
+		total := int64(len(res.Rows) + 40)
+		res.Limit, res.Total = p.Limit, &total
+	}
 	return res, nil
 }
 
