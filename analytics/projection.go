@@ -33,6 +33,9 @@ type Sink interface {
 	// voiding statements (which cannot be voided), for the projection's
 	// memory.
 	Voided(ctx context.Context) (voided, voiding []string, err error)
+	// Learners returns the learner attributions the sink's facts carry:
+	// the last Batch.Learners written (none after a Reset).
+	Learners(ctx context.Context) ([]Attribution, error)
 	// Reset empties every table for a rebuild.
 	Reset(ctx context.Context) error
 }
@@ -51,8 +54,18 @@ type Batch struct {
 	Facts []Fact
 	Voids []Void
 	// Dims, when set, replace the dimension tables.
-	Dims    *Dims
-	Through eventstore.Position
+	Dims *Dims
+	// Reattribute lists the learners whose directory entry changed, with
+	// their new entry (only the actor id when they left the directory):
+	// after writing the facts, the sink gives every fact of theirs that is
+	// open to the directory (OpenToDirectory) the entry's value for each
+	// campaign extension the fact lacks, facts of this batch included.
+	Reattribute []Attribution
+	// Learners, when SetLearners is true, replace the stored attributions
+	// (Sink.Learners), after Reattribute is applied.
+	Learners    []Attribution
+	SetLearners bool
+	Through     eventstore.Position
 }
 
 // Projection writes statement events into a sink as facts, and the
@@ -66,7 +79,10 @@ type Projection struct {
 	mu      sync.Mutex
 	voided  map[string]bool // statements voided so far
 	voiding map[string]bool // voiding statements
-	loaded  bool
+	// learners are the attributions of the latest learner directory, which
+	// the sink's facts carry (stored with Batch.Learners).
+	learners map[uint64]Attribution
+	loaded   bool
 	// writing, when not nil, delivers the result of the write in flight
 	// (ApplyAsync).
 	writing chan error
@@ -118,11 +134,24 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ref = reference.NewState()
+	stored, err := p.sink.Learners(ctx)
+	if err != nil {
+		return pos, err
+	}
+	p.learners = make(map[uint64]Attribution, len(stored))
+	for _, a := range stored {
+		p.learners[a.ActorID] = a
+	}
 	if p.refs != nil {
 		if err := p.replayReference(ctx); err != nil {
 			return pos, err
 		}
-		if err := p.sink.Write(ctx, &Batch{Dims: DimsFrom(p.ref), Through: pos}); err != nil {
+		b := &Batch{Dims: DimsFrom(p.ref), Through: pos}
+		// The directory may have changed since the sink's facts were
+		// attributed (a load the projection had not reached when it
+		// stopped): attribute them again.
+		p.reattribute(b)
+		if err := p.sink.Write(ctx, b); err != nil {
 			return pos, fmt.Errorf("analytics: write reference data: %w", err)
 		}
 	}
@@ -200,7 +229,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	}
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
-	refChanged := false
+	refChanged, dirChanged := false, false
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
@@ -209,6 +238,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 					return nil, err
 				}
 				refChanged = true
+				dirChanged = dirChanged || ev.Type == reference.EventLearnersSet
 			} // else folded already by Checkpoint, which reads the whole stream
 			i++
 			continue
@@ -263,7 +293,25 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}
+	if dirChanged {
+		p.reattribute(b)
+	}
 	return b, nil
+}
+
+// reattribute adds to b the learners whose attribution changed since the
+// directory the sink's facts carry (p.learners) and the latest directory
+// to store, and makes the latest directory p.learners. p.mu is held (or
+// the projection is not running yet).
+func (p *Projection) reattribute(b *Batch) {
+	latest := attributions(p.ref, p.ps)
+	changed := changedAttributions(p.learners, latest)
+	if len(changed) == 0 {
+		return
+	}
+	b.Reattribute = changed
+	b.Learners, b.SetLearners = sortedAttributions(latest), true
+	p.learners = latest
 }
 
 // Reset implements projections.Resetter.
@@ -271,6 +319,7 @@ func (p *Projection) Reset(ctx context.Context) error {
 	p.mu.Lock()
 	_ = p.wait()
 	p.loaded = false
+	p.learners = nil
 	p.mu.Unlock()
 	return p.sink.Reset(ctx)
 }
@@ -280,9 +329,10 @@ func (p *Projection) Reset(ctx context.Context) error {
 // now on with the latest learner directory, and writes the latest
 // dimension tables, whatever its checkpoint. A rebuild (which starts at the
 // beginning of the log) therefore attributes every statement with the
-// latest directory: a directory loaded after a learner's first statements
-// attributes them too. Reference events the projection meets later in the
-// log are skipped when already folded here.
+// latest directory at once, without attributing anything twice; a
+// directory the projection meets later, live, attributes the facts
+// already written again (Batch.Reattribute). Reference events the
+// projection meets later in the log are skipped when already folded here.
 func (p *Projection) replayReference(ctx context.Context) error {
 	from := uint64(0)
 	const page = 256

@@ -368,3 +368,15 @@ func Expectations(learner func(name string) string) []Expectation {
 		},
 	}
 }
+
+// Load appends a reference-data load to the end of the log.
+func (d *Dataset) Load(rd *reference.Data) {
+	evs, err := reference.Events(rd)
+	if err != nil {
+		panic(err)
+	}
+	for i := range evs {
+		d.entries = append(d.entries, entry{statement: -1, ref: &evs[i]})
+	}
+	d.seal()
+}

@@ -160,7 +160,7 @@ func (e *Engine) LearnerCounts(ctx context.Context, p analytics.Params, by analy
 		f = newFilter(analytics.Params{From: p.From, To: p.To}, "toYYYYMM(date)", false)
 		f.add("actor_id != 0 AND mentor != '' AND " + notVoiding)
 		q = "SELECT mentor_commune AS k, uniqExact(actor_id), uniqExactIf(actor_id, " + isCertificate + ") FROM (SELECT actor_id, verb, activity_type, mentor FROM statements_valid" + f.where() +
-			") ANY INNER JOIN (SELECT id AS mentor, commune AS mentor_commune FROM dim_mentors) USING mentor GROUP BY k"
+			") AS s ANY INNER JOIN (SELECT id AS mentor, commune AS mentor_commune FROM dim_mentors) AS m USING mentor GROUP BY k"
 	case analytics.ByMentor, analytics.ByTeam:
 		col := string(by)
 		f = newFilter(p, "toYYYYMM(date)", true)
