@@ -29,6 +29,9 @@ type Dataset struct {
 	Statements []map[string]any // decoded, in log order
 	// entries interleaves statements and reference-data loads in log order.
 	entries []entry
+	// cache holds what Reference computes from the whole log (reset by
+	// seal, when the log changes).
+	cache *counted
 }
 
 // entry is one event of the dataset's log: a statement (index into
@@ -270,7 +273,7 @@ func NewDataset(seed uint64) *Dataset {
 
 // seal numbers the entries into the log's events (positions from 1).
 func (d *Dataset) seal() {
-	d.Events = nil
+	d.Events, d.cache = nil, nil
 	var stRev, refRev uint64
 	for i, e := range d.entries {
 		pos := eventstore.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}

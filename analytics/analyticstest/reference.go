@@ -15,8 +15,60 @@ import (
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
+// counted is what every answer of the reference starts from, computed
+// once per dataset and pseudonymizer: the reference data as the whole log
+// leaves it, the communes it lists, and every statement that counts (not
+// voided), in log order.
+type counted struct {
+	ps    *analytics.Pseudonymizer
+	ref   *reference.State
+	known map[string]bool
+	all   []row
+}
+
+// counted returns the dataset's counted statements for ps.
+func (d *Dataset) counted(ps *analytics.Pseudonymizer) (*counted, error) {
+	if d.cache != nil && d.cache.ps == ps {
+		return d.cache, nil
+	}
+	voidingIDs, targets := map[string]bool{}, map[string]bool{}
+	for _, st := range d.Statements {
+		if isVoiding(st) {
+			voidingIDs[strings.ToLower(st["id"].(string))] = true
+			targets[strings.ToLower(st["object"].(map[string]any)["id"].(string))] = true
+		}
+	}
+	c := &counted{ps: ps, ref: reference.NewState(), known: map[string]bool{}}
+	for i, e := range d.entries {
+		if e.ref != nil {
+			if err := c.ref.Apply(&d.Events[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, cm := range c.ref.Communes() {
+		c.known[cm.Code] = true
+	}
+	for _, e := range d.entries {
+		if e.ref != nil {
+			continue
+		}
+		st := d.Statements[e.statement]
+		id := strings.ToLower(st["id"].(string))
+		if targets[id] && !voidingIDs[id] {
+			continue
+		}
+		r := toRow(st, ps, c.ref)
+		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &r.ym)
+		c.all = append(c.all, r)
+	}
+	d.cache = c
+	return c, nil
+}
+
 // row is one raw statement as the reference sees it.
 type row struct {
+	ym                         uint32 // month as YYYYMM
 	month                      string
 	ts                         time.Time
 	commune, group, course     string
@@ -40,45 +92,18 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	voidingIDs, targets := map[string]bool{}, map[string]bool{}
-	for _, st := range d.Statements {
-		if isVoiding(st) {
-			voidingIDs[strings.ToLower(st["id"].(string))] = true
-			targets[strings.ToLower(st["object"].(map[string]any)["id"].(string))] = true
-		}
-	}
 	if name == "vneid" {
 		p.From, p.Course = "", "" // cumulative from the start of the campaign, any course
 	}
 	lo, hi := p.MonthRange()
+	c, err := d.counted(ps)
+	if err != nil {
+		return nil, err
+	}
+	ref, known, all := c.ref, c.known, c.all
 	var rows []row
-	var all []row // every counted statement, for the composite queries
-	ref := reference.NewState()
-	for i, e := range d.entries {
-		if e.ref != nil {
-			if err := ref.Apply(&d.Events[i]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	known := map[string]bool{}
-	for _, c := range ref.Communes() {
-		known[c.Code] = true
-	}
-	for _, e := range d.entries {
-		if e.ref != nil {
-			continue
-		}
-		st := d.Statements[e.statement]
-		id := strings.ToLower(st["id"].(string))
-		if targets[id] && !voidingIDs[id] {
-			continue
-		}
-		r := toRow(st, ps, ref)
-		all = append(all, r)
-		var m uint32
-		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &m)
-		if m < lo || m > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
+	for _, r := range all {
+		if r.ym < lo || r.ym > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
 			continue
 		}
 		rows = append(rows, r)
