@@ -5,7 +5,7 @@ import { el, fill } from './dom.js';
 import { ctx, t } from './i18n.js';
 import { query, allowed } from './api.js';
 import { num, pct, delta, month, ratio } from './fmt.js';
-import { addMonths, quarterOf, paceFraction } from './period.js';
+import { addMonths, quarterOf, paceFraction, previousQuarterToDate } from './period.js';
 import { aggregate, absoluteTarget, vneidGroups, LAG_SHARE } from './progress.js';
 
 const first = (r) => (r && r.objects[0]) || null;
@@ -42,20 +42,21 @@ async function draw(container, f, extra, progress, targets) {
   const p = f.period();
   const base = { group: f.state.group, ...extra };
   const q = quarterOf(p.ref);
-  const pqFrom = addMonths(q.from, -3);
-  const [cur, m, pm, qd, pq] = await Promise.all([
+  // Quarter to date against the same months of the previous quarter.
+  const pq = previousQuarterToDate(p.ref);
+  const [cur, m, pm, qd, pqd] = await Promise.all([
     query('summary', { ...base, from: p.from, to: p.to }),
     query('summary', { ...base, from: p.ref, to: p.ref }),
     query('summary', { ...base, from: addMonths(p.ref, -1), to: addMonths(p.ref, -1) }),
     query('summary', { ...base, from: q.from, to: p.ref }),
-    query('summary', { ...base, from: pqFrom, to: addMonths(q.from, -1) }),
+    query('summary', { ...base, from: pq.from, to: pq.to }),
   ]);
   const c = first(cur);
   if (!c) {
     fill(container, el('p', 'muted', t('ui.nodata')));
     return;
   }
-  const mm = first(m), pmm = first(pm), qq = first(qd), pqq = first(pq);
+  const mm = first(m), pmm = first(pm), qq = first(qd), pqq = first(pqd);
   // "This quarter" is quarter-to-date when the reference month is not the
   // quarter's last: say so.
   const qLabel = p.ref < q.to ? t('ui.qtd', t('ui.quarter_label', q.q, q.year), month(p.ref)) : t('ui.quarter_label', q.q, q.year);
@@ -81,7 +82,7 @@ async function draw(container, f, extra, progress, targets) {
     card.append(h, el('div', 'big', num(c[col])));
     const v = (o) => (o ? Number(o[col]) : 0);
     card.append(line(month(p.ref), num(v(mm)), delta(v(mm), v(pmm)), t('ui.prev_month')));
-    card.append(line(qLabel, num(v(qq)), delta(v(qq), v(pqq)), t('ui.prev_quarter')));
+    card.append(line(qLabel, num(v(qq)), delta(v(qq), v(pqq)), t(pq.partial ? 'ui.prev_qtd' : 'ui.prev_quarter')));
     if (col === 'learners') {
       if (units && units.target_count > 0) {
         const tgt = el('div', 'target');

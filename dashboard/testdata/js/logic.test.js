@@ -3,7 +3,7 @@
 // run in headless Chromium by js_test.go. The page gives the English
 // dictionary and a context whose campaign starts in 2025-05.
 import { pct } from '/assets/js/fmt.js';
-import { paceFraction } from '/assets/js/period.js';
+import { paceFraction, previousQuarterToDate } from '/assets/js/period.js';
 import { aggregate, rank, expectedPeople, absoluteTarget, vneidGroups } from '/assets/js/progress.js';
 
 const failures = [];
@@ -27,6 +27,13 @@ check('pct(null)', pct(null), '—');
 check('paceFraction(2025, 2025-05)', paceFraction(2025, '2025-05'), 1 / 8);
 check('paceFraction(2025, 2025-12)', paceFraction(2025, '2025-12'), 1);
 check('paceFraction(2026, 2026-01)', paceFraction(2026, '2026-01'), 1 / 12);
+
+// "This quarter" to date is compared with the same months of the previous
+// quarter: February 2026 (Q1 to date: Jan–Feb) against Oct–Nov 2025, not
+// the whole of Q4; at a quarter's last month, the whole previous quarter.
+check('previousQuarterToDate(2026-02)', previousQuarterToDate('2026-02'), { from: '2025-10', to: '2025-11', partial: true });
+check('previousQuarterToDate(2026-01)', previousQuarterToDate('2026-01'), { from: '2025-10', to: '2025-10', partial: true });
+check('previousQuarterToDate(2026-06)', previousQuarterToDate('2026-06'), { from: '2026-01', to: '2026-03', partial: false });
 
 // Progress rows in January 2026 (1/12 of the year):
 //  A citizens: 1000 people, 90 % this year (900 people), 80 % last year;
