@@ -268,6 +268,29 @@ func Expectations(learner func(name string) string) []Expectation {
 			},
 		},
 		{
+			// Per month, c's voided completion and the voiding statement
+			// left out. January: late 2 (a launch, a lesson), a 3, the
+			// groups 6, b 6 = 17 by late, a, b; lessons 1+3+6+6 = 16.
+			// February: c's other completion and certificate, m's
+			// completion = 3 by c and m; 2 lessons; c certified. March: 4
+			// VNeID confirmations (a twice, c, b), x, y and n's launches,
+			// a's and e's certificates, late's lesson = 10 by a, c, b, x,
+			// y, n, e, late; 1 lesson; 2 certificates. 17+3+10 = 30, the
+			// summary's.
+			Why: "voiding statements count in no month", Query: "trend", Params: year,
+			Rows: [][]any{
+				{"2026-01", i(17), i(3), i(16), i(0), i(0), i(0), i(0)},
+				{"2026-02", i(3), i(2), i(2), i(0), i(0), i(1), i(1)},
+				{"2026-03", i(10), i(8), i(1), i(0), i(0), i(2), i(2)},
+			},
+		},
+		{
+			// Every statement names the course as its parent; the voiding
+			// statement names none, and must not make a course-less row.
+			Why: "a voiding statement makes no unnamed row", Query: "by_course", Params: year,
+			Rows: [][]any{{fxCourse, i(30), i(9), i(19), i(0), i(0), i(3), i(3)}},
+		},
+		{
 			// citizen: 21172's 15 + late 3 + y 1 + e 1 = 20 by a, c, late,
 			// y, e; lessons 10 + late 2 = 12; certificates c, a, e.
 			// worker: b 6 + m 1 + b's VNeID 1 = 8 by b and m, 7 lessons.
