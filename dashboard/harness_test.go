@@ -38,6 +38,9 @@ const (
 type fakeEngine struct {
 	mu   sync.Mutex
 	last map[string]analytics.Params
+	// hostile, when set, replaces every label a statement could supply
+	// (target group, course, activity, …).
+	hostile string
 }
 
 func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (*analytics.Result, error) {
@@ -66,6 +69,9 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 			case "month", "hour", "stage", "target_group", "course_id", "verb", "activity_type", "object_id",
 				"area_types", "district", "kind", "team", "label", "mentor", "learner", "metric":
 				row[i] = col + "-" + c
+				if f.hostile != "" {
+					row[i] = f.hostile
+				}
 			default:
 				row[i] = int64(7)
 			}
@@ -74,6 +80,10 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 		if !slices.Contains(q.Columns, "commune") {
 			break
 		}
+	}
+	if slices.Contains(q.Params, "limit") { // a capped query: 40 more rows than shown
+		total := int64(len(res.Rows) + 40)
+		res.Limit, res.Total = p.Limit, &total
 	}
 	return res, nil
 }

@@ -140,6 +140,15 @@ func TestSecrets(t *testing.T) {
 	if _, _, err := forwarding.LoadOrCreateSecretsKey("abcd", kf); err == nil {
 		t.Error("a short key was accepted")
 	}
+	// The key .env.example once shipped is public: refused, in any case.
+	for _, k := range []string{forwarding.PublishedExampleSecretsKey, strings.ToUpper(forwarding.PublishedExampleSecretsKey) + "\n"} {
+		if _, _, err := forwarding.LoadOrCreateSecretsKey(k, kf); err == nil || !strings.Contains(err.Error(), "openssl rand") {
+			t.Errorf("the published example key was accepted (%v)", err)
+		}
+	}
+	if _, _, err := forwarding.LoadOrCreateSecretsKey(strings.Repeat("ab", 32), kf); err != nil {
+		t.Errorf("a good key was refused: %v", err)
+	}
 }
 
 func TestBackoff(t *testing.T) {

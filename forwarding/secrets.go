@@ -158,10 +158,20 @@ func (b *SecretBox) Open(forwardID string, s Secret) (string, error) {
 	return string(plain), nil
 }
 
+// PublishedExampleSecretsKey is the forward-secrets key that .env.example
+// once shipped with: public, so secrets sealed with it can be opened by
+// anyone who reads the log. LoadOrCreateSecretsKey refuses it.
+const PublishedExampleSecretsKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
 // LoadOrCreateSecretsKey returns the key in env (64 hex digits) or, when
 // env is empty, the key stored in file, creating a random one there on
-// first use (mode 0600). created is true when it did.
+// first use (mode 0600). created is true when it did. It refuses
+// PublishedExampleSecretsKey.
 func LoadOrCreateSecretsKey(env, file string) (key []byte, created bool, err error) {
+	if strings.EqualFold(strings.TrimSpace(env), PublishedExampleSecretsKey) {
+		return nil, false, errors.New("forwarding: HOCVU_FORWARD_SECRETS_KEY is the example key once published in .env.example, with which anyone who reads the log can open the forwards' secrets: " +
+			"generate a key with `openssl rand -hex 32`, set it on every process, back it up, and set the forwards' secrets again (hocvu forwards change)")
+	}
 	if env != "" {
 		k, err := hex.DecodeString(strings.TrimSpace(env))
 		if err != nil || len(k) != 32 {

@@ -3,7 +3,9 @@ package clickhouse_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,26 +21,36 @@ import (
 // node and Replicated*MergeTree becomes *MergeTree (no Keeper here); the
 // Distributed tables are real.
 
-// clusterStatements returns the statements of cluster/0001_cluster.sql.
+// clusterStatements returns the statements of the files of cluster/, in
+// the order of their names (0001_cluster.sql, then each counterpart of a
+// later single-server migration).
 func clusterStatements(t testing.TB) []string {
 	t.Helper()
-	data, err := os.ReadFile("cluster/0001_cluster.sql")
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob("cluster/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cluster/*.sql (%v)", err)
 	}
-	var out, cur []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "--") {
-			continue
+	sort.Strings(files)
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
 		}
-		cur = append(cur, line)
-		if strings.HasSuffix(strings.TrimSpace(line), ";") {
-			out = append(out, strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";"))
-			cur = nil
+		var cur []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "--") {
+				continue
+			}
+			cur = append(cur, line)
+			if strings.HasSuffix(strings.TrimSpace(line), ";") {
+				out = append(out, strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";"))
+				cur = nil
+			}
 		}
-	}
-	if rest := strings.TrimSpace(strings.Join(cur, "\n")); rest != "" {
-		t.Fatalf("cluster/0001_cluster.sql ends without ;: %s", rest)
+		if rest := strings.TrimSpace(strings.Join(cur, "\n")); rest != "" {
+			t.Fatalf("%s ends without ;: %s", f, rest)
+		}
 	}
 	return out
 }
@@ -120,6 +132,24 @@ func TestClusterLayoutCurrent(t *testing.T) {
 		}
 		analyticstest.Project(t, p, d.Events, 400)
 		analyticstest.CheckParams(t, e, d, someParams...)
+	})
+	// A late learner directory attributes facts again: months of the
+	// facts are rewritten and swapped in partition by partition, which on
+	// a cluster must act on the local tables.
+	t.Run("LateDirectory", func(t *testing.T) {
+		analyticstest.RunLateDirectory(t, analyticstest.Harness{New: func(t testing.TB) analytics.Engine {
+			return clickhouse.NewEngine(newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
+		}})
+	})
+	t.Run("CrashWhileAttributingAgain", func(t *testing.T) {
+		for _, stage := range attributionCrashStages {
+			t.Run(stage, func(t *testing.T) {
+				db := newClusterDB(t, clickhouse.Options{Cluster: chdbtest.Cluster})
+				crashWhileAttributingAgain(t, stage, func() *clickhouse.Engine {
+					return clickhouse.NewEngine(clickhouse.OnConn(db.Conn(), "hocvu", clickhouse.Options{Cluster: chdbtest.Cluster}), "analytics-clickhouse")
+				})
+			})
+		}
 	})
 	t.Run("Crash", func(t *testing.T) {
 		for _, stage := range crashStages {

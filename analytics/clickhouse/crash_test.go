@@ -2,12 +2,16 @@ package clickhouse_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/analytics/clickhouse"
+	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/internal/chtest"
 )
 
@@ -100,4 +104,62 @@ func testCrash(t *testing.T, stage string, open func() *clickhouse.Engine, param
 		params = analyticstest.ParamSets
 	}
 	analyticstest.CheckParams(t, second, d, params...)
+}
+
+// TestCrashWhileAttributingAgain stops the batch that brings a late
+// learner directory before the facts were attributed again ("voids"), or
+// after (their months swapped in) but before the directory and the
+// checkpoint were recorded ("reattribute"), as a crash would: the
+// restarted projection repairs the batch, finds that the facts do not
+// carry the latest directory and attributes them (again), and the answers
+// are the hand-computed ones.
+func TestCrashWhileAttributingAgain(t *testing.T) {
+	for _, stage := range attributionCrashStages {
+		t.Run(stage, func(t *testing.T) {
+			srv := chtest.Shared(t)
+			dsn := srv.DSN(srv.NewDatabase(t))
+			crashWhileAttributingAgain(t, stage, func() *clickhouse.Engine {
+				db, err := clickhouse.Open(context.Background(), dsn, clickhouse.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Migrate(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = db.Close() })
+				return clickhouse.NewEngine(db, "analytics-clickhouse")
+			})
+		})
+	}
+}
+
+var attributionCrashStages = []string{"voids", "reattribute"}
+
+// crashWhileAttributingAgain crashes the late directory's batch at stage on
+// the engines that open returns (each call a new process's engine on the
+// same database).
+func crashWhileAttributingAgain(t *testing.T, stage string, open func() *clickhouse.Engine) {
+	ps, _ := analytics.NewPseudonymizer(analyticstest.TestKey)
+	d := analyticstest.Fixture()
+	k := slices.IndexFunc(d.Events, func(ev eventstore.RecordedEvent) bool { return ev.Type == reference.EventLearnersSet })
+	first := open()
+	p := analytics.NewProjection(first, ps, analyticstest.Log(d.Events[:k]))
+	analyticstest.Project(t, p, d.Events[:k], 10)
+	first.CrashAfter(stage)
+	rest := d.Events[k:]
+	if err := p.Apply(context.Background(), rest, rest[len(rest)-1].Position); err == nil {
+		t.Fatal("the simulated crash did not happen")
+	}
+	second := open()
+	analyticstest.Project(t, analytics.NewProjection(second, ps, d), d.Events, 10)
+	learner := func(name string) string { return analyticstest.FixtureLearner(ps, name) }
+	for _, x := range analyticstest.Expectations(learner) {
+		got, err := second.Query(context.Background(), x.Query, x.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Rows, x.Rows) {
+			t.Errorf("%s %+v after the crash (%s):\n got %v\nwant %v", x.Query, x.Params, x.Why, got.Rows, x.Rows)
+		}
+	}
 }

@@ -52,3 +52,15 @@ func TestCrashBetweenWriteAndCheckpointCurrent(t *testing.T) {
 		})
 	}
 }
+
+// The re-attribution of a late learner directory, crashed, on 26.7.
+func TestCrashWhileAttributingAgainCurrent(t *testing.T) {
+	for _, stage := range attributionCrashStages {
+		t.Run(stage, func(t *testing.T) {
+			name := chdbtest.Shared(t).NewDatabase(t)
+			crashWhileAttributingAgain(t, stage, func() *clickhouse.Engine {
+				return clickhouse.NewEngine(currentDB(t, name, clickhouse.Options{}), "analytics-clickhouse")
+			})
+		})
+	}
+}

@@ -78,6 +78,9 @@
 //   - cityHash64(toString(uuid)), not cityHash64(uuid).
 //   - Keep aliases distinct from column names (the new analyzer of modern
 //     servers resolves them differently).
+//   - ANY INNER JOIN keeps one row per key of the LEFT side too on modern
+//     servers (18.16 kept every left row): use ALL INNER JOIN, or ANY
+//     LEFT JOIN, whose meaning did not change.
 //   - ReplacingMergeTree … FINAL is 25–35× slower than the plain query on
 //     18.16: deduplicate in the projector instead.
 //

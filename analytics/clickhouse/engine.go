@@ -25,7 +25,9 @@ var _ analytics.Engine = (*Engine)(nil)
 // Checkpoint therefore repairs before it answers: rows past the last
 // checkpoint are deleted (a mutation, waited for) and the aggregate
 // partitions they touched are rebuilt from statements_valid, so the batch
-// can be written again from scratch.
+// can be written again from scratch. A batch that changes the learner
+// directory also attributes facts again (attribution.go) before its
+// checkpoint; that step, too, can run again with the same result.
 //
 // On a cluster (Options.Cluster, the layout of cluster/0001_cluster.sql)
 // the same statements act on the local tables ON CLUSTER: see [layout].
@@ -314,6 +316,19 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	if e.crashAfter == "voids" {
 		return errCrash
 	}
+	if len(b.Reattribute) > 0 {
+		if err := e.reattribute(ctx, b.Reattribute); err != nil {
+			return err
+		}
+	}
+	if e.crashAfter == "reattribute" {
+		return errCrash
+	}
+	if b.SetLearners {
+		if err := e.replaceAttributions(ctx, "learner_attributions", b.Learners); err != nil {
+			return err
+		}
+	}
 	if b.Dims != nil {
 		if err := e.writeDims(ctx, b.Dims); err != nil {
 			return err
@@ -366,7 +381,8 @@ func (e *Engine) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors"} {
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors",
+		"learner_attributions", "reattributions", "statements_reattributed"} {
 		if err := e.db.conn.Exec(ctx, e.layout.truncate(t)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
 		}

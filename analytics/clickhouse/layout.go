@@ -32,6 +32,7 @@ type layout struct {
 var sharded = map[string]bool{
 	"statements": true, "voided_statements": true,
 	"agg_daily": true, "agg_monthly": true, "agg_learner_months": true,
+	"statements_reattributed": true,
 }
 
 // target returns the table that mutations and partition operations on
@@ -53,6 +54,16 @@ func (l layout) dropPartition(table string, month uint32) string {
 	return "ALTER TABLE " + l.target(table) + " DROP PARTITION " + strconv.FormatUint(uint64(month), 10)
 }
 
+// replacePartition replaces one month of table with that month of from
+// (same structure and partitioning; on a cluster, shard by shard).
+func (l layout) replacePartition(table, from string, month uint32) string {
+	src := from
+	if l.cluster != "" && sharded[from] {
+		src = from + "_local"
+	}
+	return "ALTER TABLE " + l.target(table) + " REPLACE PARTITION " + strconv.FormatUint(uint64(month), 10) + " FROM " + src
+}
+
 // truncate empties table.
 func (l layout) truncate(table string) string {
 	return "TRUNCATE TABLE " + l.target(table)
@@ -65,7 +76,7 @@ func (l layout) check(statementsEngine string) error {
 	case l.cluster == "" && distributed:
 		return fmt.Errorf("clickhouse: the table statements is Distributed (the cluster layout of cluster/0001_cluster.sql): set the cluster's name with --clickhouse-cluster (HOCVU_CLICKHOUSE_CLUSTER)")
 	case l.cluster != "" && !distributed:
-		return fmt.Errorf("clickhouse: cluster %q is set but the table statements is %s, not Distributed: create the tables with cluster/0001_cluster.sql, or unset --clickhouse-cluster (HOCVU_CLICKHOUSE_CLUSTER)", l.cluster, statementsEngine)
+		return fmt.Errorf("clickhouse: cluster %q is set but the table statements is %s, not Distributed: create the tables with the files of cluster/, or unset --clickhouse-cluster (HOCVU_CLICKHOUSE_CLUSTER)", l.cluster, statementsEngine)
 	}
 	return nil
 }

@@ -35,8 +35,10 @@ const clip = (s, px) => {
 };
 
 /**
- * Horizontal bars. items: [{label, value, cls?, title?, text?}];
- * opts: {max?, fmt?, marker? (a value drawn as a dashed line), markerLabel?}
+ * Horizontal bars. items: [{label, value, cls?, title?, text?, marker?}];
+ * opts: {max?, fmt?, marker? (a value drawn as a dashed line), markerLabel?}.
+ * An item's own marker is drawn as a tick across its bar (a unit's own
+ * expected pace).
  */
 export function hbars(container, items, opts = {}) {
   const fmt = opts.fmt || num;
@@ -46,7 +48,7 @@ export function hbars(container, items, opts = {}) {
     const labelW = Math.min(240, Math.round(w * 0.36));
     const valueW = 86;
     const plotW = Math.max(40, w - labelW - valueW - 12);
-    const max = Math.max(opts.max || 0, opts.marker || 0, ...items.map((i) => i.value || 0), 1);
+    const max = Math.max(opts.max || 0, opts.marker || 0, ...items.map((i) => Math.max(i.value || 0, i.marker || 0)), 1);
     const h = top + items.length * rowH + 6;
     const root = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img' });
     const x0 = labelW + 6;
@@ -58,6 +60,10 @@ export function hbars(container, items, opts = {}) {
       g.append(svg('text', { x: labelW, y: y + 17, 'text-anchor': 'end', class: 'label' }, clip(it.label, labelW)));
       g.append(svg('rect', { x: x0, y: y + 4, width: bw.toFixed(1), height: rowH - 8, rx: 3, class: 'bar ' + (it.cls || '') }));
       g.append(svg('text', { x: x0 + bw + 5, y: y + 17, class: 'value' }, it.text ?? fmt(it.value)));
+      if (it.marker != null) {
+        const mx = x0 + (plotW * it.marker) / max;
+        g.append(svg('line', { x1: mx, x2: mx, y1: y + 1, y2: y + rowH - 1, class: 'pace' }));
+      }
       root.append(g);
     });
     if (opts.marker != null) {
