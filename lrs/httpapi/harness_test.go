@@ -38,7 +38,8 @@ type lrsServer struct {
 	registry *auth.Registry
 	store    eventstore.Store
 	// clock is the documents' clock: real time unless a test sets it.
-	clock *testClock
+	clock  *testClock
+	writer *lrs.StatementWriter
 }
 
 // testClock is a clock a test can stop and move.
@@ -90,6 +91,13 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 // newLRSWith is newLRS with the statement visibility wrapped (nil: as is).
 func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility) *lrsServer {
 	t.Helper()
+	return newLRSWrapped(t, limits, wrap, nil)
+}
+
+// newLRSWrapped is newLRSWith with the statement writer's lookup wrapped
+// too (nil: as is).
+func newLRSWrapped(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility, wrapLookup func(lrs.StatementLookup) lrs.StatementLookup) *lrsServer {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
 	if err != nil {
@@ -133,7 +141,11 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 	if wrap != nil {
 		vis = wrap(rm)
 	}
-	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
+	var lookup lrs.StatementLookup = rm
+	if wrapLookup != nil {
+		lookup = wrapLookup(rm)
+	}
+	writer := lrs.NewStatementWriter(store, lookup, lrs.WriterOptions{})
 	clock := &testClock{}
 	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
 		Definitions: documentindex.LiveDefinitions{Definitions: defs, Runner: defRun},
@@ -156,7 +168,7 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		_ = defs.Close()
 		_ = store.Close()
 	})
-	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store, clock: clock}
+	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store, clock: clock, writer: writer}
 }
 
 // credential adds a credential with the given scopes and returns its key.
