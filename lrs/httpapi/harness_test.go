@@ -38,8 +38,7 @@ type lrsServer struct {
 	registry *auth.Registry
 	store    eventstore.Store
 	// clock is the documents' clock: real time unless a test sets it.
-	clock  *testClock
-	writer *lrs.StatementWriter
+	clock *testClock
 }
 
 // testClock is a clock a test can stop and move.
@@ -91,13 +90,6 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 // newLRSWith is newLRS with the statement visibility wrapped (nil: as is).
 func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility) *lrsServer {
 	t.Helper()
-	return newLRSWrapped(t, limits, wrap, nil)
-}
-
-// newLRSWrapped is newLRSWith with the statement writer's lookup wrapped
-// too (nil: as is).
-func newLRSWrapped(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility, wrapLookup func(lrs.StatementLookup) lrs.StatementLookup) *lrsServer {
-	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
 	if err != nil {
@@ -141,11 +133,7 @@ func newLRSWrapped(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibi
 	if wrap != nil {
 		vis = wrap(rm)
 	}
-	var lookup lrs.StatementLookup = rm
-	if wrapLookup != nil {
-		lookup = wrapLookup(rm)
-	}
-	writer := lrs.NewStatementWriter(store, lookup, lrs.WriterOptions{})
+	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
 	clock := &testClock{}
 	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
 		Definitions: documentindex.LiveDefinitions{Definitions: defs, Runner: defRun},
@@ -168,7 +156,7 @@ func newLRSWrapped(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibi
 		_ = defs.Close()
 		_ = store.Close()
 	})
-	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store, clock: clock, writer: writer}
+	return &lrsServer{t: t, URL: srv.URL, registry: reg, store: store, clock: clock}
 }
 
 // credential adds a credential with the given scopes and returns its key.
