@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -29,6 +30,16 @@ func (s stuckLookup) WaitFor(ctx context.Context, _ eventstore.Position) error {
 	}
 	<-ctx.Done()
 	return ctx.Err()
+}
+
+// noGoroutineOutlivesItsRequest fails the test if any goroutine started
+// since ignore was taken is still alive, other than the writer's own
+// ingester (which lives as long as the writer, and waits for the stuck
+// index on behalf of no one). It is called while the writer still runs,
+// so that Close cannot hide a goroutine stuck on a call.
+func noGoroutineOutlivesItsRequest(t *testing.T, ignore goleak.Option) {
+	t.Helper()
+	goleak.VerifyNone(t, ignore, goleak.IgnoreTopFunction("github.com/hocvu/hocvu/lrs.(*StatementWriter).run"))
 }
 
 func oneStatement() *StoreRequest {
@@ -70,6 +81,7 @@ func TestWriteAnswersWhenTheIndexIsStuck(t *testing.T) {
 		t.Fatal(err)
 	}
 	lookup := stuckLookup{entered: make(chan struct{}, 1)}
+	ignore := goleak.IgnoreCurrent()
 	w := NewStatementWriter(store, lookup, WriterOptions{CatchUpWithin: 50 * time.Millisecond})
 	defer w.Close()
 	for i := 0; i < 3; i++ {
@@ -78,6 +90,7 @@ func TestWriteAnswersWhenTheIndexIsStuck(t *testing.T) {
 			t.Fatalf("write %d: %v, want KindUnavailable", i, err)
 		}
 	}
+	noGoroutineOutlivesItsRequest(t, ignore)
 	head, err := store.Head(context.Background())
 	if err != nil || head.Commit != 1 {
 		t.Fatalf("head %s, %v: a refused write was stored", head, err)
@@ -96,6 +109,7 @@ func TestWriteReturnsWhenItsCallerGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	lookup := stuckLookup{entered: make(chan struct{}, 1)}
+	ignore := goleak.IgnoreCurrent()
 	w := NewStatementWriter(store, lookup, WriterOptions{CatchUpWithin: time.Hour})
 	defer w.Close()
 	for i := 0; i < 2; i++ {
@@ -114,6 +128,7 @@ func TestWriteReturnsWhenItsCallerGoes(t *testing.T) {
 	if err != nil || head.Commit != 1 {
 		t.Fatalf("head %s, %v: an abandoned write was stored", head, err)
 	}
+	noGoroutineOutlivesItsRequest(t, ignore)
 }
 
 // A statement too large for one event is refused (413) for its request

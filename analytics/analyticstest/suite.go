@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ResumeFromCheckpoint", func(t *testing.T) { testResume(t, h) })
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
+	t.Run("PoisonEvents", func(t *testing.T) { testPoisonEvents(t, h) })
 }
 
 func ctx(t testing.TB) context.Context {
