@@ -443,28 +443,3 @@ func TestMetricsMethodLabelIsBounded(t *testing.T) {
 		t.Errorf("made-up methods counted %v times as \"other\", want 3", n)
 	}
 }
-
-// Time the server spends before reading a body (authentication, queues)
-// is not held against the client's rate.
-func TestBodyRateCountsFromTheFirstRead(t *testing.T) {
-	// 100 kB/s after 1 s: the 4 KiB the server buffers with the headers
-	// give the client 41 ms of credit, far less than the server's wait.
-	s := start(t, httpserver.Config{MinBodyRate: 100_000, BodyGrace: time.Second}, func(e *echo.Echo) {
-		e.POST("/upload", func(c echo.Context) error {
-			time.Sleep(1500 * time.Millisecond) // the server is busy past the grace period
-			return readBody(c)
-		})
-	})
-	// Larger than what the server buffers with the headers: most of it
-	// is read from the socket, after the wait.
-	body := strings.Repeat("x", 1<<20)
-	res, err := http.Post(s.url+"/upload", "text/plain", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || string(data) != fmt.Sprint(len(body)) {
-		t.Fatalf("a body sent at once, read late: %d %s", res.StatusCode, data)
-	}
-}
