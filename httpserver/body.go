@@ -41,16 +41,17 @@ func (e *BodyError) Timeout() bool { return e.Slow }
 // time the server spends before it (authentication, queues) is not held
 // against the client. A client that sends slower, or stops, hits the
 // deadline: the read fails with a *BodyError and the handler can still
-// answer 408. Read errors of every kind are wrapped in *BodyError.
-func limitBody(minRate int64, grace, readTimeout time.Duration) echo.MiddlewareFunc {
+// answer 408. Read errors of every kind are wrapped in *BodyError. now is
+// the clock the deadlines are computed with (time.Now; tests fake it).
+func limitBody(minRate int64, grace, readTimeout time.Duration, now func() time.Time) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			if req.Body != nil && req.Body != http.NoBody {
 				b := &bodyReader{body: req.Body, rc: http.NewResponseController(c.Response().Writer),
-					grace: grace, rate: minRate, deadlines: true}
+					grace: grace, rate: minRate, deadlines: true, now: now}
 				if readTimeout > 0 {
-					b.end = time.Now().Add(readTimeout)
+					b.end = now().Add(readTimeout)
 				}
 				req.Body = b
 			}
@@ -68,6 +69,7 @@ type bodyReader struct {
 	end       time.Time
 	n         int64
 	deadlines bool // the connection supports read deadlines
+	now       func() time.Time
 }
 
 func (b *bodyReader) deadline() time.Time {
@@ -83,7 +85,7 @@ func (b *bodyReader) deadline() time.Time {
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.start.IsZero() {
-		b.start = time.Now()
+		b.start = b.now()
 	}
 	if b.deadlines {
 		if d := b.deadline(); !d.IsZero() {

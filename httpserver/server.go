@@ -121,7 +121,7 @@ func New(cfg Config) *Server {
 	}))
 	// Before routing, so that bodies read by other Pre middleware (the
 	// xAPI alternate request syntax) are bounded too.
-	e.Pre(limitBody(cfg.MinBodyRate, cfg.BodyGrace, cfg.ReadTimeout))
+	e.Pre(limitBody(cfg.MinBodyRate, cfg.BodyGrace, cfg.ReadTimeout, time.Now))
 	e.Use(s.observe())
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -2,7 +2,13 @@ package main
 
 import (
 	"net/http/httptest"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/hocvu/hocvu/httpserver"
 )
 
 func TestTrustedProxies(t *testing.T) {
@@ -34,5 +40,45 @@ func TestTrustedProxies(t *testing.T) {
 		if _, err := (connLimits{TrustedProxies: []string{bad}}).ipExtractor(); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// The connection limits come from flags or HOCVU_* variables, and 0 turns
+// a limit off (a negative value in httpserver.Config, where 0 means the
+// default).
+func TestConnLimitsFromEnvironment(t *testing.T) {
+	parse := func(args ...string) connLimits {
+		t.Helper()
+		var c cli
+		parser, err := kong.New(&c, kong.Exit(func(int) { t.Fatal("exited") }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse(append([]string{"serve"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		return c.Serve.connLimits
+	}
+	def := parse()
+	if def.ReadHeaderTimeout != 10*time.Second || def.ReadTimeout != 5*time.Minute || def.WriteTimeout != 5*time.Minute ||
+		def.IdleTimeout != 2*time.Minute || def.MinBodyRate != 1024 || len(def.TrustedProxies) != 0 {
+		t.Errorf("defaults %+v", def)
+	}
+	for k, v := range map[string]string{
+		"HOCVU_READ_HEADER_TIMEOUT": "3s", "HOCVU_READ_TIMEOUT": "0", "HOCVU_WRITE_TIMEOUT": "7m",
+		"HOCVU_IDLE_TIMEOUT": "0s", "HOCVU_MIN_BODY_RATE": "0", "HOCVU_TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.1",
+	} {
+		t.Setenv(k, v)
+	}
+	l := parse("--write-timeout=9m") // a flag wins over the environment
+	if l.ReadHeaderTimeout != 3*time.Second || l.ReadTimeout != 0 || l.WriteTimeout != 9*time.Minute ||
+		l.IdleTimeout != 0 || l.MinBodyRate != 0 || !slices.Equal(l.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.1"}) {
+		t.Errorf("from the environment %+v", l)
+	}
+	var cfg httpserver.Config
+	l.apply(&cfg)
+	if cfg.ReadHeaderTimeout != 3*time.Second || cfg.ReadTimeout >= 0 || cfg.WriteTimeout != 9*time.Minute ||
+		cfg.IdleTimeout >= 0 || cfg.MinBodyRate >= 0 {
+		t.Errorf("server config %+v: want 0 (off) as a negative value", cfg)
 	}
 }

@@ -149,6 +149,9 @@ type verifier struct {
 	// into one: many clients starting at once with one credential cost
 	// one bcrypt and one reservation, not one each.
 	flight singleflight.Group
+	// joined, when set (tests), is told each time a request has joined
+	// (or started) a shared verification.
+	joined func()
 }
 
 func newVerifier(o Options) verifier {
@@ -209,6 +212,9 @@ func (r *Registry) Authenticate(ctx context.Context, key, secret, addr string) (
 
 	for {
 		ch := v.flight.DoChan(string(fp[:]), func() (any, error) { return r.verify(ctx, key, secret, addr, fp) })
+		if v.joined != nil {
+			v.joined()
+		}
 		select {
 		case res := <-ch:
 			if res.Err != nil && ctx.Err() == nil && (errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.DeadlineExceeded)) {

@@ -341,6 +341,8 @@ func TestConcurrentFirstRequestsShareOneVerification(t *testing.T) {
 	cmp := &comparer{gate: make(chan struct{}), inside: make(chan struct{}, 1)}
 	r := newRegistry(t, auth.Options{Compare: cmp.compare, KeyFailures: auth.Limit{Burst: 1, Every: time.Hour}})
 	const n = 30
+	joined := make(chan struct{}, n)
+	auth.OnJoined(r, func() { joined <- struct{}{} })
 	errs := make(chan error, n)
 	run := func(i int) {
 		_, err := r.Authenticate(context.Background(), key, secret, fmt.Sprintf("192.0.2.%d", i+1))
@@ -348,13 +350,20 @@ func TestConcurrentFirstRequestsShareOneVerification(t *testing.T) {
 	}
 	go run(0)
 	<-cmp.inside // the first verification holds the key's only token
+	<-joined
 	for i := 1; i < n; i++ {
 		go run(i)
+	}
+	for i := 1; i < n; i++ { // every other client is waiting for that verification
+		<-joined
 	}
 	close(cmp.gate)
 	for i := 0; i < n; i++ {
 		if err := <-errs; err != nil {
 			t.Errorf("client %d: %v", i, err)
 		}
+	}
+	if c := cmp.count(); c != 1 {
+		t.Errorf("%d bcrypt comparisons for %d concurrent requests with one secret, want 1", c, n)
 	}
 }
