@@ -21,6 +21,8 @@ func root(t *testing.T) string {
 }
 
 // testEnv is an .env as an operator fills it in (values made up here).
+// Variables of .env.example that it does not name are filled in by
+// filledEnv, so that a new secret in .env.example needs no change here.
 const testEnv = `CLICKHOUSE_PASSWORD=p@ss/w?rd#1%
 HOCVU_PSEUDONYM_KEY=8f14e45fceea167a5a36dedd4bea2543
 HOCVU_FORWARD_SECRETS_KEY=3c59dc048e8850243be8079a5c74d0793c59dc048e8850243be8079a5c74d079
@@ -32,11 +34,37 @@ HOCVU_PUBLIC_HOST=lrs.example.gov.vn
 ACME_EMAIL=ops@example.gov.vn
 `
 
-// filledEnv writes testEnv to a file.
+// exampleVars returns the variables .env.example lists, in order.
+func exampleVars(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root(t), ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, _, _ := strings.Cut(line, "=")
+		vars = append(vars, k)
+	}
+	return vars
+}
+
+// filledEnv writes testEnv to a file, with a made-up value (64 hex digits,
+// as openssl rand -hex 32 makes) for every other variable of .env.example.
 func filledEnv(t *testing.T) string {
 	t.Helper()
+	env := testEnv
+	for _, k := range exampleVars(t) {
+		if !strings.Contains("\n"+testEnv, "\n"+k+"=") {
+			env += k + "=" + strings.Repeat("5e8a1f2b", 8) + "\n"
+		}
+	}
 	f := filepath.Join(t.TempDir(), "test.env")
-	if err := os.WriteFile(f, []byte(testEnv), 0o600); err != nil {
+	if err := os.WriteFile(f, []byte(env), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -60,7 +88,7 @@ func loadWith(t *testing.T, envFile string, interpolate bool, files ...string) (
 		paths = append(paths, filepath.Join(dir, f))
 	}
 	// Only the env file counts, not this process's environment.
-	for _, k := range []string{"CLICKHOUSE_PASSWORD", "HOCVU_PSEUDONYM_KEY", "HOCVU_FORWARD_SECRETS_KEY", "HOCVU_API_KEY", "HOCVU_API_SECRET", "HOCVU_DASHBOARD_PASSWORD", "HOCVU_PUBLIC_HOST", "ACME_EMAIL"} {
+	for _, k := range exampleVars(t) {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}

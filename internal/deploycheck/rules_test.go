@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,9 +108,27 @@ func TestComposeTLSSetup(t *testing.T) {
 	if env(api, "HOCVU_DASHBOARD_SECURE_COOKIES") != "true" || env(api, "HOCVU_AUTHORITY_HOME") != "https://lrs.example.gov.vn/" {
 		t.Errorf("api behind TLS: secure cookies %q, authority %q", env(api, "HOCVU_DASHBOARD_SECURE_COOKIES"), env(api, "HOCVU_AUTHORITY_HOME"))
 	}
+	// Behind the proxy, per-address limits must see the clients, not the
+	// proxy: its network is trusted for X-Forwarded-For.
+	if env(api, "HOCVU_TRUSTED_PROXIES") == "" {
+		t.Error("api behind TLS trusts no proxy: every client would share the proxy's address limits")
+	}
 	caddy, ok := p.Configs["caddyfile"]
 	if !ok || !strings.Contains(caddy.Content, "lrs.example.gov.vn {") || !strings.Contains(caddy.Content, "reverse_proxy api:8080") {
 		t.Errorf("Caddyfile: %q", caddy.Content)
+	}
+	// The API's operations endpoints have no authentication: the public
+	// site answers 404 for them.
+	internal := regexp.MustCompile(`(?m)^\s*@internal path (.*)$`).FindStringSubmatch(caddy.Content)
+	if internal == nil || !strings.Contains(caddy.Content, "respond @internal 404") {
+		t.Errorf("Caddyfile does not keep the operations endpoints off the public site: %q", caddy.Content)
+	} else {
+		paths := strings.Fields(internal[1])
+		for _, want := range []string{"/metrics", "/debug/*", "/api/projections"} {
+			if !slices.Contains(paths, want) {
+				t.Errorf("Caddyfile serves %s publicly (blocked: %v)", want, paths)
+			}
+		}
 	}
 	base := services(t)
 	if api, _ := base.GetService("api"); env(api, "HOCVU_DASHBOARD_SECURE_COOKIES") == "true" {
