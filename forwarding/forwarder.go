@@ -213,9 +213,13 @@ func (w *forwarder) runOnce(ctx context.Context) error {
 	w.mu.Unlock()
 
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	received := make(chan struct{})
+	// The reader ends before the subscription closes and before runOnce
+	// returns: no read of the store outlives the forwarder.
+	defer func() { cancel(); <-received }()
 	items := make(chan item, w.fwd.BatchSize)
 	go func() {
+		defer close(received)
 		for {
 			m, err := sub.Recv(sctx)
 			select {
