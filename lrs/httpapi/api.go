@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -14,14 +13,12 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
-	"github.com/hocvu/hocvu/projections/statementindex"
 	"github.com/hocvu/hocvu/schemas"
 )
 
 // StatementReader is the statement read model (the statement index).
 type StatementReader interface {
-	Get(ctx context.Context, id uuid.UUID) (statementindex.Statement, bool, error)
-	Query(ctx context.Context, q statementindex.Query) ([]statementindex.Statement, *statementindex.Cursor, error)
+	lrs.StatementQuerier
 	// LastStored is the newest stored time visible to queries.
 	LastStored() time.Time
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/xapi"
-	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
 // getParams are the query parameters GET /xapi/statements recognises.
@@ -33,7 +32,7 @@ var getParams = map[string]bool{
 // statementQuery is a parsed GET request.
 type statementQuery struct {
 	id, voidedID *uuid.UUID
-	q            statementindex.Query
+	q            lrs.Query
 	format       string
 	attachments  bool
 	// params are the filter parameters as received, for the more link.
@@ -44,9 +43,9 @@ type statementQuery struct {
 // (pinned to the time of the first page, so the pages are one consistent
 // result) and where the next page starts.
 type moreToken struct {
-	Params string                `json:"p"`
-	Until  int64                 `json:"u"`
-	After  statementindex.Cursor `json:"a"`
+	Params string     `json:"p"`
+	Until  int64      `json:"u"`
+	After  lrs.Cursor `json:"a"`
 }
 
 func (a *API) parseStatementQuery(c echo.Context) (*statementQuery, error) {
@@ -196,7 +195,7 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 				// 0001-01-01T00:00:00Z is the zero time, which the query
 				// reads as "no bound": any time before every stored
 				// statement means the same.
-				t = statementindex.MinStored.Add(-time.Nanosecond)
+				t = lrs.MinStored.Add(-time.Nanosecond)
 			}
 			*p.dst = t
 		}
@@ -373,7 +372,7 @@ func (a *API) getStatements(c echo.Context) error {
 }
 
 // mayRead applies statements/read/mine to a single-statement GET.
-func (a *API) mayRead(c echo.Context, st statementindex.Statement) bool {
+func (a *API) mayRead(c echo.Context, st lrs.StoredStatement) bool {
 	cred := credential(c)
 	if cred == nil || cred.HasAny(auth.ScopeStatementsRead, auth.ScopeAllRead) {
 		return true

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -70,22 +69,15 @@ func decodeRecord(b []byte) (record, error) {
 	return r, nil
 }
 
-// The range of stored times the index orders exactly: nanoseconds since
-// 1970 in an int64, 1970-01-01 to 2262-04-11. The LRS sets stored from
-// its clock, so every statement it stores is inside; an event written
-// below the LRS with a stored time outside is held at the nearest end.
-var (
-	MinStored = time.Unix(0, 0).UTC()
-	MaxStored = time.Unix(0, math.MaxInt64).UTC()
-)
-
-// clampStored returns t in UTC, moved into [MinStored, MaxStored].
+// clampStored returns t in UTC, moved into [lrs.MinStored, lrs.MaxStored]
+// (the range the index orders exactly: nanoseconds since 1970 in an
+// int64).
 func clampStored(t time.Time) time.Time {
 	switch {
-	case t.Before(MinStored):
-		return MinStored
-	case t.After(MaxStored):
-		return MaxStored
+	case t.Before(lrs.MinStored):
+		return lrs.MinStored
+	case t.After(lrs.MaxStored):
+		return lrs.MaxStored
 	}
 	return t.UTC()
 }
