@@ -135,14 +135,14 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 	}
 	if s := get("agent"); s != "" {
 		if ps := xapi.CheckDepth([]byte(s)); ps != nil {
-			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: problems("agent", ps)}
+			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: lrs.ProblemsOf("agent", ps)}
 		}
 		doc, err := xapi.Decode([]byte(s))
 		if err != nil {
 			return nil, invalid(op, "agent is not JSON: %v", err)
 		}
 		if ps := xapi.ValidateActor(v, doc); len(ps) > 0 {
-			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent or identified Group", Problems: problems("agent", ps)}
+			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent or identified Group", Problems: lrs.ProblemsOf("agent", ps)}
 		}
 		m, _ := doc.(map[string]any)
 		key, ok := xapi.AgentKey(m)
@@ -233,14 +233,6 @@ func parseTimestamp(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func problems(prefix string, ps []xapi.Problem) []lrs.Problem {
-	out := make([]lrs.Problem, len(ps))
-	for i, p := range ps {
-		out[i] = lrs.Problem{Path: prefix + p.Path, Rule: p.Rule, Message: p.Message}
-	}
-	return out
 }
 
 // getStatements serves GET and HEAD /xapi/statements.
