@@ -109,58 +109,11 @@ func (s suffix) prev() (suffix, bool) {
 func (ix *Index) Query(ctx context.Context, q lrs.Query) ([]lrs.StoredStatement, *lrs.Cursor, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	limit := q.Limit
-	if limit <= 0 {
-		limit = math.MaxInt32
-	}
-	keys := queryKeys(&q)
-	lo, hi := mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
-	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
-	// bound outside that range is decided here, not converted: it would
-	// wrap.
-	if !q.Since.IsZero() {
-		switch {
-		case q.Since.Before(lrs.MinStored):
-			// Every statement is stored after it.
-		case !q.Since.Before(lrs.MaxStored):
-			return nil, nil, nil
-		default:
-			lo = mkSuffix(q.Since.UnixNano()+1, 0)
-		}
-	}
-	if !q.Until.IsZero() {
-		switch {
-		case q.Until.Before(lrs.MinStored):
-			return nil, nil, nil
-		case q.Until.After(lrs.MaxStored):
-			// Every statement is stored before it.
-		default:
-			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
-		}
-	}
-	if q.After != nil {
-		a := mkSuffix(q.After.Stored, q.After.Seq)
-		if q.Ascending {
-			n, ok := a.next()
-			if !ok {
-				return nil, nil, nil
-			}
-			if bytes.Compare(n[:], lo[:]) > 0 {
-				lo = n
-			}
-		} else {
-			p, ok := a.prev()
-			if !ok {
-				return nil, nil, nil
-			}
-			if bytes.Compare(p[:], hi[:]) < 0 {
-				hi = p
-			}
-		}
-	}
-	if bytes.Compare(lo[:], hi[:]) > 0 {
+	lo, hi, ok := queryRange(&q)
+	if !ok {
 		return nil, nil, nil
 	}
+	keys := queryKeys(&q)
 	iters := make([]*postingIter, 0, len(keys))
 	defer func() {
 		for _, it := range iters {
@@ -177,6 +130,68 @@ func (ix *Index) Query(ctx context.Context, q lrs.Query) ([]lrs.StoredStatement,
 	target := lo
 	if !q.Ascending {
 		target = hi
+	}
+	return ix.page(ctx, &q, iters, target)
+}
+
+// queryRange returns the first and last (stored, seq) suffix q can
+// select, in key order; ok is false when it selects nothing.
+func queryRange(q *lrs.Query) (lo, hi suffix, ok bool) {
+	lo, hi = mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
+	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
+	// bound outside that range is decided here, not converted: it would
+	// wrap.
+	if !q.Since.IsZero() {
+		switch {
+		case q.Since.Before(lrs.MinStored):
+			// Every statement is stored after it.
+		case !q.Since.Before(lrs.MaxStored):
+			return lo, hi, false
+		default:
+			lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		}
+	}
+	if !q.Until.IsZero() {
+		switch {
+		case q.Until.Before(lrs.MinStored):
+			return lo, hi, false
+		case q.Until.After(lrs.MaxStored):
+			// Every statement is stored before it.
+		default:
+			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		}
+	}
+	if q.After != nil {
+		a := mkSuffix(q.After.Stored, q.After.Seq)
+		if q.Ascending {
+			n, ok := a.next()
+			if !ok {
+				return lo, hi, false
+			}
+			if bytes.Compare(n[:], lo[:]) > 0 {
+				lo = n
+			}
+		} else {
+			p, ok := a.prev()
+			if !ok {
+				return lo, hi, false
+			}
+			if bytes.Compare(p[:], hi[:]) < 0 {
+				hi = p
+			}
+		}
+	}
+	return lo, hi, bytes.Compare(lo[:], hi[:]) <= 0
+}
+
+// page walks the statements every posting list holds from target on, in
+// the query's direction, and collects the page: voided statements are
+// skipped, and the page ends at q.Limit statements or before the one that
+// would take it past q.MaxBytes, with the cursor of its last statement.
+func (ix *Index) page(ctx context.Context, q *lrs.Query, iters []*postingIter, target suffix) ([]lrs.StoredStatement, *lrs.Cursor, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
 	}
 	var out []lrs.StoredStatement
 	var last suffix
