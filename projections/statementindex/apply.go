@@ -220,20 +220,9 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 // time: that is a poison event (projections.Poison), which the runner
 // quarantines and skips. Other errors are the index's own (I/O).
 func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
-	// Numbers stay json.Number: the index reads none of them, and a
-	// number no float64 holds must not make the statement undecodable.
-	doc, err := xapi.Decode(ev.Data)
+	st, id, err := decodeStatement(ev)
 	if err != nil {
-		return projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
-	}
-	st, ok := doc.(map[string]any)
-	if !ok {
-		return projections.Poison(ev, errors.New("the statement is not a JSON object"))
-	}
-	idStr, _ := st["id"].(string)
-	id, err := uuid.Parse(idStr)
-	if err != nil {
-		return projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
+		return err
 	}
 	// Statement ids are unique in the log (the statement writer checks
 	// every id against this index before it appends), and the runner
@@ -259,52 +248,16 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	if ext.voiding {
 		rec.flags |= flagVoiding
 	}
-	keys := ext.keys
-	if ext.target != "" {
-		if target, err := uuid.Parse(ext.target); err == nil {
-			if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
-				return err
-			}
-			if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
-				return err
-			}
-			a.refs[target] = append(a.refs[target], seq)
-			tseq, found, err := a.seqOf(target)
-			if err != nil {
-				return err
-			}
-			if found {
-				trec, err := a.record(tseq)
-				if err != nil {
-					return err
-				}
-				for _, k := range trec.keys {
-					if inheritable(k.kind) {
-						keys.addKey(k)
-					}
-				}
-				if ext.voiding && trec.flags&flagVoiding == 0 {
-					if err := a.b.Set(voidedKey(tseq), nil, nil); err != nil {
-						return err
-					}
-				}
-			} else if ext.voiding {
-				if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
-					return err
-				}
-				a.voidedBy[target] = true
-			}
-		}
+	if err := a.linkTarget(&ext, seq); err != nil {
+		return err
 	}
 	// A voiding statement for this one may have arrived first.
-	if !ext.voiding {
-		if a.isVoidedBefore(id) {
-			if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
-				return err
-			}
+	if !ext.voiding && a.isVoidedBefore(id) {
+		if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
+			return err
 		}
 	}
-	rec.keys = keys.list
+	rec.keys = ext.keys.list
 	for _, k := range rec.keys {
 		if err := a.b.Set(postingKey(k, stored, seq), nil, nil); err != nil {
 			return err
@@ -320,6 +273,74 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	// Statements that referenced this one before it arrived now inherit
 	// its keys (recursively through chains of references).
 	return a.propagate(id, rec.keys, map[uuid.UUID]bool{id: true})
+}
+
+// decodeStatement decodes a statement event and its id; what it refuses
+// is a poison event.
+func decodeStatement(ev *eventstore.RecordedEvent) (map[string]any, uuid.UUID, error) {
+	// Numbers stay json.Number: the index reads none of them, and a
+	// number no float64 holds must not make the statement undecodable.
+	doc, err := xapi.Decode(ev.Data)
+	if err != nil {
+		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
+	}
+	st, ok := doc.(map[string]any)
+	if !ok {
+		return nil, uuid.Nil, projections.Poison(ev, errors.New("the statement is not a JSON object"))
+	}
+	idStr, _ := st["id"].(string)
+	id, err := uuid.Parse(idStr)
+	if err != nil {
+		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
+	}
+	return st, id, nil
+}
+
+// linkTarget records that statement seq refers to the statement
+// ext.target (a StatementRef object): the statement inherits the
+// target's filter keys when the target is indexed, and a voiding
+// statement voids it, or marks it voided for when it arrives.
+func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
+	if ext.target == "" {
+		return nil
+	}
+	target, err := uuid.Parse(ext.target)
+	if err != nil {
+		return nil // the schemas refuse a StatementRef without a UUID
+	}
+	if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
+		return err
+	}
+	if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
+		return err
+	}
+	a.refs[target] = append(a.refs[target], seq)
+	tseq, found, err := a.seqOf(target)
+	if err != nil {
+		return err
+	}
+	if !found {
+		if ext.voiding {
+			if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
+				return err
+			}
+			a.voidedBy[target] = true
+		}
+		return nil
+	}
+	trec, err := a.record(tseq)
+	if err != nil {
+		return err
+	}
+	for _, k := range trec.keys {
+		if inheritable(k.kind) {
+			ext.keys.addKey(k)
+		}
+	}
+	if ext.voiding && trec.flags&flagVoiding == 0 {
+		return a.b.Set(voidedKey(tseq), nil, nil)
+	}
+	return nil
 }
 
 func (a *applyState) propagate(target uuid.UUID, keys []key, visited map[uuid.UUID]bool) error {
