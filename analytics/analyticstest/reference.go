@@ -330,7 +330,10 @@ func sortedKeys(m map[string][]row) []string {
 func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State) row {
 	r := row{duration: -1, expected: -1}
 	ts, err := time.Parse(time.RFC3339Nano, st["timestamp"].(string))
-	if err != nil {
+	// A timestamp outside what ClickHouse's DateTime holds (unsigned
+	// seconds since 1970: up to 2106-02-07T06:28:15Z, milliseconds
+	// apart) gives way to stored, in every engine (docs/analytics.md).
+	if err != nil || ts.Before(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)) || !ts.Before(time.Date(2106, 2, 7, 6, 28, 16, 0, time.UTC)) {
 		ts, _ = time.Parse(time.RFC3339Nano, st["stored"].(string))
 	}
 	r.ts = ts.UTC()
