@@ -3,6 +3,7 @@ package analyticstest
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +106,29 @@ func testTimestampsOutOfRange(t *testing.T, h Harness) {
 	if got := p.TimestampFallbacks(); got != uint64(fallbacks) {
 		t.Errorf("the projection counts %d timestamp fallbacks, want %d", got, fallbacks)
 	}
+}
+
+// FactTime is what a statement's fact must hold as times: stored and
+// timestamp (UTC, to the millisecond), and the local date.
+type FactTime struct {
+	StatementID       string
+	Stored, Timestamp time.Time
+	Date              string // 2006-01-02
+}
+
+// FactTimes returns the times of the facts of d's statements, by
+// statement id, for the engines' tests to compare with what they store
+// (the queries only show months and hours).
+func (d *Dataset) FactTimes() map[string]FactTime {
+	out := make(map[string]FactTime, len(d.Statements))
+	for _, st := range d.Statements {
+		stored, err := time.Parse(time.RFC3339Nano, st["stored"].(string))
+		if err != nil {
+			panic(err)
+		}
+		ts := factTimestamp(st)
+		id := strings.ToLower(st["id"].(string))
+		out[id] = FactTime{StatementID: id, Stored: stored.UTC(), Timestamp: ts, Date: ts.In(analytics.Local).Format(time.DateOnly)}
+	}
+	return out
 }
