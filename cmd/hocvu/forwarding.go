@@ -95,7 +95,7 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 			go func() { defer rt.wg.Done(); l.Run(rctx) }()
 		}
 		rt.supervisor = forwarding.NewSupervisor(forwarding.Env{Store: store, Registry: rt.registry, Targets: newForwardTarget, Secrets: box,
-			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log})
+			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log, Quarantine: projections.NewLogQuarantine(store)})
 		rt.wg.Add(1)
 		go func() { defer rt.wg.Done(); rt.supervisor.Run(rctx) }()
 		if reg != nil {

@@ -153,6 +153,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
+		registerAnalyticsMetrics(reg, proj)
 		runners = append(runners, run)
 	}
 

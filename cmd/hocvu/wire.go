@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -260,6 +261,15 @@ func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
 }
 
 func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
+
+// registerAnalyticsMetrics exports what the analytics projection counts
+// besides its runner's figures.
+func registerAnalyticsMetrics(reg prometheus.Registerer, p *analytics.Projection) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_analytics_timestamp_fallbacks_total",
+		Help:        "Statements whose timestamp is outside the times analytics represents (1970 to 2106) and that took their stored time instead, since this process started (docs/analytics.md).",
+		ConstLabels: prometheus.Labels{"projection": p.Name()}},
+		func() float64 { return float64(p.TimestampFallbacks()) }))
+}
 
 // registerProjectionMetrics exports how far each projection is behind,
 // the poison events it skipped, and whether it is stuck.
