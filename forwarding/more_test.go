@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
