@@ -354,20 +354,18 @@ func (w *forwarder) checkpointLocked() (eventstore.Position, error) {
 
 // loadDirectory folds the reference data up to pos (inclusive), so that
 // statements are attributed with the learner directory of their place in
-// the log.
+// the log. A reference-data event that does not apply is skipped, logged
+// and counted (eventstore.Fold), as handle skips it live: it must not
+// keep the forward from starting.
 func (w *forwarder) loadDirectory(ctx context.Context, pos eventstore.Position) error {
 	st := reference.NewState()
-	var ferr error
-	err := eventstore.ReplayStream(ctx, w.env.Store, reference.Stream, func(ev *eventstore.RecordedEvent) {
-		if ferr != nil || ev.Position.Compare(pos) > 0 {
-			return
+	f := eventstore.NewFold(reference.Stream, func(ev *eventstore.RecordedEvent) error {
+		if ev.Position.Compare(pos) > 0 {
+			return nil
 		}
-		ferr = st.Apply(ev)
-	})
-	if err == nil {
-		err = ferr
-	}
-	if err != nil {
+		return st.Apply(ev)
+	}, eventstore.FoldOptions{Logger: w.log})
+	if err := f.Load(ctx, w.env.Store); err != nil {
 		return fmt.Errorf("forwarding: reference data: %w", err)
 	}
 	w.ref = st
