@@ -2,8 +2,6 @@ package eventstore
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 )
@@ -99,25 +97,11 @@ func (f *Fold) Apply(ev *RecordedEvent) {
 // the end of the stream, reading Page events at a time. A stream that
 // does not exist has no events. Only a failure to read is an error.
 func (f *Fold) Load(ctx context.Context, r StreamReader) error {
-	for {
-		from := uint64(0)
-		if rev, ok := f.Revision(); ok {
-			from = rev + 1
-		}
-		evs, err := r.ReadStream(ctx, f.stream, ReadStreamOptions{From: from, Max: f.page})
-		if errors.Is(err, ErrStreamNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", f.stream, err)
-		}
-		for i := range evs {
-			f.Apply(&evs[i])
-		}
-		if len(evs) < f.page {
-			return nil
-		}
+	from := uint64(0)
+	if rev, ok := f.Revision(); ok {
+		from = rev + 1
 	}
+	return replayFrom(ctx, r, f.stream, from, f.page, f.Apply)
 }
 
 // Follow applies the events appended to the stream after the last one
