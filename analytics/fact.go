@@ -12,8 +12,8 @@ import (
 	"github.com/sosodev/duration"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 

@@ -367,7 +367,8 @@ func (w *forwarder) checkpointLocked() (eventstore.Position, error) {
 //
 // An event that does not apply is skipped (else the forward could never
 // start again) and recorded in the quarantine, where it most likely is
-// already: the forward met it live, unless it predates the forward.
+// already: the forward met it live, unless it predates the forward. The
+// quarantine reports it, so the fold is not told of it.
 func (w *forwarder) loadDirectory(ctx context.Context, pos eventstore.Position) error {
 	st := reference.NewState()
 	type failed struct {
@@ -375,17 +376,18 @@ func (w *forwarder) loadDirectory(ctx context.Context, pos eventstore.Position) 
 		err error
 	}
 	var poison []failed
-	err := eventstore.ReplayStream(ctx, w.env.Store, reference.Stream, func(ev *eventstore.RecordedEvent) {
+	f := eventstore.NewFold(reference.Stream, func(ev *eventstore.RecordedEvent) error {
 		if ev.Position.Compare(pos) > 0 {
-			return
+			return nil
 		}
 		if err := st.Apply(ev); err != nil {
 			e := *ev
 			e.Data, e.Metadata = nil, nil
 			poison = append(poison, failed{e, err})
 		}
-	})
-	if err != nil {
+		return nil
+	}, eventstore.FoldOptions{Logger: w.log})
+	if err := f.Load(ctx, w.env.Store); err != nil {
 		return fmt.Errorf("forwarding: reference data: %w", err)
 	}
 	for i := range poison {

@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
@@ -178,6 +178,38 @@ func TestDirectoryAttributionFollowsTheLog(t *testing.T) {
 	rec.waitFor(t, "the progress", func() bool { return h.show("xa").Lag == 0 })
 	if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s4.id()}) {
 		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s4.id()})
+	}
+}
+
+// A reference-data event that does not apply is skipped when a restarted
+// forward folds the learner directory up to its checkpoint, as it is when
+// the forward meets it live: it never keeps the forward from starting.
+func TestUndecodableReferenceEventDoesNotStopARestart(t *testing.T) {
+	store := openStore(t)
+	evs, err := reference.Events(&reference.Data{Learners: []reference.Learner{
+		{HomePage: "https://vneid.example", Name: "hv-00001", Commune: "21172", Group: "citizen"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(context.Background(), reference.Stream, eventstore.Any, evs...); err != nil {
+		t.Fatal(err)
+	}
+	appendRaw(t, store, reference.Stream, reference.EventLearnersSet, []byte(`{"load":`))
+	h := newHarness(t, store)
+	h.create(forwarding.Spec{Name: "xa", Start: "beginning", Filter: forwarding.Filter{Commune: []string{"21172"}}})
+	s1, s2 := newStatement(1, verbCompleted, lesson1), newStatement(1, verbCompleted, lesson1)
+	appendStatements(t, store, s1)
+	stop := h.start(nil)
+	rec := h.target("xa")
+	rec.waitFor(t, "the first statement", func() bool { return len(rec.ackedIDs()) >= 1 })
+	rec.waitFor(t, "the progress", func() bool { return h.show("xa").Lag == 0 })
+	stop()
+	appendStatements(t, store, s2)
+	h.start(nil)
+	rec.waitFor(t, "the statement after the restart", func() bool { return len(rec.ackedIDs()) >= 2 })
+	if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s2.id()}) {
+		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s2.id()})
 	}
 }
 

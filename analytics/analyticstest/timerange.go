@@ -9,7 +9,7 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // timeRangeStored is when the LRS stored the statements of

@@ -14,9 +14,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/internal/chtest"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // campaignStatement is a lesson completion carrying the campaign's context.

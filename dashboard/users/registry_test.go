@@ -1,14 +1,20 @@
 package users_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hocvu/hocvu/dashboard/users"
@@ -157,5 +163,54 @@ func TestEventGolden(t *testing.T) {
 		if err := json.Unmarshal(want, &u); err != nil || u.Username != "tinhkhe" {
 			t.Errorf("%s does not decode: %v", name, err)
 		}
+	}
+}
+
+// An undecodable user event (a set or a removal) is skipped, logged at
+// ERROR with the poison-event alert and counted; the events around it
+// apply, and the registry appends after it.
+func TestUndecodableEventsAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w := newRegistry(t, s)
+	if err := w.Set(ctx, users.User{Username: "tinh", Role: users.RoleProvince}, "province-password"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []struct{ typ, data string }{{users.EventUserSet, `{"username":`}, {users.EventUserRemoved, `["tinh"]`}} {
+		if _, err := s.Append(ctx, users.Stream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: ev.typ, Data: []byte(ev.data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	r := users.NewRegistry(s, slog.New(slog.NewJSONHandler(&buf, nil)))
+	r.SetCost(bcrypt.MinCost)
+	if err := r.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Verify("tinh", "province-password"); err != nil {
+		t.Fatalf("the user before the bad events: %v", err)
+	}
+	if r.Skipped() != 2 {
+		t.Errorf("Skipped = %d, want 2", r.Skipped())
+	}
+	var types []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["level"] != "ERROR" || m["alert"] != eventstore.AlertRegistryPoisonEvent || m["stream"] != users.Stream {
+			t.Errorf("log line %v", m)
+		}
+		types = append(types, fmt.Sprint(m["event_type"]))
+	}
+	if want := []string{users.EventUserSet, users.EventUserRemoved}; !slices.Equal(types, want) {
+		t.Errorf("logged event types %v, want %v", types, want)
+	}
+	if err := r.Remove(ctx, "tinh"); err != nil {
+		t.Fatalf("append after skipped events: %v", err)
+	}
+	if _, ok := r.Get("tinh"); ok {
+		t.Error("the removal read back was not applied")
 	}
 }
