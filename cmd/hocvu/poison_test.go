@@ -299,3 +299,35 @@ func TestPoisonEventDoesNotStopAForward(t *testing.T) {
 	}
 	stop(t, p)
 }
+
+// TestRegistryPoisonIsCounted: an undecodable event in each registry's
+// stream (credentials, dashboard users, forwards), appended below every
+// check, neither stops serve nor goes unseen: each registry counts it on
+// /metrics.
+func TestRegistryPoisonIsCounted(t *testing.T) {
+	dir := t.TempDir()
+	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stream, typ := range map[string]string{"credentials": "credential.set.v1", "dashboard-users": "dashboard.user.set.v1", "forwards": "forward.created.v1"} {
+		if _, err := store.Append(context.Background(), stream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: typ, Data: []byte(`{"key":`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := proctest.Start(t, []string{"HOCVU_API_KEY=durability", "HOCVU_API_SECRET=durability-secret"}, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	if err := p.WaitReady(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, registry := range []string{"credentials", "dashboard-users", "forwards"} {
+		if got := metricSeries(t, p.URL(), `hocvu_registry_skipped_events_total{registry="`+registry+`"}`); got != 1 {
+			t.Errorf("hocvu_registry_skipped_events_total{registry=%q} = %v, want 1\n%s", registry, got, p.Logs())
+		}
+	}
+	if code, body := call(t, "GET", p.URL()+"/xapi/statements", nil); code != 200 {
+		t.Fatalf("GET statements with the seeded credential: %d %s", code, body)
+	}
+}

@@ -208,7 +208,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
-	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log)
+	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log, reg)
 	if err != nil {
 		return err
 	}
