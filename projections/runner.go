@@ -341,31 +341,7 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) isolate(ctx context.Context, err error) bool {
 	var pe *EventError
 	if errors.As(err, &pe) {
-		pos := pe.Event.Position
-		if r.skip[pos] {
-			// The projection named an event it was never given again: a
-			// fault of the projection, not of the event.
-			return false
-		}
-		q := newQuarantined(r.proj.Name(), pe, r.opts.Now())
-		added := true
-		if r.opts.Quarantine != nil {
-			var qerr error
-			if added, qerr = r.opts.Quarantine.Add(ctx, q); qerr != nil {
-				r.fail(fmt.Errorf("%w; and recording it in the quarantine failed: %v", err, qerr))
-				r.log.Error("projection cannot record a poison event in the quarantine; retrying", "err", qerr, "event_id", q.EventID, "position", q.Position)
-				return false
-			}
-		}
-		r.skip[pos] = true
-		r.mu.Lock()
-		r.quarantined++
-		r.notify()
-		r.mu.Unlock()
-		r.log.Error("projection skipped a poison event and recorded it in the quarantine", "alert", AlertPoisonEvent,
-			"event_id", q.EventID, "event_type", q.EventType, "stream", q.Stream, "revision", q.Revision, "position", q.Position,
-			"new_record", added, "err", pe.Err)
-		return true
+		return r.skipPoison(ctx, err, pe)
 	}
 	var pn *panicError
 	if errors.As(err, &pn) && pn.events > 1 {
@@ -375,6 +351,38 @@ func (r *Runner) isolate(ctx context.Context, err error) bool {
 		return true
 	}
 	return false
+}
+
+// skipPoison records the poison event pe names in the quarantine, then
+// adds it to the skip set, so that no later batch contains it, and counts
+// it. It reports false, and skips nothing, when the projection names an
+// event already in the skip set (one it is never given again: a fault of
+// the projection, not of the event) or when the quarantine cannot record
+// the event: a poison event is skipped only once it is recorded.
+func (r *Runner) skipPoison(ctx context.Context, err error, pe *EventError) bool {
+	pos := pe.Event.Position
+	if r.skip[pos] {
+		return false
+	}
+	q := newQuarantined(r.proj.Name(), pe, r.opts.Now())
+	added := true
+	if r.opts.Quarantine != nil {
+		var qerr error
+		if added, qerr = r.opts.Quarantine.Add(ctx, q); qerr != nil {
+			r.fail(fmt.Errorf("%w; and recording it in the quarantine failed: %v", err, qerr))
+			r.log.Error("projection cannot record a poison event in the quarantine; retrying", "err", qerr, "event_id", q.EventID, "position", q.Position)
+			return false
+		}
+	}
+	r.skip[pos] = true
+	r.mu.Lock()
+	r.quarantined++
+	r.notify()
+	r.mu.Unlock()
+	r.log.Error("projection skipped a poison event and recorded it in the quarantine", "alert", AlertPoisonEvent,
+		"event_id", q.EventID, "event_type", q.EventType, "stream", q.Stream, "revision", q.Revision, "position", q.Position,
+		"new_record", added, "err", pe.Err)
+	return true
 }
 
 // failed turns a failure of Apply, ApplyAsync or Flush on batch into the
@@ -393,227 +401,4 @@ func (r *Runner) failed(err error, batch []eventstore.RecordedEvent, through eve
 	}
 	pn.events, pn.through = len(batch), through
 	return pn
-}
-
-type item struct {
-	msg eventstore.Message
-	err error
-}
-
-func (r *Runner) runOnce(ctx context.Context) error {
-	if r.opts.Gate != nil {
-		r.log.Info("waiting for the projection lease")
-		if err := r.opts.Gate.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	var from eventstore.Position
-	if err := safely(func() (err error) { from, err = r.proj.Checkpoint(ctx); return err }); err != nil {
-		return fmt.Errorf("read checkpoint: %w", err)
-	}
-	// Never subscribe from past the end of the log (a restored log): the
-	// events appended next would be skipped. Fail, and keep failing, so
-	// that the read model is rebuilt.
-	if err := CheckCheckpoint(ctx, r.src, r.proj.Name(), from); err != nil {
-		return err
-	}
-	r.advance(from, time.Time{}, false)
-	sub, err := r.src.SubscribeAll(ctx, eventstore.SubscribeOptions{After: from, Filter: r.proj.Filter()})
-	if err != nil {
-		return fmt.Errorf("subscribe after %s: %w", from, err)
-	}
-	defer sub.Close()
-	r.log.Info("projection started", "from", from.String())
-
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// While isolating the event behind a panic, batches hold one event
-	// and are published at once, so that a failure names its event.
-	maxBatch := r.opts.MaxBatch
-	isolating := func() bool { return r.isolateTo.Compare(r.Status().Applied) > 0 }
-	if isolating() {
-		maxBatch = 1
-	}
-	items := make(chan item, r.opts.MaxBatch)
-	go func() {
-		for {
-			m, err := sub.Recv(rctx)
-			select {
-			case items <- item{msg: m, err: err}:
-			case <-rctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-
-	var (
-		batch     = make([]eventstore.RecordedEvent, 0, maxBatch)
-		through   = from
-		lastFlush = time.Now()
-		caughtUp  bool
-		// A Pipeliner's applied but not yet published batch.
-		pipe, _     = r.proj.(Pipeliner)
-		pending     bool
-		pendingPos  eventstore.Position
-		pendingLast time.Time
-	)
-	// publish waits for a Pipeliner's write in flight and then publishes
-	// its position.
-	publish := func() error {
-		if !pending {
-			return nil
-		}
-		if err := safely(func() error { return pipe.Flush(ctx) }); err != nil {
-			return fmt.Errorf("write through %s: %w", pendingPos, err)
-		}
-		pending = false
-		r.advance(pendingPos, pendingLast, caughtUp)
-		return nil
-	}
-	// flush applies the batch (force: even an empty one, to persist the
-	// checkpoint); now: publish a Pipeliner's position before returning.
-	flush := func(force, now bool) error {
-		if len(batch) == 0 {
-			if through.Compare(r.Status().Applied) <= 0 && !pending {
-				return nil
-			}
-			if !force && time.Since(lastFlush) < r.opts.CheckpointEvery {
-				// Only filtered-out events passed: the read model already
-				// reflects the log through here, so say so at once (for
-				// WaitFor and the lag), and persist the checkpoint later.
-				if err := publish(); err != nil {
-					return err
-				}
-				r.advance(through, time.Time{}, caughtUp)
-				return nil
-			}
-		}
-		if r.opts.Gate != nil && !r.opts.Gate.Holding() {
-			return ErrNotWriter
-		}
-		var last time.Time
-		if len(batch) > 0 {
-			last = batch[len(batch)-1].Recorded
-		}
-		if pipe != nil {
-			if err := safely(func() error { return pipe.ApplyAsync(ctx, batch, through) }); err != nil {
-				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, r.failed(err, batch, through))
-			}
-			// ApplyAsync returned only after the previous write finished,
-			// so that one's position can be published without waiting.
-			if pending {
-				r.advance(pendingPos, pendingLast, caughtUp)
-			}
-			pending, pendingPos = true, through
-			if !last.IsZero() {
-				pendingLast = last
-			}
-			// Wait for this write too when the runner is at the head of
-			// the log and nothing more is ready, so that new events show
-			// up at once; while catching up, the next batch publishes it.
-			if now || (caughtUp && len(items) == 0) || maxBatch == 1 {
-				if err := publish(); err != nil {
-					return r.failed(err, batch, through)
-				}
-			}
-		} else {
-			if err := safely(func() error { return r.proj.Apply(ctx, batch, through) }); err != nil {
-				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, r.failed(err, batch, through))
-			}
-			r.advance(through, last, caughtUp)
-		}
-		if len(batch) > 0 {
-			r.panicStreak = 0
-		}
-		if maxBatch == 1 && !isolating() {
-			// Past the batch that panicked: full batches again from the
-			// next subscription on (this one's channel is sized for them).
-			maxBatch = r.opts.MaxBatch
-		}
-		batch = make([]eventstore.RecordedEvent, 0, maxBatch)
-		lastFlush = time.Now()
-		return nil
-	}
-	var timer *time.Timer
-	for {
-		var it item
-		select {
-		case it = <-items:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		// Take what else is ready, up to the batch size, waiting up to
-		// MaxWait for a partial batch to fill.
-		deadline := time.Time{}
-	fill:
-		for {
-			if it.err != nil {
-				if errors.Is(it.err, context.Canceled) && ctx.Err() != nil {
-					return ctx.Err()
-				}
-				if ferr := flush(true, true); ferr != nil {
-					return ferr
-				}
-				return fmt.Errorf("subscription: %w", it.err)
-			}
-			switch m := it.msg; {
-			case m.Event != nil && r.skip[m.Event.Position]:
-				// A quarantined poison event: the projection reflects the
-				// log through it without it.
-				through = m.Event.Position
-			case m.Event != nil:
-				batch = append(batch, *m.Event)
-				through = m.Event.Position
-			case m.Checkpoint != nil:
-				if m.Checkpoint.Compare(through) > 0 {
-					through = *m.Checkpoint
-				}
-			case m.CaughtUp:
-				caughtUp = true
-				if err := flush(true, true); err != nil {
-					return err
-				}
-				r.advance(through, time.Time{}, true)
-				r.log.Info("projection caught up", "position", through.String())
-			}
-			if len(batch) >= maxBatch {
-				break fill
-			}
-			select {
-			case it = <-items:
-				continue
-			default:
-			}
-			if r.opts.MaxWait <= 0 || len(batch) == 0 {
-				break fill
-			}
-			if deadline.IsZero() {
-				deadline = time.Now().Add(r.opts.MaxWait)
-			}
-			wait := time.Until(deadline)
-			if wait <= 0 {
-				break fill
-			}
-			if timer == nil {
-				timer = time.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
-			}
-			select {
-			case it = <-items:
-				timer.Stop()
-				continue
-			case <-timer.C:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			break fill
-		}
-		if err := flush(len(batch) > 0, false); err != nil {
-			return err
-		}
-	}
 }
