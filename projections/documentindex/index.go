@@ -155,7 +155,7 @@ func (ix *Index) List(ctx context.Context, q documents.ListQuery) ([]documents.E
 	if !q.AllRegistrations {
 		prefix = regPrefix(group, q.Registration)
 	}
-	it, err := ix.s.db.NewIter(prefix, prefixEnd(prefix))
+	it, err := ix.s.db.NewPrefixIter(prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

@@ -142,6 +142,24 @@ func (d *DB) NewIter(lower, upper []byte) (*Iter, error) {
 	return &Iter{it: it}, nil
 }
 
+// NewPrefixIter returns an iterator over the keys that start with prefix.
+func (d *DB) NewPrefixIter(prefix []byte) (*Iter, error) {
+	return d.NewIter(prefix, prefixEnd(prefix))
+}
+
+// prefixEnd is the least key greater than every key starting with p, or
+// nil (no upper bound) when p is all 0xff.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
 // NewBatch returns a write-only batch.
 func (d *DB) NewBatch() *Batch { return &Batch{b: d.db.NewBatch(), name: d.name} }
 

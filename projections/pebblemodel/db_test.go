@@ -31,6 +31,22 @@ func get(t *testing.T, r pebblemodel.Reader, key string) (string, bool) {
 	return string(v), true
 }
 
+// commit writes the keys (key, value, key, value, ...) with checkpoint cp
+// in one batch.
+func commit(t *testing.T, db *pebblemodel.DB, cp string, kv ...string) {
+	t.Helper()
+	b := db.NewBatch()
+	defer b.Close()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := b.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit([]byte(cp)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSecondOpenIsRefusedUntilClose(t *testing.T) {
 	dir := t.TempDir()
 	db := open(t, dir)
@@ -62,14 +78,7 @@ func TestCheckpointIsCommittedWithTheEffectsAndSurvivesReopen(t *testing.T) {
 	}
 	_ = discarded.Close() // never committed
 
-	b := db.NewBatch()
-	if err := b.Set([]byte("k1"), []byte("v1")); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Commit([]byte("cp-1")); err != nil {
-		t.Fatal(err)
-	}
-	_ = b.Close()
+	commit(t, db, "cp-1", "k1", "v1")
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -118,16 +127,7 @@ func TestIndexedBatchReadsItsOwnWritesAndDeletes(t *testing.T) {
 func TestIterWalksTheBoundsInOrder(t *testing.T) {
 	db := open(t, t.TempDir())
 	defer db.Close()
-	b := db.NewBatch()
-	for _, k := range []string{"p3", "p1", "q1", "p2", "o9"} {
-		if err := b.Set([]byte(k), []byte("v"+k)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Commit([]byte("cp")); err != nil {
-		t.Fatal(err)
-	}
-	_ = b.Close()
+	commit(t, db, "cp", "p3", "vp3", "p1", "vp1", "q1", "vq1", "p2", "vp2", "o9", "vo9")
 
 	it, err := db.NewIter([]byte("p"), []byte("q"))
 	if err != nil {
@@ -163,14 +163,7 @@ func TestIterWalksTheBoundsInOrder(t *testing.T) {
 func TestResetEmptiesEverythingWithTheCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	db := open(t, dir)
-	b := db.NewBatch()
-	if err := b.Set([]byte("k"), []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Commit([]byte("cp")); err != nil {
-		t.Fatal(err)
-	}
-	_ = b.Close()
+	commit(t, db, "cp", "k", "v")
 	if err := db.Reset(); err != nil {
 		t.Fatal(err)
 	}
@@ -184,5 +177,34 @@ func TestResetEmptiesEverythingWithTheCheckpoint(t *testing.T) {
 	}
 	if _, ok := get(t, db, "k"); ok {
 		t.Fatal("key survived reset")
+	}
+}
+
+func TestPrefixIterStopsAtThePrefixEnd(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	commit(t, db, "cp", "a\xff", "1", "a\xff\x00", "2", "a\xff\xff", "3", "b", "4",
+		"\xff\xff", "5", "\xff\xff\x01", "6")
+	for _, tc := range []struct{ prefix, want string }{
+		{"a", "a\xff,a\xff\x00,a\xff\xff"},
+		{"a\xff", "a\xff,a\xff\x00,a\xff\xff"},
+		{"a\xff\x00", "a\xff\x00"},
+		{"\xff\xff", "\xff\xff,\xff\xff\x01"}, // no upper bound
+		{"d", ""},
+	} {
+		it, err := db.NewPrefixIter([]byte(tc.prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for valid := it.First(); valid; valid = it.Next() {
+			got = append(got, string(it.Key()))
+		}
+		if err := it.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("prefix %q: %q, want %q", tc.prefix, got, tc.want)
+		}
 	}
 }

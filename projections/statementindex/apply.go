@@ -202,7 +202,7 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	}
 	_ = closer.Close()
 	prefix := append([]byte{tagRef}, target[:]...)
-	it, err := a.db.NewIter(prefix, prefixEnd(prefix))
+	it, err := a.db.NewPrefixIter(prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -418,14 +418,3 @@ func readRecord(r pebblemodel.Reader, seq uint64) (record, error) {
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
