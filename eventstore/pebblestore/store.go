@@ -30,10 +30,10 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/internal/pebbletune"
 )
 
 var _ eventstore.Store = (*Store)(nil)
@@ -116,12 +116,15 @@ func Open(dir string, opts Options) (*Store, error) {
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{opts.Logger},
 	}
-	pebbletune.Apply(po)
-	// The log is read mostly by long forward scans (catch-up, rebuild), so
-	// bigger data blocks than the 4 KiB default: fewer block loads, block
-	// allocations and decompression calls per event. Point lookups of
-	// unknown keys are answered by the bloom filters without a block read.
+	// Bloom filters on every level: the hot point reads are lookups of
+	// keys that usually do not exist, which a filter answers without
+	// reading a block. The log is read mostly by long forward scans
+	// (catch-up, rebuild), so bigger data blocks than the 4 KiB default:
+	// fewer block loads, block allocations and decompression calls per
+	// event.
 	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].FilterType = pebble.TableFilter
 		po.Levels[i].BlockSize = 32 << 10
 	}
 	db, err := pebble.Open(filepath.Clean(dir), po)

@@ -10,12 +10,11 @@ import (
 	"log/slog"
 	"reflect"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 var (
@@ -147,12 +146,12 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 	return nil
 }
 
-func mergeInto(b *pebble.Batch, id string, def map[string]any) error {
+func mergeInto(b *pebblemodel.Batch, id string, def map[string]any) error {
 	key := activityKey(id)
 	v, closer, err := b.Get(key)
 	var known map[string]any
 	switch {
-	case errors.Is(err, pebble.ErrNotFound):
+	case errors.Is(err, pebblemodel.ErrNotFound):
 	case err != nil:
 		return err
 	default:
@@ -166,7 +165,7 @@ func mergeInto(b *pebble.Batch, id string, def map[string]any) error {
 	if err != nil {
 		return err
 	}
-	return b.Set(key, data, nil)
+	return b.Set(key, data)
 }
 
 // MergeDefinition merges a newer Activity definition into a known one (nil
@@ -224,7 +223,7 @@ func (d *Definitions) Definition(ctx context.Context, activityID string) (map[st
 		return nil, false, fmt.Errorf("%s: closed", DefinitionsName)
 	}
 	v, closer, err := d.s.db.Get(activityKey(activityID))
-	if errors.Is(err, pebble.ErrNotFound) {
+	if errors.Is(err, pebblemodel.ErrNotFound) {
 		return nil, false, nil
 	}
 	if err != nil {

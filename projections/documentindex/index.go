@@ -27,8 +27,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
@@ -130,9 +128,9 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 		}
 		key := docKey(d.Key())
 		if d.Set != nil {
-			err = b.Set(key, binary.BigEndian.AppendUint64(nil, uint64(d.Set.Updated.UnixNano())), nil)
+			err = b.Set(key, binary.BigEndian.AppendUint64(nil, uint64(d.Set.Updated.UnixNano())))
 		} else {
-			err = b.Delete(key, nil)
+			err = b.Delete(key)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", Name, err)
@@ -157,7 +155,7 @@ func (ix *Index) List(ctx context.Context, q documents.ListQuery) ([]documents.E
 	if !q.AllRegistrations {
 		prefix = regPrefix(group, q.Registration)
 	}
-	it, err := ix.s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := ix.s.db.NewPrefixIter(prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 const flagVoiding = 1
@@ -137,11 +137,8 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	if through.Compare(meta.Pos) > 0 {
 		meta.Pos = through
 	}
-	if err := a.b.Set([]byte{tagCheckpoint}, encodeCheckpoint(meta), nil); err != nil {
+	if err := a.b.Commit(encodeCheckpoint(meta)); err != nil {
 		return err
-	}
-	if err := a.b.Commit(pebble.NoSync); err != nil {
-		return fmt.Errorf("statementindex: commit: %w", err)
 	}
 	for id := range a.voidedBy {
 		ix.voidedBefore[id] = true
@@ -155,8 +152,8 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 // (an indexed batch made every statement pay for two such reads).
 type applyState struct {
 	ix       *Index
-	db       *pebble.DB
-	b        *pebble.Batch
+	db       *pebblemodel.DB
+	b        *pebblemodel.Batch
 	ids      map[uuid.UUID]uint64   // statement id -> seq, written in this batch
 	records  map[uint64]*record     // records written in this batch
 	voidedBy map[uuid.UUID]bool     // voiding-before-target markers written in this batch
@@ -184,7 +181,7 @@ func (a *applyState) record(seq uint64) (record, error) {
 
 func (a *applyState) putRecord(seq uint64, r record) error {
 	a.records[seq] = &r
-	return a.b.Set(recordKey(seq), encodeRecord(&r), nil)
+	return a.b.Set(recordKey(seq), encodeRecord(&r))
 }
 
 func (a *applyState) isVoidedBefore(id uuid.UUID) bool {
@@ -197,7 +194,7 @@ func (a *applyState) isVoidedBefore(id uuid.UUID) bool {
 func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	out := append([]uint64(nil), a.refs[target]...)
 	_, closer, err := a.db.Get(refMarkerKey(target))
-	if errors.Is(err, pebble.ErrNotFound) {
+	if errors.Is(err, pebblemodel.ErrNotFound) {
 		return out, nil
 	}
 	if err != nil {
@@ -205,7 +202,7 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	}
 	_ = closer.Close()
 	prefix := append([]byte{tagRef}, target[:]...)
-	it, err := a.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := a.db.NewPrefixIter(prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -253,20 +250,20 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	}
 	// A voiding statement for this one may have arrived first.
 	if !ext.voiding && a.isVoidedBefore(id) {
-		if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
+		if err := a.b.Set(voidedKey(seq), nil); err != nil {
 			return err
 		}
 	}
 	rec.keys = ext.keys.list
 	for _, k := range rec.keys {
-		if err := a.b.Set(postingKey(k, stored, seq), nil, nil); err != nil {
+		if err := a.b.Set(postingKey(k, stored, seq), nil); err != nil {
 			return err
 		}
 	}
 	if err := a.putRecord(seq, rec); err != nil {
 		return err
 	}
-	if err := a.b.Set(idKey(id), u64(seq), nil); err != nil {
+	if err := a.b.Set(idKey(id), u64(seq)); err != nil {
 		return err
 	}
 	a.ids[id] = seq
@@ -308,10 +305,10 @@ func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
 	if err != nil {
 		return nil // the schemas refuse a StatementRef without a UUID
 	}
-	if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
+	if err := a.b.Set(refKey(target, seq), nil); err != nil {
 		return err
 	}
-	if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
+	if err := a.b.Set(refMarkerKey(target), nil); err != nil {
 		return err
 	}
 	a.refs[target] = append(a.refs[target], seq)
@@ -321,7 +318,7 @@ func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
 	}
 	if !found {
 		if ext.voiding {
-			if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
+			if err := a.b.Set(voidedByKey(target), u64(seq)); err != nil {
 				return err
 			}
 			a.voidedBy[target] = true
@@ -338,7 +335,7 @@ func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
 		}
 	}
 	if ext.voiding && trec.flags&flagVoiding == 0 {
-		return a.b.Set(voidedKey(tseq), nil, nil)
+		return a.b.Set(voidedKey(tseq), nil)
 	}
 	return nil
 }
@@ -366,7 +363,7 @@ func (a *applyState) propagate(target uuid.UUID, keys []key, visited map[uuid.UU
 			if inheritable(k.kind) && !have.seen[k] {
 				have.addKey(k)
 				added = append(added, k)
-				if err := a.b.Set(postingKey(k, rec.stored, seq), nil, nil); err != nil {
+				if err := a.b.Set(postingKey(k, rec.stored, seq), nil); err != nil {
 					return err
 				}
 			}
@@ -395,9 +392,9 @@ func inheritable(kind byte) bool {
 	return false
 }
 
-func getSeq(r pebble.Reader, k []byte) (uint64, bool, error) {
+func getSeq(r pebblemodel.Reader, k []byte) (uint64, bool, error) {
 	v, closer, err := r.Get(k)
-	if errors.Is(err, pebble.ErrNotFound) {
+	if errors.Is(err, pebblemodel.ErrNotFound) {
 		return 0, false, nil
 	}
 	if err != nil {
@@ -410,7 +407,7 @@ func getSeq(r pebble.Reader, k []byte) (uint64, bool, error) {
 	return be(v), true, nil
 }
 
-func readRecord(r pebble.Reader, seq uint64) (record, error) {
+func readRecord(r pebblemodel.Reader, seq uint64) (record, error) {
 	v, closer, err := r.Get(recordKey(seq))
 	if err != nil {
 		return record{}, fmt.Errorf("read record %d: %w", seq, err)
@@ -421,14 +418,3 @@ func readRecord(r pebble.Reader, seq uint64) (record, error) {
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}

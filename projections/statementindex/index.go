@@ -6,7 +6,7 @@
 //
 // Layout (one Pebble database):
 //
-//	'c'                                   checkpoint: position, last stored time, next seq
+//	'c'                                   checkpoint (pebblemodel.CheckpointKey): position, last stored time, next seq
 //	'd' seq                               record: stored time, posting keys, statement JSON
 //	'i' statement id (16)                 seq
 //	'p' kind hash(16) stored(8) seq(8)    posting lists, ordered by (stored, seq)
@@ -28,21 +28,17 @@ package statementindex
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/internal/pebbletune"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 var (
@@ -55,24 +51,21 @@ var (
 const Name = "statement-index"
 
 const (
-	tagCheckpoint = 'c'
-	tagRecord     = 'd'
-	tagID         = 'i'
-	tagPosting    = 'p'
-	tagVoided     = 'x'
-	tagVoidedBy   = 'v'
-	tagRef        = 'r'
-	tagRefMarker  = 'R'
+	tagRecord    = 'd'
+	tagID        = 'i'
+	tagPosting   = 'p'
+	tagVoided    = 'x'
+	tagVoidedBy  = 'v'
+	tagRef       = 'r'
+	tagRefMarker = 'R'
 )
 
 // Index is the statement read model.
 type Index struct {
-	dir  string
-	log  *slog.Logger
-	lock *pebble.Lock
+	log *slog.Logger
 
-	mu   sync.RWMutex // guards db replacement on Reset
-	db   *pebble.DB
+	mu   sync.RWMutex // guards meta and voidedBefore; Reset and Close take it exclusively
+	db   *pebblemodel.DB
 	meta checkpoint
 	// voidedBefore holds the targets of voiding statements that arrived
 	// before their target (the 'v' keys): few, and asked about for every
@@ -91,37 +84,27 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("statementindex: create %s: %w", dir, err)
-	}
-	lock, err := pebble.LockDirectory(dir, vfs.Default)
+	db, err := pebblemodel.Open(dir, pebblemodel.Options{
+		Name:         "statementindex",
+		LogComponent: "pebble-index",
+		Logger:       log,
+		MemTableSize: 32 << 20,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("statementindex: %s is in use by another process: %w", dir, err)
+		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, lock: lock}
-	if err := ix.open(); err != nil {
-		_ = lock.Close()
+	ix := &Index{log: log, db: db}
+	if err := ix.loadState(); err != nil {
+		_ = db.Close()
 		return nil, err
 	}
 	return ix, nil
 }
 
-func (ix *Index) open() error {
-	opts := &pebble.Options{
-		Lock:               ix.lock,
-		MemTableSize:       32 << 20,
-		FormatMajorVersion: pebble.FormatNewest,
-		Logger:             quietLogger{ix.log},
-	}
-	pebbletune.Apply(opts)
-	db, err := pebble.Open(ix.dir, opts)
-	if err != nil {
-		return fmt.Errorf("statementindex: open %s: %w", ix.dir, err)
-	}
-	ix.db = db
+// loadState reads the checkpoint and the voided-before markers.
+func (ix *Index) loadState() error {
 	meta, err := ix.readCheckpoint()
 	if err != nil {
-		_ = db.Close()
 		return err
 	}
 	ix.meta = meta
@@ -130,7 +113,7 @@ func (ix *Index) open() error {
 
 func (ix *Index) loadVoidedBefore() error {
 	ix.voidedBefore = map[uuid.UUID]bool{}
-	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagVoidedBy}, UpperBound: []byte{tagVoidedBy + 1}})
+	it, err := ix.db.NewIter([]byte{tagVoidedBy}, []byte{tagVoidedBy + 1})
 	if err != nil {
 		return fmt.Errorf("statementindex: load voids: %w", err)
 	}
@@ -146,21 +129,12 @@ func (ix *Index) loadVoidedBefore() error {
 func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	var err error
-	if ix.db != nil {
-		err = ix.db.Close()
-		ix.db = nil
+	if ix.db == nil {
+		return nil
 	}
-	if ix.lock != nil {
-		if lerr := ix.lock.Close(); err == nil {
-			err = lerr
-		}
-		ix.lock = nil
-	}
-	if err != nil {
-		return fmt.Errorf("statementindex: close: %w", err)
-	}
-	return nil
+	err := ix.db.Close()
+	ix.db = nil
+	return err
 }
 
 // Name implements projections.Projection.
@@ -189,13 +163,8 @@ func (ix *Index) ConsistentThrough() time.Time {
 func (ix *Index) Reset(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	b := ix.db.NewBatch()
-	defer b.Close()
-	if err := b.DeleteRange([]byte{0}, []byte{0xff}, nil); err != nil {
-		return fmt.Errorf("statementindex: reset: %w", err)
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("statementindex: reset: %w", err)
+	if err := ix.db.Reset(); err != nil {
+		return err
 	}
 	ix.meta = checkpoint{}
 	ix.voidedBefore = map[uuid.UUID]bool{}
@@ -203,14 +172,13 @@ func (ix *Index) Reset(ctx context.Context) error {
 }
 
 func (ix *Index) readCheckpoint() (checkpoint, error) {
-	v, closer, err := ix.db.Get([]byte{tagCheckpoint})
-	if errors.Is(err, pebble.ErrNotFound) {
+	v, err := ix.db.Checkpoint()
+	if err != nil {
+		return checkpoint{}, err
+	}
+	if v == nil {
 		return checkpoint{NextSeq: 1}, nil
 	}
-	if err != nil {
-		return checkpoint{}, fmt.Errorf("statementindex: read checkpoint: %w", err)
-	}
-	defer closer.Close()
 	if len(v) != 32 {
 		return checkpoint{}, fmt.Errorf("statementindex: corrupt checkpoint (%d bytes)", len(v))
 	}
@@ -233,16 +201,3 @@ func encodeCheckpoint(c checkpoint) []byte {
 }
 
 func be(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
-
-type quietLogger struct{ l *slog.Logger }
-
-func (q quietLogger) Infof(format string, args ...any) {
-	q.l.Debug(fmt.Sprintf(format, args...), "component", "pebble-index")
-}
-func (q quietLogger) Errorf(format string, args ...any) {
-	q.l.Error(fmt.Sprintf(format, args...), "component", "pebble-index")
-}
-func (q quietLogger) Fatalf(format string, args ...any) {
-	q.l.Error(fmt.Sprintf(format, args...), "component", "pebble-index", "fatal", true)
-	os.Exit(1)
-}

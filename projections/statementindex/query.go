@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 // Get returns the statement with the given id, voided or not; found is
@@ -61,7 +61,7 @@ func (ix *Index) load(seq uint64, budget int) (st lrs.StoredStatement, size int,
 	st.Voided = err == nil
 	if st.Voided {
 		_ = vcloser.Close()
-	} else if !errors.Is(err, pebble.ErrNotFound) {
+	} else if !errors.Is(err, pebblemodel.ErrNotFound) {
 		return lrs.StoredStatement{}, 0, err
 	}
 	return st, size, nil
@@ -265,16 +265,16 @@ func queryKeys(q *lrs.Query) []key {
 }
 
 type postingIter struct {
-	it     *pebble.Iterator
+	it     *pebblemodel.Iter
 	prefix []byte
 	buf    []byte
 }
 
-func newPostingIter(db *pebble.DB, k key, lo, hi suffix) (*postingIter, error) {
+func newPostingIter(db *pebblemodel.DB, k key, lo, hi suffix) (*postingIter, error) {
 	prefix := postingPrefix(k)
 	lower := append(append([]byte(nil), prefix...), lo[:]...)
 	upper := append(append(append([]byte(nil), prefix...), hi[:]...), 0)
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := db.NewIter(lower, upper)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,210 @@
+package pebblemodel_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hocvu/hocvu/projections/pebblemodel"
+)
+
+func open(t *testing.T, dir string) *pebblemodel.DB {
+	t.Helper()
+	db, err := pebblemodel.Open(dir, pebblemodel.Options{Name: "test-model"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func get(t *testing.T, r pebblemodel.Reader, key string) (string, bool) {
+	t.Helper()
+	v, closer, err := r.Get([]byte(key))
+	if errors.Is(err, pebblemodel.ErrNotFound) {
+		return "", false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	return string(v), true
+}
+
+// commit writes the keys (key, value, key, value, ...) with checkpoint cp
+// in one batch.
+func commit(t *testing.T, db *pebblemodel.DB, cp string, kv ...string) {
+	t.Helper()
+	b := db.NewBatch()
+	defer b.Close()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := b.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit([]byte(cp)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecondOpenIsRefusedUntilClose(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	_, err := pebblemodel.Open(dir, pebblemodel.Options{Name: "test-model"})
+	if err == nil || !strings.Contains(err.Error(), "test-model: ") || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second open: %v, want test-model: ... in use by another process", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if err := open(t, dir).Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckpointIsCommittedWithTheEffectsAndSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	if cp, err := db.Checkpoint(); err != nil || cp != nil {
+		t.Fatalf("new database: checkpoint %q, %v; want none", cp, err)
+	}
+
+	discarded := db.NewBatch()
+	if err := discarded.Set([]byte("k-discarded"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	_ = discarded.Close() // never committed
+
+	commit(t, db, "cp-1", "k1", "v1")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = open(t, dir)
+	defer db.Close()
+	cp, err := db.Checkpoint()
+	if err != nil || string(cp) != "cp-1" {
+		t.Fatalf("checkpoint after reopen: %q, %v; want cp-1", cp, err)
+	}
+	if v, ok := get(t, db, "k1"); !ok || v != "v1" {
+		t.Fatalf("k1 = %q, %v; want v1", v, ok)
+	}
+	if _, ok := get(t, db, "k-discarded"); ok {
+		t.Fatal("a batch closed without commit was written")
+	}
+	// The checkpoint is the one-byte key 'c' (the stored layout of every
+	// read model): it must not move.
+	if v, ok := get(t, db, string([]byte{pebblemodel.CheckpointKey})); !ok || v != "cp-1" || pebblemodel.CheckpointKey != 'c' {
+		t.Fatalf("checkpoint key 'c' = %q, %v", v, ok)
+	}
+}
+
+func TestIndexedBatchReadsItsOwnWritesAndDeletes(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	b := db.NewIndexedBatch()
+	defer b.Close()
+	if err := b.Set([]byte("a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := get(t, b, "a"); !ok || v != "1" {
+		t.Fatalf("batch read a = %q, %v; want 1", v, ok)
+	}
+	if _, ok := get(t, db, "a"); ok {
+		t.Fatal("uncommitted write visible in the database")
+	}
+	if err := b.Delete([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := get(t, b, "a"); ok {
+		t.Fatal("deleted key still visible in the batch")
+	}
+}
+
+func TestIterWalksTheBoundsInOrder(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	commit(t, db, "cp", "p3", "vp3", "p1", "vp1", "q1", "vq1", "p2", "vp2", "o9", "vo9")
+
+	it, err := db.NewIter([]byte("p"), []byte("q"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for valid := it.First(); valid; valid = it.Next() {
+		if !bytes.Equal(it.Value(), append([]byte("v"), it.Key()...)) {
+			t.Fatalf("value of %s = %s", it.Key(), it.Value())
+		}
+		got = append(got, string(it.Key()))
+	}
+	if it.Error() != nil {
+		t.Fatal(it.Error())
+	}
+	if strings.Join(got, ",") != "p1,p2,p3" {
+		t.Fatalf("walk = %v, want p1,p2,p3", got)
+	}
+	if !it.SeekGE([]byte("p15")) || string(it.Key()) != "p2" {
+		t.Fatalf("SeekGE(p15) at %q", it.Key())
+	}
+	if !it.SeekLT([]byte("p2")) || string(it.Key()) != "p1" {
+		t.Fatalf("SeekLT(p2) at %q", it.Key())
+	}
+	if it.SeekLT([]byte("p1")) {
+		t.Fatalf("SeekLT(p1) found %q below the lower bound", it.Key())
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResetEmptiesEverythingWithTheCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	commit(t, db, "cp", "k", "v")
+	if err := db.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = open(t, dir)
+	defer db.Close()
+	if cp, err := db.Checkpoint(); err != nil || cp != nil {
+		t.Fatalf("checkpoint after reset: %q, %v; want none", cp, err)
+	}
+	if _, ok := get(t, db, "k"); ok {
+		t.Fatal("key survived reset")
+	}
+}
+
+func TestPrefixIterStopsAtThePrefixEnd(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	commit(t, db, "cp", "a\xff", "1", "a\xff\x00", "2", "a\xff\xff", "3", "b", "4",
+		"\xff\xff", "5", "\xff\xff\x01", "6")
+	for _, tc := range []struct{ prefix, want string }{
+		{"a", "a\xff,a\xff\x00,a\xff\xff"},
+		{"a\xff", "a\xff,a\xff\x00,a\xff\xff"},
+		{"a\xff\x00", "a\xff\x00"},
+		{"\xff\xff", "\xff\xff,\xff\xff\x01"}, // no upper bound
+		{"d", ""},
+	} {
+		it, err := db.NewPrefixIter([]byte(tc.prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for valid := it.First(); valid; valid = it.Next() {
+			got = append(got, string(it.Key()))
+		}
+		if err := it.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("prefix %q: %q, want %q", tc.prefix, got, tc.want)
+		}
+	}
+}
