@@ -85,6 +85,9 @@ var Catalog = []Query{
 	{"teams", "Community digital-technology teams: members and the distinct learners whose statements name the team.",
 		[]string{"team", "commune", "name", "members", "learners"},
 		[]string{"from", "to", "commune"}},
+	{"courses", "The course dimension: every course the statements name, with its name in `lang` (default vi-VN; else Vietnamese, then English, then the course IRI) from the activity definitions of statements stored with the define scope, and the language tag of that name ('' when it is the IRI).",
+		[]string{"course_id", "name", "lang"},
+		[]string{"course", "lang"}},
 }
 
 // Lookup returns the named query.
@@ -108,6 +111,9 @@ type Params struct {
 	AreaType string
 	// Threshold is the burst size (bursts; default 20).
 	Threshold int
+	// Lang is the viewer's language (a BCP 47 tag) for names (courses;
+	// default DefaultLang).
+	Lang string
 }
 
 // ErrBadParams is wrapped by Validate's errors.
@@ -130,6 +136,9 @@ func (p *Params) Validate() error {
 	}
 	if p.Threshold < 1 || p.Threshold > 100000 {
 		return fmt.Errorf("%w: threshold %d out of range", ErrBadParams, p.Threshold)
+	}
+	if p.Lang != "" && !validLang(p.Lang) {
+		return fmt.Errorf("%w: lang %q is not a language tag", ErrBadParams, p.Lang)
 	}
 	return nil
 }

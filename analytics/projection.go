@@ -51,8 +51,13 @@ type Batch struct {
 	Facts []Fact
 	Voids []Void
 	// Dims, when set, replace the dimension tables.
-	Dims    *Dims
-	Through eventstore.Position
+	Dims *Dims
+	// CourseNames are the course names the batch's statements define: one
+	// per course and language (the batch's latest), sorted by course and
+	// language. The sink keeps, per course and language, the name of the
+	// highest position it was given.
+	CourseNames []CourseName
+	Through     eventstore.Position
 }
 
 // Projection writes statement events into a sink as facts, and the
@@ -201,6 +206,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
 	refChanged := false
+	var names []CourseName
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
@@ -226,6 +232,10 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 				continue
 			}
 			f, void := r.fact, r.void
+			// A name counts even when its statement is voided, like the
+			// LRS's canonical definitions.
+			names = append(names, f.CourseNames...)
+			f.CourseNames = nil
 			if _, dup := inBatch[f.StatementID]; dup {
 				continue
 			}
@@ -258,6 +268,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 		}
 	}
 	b.Facts = kept
+	b.CourseNames = latestNames(names)
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}

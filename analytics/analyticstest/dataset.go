@@ -24,6 +24,9 @@ import (
 type Dataset struct {
 	Events     []eventstore.RecordedEvent
 	Statements []map[string]any // decoded, in log order
+	// defines tells, per statement, whether its credential had the
+	// define scope (most do: the portal's).
+	defines []bool
 	// entries interleaves statements and reference-data loads in log order.
 	entries []entry
 }
@@ -38,7 +41,29 @@ type entry struct {
 var (
 	communes = []string{"21172", "21175", "21178", "21181"}
 	courses  = []string{"https://hoctap.example/khoa/ky-nang-so", "https://hoctap.example/khoa/dich-vu-cong"}
+	// Courses beside the learners' two, for the course dimension: one
+	// only an untrusted client names, one named in English only, in a
+	// grouping activity.
+	unnamedCourse = "https://hoctap.example/khoa/an-toan-so"
+	englishCourse = "https://hoctap.example/khoa/online-safety"
 )
+
+// courseObject is a course as a statement's object, with the names the
+// content gives it in round (courses[0] is renamed in Vietnamese from
+// round 10; courses[1] is named only in its lessons' parent activity).
+func courseObject(course string, round int) map[string]any {
+	obj := activity(course, vocab.TypeCourse, "")
+	def := obj["definition"].(map[string]any)
+	switch {
+	case course == courses[0] && round < 10:
+		def["name"] = map[string]any{"vi-VN": "Kỹ năng số cơ bản", "en-US": "Digital skills basics"}
+	case course == courses[0]:
+		def["name"] = map[string]any{"vi-VN": "Kỹ năng số cơ bản (2026)"}
+	default:
+		delete(def, "name")
+	}
+	return obj
+}
 
 func lessonID(course string, i int) string { return fmt.Sprintf("%s/bai-%d", course, i) }
 
@@ -57,8 +82,10 @@ func NewDataset(seed uint64) *Dataset {
 			d.entries = append(d.entries, entry{statement: -1, ref: &evs[i]})
 		}
 	}
+	define := true
 	add := func(st map[string]any) string {
 		d.entries = append(d.entries, entry{statement: len(d.Statements)})
+		d.defines = append(d.defines, define)
 		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
 		if _, ok := st["id"]; !ok {
 			st["id"] = uuid.NewString()
@@ -110,7 +137,7 @@ func NewDataset(seed uint64) *Dataset {
 	for round := 0; round < 14; round++ {
 		if round == 3 {
 			// Before the learner directory knows this account: not attributed.
-			add(stmt("khach", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil, nil))
+			add(stmt("khach", vocab.VerbLaunched, courseObject(courses[0], round), nil, nil))
 		}
 		if round == 7 {
 			load(&reference.Data{
@@ -141,7 +168,7 @@ func NewDataset(seed uint64) *Dataset {
 				ext[vocab.ExtTeam] = "T-" + l.commune + "-1"
 				ext[vocab.ExtMentor] = fmt.Sprintf("M-%s-%d", l.commune, len(l.name)%2)
 			}
-			add(stmt(l.name, vocab.VerbLaunched, activity(course, vocab.TypeCourse, ""), nil, ctx))
+			add(stmt(l.name, vocab.VerbLaunched, courseObject(course, round), nil, ctx))
 			for i := 0; i < 1+rng.IntN(3); i++ {
 				expected := "PT15M"
 				took := fmt.Sprintf("PT%dM%dS", 2+rng.IntN(20), rng.IntN(60))
@@ -161,7 +188,7 @@ func NewDataset(seed uint64) *Dataset {
 				add(stmt(l.name, verb, activity(course+"/kiem-tra", vocab.TypeAssessment, ""),
 					map[string]any{"success": verb == vocab.VerbPassed, "score": map[string]any{"scaled": scaled}}, ctx))
 				if verb == vocab.VerbPassed {
-					add(stmt(l.name, vocab.VerbCompleted, activity(course, vocab.TypeCourse, ""), map[string]any{"completion": true}, ctx))
+					add(stmt(l.name, vocab.VerbCompleted, courseObject(course, round), map[string]any{"completion": true}, ctx))
 					if rng.IntN(3) > 0 {
 						add(stmt(l.name, vocab.VerbEarned, activity(course+"/chung-chi", vocab.TypeCertificate, ""), nil, ctx))
 					}
@@ -180,7 +207,22 @@ func NewDataset(seed uint64) *Dataset {
 		add(st)
 	}
 	// A statement without campaign extensions, and one about an agent.
-	add(stmt("khach", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
+	add(stmt("khach", vocab.VerbLaunched, courseObject(courses[1], 14), nil, nil))
+	// Course names from clients without the define scope do not count:
+	// a renaming of courses[0] and the only name of unnamedCourse.
+	define = false
+	renamed := courseObject(courses[0], 14)
+	renamed["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Khóa học bị đổi tên", "en-US": "Renamed"}
+	add(stmt("hv-002", vocab.VerbLaunched, renamed, nil, contextFor("21172", vocab.GroupCitizen, "")))
+	unnamed := contextFor("21175", vocab.GroupStudent, unnamedCourse)
+	unnamed["contextActivities"].(map[string]any)["parent"].([]any)[0].(map[string]any)["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Tên không được nhận"}
+	add(stmt("hv-004", vocab.VerbCompleted, activity(lessonID(unnamedCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT9M"}, unnamed))
+	define = true
+	// A course named in English only, in a grouping activity.
+	english := contextFor("21178", vocab.GroupCitizen, "")
+	english["contextActivities"] = map[string]any{"grouping": []any{map[string]any{"id": englishCourse,
+		"definition": map[string]any{"type": vocab.TypeCourse, "name": map[string]any{"en-GB": "Online safety", "": "ignored"}}}}}
+	add(stmt("hv-006", vocab.VerbCompleted, activity(lessonID(englishCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT12M"}, english))
 	add(stmt("hv-001", "http://id.tincanapi.com/verb/mentored", map[string]any{"objectType": "Agent", "mbox": "mailto:hv-002@example.com"}, nil, contextFor("21172", vocab.GroupCitizen, "")))
 	// Voiding: after the target; before the target; of a voiding statement.
 	voiding := add(void(lessonCompletions[5]))
@@ -209,9 +251,13 @@ func NewDataset(seed uint64) *Dataset {
 			panic(err)
 		}
 		id, _ := uuid.Parse(st["id"].(string))
+		meta, err := json.Marshal(lrs.StatementStoredMeta{Batch: "b-" + st["id"].(string), XAPIVersion: "2.0.0", Define: d.defines[e.statement]})
+		if err != nil {
+			panic(err)
+		}
 		d.Events = append(d.Events, eventstore.RecordedEvent{
 			ID: id, Type: lrs.EventStatementStored, Stream: lrs.StatementsStream, Revision: stRev,
-			Position: pos, Recorded: time.Now().UTC(), Data: data,
+			Position: pos, Recorded: time.Now().UTC(), Data: data, Metadata: meta,
 		})
 		stRev++
 	}
@@ -284,7 +330,11 @@ func contextFor(commune, group, course string) map[string]any {
 		},
 	}
 	if course != "" {
-		ctx["contextActivities"] = map[string]any{"parent": []any{map[string]any{"id": course, "definition": map[string]any{"type": vocab.TypeCourse}}}}
+		def := map[string]any{"type": vocab.TypeCourse}
+		if course == courses[1] {
+			def["name"] = map[string]any{"vi": "Dịch vụ công trực tuyến", "fr": "Services publics en ligne"}
+		}
+		ctx["contextActivities"] = map[string]any{"parent": []any{map[string]any{"id": course, "definition": def}}}
 	}
 	return ctx
 }
@@ -319,6 +369,7 @@ func Concat(ds ...*Dataset) *Dataset {
 			}
 		}
 		out.Statements = append(out.Statements, d.Statements...)
+		out.defines = append(out.defines, d.defines...)
 	}
 	return out
 }

@@ -12,12 +12,13 @@ import (
 )
 
 // TestCrashBetweenWriteAndCheckpoint stops a batch after each stage of a
-// write (facts inserted; void rows inserted; aggregates rebuilt) without
+// write (facts inserted; void rows inserted; aggregates rebuilt; course
+// names inserted) without
 // its checkpoint, as a crash would, then restarts the projection on a new
 // engine: the repair removes the half-written batch, the batch is written
 // again, and every named query matches the reference exactly.
 func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
-	for _, stage := range []string{"facts", "void-rows", "voids"} {
+	for _, stage := range []string{"facts", "void-rows", "voids", "course-names"} {
 		t.Run(stage, func(t *testing.T) {
 			srv := chtest.Shared(t)
 			dsn := srv.DSN(srv.NewDatabase(t))

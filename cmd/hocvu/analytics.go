@@ -99,6 +99,7 @@ type analyticsQueryCmd struct {
 	Group           string `name:"group" help:"Target group: public-staff, student, worker, citizen."`
 	Course          string `name:"course" help:"Course activity id."`
 	Threshold       int    `name:"threshold" help:"Burst size for the bursts query (default 20)."`
+	Lang            string `name:"lang" help:"Language of names (courses query): a BCP 47 tag, default vi-VN."`
 	JSON            bool   `name:"json" help:"Print JSON instead of a table."`
 	Runs            int    `name:"runs" default:"1" help:"Run the query this many times and print its latency percentiles on stderr (for benchmarks)."`
 }
@@ -112,7 +113,7 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer e.Close()
-	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold}
+	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold, Lang: c.Lang}
 	var (
 		res   *analytics.Result
 		times = make([]time.Duration, 0, max(c.Runs, 1))
