@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,13 +64,17 @@ func (d *Dashboard) data(c echo.Context) error {
 }
 
 // csv answers a named query as CSV for Excel: UTF-8 with a BOM, a header
-// row of translated column names, plain numbers.
+// row of translated column names, plain numbers, and the course's name in
+// the viewer's language beside every course IRI.
 func (d *Dashboard) csv(c echo.Context) error {
 	res, p, err := d.run(c)
 	if err != nil {
 		return err
 	}
 	lang := d.lang(c)
+	if res.Query != "courses" && slices.Contains(res.Columns, "course_id") {
+		res = WithCourseNames(res, d.courseNames(c.Request().Context(), lang))
+	}
 	name := "hocvu-" + res.Query
 	for _, part := range []string{p.Commune, p.From, p.To} {
 		if part != "" {

@@ -70,6 +70,31 @@ func TestReportCommune(t *testing.T) {
 	if groups != 4 {
 		t.Errorf("%d target-group rows, want 4:\n%s", groups, out)
 	}
+	// Section IV names every course as the courses query does in
+	// Vietnamese: the activity definitions' names, not the IRIs.
+	_, coursesOut, _ := proctest.Run(t, nil, "analytics", "query", "courses", "--lang=vi-VN", "--json", "--data-dir="+dir)
+	var courses struct {
+		Rows [][]string `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(coursesOut), &courses); err != nil {
+		t.Fatalf("courses: %v\n%s", err, coursesOut)
+	}
+	names := map[string]string{}
+	for _, r := range courses.Rows {
+		names[r[0]] = r[1]
+	}
+	n := 0
+	for _, rec := range recs {
+		if len(rec) > 13 && rec[0] == "IV" {
+			n++
+			if rec[2] != names[rec[13]] || rec[2] == rec[13] || rec[2] == "" {
+				t.Errorf("course row %q: name %q, the courses query says %q", rec, rec[2], names[rec[13]])
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no course rows in the report:\n%s", out)
+	}
 
 	html := filepath.Join(t.TempDir(), "phu-luc.html")
 	if code, _, errOut := proctest.Run(t, nil, "report", "commune", "21121", "--year=2025", "--format=html", "--lang=en", "--out="+html, "--data-dir="+dir); code != 0 {
@@ -96,6 +121,15 @@ func TestReportCommuneThroughAPI(t *testing.T) {
 		"report", "commune", "21121", "--year=2025", "--url="+p.URL(), "--data-dir="+dir)
 	if code != 0 || !strings.Contains(out, "Tịnh Khê") {
 		t.Fatalf("report through the API: %d\n%s\n%s", code, out, errOut)
+	}
+	// Course names come through the API as well, in each language.
+	if !strings.Contains(out, "Kỹ năng số cơ bản") {
+		t.Errorf("report through the API without the Vietnamese course names:\n%s", out)
+	}
+	_, out, _ = proctest.Run(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret},
+		"report", "commune", "21121", "--year=2025", "--lang=en", "--url="+p.URL(), "--data-dir="+dir)
+	if !strings.Contains(out, "Digital skills basics") {
+		t.Errorf("report through the API without the English course names:\n%s", out)
 	}
 }
 

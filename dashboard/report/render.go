@@ -34,6 +34,9 @@ type line struct {
 	ProgressPct *float64
 	Status      string
 	Met         bool
+	// Course lines (section IV).
+	Lessons  *int64
+	CourseID string
 }
 
 // kv is one labelled count.
@@ -74,13 +77,19 @@ func (r *Report) lines(lang string) []line {
 			out = append(out, line{Section: "III", No: i + 1, Indicator: i18n.T(lang, x.key), Result: x.v})
 		}
 	}
+	for i, c := range r.Courses {
+		c := c
+		out = append(out, line{Section: "IV", No: i + 1, Indicator: c.Name(lang), Result: c.Learners,
+			Certified: &c.CertifiedLearners, Lessons: &c.LessonCompletions, CourseID: c.ID})
+	}
 	return out
 }
 
 // CSVColumns are the CSV's column keys, in order (translated in the
 // header row).
 var CSVColumns = []string{"report.section", "report.no", "report.indicator", "col.target_group", "col.population",
-	"col.target_pct", "col.target_count", "report.value", "col.certified_learners", "report.pct_of_target", "col.progress_pct", "col.status"}
+	"col.target_pct", "col.target_count", "report.value", "col.certified_learners", "report.pct_of_target", "col.progress_pct", "col.status",
+	"col.lesson_completions", "col.course_id"}
 
 // WriteCSV writes the report as one CSV table (UTF-8 with a BOM, for
 // Excel): a title block, then one row per indicator. Numbers are plain
@@ -100,7 +109,8 @@ func (r *Report) WriteCSV(w io.Writer, lang string) error {
 	_ = cw.Write(head)
 	for _, l := range r.lines(lang) {
 		_ = cw.Write([]string{l.Section, strconv.Itoa(l.No), l.Indicator, l.Group, optInt(l.Population), optFloat(l.TargetPct),
-			optInt(l.TargetCount), strconv.FormatInt(l.Result, 10), optInt(l.Certified), optFloat(l.PctTarget), optFloat(l.ProgressPct), l.Status})
+			optInt(l.TargetCount), strconv.FormatInt(l.Result, 10), optInt(l.Certified), optFloat(l.PctTarget), optFloat(l.ProgressPct), l.Status,
+			optInt(l.Lessons), l.CourseID})
 	}
 	for _, m := range r.Missing {
 		_ = cw.Write([]string{i18n.Tf(lang, "report.missing", m)})
@@ -184,21 +194,23 @@ func StyleHash() string {
 // inline style, no script, no external resource).
 func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	lang = i18n.Normalize(lang)
-	var sections [3][]line
+	var sections [4][]line
 	for _, l := range r.lines(lang) {
 		switch l.Section {
 		case "I":
 			sections[0] = append(sections[0], l)
 		case "II":
 			sections[1] = append(sections[1], l)
-		default:
+		case "III":
 			sections[2] = append(sections[2], l)
+		default:
+			sections[3] = append(sections[3], l)
 		}
 	}
 	var buf bytes.Buffer
 	err := page.Execute(&buf, map[string]any{
 		"Lang": lang, "R": r, "Name": r.displayName(), "Unit": r.unitLine(lang), "Through": MonthLabel(lang, r.Through),
-		"Targets": sections[0], "Activity": sections[1], "Community": sections[2],
+		"Targets": sections[0], "Activity": sections[1], "Community": sections[2], "Courses": sections[3],
 		"Generated": r.Generated.In(analytics.Local).Format("02/01/2006 15:04"),
 	})
 	if err != nil {

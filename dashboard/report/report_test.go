@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,11 +39,27 @@ func (s *stub) Query(_ context.Context, name string, p analytics.Params) (*analy
 	case "mentors":
 		res.Columns = []string{"mentor", "commune", "team", "label", "mentees", "meets_norm"}
 		res.Rows = [][]any{{"m1", "21121", "t1", "Đại sứ số 001", int64(6), int64(1)}, {"m2", "21121", "t1", "Đại sứ số 002", int64(2), int64(0)}}
+	case "by_course":
+		res.Columns = []string{"course_id", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"}
+		res.Rows = [][]any{
+			{"https://hoctap.example/khoa/vneid", int64(900), int64(40), int64(300), int64(30), int64(5), int64(25), int64(25)},
+			{"https://hoctap.example/khoa/ky-nang-so", int64(3000), int64(120), int64(800), int64(100), int64(9), int64(90), int64(88)},
+			{"", int64(5), int64(1), int64(0), int64(0), int64(0), int64(0), int64(0)},
+		}
+	case "courses":
+		res.Columns = []string{"course_id", "name", "lang"}
+		if p.Lang == "en-US" {
+			res.Rows = [][]any{{"https://hoctap.example/khoa/ky-nang-so", "Digital skills basics", "en-US"}, {"https://hoctap.example/khoa/vneid", "https://hoctap.example/khoa/vneid", ""}}
+		} else {
+			res.Rows = [][]any{{"https://hoctap.example/khoa/ky-nang-so", "Kỹ năng số cơ bản", "vi-VN"}, {"https://hoctap.example/khoa/vneid", "https://hoctap.example/khoa/vneid", ""}}
+		}
 	default:
 		return nil, errors.New("unexpected query " + name)
 	}
 	return res, nil
 }
+
+var externalRE = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?(https?:)?//|@import`)
 
 var now = time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
 
@@ -96,18 +113,34 @@ func TestBuildAndRender(t *testing.T) {
 	if !found {
 		t.Errorf("no citizen row in\n%s", buf.String())
 	}
+	// Section IV: the year's courses, most learners first, by name.
+	var courses [][]string
+	for _, rec := range recs {
+		if len(rec) > 0 && rec[0] == "IV" {
+			courses = append(courses, rec)
+		}
+	}
+	if len(courses) != 2 || courses[0][2] != "Kỹ năng số cơ bản" || courses[0][7] != "120" || courses[0][8] != "88" || courses[0][12] != "800" ||
+		courses[1][2] != "https://hoctap.example/khoa/vneid" || courses[1][13] != "https://hoctap.example/khoa/vneid" {
+		t.Errorf("course rows %q", courses)
+	}
+	if p := s.asked["by_course"]; p.From != "2025-01" || p.To != "2025-12" || p.Commune != "21121" {
+		t.Errorf("by_course asked with %+v", p)
+	}
 
 	buf.Reset()
 	if err := r.WriteHTML(&buf, "en"); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, want := range []string{`<html lang="en">`, "Unit: Tịnh Khê (code 21121)", "Citizens (adults)", "22,500", ">Met<", "Not met", "Ambassadors guiding 5 or more people"} {
+	for _, want := range []string{`<html lang="en">`, "Unit: Tịnh Khê (code 21121)", "Citizens (adults)", "22,500", ">Met<", "Not met", "Ambassadors guiding 5 or more people",
+		"IV. Courses during the year", "<td>Digital skills basics</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if strings.Contains(html, "<script") || strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+	// Course IRIs appear as text and data; nothing is loaded from outside.
+	if strings.Contains(html, "<script") || externalRE.MatchString(html) {
 		t.Error("the printable report must be standalone (no script, no external resource)")
 	}
 	if !strings.HasPrefix(report.StyleHash(), "'sha256-") {
@@ -122,7 +155,7 @@ func TestMissingQueriesAndBadRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Through != "2026-03" || len(r.Missing) != 4 || r.Community != nil || len(r.Targets) != 0 {
+	if r.Through != "2026-03" || len(r.Missing) != 6 || r.Community != nil || len(r.Targets) != 0 || len(r.Courses) != 0 {
 		t.Errorf("report without the reference queries: %+v", r)
 	}
 	var buf bytes.Buffer

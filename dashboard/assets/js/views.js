@@ -3,7 +3,7 @@
 import { el, link } from './dom.js';
 import { t, ctx } from './i18n.js';
 import { query, allowed } from './api.js';
-import { num, pct, month, group as groupName, course as courseName, areas as areaNames } from './fmt.js';
+import { num, pct, month, group as groupName, course as courseName, areas as areaNames, setCourseNames } from './fmt.js';
 import { hbars, lines, legend, funnel } from './charts.js';
 import { ignoredNote } from './filters.js';
 import { aggregate } from './progress.js';
@@ -91,7 +91,7 @@ export async function coursesPanel(pn, params) {
     const rows = r.objects.slice().sort((a, b) => b.learners - a.learners);
     pn.setCSV('by_course', params);
     hbars(pn.chart, rows.map((x) => ({ label: courseName(x.course_id), value: Number(x.learners) })));
-    pn.setTable([{ key: 'course_id', label: t('col.course_id'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.setTable([{ key: 'course_id', label: t('col.course_name'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
     pn.sub.textContent = t('col.learners');
     pn.setNote(ignoredNote('by_course', params));
   });
@@ -122,6 +122,16 @@ export async function funnelPanel(pn, params) {
 export function communeLink(code, name) {
   if (ctx.role !== 'province') return name || code;
   return link('/dashboard/commune/' + encodeURIComponent(code), name || code);
+}
+
+/**
+ * Load the course dimension's names in the page's language (the courses
+ * query); without it courses show as their IRIs.
+ */
+export async function loadCourseNames() {
+  if (!allowed('courses')) return;
+  const r = await query('courses', { lang: ctx.locale });
+  setCourseNames(new Map(r.objects.map((c) => [c.course_id, c.name])));
 }
 
 /** Commune reference rows by code (the communes query; empty when missing). */
