@@ -151,6 +151,8 @@ func TestUsersCommands(t *testing.T) {
 		{"users", "add", "Bad Name", "--role=province"},              // invalid name
 		{"users", "passwd", "nobody"},                                // unknown
 		{"users", "remove", "nobody"},                                // unknown
+		{"users", "display-name", "nobody", "X"},                     // unknown
+		{"users", "display-name", "tinh", "tab\there"},               // control character
 	} {
 		if code, _, _ := proctest.Run(t, nil, append(bad, "--data-dir="+dir)...); code == 0 {
 			t.Errorf("hocvu %s succeeded", strings.Join(bad, " "))
@@ -169,6 +171,13 @@ func TestUsersCommands(t *testing.T) {
 	_, out, _ = proctest.Run(t, nil, "users", "list", "--data-dir="+dir)
 	if !strings.Contains(out, "tinhkhe  commune   21121") || !strings.Contains(out, "tinh     province") || strings.Contains(out, "$2a$") {
 		t.Errorf("users list:\n%s", out)
+	}
+	// The display name changes without touching the password.
+	if code, out, errOut := proctest.Run(t, nil, "users", "display-name", "tinhkhe", "UBND xã Tịnh Khê", "--data-dir="+dir); code != 0 {
+		t.Fatalf("users display-name: %d\n%s\n%s", code, out, errOut)
+	}
+	if _, out, _ = proctest.Run(t, nil, "users", "list", "--data-dir="+dir); !strings.Contains(out, "UBND xã Tịnh Khê") {
+		t.Errorf("users list after display-name:\n%s", out)
 	}
 	if code, out, _ := proctest.Run(t, nil, "users", "passwd", "tinhkhe", "--data-dir="+dir); code != 0 || !strings.Contains(out, "password: ") {
 		t.Errorf("users passwd: %d %s", code, out)

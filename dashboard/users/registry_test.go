@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,19 +117,116 @@ func TestSeed(t *testing.T) {
 	s := openStore(t)
 	r := newRegistry(t, s)
 	for i := 0; i < 2; i++ {
-		if err := r.Seed(ctx, "admin", "seeded-password", "seed"); err != nil {
+		if err := r.Seed(ctx, "admin", "seeded-password", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	evs, err := s.ReadStream(ctx, users.Stream, eventstore.ReadStreamOptions{Max: 10})
-	if err != nil || len(evs) != 1 {
-		t.Fatalf("seeding twice wrote %d events (%v)", len(evs), err)
+	events := func() int {
+		evs, err := s.ReadStream(ctx, users.Stream, eventstore.ReadStreamOptions{Max: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
 	}
-	if err := r.Seed(ctx, "admin", "changed-password", "seed"); err != nil {
+	if n := events(); n != 1 {
+		t.Fatalf("seeding twice wrote %d events", n)
+	}
+	if u, _ := r.Get("admin"); u.DisplayName != "" {
+		t.Errorf("a seed without a display name gave %q", u.DisplayName)
+	}
+	// A display name set since survives a new seed password.
+	if err := r.SetDisplayName(ctx, "admin", "UBND tỉnh Quảng Ngãi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Seed(ctx, "admin", "changed-password", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Verify("admin", "changed-password"); err != nil {
 		t.Fatal("a new seed password did not take effect")
+	}
+	if u, _ := r.Get("admin"); u.DisplayName != "UBND tỉnh Quảng Ngãi" {
+		t.Errorf("a new seed password replaced the display name with %q", u.DisplayName)
+	}
+	// A configured display name is written once.
+	n := events()
+	for i := 0; i < 2; i++ {
+		if err := r.Seed(ctx, "admin", "changed-password", "Quản trị tỉnh"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u, _ := r.Get("admin"); u.DisplayName != "Quản trị tỉnh" || events() != n+1 {
+		t.Errorf("seeding a display name twice: %q, %d events after %d", u.DisplayName, events(), n)
+	}
+}
+
+// Earlier versions stored a note as the seeded admin's display name; a
+// seed replaces it, and keeps the password.
+func TestSeedReplacesTheLegacyNote(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, openStore(t))
+	if err := r.Set(ctx, users.User{Username: "admin", Role: users.RoleProvince, DisplayName: users.LegacySeedNote}, "seeded-password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Seed(ctx, "admin", "seeded-password", ""); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := r.Get("admin")
+	if u.DisplayName != "" {
+		t.Errorf("display name after the seed: %q", u.DisplayName)
+	}
+	if _, err := r.Verify("admin", "seeded-password"); err != nil {
+		t.Error("the seed changed the password")
+	}
+}
+
+func TestSetDisplayName(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	r := newRegistry(t, s)
+	if err := r.Set(ctx, users.User{Username: "xa", Role: users.RoleCommune, Commune: "21121"}, "commune-password"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := r.Get("xa")
+	follower := newRegistry(t, s)
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go follower.Follow(fctx)
+	if err := r.SetDisplayName(ctx, "xa", "UBND xã Tịnh Khê"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := r.Get("xa")
+	if after.DisplayName != "UBND xã Tịnh Khê" || after.PasswordHash != before.PasswordHash || after.Role != before.Role || after.Commune != before.Commune {
+		t.Errorf("after SetDisplayName: %+v (before %+v)", after, before)
+	}
+	if users.Stamp(after) != users.Stamp(before) {
+		t.Error("a new display name would end the user's sessions")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if u, _ := follower.Get("xa"); u.DisplayName == "UBND xã Tịnh Khê" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the following registry did not see the new display name")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if replayed, _ := newRegistry(t, s).Get("xa"); replayed.DisplayName != "UBND xã Tịnh Khê" {
+		t.Errorf("replayed display name %q", replayed.DisplayName)
+	}
+	for _, bad := range []string{" padded", "tab\there", strings.Repeat("x", users.MaxDisplayName+1), "\xff"} {
+		if err := r.SetDisplayName(ctx, "xa", bad); err == nil {
+			t.Errorf("SetDisplayName(%q) accepted", bad)
+		}
+	}
+	if err := r.SetDisplayName(ctx, "nobody", "X"); !errors.Is(err, users.ErrNotFound) {
+		t.Errorf("SetDisplayName of an unknown user: %v", err)
+	}
+	if err := r.SetDisplayName(ctx, "xa", ""); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := r.Get("xa"); u.DisplayName != "" {
+		t.Errorf("clearing the display name left %q", u.DisplayName)
 	}
 }
 
@@ -138,7 +236,8 @@ func TestEventGolden(t *testing.T) {
 	set, _ := json.MarshalIndent(users.User{Username: "tinhkhe", PasswordHash: "$2a$10$abcdefghijklmnopqrstuu0123456789012345678901234567890",
 		Role: users.RoleCommune, Commune: "21121", DisplayName: "UBND xã Tịnh Khê", Created: created, Updated: created}, "", "  ")
 	removed, _ := json.MarshalIndent(map[string]string{"username": "tinhkhe"}, "", "  ")
-	for name, got := range map[string][]byte{users.EventUserSet: set, users.EventUserRemoved: removed} {
+	renamed, _ := json.MarshalIndent(users.DisplayNameChange{Username: "tinhkhe", DisplayName: "UBND xã Tịnh Khê", Updated: created}, "", "  ")
+	for name, got := range map[string][]byte{users.EventUserSet: set, users.EventUserRemoved: removed, users.EventDisplayNameSet: renamed} {
 		path := filepath.Join("testdata", name+".json")
 		if os.Getenv("UPDATE_GOLDEN") != "" {
 			if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
