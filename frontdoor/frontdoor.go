@@ -19,7 +19,6 @@ import (
 	"slices"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/text/language"
 
 	"github.com/hocvu/hocvu/dashboard/i18n"
 	"github.com/hocvu/hocvu/docs"
@@ -56,24 +55,15 @@ func headers(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 type view struct {
-	Lang, Other, OtherURL string
-	Docs                  []string
+	Lang, Other, OtherURL, Dashboard string
+	Docs                             []string
 }
 
-// lang is ?lang= (vi or en), else the browser's preferred of the two,
-// else Vietnamese.
+// lang is ?lang= (vi or en), else Vietnamese: like the dashboard, the
+// page does not follow the browser's language (officials' browsers often
+// run in English).
 func lang(r *http.Request) string {
-	if q := r.URL.Query().Get("lang"); q != "" {
-		return i18n.Normalize(q)
-	}
-	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	for _, t := range tags {
-		b, _ := t.Base()
-		if slices.Contains(i18n.Languages, b.String()) {
-			return b.String()
-		}
-	}
-	return i18n.Default
+	return i18n.Normalize(r.URL.Query().Get("lang"))
 }
 
 func page(c echo.Context) error {
@@ -83,11 +73,14 @@ func page(c echo.Context) error {
 		v.Other = "vi"
 	}
 	v.OtherURL = "/?lang=" + v.Other
+	v.Dashboard = "/dashboard/"
+	if l != i18n.Default {
+		v.Dashboard += "?lang=" + l
+	}
 	var buf bytes.Buffer
 	if err := home.Execute(&buf, v); err != nil {
 		return fmt.Errorf("frontdoor: render: %w", err)
 	}
-	c.Response().Header().Set("Vary", "Accept-Language")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
