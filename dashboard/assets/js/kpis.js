@@ -1,18 +1,53 @@
 // Key-figure cards: learners, lesson completions and certificates in the
-// period, this month and this quarter against the previous ones, and the
-// cumulative progress against the year's targets.
+// period; the last complete month and its quarter against like periods
+// (compare.js), the month in progress on its own; and the cumulative
+// progress against the year's targets.
 import { el, fill } from './dom.js';
-import { t } from './i18n.js';
+import { ctx, t } from './i18n.js';
 import { query } from './api.js';
-import { num, pct, delta, month, ratio } from './fmt.js';
-import { addMonths, quarterOf, paceFraction } from './period.js';
+import { num, pct, ratio } from './fmt.js';
+import { paceFraction } from './period.js';
+import { plan, hasData, judge } from './compare.js';
 import { aggregate, absoluteTarget, LAG_SHARE } from './progress.js';
 
 const first = (r) => (r && r.objects[0]) || null;
 
-function line(label, value, d, vs) {
-  const p = el('p', 'line', label + ': ', el('b', '', value));
-  if (d) p.append(' ', el('span', 'delta ' + d.cls, d.text), ' ', vs);
+/**
+ * One comparison line: "label: value ▲ x % vs previous" (state ok), or
+ * "label: value — no data for previous to compare with" (noprev), or
+ * "label: no data yet" (nodata). Its data-* attributes carry the ranges,
+ * the values and the state, for people and tests.
+ */
+function cmpLine(kind, c, cur, prev, withData) {
+  const j = judge(cur, prev, hasData(c.cur, withData), hasData(c.prev, withData));
+  const p = el('p', 'line cmp ' + j.state, c.cur.label + ': ');
+  Object.assign(p.dataset, { cmp: kind, state: j.state, from: c.cur.from, to: c.cur.to, prevFrom: c.prev.from, prevTo: c.prev.to });
+  if (j.state === 'nodata') {
+    p.append(el('b', '', t('ui.nodata_yet')));
+    return p;
+  }
+  p.dataset.v = String(cur);
+  p.append(el('b', '', num(cur)));
+  if (j.state === 'noprev') {
+    p.append(' — ', t('ui.noprev', c.prev.label));
+    return p;
+  }
+  p.dataset.prev = String(prev);
+  p.append(' ', el('span', 'delta ' + j.delta.cls, j.delta.text), ' ', c.vs);
+  return p;
+}
+
+/** The month in progress: its figure so far, never compared. */
+function runningLine(r, value, withData) {
+  const has = hasData(r, withData);
+  const p = el('p', 'line cmp running ' + (has ? 'ok' : 'nodata'), r.label + ': ');
+  Object.assign(p.dataset, { cmp: 'running', state: has ? 'running' : 'nodata', from: r.from, to: r.to });
+  if (!has) {
+    p.append(el('b', '', t('ui.nodata_yet')));
+    return p;
+  }
+  p.dataset.v = String(value);
+  p.append(el('b', '', num(value)), ' — ', t('ui.running_note'));
   return p;
 }
 
@@ -41,22 +76,24 @@ export async function renderKPIs(container, f, extra, progress, targets) {
 async function draw(container, f, extra, progress, targets) {
   const p = f.period();
   const base = { group: f.state.group, ...extra };
-  const q = quarterOf(p.ref);
-  const pqFrom = addMonths(q.from, -3);
-  const [cur, m, pm, qd, pq] = await Promise.all([
+  const cmp = plan(p, ctx.now);
+  const ranges = [cmp.month.cur, cmp.month.prev, cmp.quarter.cur, cmp.quarter.prev, cmp.running || cmp.month.cur];
+  const earliest = ranges.reduce((a, r) => (r.from < a ? r.from : a), ctx.now);
+  // Months with any statement in the scope (the whole province, or the
+  // commune; not narrowed by the group): a period without any has no data
+  // yet, whatever the filters.
+  const [cur, trend, ...got] = await Promise.all([
     query('summary', { ...base, from: p.from, to: p.to }),
-    query('summary', { ...base, from: p.ref, to: p.ref }),
-    query('summary', { ...base, from: addMonths(p.ref, -1), to: addMonths(p.ref, -1) }),
-    query('summary', { ...base, from: q.from, to: p.ref }),
-    query('summary', { ...base, from: pqFrom, to: addMonths(q.from, -1) }),
+    query('trend', { commune: extra.commune, from: earliest, to: ctx.now }),
+    ...ranges.map((r) => query('summary', { ...base, from: r.from, to: r.to })),
   ]);
   const c = first(cur);
   if (!c) {
     fill(container, el('p', 'muted', t('ui.nodata')));
     return;
   }
-  const mm = first(m), pmm = first(pm), qq = first(qd), pqq = first(pq);
-  const qLabel = t('ui.quarter_label', q.q, q.year);
+  const withData = new Set((trend ? trend.objects : []).filter((x) => Number(x.statements) > 0).map((x) => x.month));
+  const [mm, pmm, qq, pqq, run] = got.map(first);
   let units = null;
   if (progress) units = aggregate(progress.rows, () => 'all', { year: p.year, ref: p.ref, targets })[0] || null;
   const cards = [];
@@ -66,8 +103,9 @@ async function draw(container, f, extra, progress, targets) {
     card.dataset.v = String(c[col]);
     card.append(el('h3', '', t('kpi.' + key)), el('div', 'big', num(c[col])));
     const v = (o) => (o ? Number(o[col]) : 0);
-    card.append(line(month(p.ref), num(v(mm)), delta(v(mm), v(pmm)), t('ui.prev_month')));
-    card.append(line(qLabel, num(v(qq)), delta(v(qq), v(pqq)), t('ui.prev_quarter')));
+    card.append(cmpLine('month', cmp.month, v(mm), v(pmm), withData));
+    card.append(cmpLine('quarter', cmp.quarter, v(qq), v(pqq), withData));
+    if (cmp.running) card.append(runningLine(cmp.running, v(run), withData));
     if (col === 'learners') {
       if (units && units.target_count > 0) {
         const tgt = el('div', 'target');
