@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,5 +65,20 @@ func TestLatestNamesAndMerge(t *testing.T) {
 func TestCourseNamesNeedTheDefineScope(t *testing.T) {
 	if defines(nil) || defines([]byte(`{"batch":"b"}`)) || defines([]byte(`{"define":false}`)) || !defines([]byte(`{"batch":"b","define":true}`)) {
 		t.Error("defines reads the metadata wrongly")
+	}
+}
+
+func TestLangParameter(t *testing.T) {
+	for _, ok := range []string{"", "vi", "vi-VN", "en-US", "fr", "zh-Hant-TW"} {
+		p := Params{Lang: ok}
+		if err := p.Validate(); err != nil {
+			t.Errorf("lang %q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"vi_VN!", "not a tag", "x", strings.Repeat("a", 40)} {
+		p := Params{Lang: bad}
+		if err := p.Validate(); !errors.Is(err, ErrBadParams) {
+			t.Errorf("lang %q accepted (%v)", bad, err)
+		}
 	}
 }
