@@ -34,6 +34,9 @@ const (
 	e2eKey, e2eSecret     = "e2e-key", "e2e-secret-0123456789"
 	provinceUser          = "tinh"
 	provincePassword      = "mat-khau-tinh-2025"
+	provinceName          = "UBND tỉnh Quảng Ngãi"
+	adminUser             = "quantri"
+	adminPassword         = "mat-khau-quan-tri-2025"
 	communeUser           = "tinhkhe"
 	communePassword       = "mat-khau-xa-2025"
 	ownCommune            = "21121" // Tịnh Khê in the built-in reference data
@@ -88,9 +91,15 @@ func e2eServer(t *testing.T) *proctest.Process {
 		"--seed=8", "--to="+to, "--no-progress"); code != 0 {
 		t.Fatalf("simulate: exit %d\n%s\n%s", code, out, errOut)
 	}
-	addUser(t, dir, provincePassword, "users", "add", provinceUser, "--role=province", "--display-name=UBND tỉnh")
+	// The province user gets its display name afterwards, with
+	// `hocvu users display-name`; the admin is seeded by serve, without one.
+	addUser(t, dir, provincePassword, "users", "add", provinceUser, "--role=province")
+	if code, out, errOut := proctest.Run(t, nil, "users", "display-name", provinceUser, provinceName, "--data-dir="+dir); code != 0 {
+		t.Fatalf("users display-name: exit %d\n%s\n%s", code, out, errOut)
+	}
 	addUser(t, dir, communePassword, "users", "add", communeUser, "--role=commune", "--commune="+ownCommune, "--display-name=UBND xã Tịnh Khê")
-	p := proctest.Start(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret},
+	p := proctest.Start(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret,
+		"HOCVU_DASHBOARD_ADMIN=" + adminUser, "HOCVU_DASHBOARD_PASSWORD=" + adminPassword},
 		"serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 	if err := p.WaitReady(3 * time.Minute); err != nil {
 		t.Fatal(err)
@@ -173,6 +182,7 @@ type browser struct {
 	errs   []string
 	shots  string
 	base   string
+	width  int
 	ignore []string // substrings of expected console errors
 }
 
@@ -190,8 +200,15 @@ func newBrowser(t *testing.T, base string, width, height int) *browser {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
-	b := &browser{t: t, ctx: ctx, shots: artifactsDir(t), base: base}
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+	b := &browser{t: t, ctx: ctx, shots: artifactsDir(t), base: base, width: width}
+	// The window size alone is not the viewport: headless Chromium keeps
+	// windows at least 500 px wide. Emulate the device's viewport (as a
+	// phone, with its meta viewport, below 700 px).
+	var vopts []chromedp.EmulateViewportOption
+	if width < 700 {
+		vopts = append(vopts, chromedp.EmulateMobile)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.EmulateViewport(int64(width), int64(height), vopts...)); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("start Chromium (%s): %v", bin, err)
 		}
@@ -381,6 +398,16 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("trend first month lesson completions = %q, API says %s", got, apiNumber(t, trend, 0, "lesson_completions"))
 			}
 		}
+		// The header names the user by the display name set with
+		// `hocvu users display-name`.
+		if who := eval[string](b, `document.querySelector('.who .user').textContent`); !strings.HasPrefix(who, provinceName+" · ") {
+			t.Errorf("header: %q, want the display name %q", who, provinceName)
+		}
+		// Periods: like with like, the month in progress apart, no data
+		// yet is not a drop; and the rules themselves on fixed dates.
+		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{})
+		checkComparisonRules(t, b)
+		b.checkContrast("overview", true)
 		b.screenshot("01-overview")
 		b.checkConsole("overview")
 
@@ -399,6 +426,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, q2, 0, "learners") {
 			t.Errorf("overview learners in Q2 for students = %q, API says %s", got, apiNumber(t, q2, 0, "learners"))
 		}
+		checkPeriods(t, b, p, year+"-04", year+"-06", url.Values{"group": {"student"}})
 		b.screenshot("02-overview-filtered")
 		b.checkConsole("overview with filters")
 
@@ -424,6 +452,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		} else if !b.exists(`#panel-ranking.unavailable`) {
 			t.Error("communes page: without the progress query the ranking should say it is unavailable")
 		}
+		b.checkContrast("communes", true)
 		b.screenshot("03-communes")
 		b.checkConsole("communes")
 
@@ -433,6 +462,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("commune page learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{"commune": {ownCommune}})
+		b.checkContrast("commune", true)
 		b.screenshot("04-commune")
 		b.checkConsole("commune")
 
@@ -441,6 +472,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		funnel, _ := apiQuery(t, p, "funnel", yearParams())
 		if got := b.attr(`#panel-funnel tbody tr:first-child td[data-col="learners"]`, "data-v"); got != apiNumber(t, funnel, 0, "learners") {
 			t.Errorf("funnel started = %q, API says %s", got, apiNumber(t, funnel, 0, "learners"))
+		}
+		// The funnel's labels (and every other text) meet AA contrast.
+		if r := b.checkContrast("courses", true); r.SVG < 8 {
+			t.Errorf("courses page: only %d chart texts measured", r.SVG)
 		}
 		b.screenshot("05-courses")
 		b.checkConsole("courses")
@@ -451,6 +486,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`#panel-bursts`, "data-flagged"); got != fmt.Sprint(len(bursts.Rows)) {
 			t.Errorf("bursts shown = %q, API has %d", got, len(bursts.Rows))
 		}
+		b.checkContrast("integrity", true)
 		b.screenshot("06-integrity")
 		b.checkConsole("integrity")
 
@@ -460,35 +496,52 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`#activity tbody tr:first-child td[data-v]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("report learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		b.checkContrast("report", false)
 		b.screenshot("07-report")
 		b.checkConsole("report")
+
+		// Course names, on every page that shows courses, in CSV and in
+		// the report.
+		checkCourseNamesEverywhere(t, b, p, year)
+		b.checkConsole("course names")
 
 		// English.
 		b.open("/dashboard/?lang=en")
 		if lang := b.attr("html", "lang"); lang != "en" {
 			t.Errorf("?lang=en gave lang=%q", lang)
 		}
+		b.checkContrast("overview (en)", true)
 		b.screenshot("08-overview-en")
 		b.checkConsole("overview (en)")
 	})
 
+	t.Run("front door", func(t *testing.T) {
+		b := newBrowser(t, p.URL(), 1366, 900)
+		checkFrontDoor(t, b, p)
+		b.screenshot("00-front-door-en")
+		b.visit("/", "#door-leaders")
+		b.checkContrast("front door", false)
+		b.screenshot("00-front-door")
+		b.checkConsole("front door")
+	})
+
+	t.Run("seeded admin", func(t *testing.T) {
+		b := newBrowser(t, p.URL(), 1366, 900)
+		b.login(adminUser, adminPassword)
+		if who := eval[string](b, `document.querySelector('.who .user').textContent`); !strings.HasPrefix(who, adminUser+" · ") || strings.Contains(who, "seeded") {
+			t.Errorf("header of the HOCVU_DASHBOARD_ADMIN user: %q, want its user name", who)
+		}
+		b.checkConsole("seeded admin")
+	})
+
 	t.Run("phone", func(t *testing.T) {
 		b := newBrowser(t, p.URL(), 390, 844)
-		b.login(provinceUser, provincePassword)
-		b.noFailure("overview on a phone")
-		if eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 2`) {
-			t.Error("the overview scrolls sideways on a 390 px wide phone")
-		}
-		b.screenshot("09-overview-phone")
-		b.checkConsole("overview on a phone")
+		checkLayout(t, b, "phone", year)
 	})
 
 	t.Run("projector", func(t *testing.T) {
 		b := newBrowser(t, p.URL(), 1920, 1080)
-		b.login(provinceUser, provincePassword)
-		b.open("/dashboard/communes")
-		b.screenshot("10-communes-projector")
-		b.checkConsole("communes on a projector")
+		checkLayout(t, b, "projector", year)
 	})
 
 	t.Run("commune", func(t *testing.T) {
@@ -502,6 +555,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("commune user's learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		b.checkContrast("commune user's page", true)
 		b.screenshot("11-commune-user")
 		b.checkConsole("commune user's page")
 		// Forced filtering: the data endpoint answers for the own commune.
