@@ -105,7 +105,7 @@ func (r *Report) WriteCSV(w io.Writer, lang string) error {
 	}
 	_ = cw.Write([]string{i18n.Tf(lang, "report.title", r.Year)})
 	_ = cw.Write([]string{r.unitLine(lang)})
-	_ = cw.Write([]string{i18n.Tf(lang, "report.through", MonthLabel(lang, r.Through))})
+	_ = cw.Write([]string{r.throughLine(lang)})
 	_ = cw.Write(head)
 	for _, l := range r.lines(lang) {
 		_ = cw.Write([]string{l.Section, strconv.Itoa(l.No), l.Indicator, l.Group, optInt(l.Population), optFloat(l.TargetPct),
@@ -136,6 +136,21 @@ func MonthLabel(lang, month string) string {
 		return month
 	}
 	return i18n.Tf(lang, "ui.month_label", strings.TrimPrefix(month[5:], "0"), month[:4])
+}
+
+// throughLine says what the figures cover: to the end of Through, or,
+// when Through is the month the report was made in (the year runs), to
+// that day, so that a report of 7 December does not claim all December.
+func (r *Report) throughLine(lang string) string {
+	made := r.Generated.In(analytics.Local)
+	if r.Through != made.Format("2006-01") {
+		return i18n.Tf(lang, "report.through", MonthLabel(lang, r.Through))
+	}
+	day := made.Format("2/1/2006")
+	if lang == "en" {
+		day = made.Format("2 January 2006")
+	}
+	return i18n.Tf(lang, "report.through_today", day, MonthLabel(lang, r.Through))
 }
 
 func (r *Report) displayName() string {
@@ -209,7 +224,7 @@ func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	}
 	var buf bytes.Buffer
 	err := page.Execute(&buf, map[string]any{
-		"Lang": lang, "R": r, "Name": r.displayName(), "Unit": r.unitLine(lang), "Through": MonthLabel(lang, r.Through),
+		"Lang": lang, "R": r, "Name": r.displayName(), "Unit": r.unitLine(lang), "Through": r.throughLine(lang),
 		"Targets": sections[0], "Activity": sections[1], "Community": sections[2], "Courses": sections[3],
 		"Generated": r.Generated.In(analytics.Local).Format("02/01/2006 15:04"),
 	})

@@ -171,3 +171,46 @@ func TestMissingQueriesAndBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// A report of a year that runs counts to the day it was made, and says so:
+// on 7 December it must not claim the end of December.
+func TestThroughTheMonthInProgress(t *testing.T) {
+	s := &stub{asked: map[string]analytics.Params{}}
+	dec7 := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC) // 10:00 in Vietnam
+	r, err := report.Build(context.Background(), s, func(string) bool { return true }, "21121", 2026, dec7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Through != "2026-12" {
+		t.Fatalf("through %s", r.Through)
+	}
+	for lang, want := range map[string]string{
+		"vi": "Số liệu tính đến ngày 7/12/2026 (tháng 12/2026 chưa kết thúc)",
+		"en": "Figures to 7 December 2026 (2026-12 has not ended)",
+	} {
+		var csvBuf, htmlBuf bytes.Buffer
+		if err := r.WriteCSV(&csvBuf, lang); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteHTML(&htmlBuf, lang); err != nil {
+			t.Fatal(err)
+		}
+		for what, out := range map[string]string{"CSV": csvBuf.String(), "HTML": htmlBuf.String()} {
+			if !strings.Contains(out, want) || strings.Contains(out, "đến hết") || strings.Contains(out, "through the end") {
+				t.Errorf("%s in %s: want %q in\n%s", what, lang, want, out[:min(len(out), 600)])
+			}
+		}
+	}
+	// The year before, made the same day, is complete.
+	r, err = report.Build(context.Background(), s, func(string) bool { return true }, "21121", 2025, dec7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteHTML(&buf, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Số liệu tính đến hết tháng 12/2025") {
+		t.Errorf("a past year: %s", buf.String()[:600])
+	}
+}
