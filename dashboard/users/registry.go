@@ -174,6 +174,15 @@ func (r *Registry) Set(ctx context.Context, u User, password string) error {
 		return err
 	}
 	old, exists := r.Get(u.Username)
+	// A new or changed display name must pass CheckDisplayName; one stored
+	// before display names were checked is kept as it is, so that a new
+	// password (users passwd, a new seed password at start) never fails
+	// on it.
+	if !exists || u.DisplayName != old.DisplayName {
+		if err := CheckDisplayName(u.DisplayName); err != nil {
+			return err
+		}
+	}
 	now := time.Now().UTC()
 	u.Created, u.Updated = now, now
 	if exists {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hocvu/hocvu/dashboard/users"
@@ -256,5 +257,44 @@ func TestEventGolden(t *testing.T) {
 		if err := json.Unmarshal(want, &u); err != nil || u.Username != "tinhkhe" {
 			t.Errorf("%s does not decode: %v", name, err)
 		}
+	}
+}
+
+// A display name stored before display names were checked (a version that
+// took any) stays as it is when the password changes, by `users passwd` or
+// a new seed password at start: neither may fail on it. A new bad name is
+// still refused.
+func TestUncheckedDisplayNameKeptOnNewPassword(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("old-password-1"), bcrypt.MinCost)
+	for _, u := range []users.User{
+		{Username: "tinh", Role: users.RoleProvince, DisplayName: " UBND tỉnh ", PasswordHash: string(hash)},
+		{Username: "admin", Role: users.RoleProvince, DisplayName: "tab\there", PasswordHash: string(hash)},
+	} {
+		data, _ := json.Marshal(u)
+		if _, err := s.Append(ctx, users.Stream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: users.EventUserSet, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := newRegistry(t, s)
+	if err := r.SetPassword(ctx, "tinh", "new-password-1"); err != nil {
+		t.Fatalf("users passwd of a user with an old display name: %v", err)
+	}
+	if err := r.Seed(ctx, "admin", "new-password-2", ""); err != nil {
+		t.Fatalf("a new seed password for a user with an old display name: %v", err)
+	}
+	for name, want := range map[string]string{"tinh": " UBND tỉnh ", "admin": "tab\there"} {
+		if u, _ := r.Get(name); u.DisplayName != want {
+			t.Errorf("%s: display name %q, want it kept as %q", name, u.DisplayName, want)
+		}
+	}
+	if _, err := r.Verify("tinh", "new-password-1"); err != nil {
+		t.Error("the new password of tinh does not verify")
+	}
+	u, _ := r.Get("tinh")
+	u.DisplayName = " another "
+	if err := r.Set(ctx, u, ""); err == nil {
+		t.Error("Set accepted a new display name with surrounding spaces")
 	}
 }

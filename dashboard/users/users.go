@@ -107,15 +107,13 @@ var (
 // MinPassword is the shortest password accepted.
 const MinPassword = 10
 
-// Validate checks a user's fields (not its password).
+// Validate checks a user's name, role and commune (not its password; the
+// display name is checked by Set when it is new or changed).
 func (u *User) Validate() error {
 	if !usernameRE.MatchString(u.Username) {
 		return fmt.Errorf("users: user name %q: use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", u.Username)
 	}
 	if _, err := ParseRole(string(u.Role)); err != nil {
-		return err
-	}
-	if err := CheckDisplayName(u.DisplayName); err != nil {
 		return err
 	}
 	switch u.Role {
