@@ -232,3 +232,81 @@ func checkComparisonRules(t *testing.T, b *browser) {
 		t.Errorf("nothing to compare with: %+v", g)
 	}
 }
+
+// checkPaceRules runs the expected pace and the cumulative label
+// (period.js) on fixed dates: the month in progress counts only its days
+// so far (on 7 December a year is 11 + 7/31 months through, not 12) and a
+// cumulative figure to it says "to date", not "to the end of" the month.
+// On the page open in b (a period that contains the current month) the
+// cumulative panel says "to date" too.
+func checkPaceRules(t *testing.T, b *browser) {
+	t.Helper()
+	out := eval[string](b, `import('/dashboard/assets/js/period.js').then((m) => JSON.stringify({
+  start: document.getElementById('hv-ctx') && JSON.parse(document.getElementById('hv-ctx').textContent).campaignStart,
+  dec7: m.paceFraction(2026, '2026-12', '2026-12-07'),
+  nov: m.paceFraction(2026, '2026-11', '2026-12-07'),
+  decOver: m.paceFraction(2026, '2026-12', '2027-01-02'),
+  first: m.paceFraction(2025, '2025-05', '2025-05-10'),
+  labelDec7: m.cumulativeLabel('2026-12', '2026-12-07'),
+  labelNov: m.cumulativeLabel('2026-11', '2026-12-07'),
+}))`)
+	var got struct {
+		Start               string
+		Dec7, Nov, DecOver  float64
+		First               float64
+		LabelDec7, LabelNov string
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("pace rules: %v\n%s", err, out)
+	}
+	near := func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+	if !near(got.Dec7, (11+7.0/31)/12) || !near(got.Nov, 11.0/12) || !near(got.DecOver, 1) {
+		t.Errorf("expected pace on 7 December: %v (want %v), to November %v (want %v), after December %v (want 1)",
+			got.Dec7, (11+7.0/31)/12, got.Nov, 11.0/12, got.DecOver)
+	}
+	if got.Start == "2025-05" && !near(got.First, (10.0/31)/8) {
+		t.Errorf("expected pace on 10 May of the campaign's first year (from May): %v, want %v", got.First, (10.0/31)/8)
+	}
+	if !strings.Contains(got.LabelDec7, "đến nay") || !strings.Contains(got.LabelDec7, "7") || strings.Contains(got.LabelDec7, "đến hết") {
+		t.Errorf("cumulative to 7 December: %q, want 'to date' with the date", got.LabelDec7)
+	}
+	if got.LabelNov != "Lũy kế từ đầu chiến dịch đến hết tháng 11/2026" {
+		t.Errorf("cumulative to a past month: %q", got.LabelNov)
+	}
+	if sub := eval[string](b, `document.querySelector('#panel-targets .sub').textContent`); !strings.Contains(sub, "đến nay") || strings.Contains(sub, "đến hết") {
+		t.Errorf("progress panel while the month runs: %q, want cumulative to date", sub)
+	}
+}
+
+// checkTrendRunning checks the monthly trend of the page open in b for
+// the year's months and the filters in filter: when the month in
+// progress has data, it is marked (its label in the table, a dashed last
+// segment, a note), else nothing is. It returns whether the month in
+// progress has data, and which month that is.
+func checkTrendRunning(t *testing.T, b *browser, p *proctest.Process, year string, filter url.Values) (bool, string) {
+	t.Helper()
+	var pageCtx struct {
+		Now string `json:"now"`
+	}
+	if err := json.Unmarshal([]byte(eval[string](b, `document.getElementById('hv-ctx').textContent`)), &pageCtx); err != nil {
+		t.Fatal(err)
+	}
+	v := url.Values{"from": {year + "-01"}, "to": {year + "-12"}}
+	for k := range filter {
+		v.Set(k, filter.Get(k))
+	}
+	trend, _ := apiQuery(t, p, "trend", v)
+	running := len(trend.Rows) > 0 && fmt.Sprint(trend.Rows[len(trend.Rows)-1][trend.col("month")]) == pageCtx.Now
+	marked := b.attr(`#panel-trend`, "data-running")
+	dashed := b.exists(`#panel-trend svg path.partial`)
+	note := eval[string](b, `document.querySelector('#panel-trend .note').textContent`)
+	cell := eval[string](b, fmt.Sprintf(`(e => e ? e.textContent : '')(document.querySelector('#panel-trend td[data-col="month"][data-v=%q]'))`, pageCtx.Now))
+	if running {
+		if marked != pageCtx.Now || !dashed || !strings.Contains(note, "chưa kết thúc") || !strings.Contains(cell, "đang diễn ra") {
+			t.Errorf("trend with data for the month in progress %s: marked %q, dashed %v, note %q, table %q", pageCtx.Now, marked, dashed, note, cell)
+		}
+	} else if marked != "" || dashed || strings.Contains(note, "chưa kết thúc") {
+		t.Errorf("trend without the month in progress: marked %q, dashed %v, note %q", marked, dashed, note)
+	}
+	return running, pageCtx.Now
+}

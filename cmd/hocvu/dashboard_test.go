@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/internal/proctest"
+	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // The end-to-end dashboard test: a real hocvu binary serves a simulated
@@ -80,8 +82,9 @@ func artifactsDir(t *testing.T) string {
 }
 
 // e2eServer prepares a data directory with a small simulated campaign and
-// the two dashboard users, then serves it.
-func e2eServer(t *testing.T) *proctest.Process {
+// the two dashboard users, then serves it, with one statement in the month
+// in progress (whose month it returns).
+func e2eServer(t *testing.T) (*proctest.Process, string) {
 	t.Helper()
 	dir := t.TempDir()
 	// Bulk mode needs a past end date: the last day of the previous month.
@@ -112,7 +115,60 @@ func e2eServer(t *testing.T) *proctest.Process {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /dashboard/login: %d: the dashboard is not mounted by `hocvu serve` (see docs/dashboard.md)", res.StatusCode)
 	}
-	return p
+	return p, postRunningMonth(t, p)
+}
+
+// postRunningMonth gives the month in progress a little data: one lesson
+// completion now, in another commune than the commune user's, in a named
+// course. The province's month in progress then has figures so far (shown,
+// never compared; a dashed end of the trend), the own commune's has none.
+// It returns the month (ICT) of the statement.
+func postRunningMonth(t *testing.T, p *proctest.Process) string {
+	t.Helper()
+	names, ok := apiQuery(t, p, "courses", url.Values{"lang": {"vi-VN"}})
+	if !ok || len(names.Rows) == 0 {
+		t.Fatal("the simulated campaign names no course")
+	}
+	course := fmt.Sprint(names.Rows[0][names.col("course_id")])
+	at := time.Now()
+	st := map[string]any{
+		"id":        uuid.NewString(),
+		"actor":     map[string]any{"account": map[string]any{"homePage": "https://vneid.example", "name": "hv-running-month"}},
+		"verb":      map[string]any{"id": vocab.VerbCompleted},
+		"object":    map[string]any{"id": course + "/bai-thang-nay", "definition": map[string]any{"type": vocab.TypeLesson}},
+		"result":    map[string]any{"completion": true, "duration": "PT12M"},
+		"timestamp": at.Format(time.RFC3339),
+		"context": map[string]any{
+			"contextActivities": map[string]any{"parent": []any{map[string]any{"id": course, "definition": map[string]any{"type": vocab.TypeCourse}}}},
+			"extensions":        map[string]any{vocab.ExtCommune: otherCommune, vocab.ExtTargetGroup: vocab.TargetGroups[0]},
+		},
+	}
+	body, _ := json.Marshal(st)
+	req, _ := http.NewRequest(http.MethodPost, p.URL()+"/xapi/statements", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.SetBasicAuth(e2eKey, e2eSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST a statement of the month in progress: %d %s", res.StatusCode, out)
+	}
+	// Wait for the analytics projection to count it.
+	month := at.In(time.FixedZone("ICT", 7*3600)).Format("2006-01")
+	for deadline := time.Now().Add(time.Minute); ; {
+		r, _ := apiQuery(t, p, "summary", url.Values{"from": {month}, "to": {month}, "commune": {otherCommune}})
+		if len(r.Rows) == 1 && apiNumber(t, r, 0, "lesson_completions") != "0" {
+			return month
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the statement of the month in progress did not reach the analytics: %v", r.Rows)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func addUser(t *testing.T, dir, password string, args ...string) {
@@ -373,7 +429,7 @@ func yearParams(extra ...string) url.Values {
 }
 
 func TestDashboardInBrowser(t *testing.T) {
-	p := e2eServer(t)
+	p, runningMonth := e2eServer(t)
 	year := yearParams().Get("from")[:4]
 	_, haveProgress := apiQuery(t, p, "progress", url.Values{"to": {year + "-12"}})
 	if !haveProgress {
@@ -406,7 +462,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		// Periods: like with like, the month in progress apart, no data
 		// yet is not a drop; and the rules themselves on fixed dates.
 		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{})
+		if running, now := checkTrendRunning(t, b, p, year, url.Values{}); !running && now == runningMonth {
+			t.Error("overview: the month in progress has a statement (postRunningMonth) but the trend does not show it")
+		}
 		checkComparisonRules(t, b)
+		checkPaceRules(t, b)
 		b.checkContrast("overview", true)
 		b.screenshot("01-overview")
 		b.checkConsole("overview")
@@ -463,6 +523,9 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("commune page learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
 		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{"commune": {ownCommune}})
+		if running, _ := checkTrendRunning(t, b, p, year, url.Values{"commune": {ownCommune}}); running {
+			t.Error("commune page: the own commune has no statement in the month in progress, its trend shows one")
+		}
 		b.checkContrast("commune", true)
 		b.screenshot("04-commune")
 		b.checkConsole("commune")

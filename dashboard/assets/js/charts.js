@@ -153,9 +153,18 @@ export function lines(container, labels, series, opts = {}) {
       const anchor = labels.length > 1 && i === labels.length - 1 ? 'end' : labels.length > 1 && i === 0 ? 'start' : 'middle';
       root.append(svg('text', { x: x(i), y: h - m.b + small * 1.5, 'text-anchor': anchor, class: 'small' }, labels[i]));
     }
+    // A last point that is not final yet (the month in progress) hangs on
+    // a dashed segment: its value is a part, not a fall.
+    const partial = opts.partialLast && labels.length > 1;
     for (const s of series) {
-      const d = s.values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
+      const pt = (v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      const whole = partial ? s.values.slice(0, -1) : s.values;
+      const d = whole.map((v, i) => `${i ? 'L' : 'M'}${pt(v, i)}`).join('');
       root.append(svg('path', { d, class: 'line-' + s.cls }));
+      if (partial) {
+        const n = s.values.length - 1;
+        root.append(svg('path', { d: `M${pt(s.values[n - 1], n - 1)}L${pt(s.values[n], n)}`, class: 'line-' + s.cls + ' partial' }));
+      }
       s.values.forEach((v, i) => {
         const c = svg('circle', { cx: x(i), cy: y(v), r: 3.5 * k, class: 'dot-' + s.cls });
         c.append(svg('title', {}, `${s.name} — ${labels[i]}: ${fmt(v)}`));

@@ -7,6 +7,7 @@ import { num, pct, month, group as groupName, course as courseName, areas as are
 import { hbars, lines, legend, funnel } from './charts.js';
 import { ignoredNote } from './filters.js';
 import { aggregate } from './progress.js';
+import { cumulativeLabel } from './period.js';
 
 /** Run fn for panel pn, showing unavailability and errors in the panel. */
 export async function guard(pn, name, fn) {
@@ -33,14 +34,18 @@ export async function trendPanel(pn, params) {
     const r = await query('trend', params);
     const rows = r.objects;
     pn.setCSV('trend', params);
-    const labels = rows.map((x) => month(x.month));
-    lines(pn.chart, labels, [
+    // The month in progress is marked as such (its label, a dashed last
+    // segment, a note): its figures so far are not a fall.
+    const label = (m) => (m === ctx.now ? t('ui.running', month(m)) : month(m));
+    const running = rows.length > 0 && rows[rows.length - 1].month === ctx.now;
+    lines(pn.chart, rows.map((x) => label(x.month)), [
       { name: t('col.learners'), values: rows.map((x) => Number(x.learners)), cls: 's1' },
       { name: t('col.lesson_completions'), values: rows.map((x) => Number(x.lesson_completions)), cls: 's2' },
-    ]);
+    ], { partialLast: running });
     pn.setLegend(legend([{ cls: 's1', label: t('col.learners') }, { cls: 's2', label: t('col.lesson_completions') }]));
-    pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => month(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
-    pn.setNote(ignoredNote('trend', params));
+    pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => label(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.el.dataset.running = running ? ctx.now : '';
+    pn.setNote([running ? t('ui.running_trend', month(ctx.now)) : '', ignoredNote('trend', params)].filter(Boolean).join(' '));
   });
 }
 
@@ -79,7 +84,7 @@ export async function groupTargetsPanel(pn, progress, ctxp) {
     { key: 'pct_of_target', label: t('col.pct_of_target'), num: true, value: (u) => u.pct, fmt: (v) => pct(v) },
     { key: 'status', label: t('col.status'), value: (u) => (u.lagging ? 'lagging' : 'on-track'), fmt: (v) => el('span', 'badge ' + (v === 'lagging' ? 'lag' : 'ok'), t(v === 'lagging' ? 'ui.lagging' : 'ui.on_track')) },
   ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
-  pn.sub.textContent = t('ui.cumulative', month(ctxp.ref));
+  pn.sub.textContent = cumulativeLabel(ctxp.ref);
   pn.setNote(t('ui.lag_rule', units.length ? pct(Math.max(...units.map((u) => u.expectedPct || 0)), 0).replace('%', '') : '—'));
   pn.done();
 }

@@ -6,9 +6,10 @@ import { t } from '../i18n.js';
 import { query } from '../api.js';
 import { Filters, ignoredNote } from '../filters.js';
 import { Panel } from '../panel.js';
-import { num, pct, month, areas as areaNames } from '../fmt.js';
+import { num, pct, areas as areaNames } from '../fmt.js';
 import { hbars, legend } from '../charts.js';
 import { aggregate, loadTargets, loadProgress } from '../progress.js';
+import { cumulativeLabel } from '../period.js';
 import { byGroupPanel, groupTargetsPanel, guard, communeLink, loadCommunes } from '../views.js';
 
 export default async function communes(app, loaded) {
@@ -64,7 +65,7 @@ async function ranking(pn, progress, cp) {
     { key: 'status', label: t('col.status'), value: (u) => (u.lagging ? 'lagging' : 'on-track'), fmt: (v) => el('span', 'badge ' + (v === 'lagging' ? 'lag' : 'ok'), t(v === 'lagging' ? 'ui.lagging' : 'ui.on_track')) },
   ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
   const lagging = units.filter((u) => u.lagging).length;
-  pn.sub.textContent = `${t('ui.cumulative', month(cp.ref))} · ${t('ui.commune_count', num(units.length))} · ${t('ui.lagging_count', num(lagging))}`;
+  pn.sub.textContent = `${cumulativeLabel(cp.ref)} · ${t('ui.commune_count', num(units.length))} · ${t('ui.lagging_count', num(lagging))}`;
   pn.setNote(t('ui.lag_rule', pct(pace, 0).replace('%', '')));
   pn.el.dataset.lagging = String(lagging);
   pn.done();
