@@ -34,11 +34,12 @@ export async function trendPanel(pn, params) {
     const r = await query('trend', params);
     const rows = r.objects;
     pn.setCSV('trend', params);
-    // The month in progress is marked as such (its label, a dashed last
-    // segment, a note): its figures so far are not a fall.
+    // The month in progress is marked as such (a dashed last segment, a
+    // note, its label in the table; the chart's axis keeps short month
+    // labels, which a phone needs): its figures so far are not a fall.
     const label = (m) => (m === ctx.now ? t('ui.running', month(m)) : month(m));
     const running = rows.length > 0 && rows[rows.length - 1].month === ctx.now;
-    lines(pn.chart, rows.map((x) => label(x.month)), [
+    lines(pn.chart, rows.map((x) => month(x.month)), [
       { name: t('col.learners'), values: rows.map((x) => Number(x.learners)), cls: 's1' },
       { name: t('col.lesson_completions'), values: rows.map((x) => Number(x.lesson_completions)), cls: 's2' },
     ], { partialLast: running });
