@@ -84,7 +84,7 @@ func checkPeriods(t *testing.T, b *browser, p *proctest.Process, from, to string
 	month, monthPrev, quarter, quarterPrev, running := wantComparisons(from, to, pageCtx.Now)
 	api := &apiCache{t: t, p: p, m: map[string]apiResult{}}
 	// Months with any statement in the scope (the commune, not the group).
-	scope := url.Values{"from": {min(quarterPrev.from, monthPrev.from)}, "to": {pageCtx.Now}}
+	scope := url.Values{"from": {min(from, quarterPrev.from, monthPrev.from)}, "to": {pageCtx.Now}}
 	if c := filter.Get("commune"); c != "" {
 		scope.Set("commune", c)
 	}
@@ -111,6 +111,15 @@ func checkPeriods(t *testing.T, b *browser, p *proctest.Process, from, to string
 		return apiNumber(t, api.get("summary", v), 0, col)
 	}
 	for _, col := range []string{"learners", "lesson_completions", "certificates"} {
+		// The period's own total: "no data yet" when none of its months so
+		// far has a statement in the scope.
+		periodState := "nodata"
+		if from <= pageCtx.Now && has(span{from, min(to, pageCtx.Now)}) {
+			periodState = "ok"
+		}
+		if got := b.attr(fmt.Sprintf(`.kpi[data-kpi=%q]`, col), "data-state"); got != periodState {
+			t.Errorf("%s card: period %s–%s state %q, want %q", col, from, to, got, periodState)
+		}
 		for _, c := range []struct {
 			kind      string
 			cur, prev span
@@ -191,6 +200,18 @@ func checkComparisonRules(t *testing.T, b *browser) {
   });
 })`)
 	type rng struct{ From, To string }
+	// A quarter that has not started, and one whose months so far have no
+	// statement (only a later one), have no data yet: the card shows no
+	// total of 0; a period with data so far has data.
+	periods := eval[string](b, `import('/dashboard/assets/js/compare.js').then((m) => JSON.stringify([
+  m.periodHasData({ from: '2026-07', to: '2026-09' }, '2026-02', new Set(['2026-01', '2026-02'])),
+  m.periodHasData({ from: '2026-01', to: '2026-03' }, '2026-02', new Set(['2026-03'])),
+  m.periodHasData({ from: '2026-01', to: '2026-03' }, '2026-02', new Set(['2026-02'])),
+  m.periodHasData({ from: '2026-01', to: '2026-12' }, '2026-12', new Set(['2026-11'])),
+]))`)
+	if periods != "[false,false,true,true]" {
+		t.Errorf("period has data (future quarter, none so far, some, a year): %s, want [false,false,true,true]", periods)
+	}
 	var got map[string]struct {
 		Running *rng
 		Month   [2]rng

@@ -71,3 +71,13 @@ export function judge(cur, prev, hasCur, hasPrev) {
   if (!hasPrev) return { state: 'noprev' };
   return { state: 'ok', delta: delta(cur, prev) };
 }
+
+/**
+ * Whether period p ({from, to}) has data by month now: any month of it up
+ * to now with a statement in the scope. A period that has not started, or
+ * whose months so far have none, has "no data yet" (not a total of 0).
+ */
+export function periodHasData(p, now, withData) {
+  const to = p.to < now ? p.to : now;
+  return p.from <= to && hasData({ from: p.from, to }, withData);
+}

@@ -7,7 +7,7 @@ import { ctx, t } from './i18n.js';
 import { query } from './api.js';
 import { num, pct, ratio } from './fmt.js';
 import { paceFraction } from './period.js';
-import { plan, hasData, judge } from './compare.js';
+import { plan, hasData, judge, periodHasData } from './compare.js';
 import { aggregate, absoluteTarget, LAG_SHARE } from './progress.js';
 
 const first = (r) => (r && r.objects[0]) || null;
@@ -78,7 +78,7 @@ async function draw(container, f, extra, progress, targets) {
   const base = { group: f.state.group, ...extra };
   const cmp = plan(p, ctx.now);
   const ranges = [cmp.month.cur, cmp.month.prev, cmp.quarter.cur, cmp.quarter.prev, cmp.running || cmp.month.cur];
-  const earliest = ranges.reduce((a, r) => (r.from < a ? r.from : a), ctx.now);
+  const earliest = ranges.reduce((a, r) => (r.from < a ? r.from : a), p.from < ctx.now ? p.from : ctx.now);
   // Months with any statement in the scope (the whole province, or the
   // commune; not narrowed by the group): a period without any has no data
   // yet, whatever the filters.
@@ -94,6 +94,7 @@ async function draw(container, f, extra, progress, targets) {
   }
   const withData = new Set((trend ? trend.objects : []).filter((x) => Number(x.statements) > 0).map((x) => x.month));
   const [mm, pmm, qq, pqq, run] = got.map(first);
+  const periodHas = periodHasData(p, ctx.now, withData);
   let units = null;
   if (progress) units = aggregate(progress.rows, () => 'all', { year: p.year, ref: p.ref, targets })[0] || null;
   const cards = [];
@@ -101,7 +102,8 @@ async function draw(container, f, extra, progress, targets) {
     const card = el('div', 'kpi');
     card.dataset.kpi = col;
     card.dataset.v = String(c[col]);
-    card.append(el('h3', '', t('kpi.' + key)), el('div', 'big', num(c[col])));
+    card.dataset.state = periodHas ? 'ok' : 'nodata';
+    card.append(el('h3', '', t('kpi.' + key)), periodHas ? el('div', 'big', num(c[col])) : el('div', 'big nodata', t('ui.nodata_yet')));
     const v = (o) => (o ? Number(o[col]) : 0);
     card.append(cmpLine('month', cmp.month, v(mm), v(pmm), withData));
     card.append(cmpLine('quarter', cmp.quarter, v(qq), v(pqq), withData));
