@@ -17,7 +17,8 @@ type Counter interface {
 	// Dims returns the dimension tables.
 	Dims(ctx context.Context) (*Dims, error)
 	// LearnerCounts counts distinct learners and certified learners
-	// grouped by one of the LearnersBy dimensions, under the filters of p.
+	// grouped by one of the LearnersBy groupings, over the period of p
+	// (each grouping says which fields of p it reads).
 	LearnerCounts(ctx context.Context, p Params, by LearnersBy) (map[string]LearnerCount, error)
 	// Courses returns the course dimension, sorted by course IRI: every
 	// course of a counted (not voided) statement and every course with a
@@ -28,11 +29,28 @@ type Counter interface {
 // LearnersBy names a grouping of LearnerCounts.
 type LearnersBy string
 
-// The groupings. CommuneGroup keys are CommuneGroupKey(commune, group).
+// The groupings.
 const (
+	// ByCommuneGroup counts each learner once, from the start of the
+	// campaign to the end of p.To (nothing else of p is read): in the
+	// commune and target group of the latest month in which they have a
+	// statement attributed to a commune of the reference data and a group
+	// of the vocabulary (within that month, the greatest commune code,
+	// then group). A learner counts as certified with any certificate up
+	// to p.To. The counts of the cells therefore add up: a learner who
+	// moved or changed group is never counted twice. Keys are
+	// CommuneGroupKey(commune, group).
 	ByCommuneGroup LearnersBy = "commune_group"
-	ByMentor       LearnersBy = "mentor"
-	ByTeam         LearnersBy = "team"
+	// ByMentor counts, per digital ambassador id, the distinct learners
+	// whose statements in p.From..p.To name them.
+	ByMentor LearnersBy = "mentor"
+	// ByTeam counts, per team id, the distinct learners whose statements
+	// in p.From..p.To name the team.
+	ByTeam LearnersBy = "team"
+	// ByMentorCommune counts, per commune, the distinct learners whose
+	// statements in p.From..p.To name one of the commune's ambassadors
+	// (dim_mentors): a learner guided by two ambassadors counts once.
+	ByMentorCommune LearnersBy = "mentor_commune"
 )
 
 // CommuneGroupKey is the key of a ByCommuneGroup count.
@@ -54,7 +72,7 @@ const MetricSkilledShare = "skilled-share"
 // IsComposite reports whether name is one of the composite queries.
 func IsComposite(name string) bool {
 	switch name {
-	case "communes", "targets", "progress", "mentors", "teams", "courses":
+	case "communes", "targets", "progress", "mentors", "mentoring", "teams", "courses":
 		return true
 	}
 	return false
@@ -100,7 +118,7 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 			}
 		}
 	case "progress":
-		counts, err := c.LearnerCounts(ctx, Params{To: p.To, Commune: p.Commune, Group: p.Group}, ByCommuneGroup)
+		counts, err := c.LearnerCounts(ctx, Params{To: p.To}, ByCommuneGroup)
 		if err != nil {
 			return nil, err
 		}
@@ -117,17 +135,22 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 				if pop <= 0 {
 					continue
 				}
-				pct := targetPct(dims, year, c.Code, g)
+				var pct, prev, count any // nil: no target
+				if v, ok := targetPct(dims, year, c.Code, g); ok {
+					pct, count = Round(v), TargetCount(pop, v)
+				}
+				if v, ok := targetPct(dims, year-1, c.Code, g); ok {
+					prev = Round(v)
+				}
 				n := counts[CommuneGroupKey(c.Code, g)]
 				res.Rows = append(res.Rows, []any{
-					c.Code, c.Name, strings.Join(c.AreaTypes, ","), g, pop, Round(pct),
-					int64(math.Ceil(float64(pop) * pct / 100)), n.Learners, n.Certified,
-					math.Round(float64(n.Certified)*1000/float64(pop)) / 10,
+					c.Code, c.Name, strings.Join(c.AreaTypes, ","), g, pop, pct, prev, count,
+					n.Learners, n.Certified, Round(100 * float64(n.Certified) / float64(pop)),
 				})
 			}
 		}
 	case "mentors":
-		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To, Commune: p.Commune}, ByMentor)
+		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
 		if err != nil {
 			return nil, err
 		}
@@ -142,8 +165,33 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 			}
 			res.Rows = append(res.Rows, []any{m.ID, m.Commune, m.Team, m.Label, n, meets})
 		}
+	case "mentoring":
+		perMentor, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
+		if err != nil {
+			return nil, err
+		}
+		perCommune, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentorCommune)
+		if err != nil {
+			return nil, err
+		}
+		for _, cm := range dims.Communes {
+			if p.Commune != "" && cm.Code != p.Commune {
+				continue
+			}
+			var mentors, meeting int64
+			for _, m := range dims.Mentors {
+				if m.Commune != cm.Code {
+					continue
+				}
+				mentors++
+				if perMentor[m.ID].Learners >= MenteeNorm {
+					meeting++
+				}
+			}
+			res.Rows = append(res.Rows, []any{cm.Code, cm.Name, mentors, meeting, perCommune[cm.Code].Learners})
+		}
 	case "teams":
-		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To, Commune: p.Commune}, ByTeam)
+		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByTeam)
 		if err != nil {
 			return nil, err
 		}
@@ -234,22 +282,29 @@ func targetYear(d *Dims, to string) int {
 }
 
 // targetPct is the skilled-share target of group in commune for year: the
-// commune's own target when it has one, else the province's, else 0.
-func targetPct(d *Dims, year int, commune, group string) float64 {
+// commune's own target when it has one, else the province's; false when
+// neither exists.
+func targetPct(d *Dims, year int, commune, group string) (float64, bool) {
 	prov, found := 0.0, false
 	for _, t := range d.Targets {
 		if t.Year != year || t.Group != group || t.Metric != MetricSkilledShare {
 			continue
 		}
 		if t.Commune == commune {
-			return t.Value
+			return t.Value, true
 		}
 		if t.Commune == "" {
 			prov, found = t.Value, true
 		}
 	}
-	if found {
-		return prov
-	}
-	return 0
+	return prov, found
+}
+
+// TargetCount is the number of people a target of pct % of population
+// asks for: rounded up to a whole person, since a share is reached only
+// by whole people (80 % of 7 people is 6). The product is first rounded to
+// a millionth, so that binary fractions (33.3 % of 1000 = 333.00000000000006)
+// do not add a person.
+func TargetCount(population int64, pct float64) int64 {
+	return int64(math.Ceil(math.Round(float64(population)*pct*1e4) / 1e6))
 }

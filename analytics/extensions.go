@@ -65,17 +65,48 @@ func (e *contextExtensions) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 }
 
 // apply copies the decoded extensions into f, the household as a
-// pseudonym.
+// pseudonym. A campaign extension whose value is empty (or not a value
+// at all) is left out of f.ExtKeys as well: ExtKeys then tells exactly
+// which campaign values the statement supplied itself, and which the
+// learner directory may fill (and fill again when it changes).
 func (e *contextExtensions) apply(f *Fact, ps *Pseudonymizer) {
 	f.Province, f.Commune, f.TargetGroup, f.Team, f.Mentor = e.province, e.commune, e.targetGroup, e.team, e.mentor
 	if e.household != "" {
 		f.HouseholdID = ps.ID("household", e.household)
 	}
 	f.Subgroups = e.subgroups
-	if len(e.keys) > 0 {
-		slices.Sort(e.keys)
-		f.ExtKeys = e.keys
+	keys := e.keys[:0]
+	for _, k := range e.keys {
+		if e.supplied(k) {
+			keys = append(keys, k)
+		}
 	}
+	if len(keys) > 0 {
+		slices.Sort(keys)
+		f.ExtKeys = keys
+	}
+}
+
+// supplied reports whether the statement gave extension key a value: any
+// extension but a campaign one with an empty value.
+func (e *contextExtensions) supplied(key string) bool {
+	switch key {
+	case vocab.ExtProvince:
+		return e.province != ""
+	case vocab.ExtCommune:
+		return e.commune != ""
+	case vocab.ExtTargetGroup:
+		return e.targetGroup != ""
+	case vocab.ExtTeam:
+		return e.team != ""
+	case vocab.ExtMentor:
+		return e.mentor != ""
+	case vocab.ExtHousehold:
+		return e.household != ""
+	case vocab.ExtSubgroups:
+		return len(e.subgroups) > 0
+	}
+	return true
 }
 
 // expectedDuration decodes an activity definition's extensions, keeping

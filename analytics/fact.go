@@ -129,8 +129,8 @@ type (
 			Completion *bool  `json:"completion"`
 			Duration   string `json:"duration"`
 			Score      *struct {
-				Scaled *float64 `json:"scaled"`
-				Raw    *float64 `json:"raw"`
+				Scaled lenientFloat `json:"scaled"`
+				Raw    lenientFloat `json:"raw"`
 			} `json:"score"`
 		} `json:"result"`
 		Context *struct {
@@ -230,11 +230,11 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 		}
 		if sc := res.Score; sc != nil {
 			f.HasScore = 1
-			if sc.Scaled != nil {
-				f.ScoreScaled = *sc.Scaled
+			if sc.Scaled.ok {
+				f.ScoreScaled = sc.Scaled.v
 			}
-			if sc.Raw != nil {
-				f.ScoreRaw = *sc.Raw
+			if sc.Raw.ok {
+				f.ScoreRaw = sc.Raw.v
 			}
 		}
 	}

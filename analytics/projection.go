@@ -33,6 +33,9 @@ type Sink interface {
 	// voiding statements (which cannot be voided), for the projection's
 	// memory.
 	Voided(ctx context.Context) (voided, voiding []string, err error)
+	// Learners returns the learner attributions the sink's facts carry:
+	// the last Batch.Learners written (none after a Reset).
+	Learners(ctx context.Context) ([]Attribution, error)
 	// Reset empties every table for a rebuild.
 	Reset(ctx context.Context) error
 }
@@ -57,6 +60,16 @@ type Batch struct {
 	// language. The sink keeps, per course and language, the name of the
 	// highest position it was given.
 	CourseNames []CourseName
+	// Reattribute lists the learners whose directory entry changed, with
+	// their new entry (only the actor id when they left the directory):
+	// after writing the facts, the sink gives every fact of theirs that is
+	// open to the directory (OpenToDirectory) the entry's value for each
+	// campaign extension the fact lacks, facts of this batch included.
+	Reattribute []Attribution
+	// Learners, when SetLearners is true, replace the stored attributions
+	// (Sink.Learners), after Reattribute is applied.
+	Learners    []Attribution
+	SetLearners bool
 	Through     eventstore.Position
 }
 
@@ -67,11 +80,18 @@ type Projection struct {
 	ps   *Pseudonymizer
 	refs eventstore.StreamReader // nil: reference data only from the events applied
 	ref  *reference.State
+	// refErrs are the reference events that did not apply when the
+	// stream was folded at start (replayReference): poison, quarantined
+	// when the projection meets them in the log.
+	refErrs map[eventstore.Position]error
 
 	mu      sync.Mutex
 	voided  map[string]bool // statements voided so far
 	voiding map[string]bool // voiding statements
-	loaded  bool
+	// learners are the attributions of the latest learner directory, which
+	// the sink's facts carry (stored with Batch.Learners).
+	learners map[uint64]Attribution
+	loaded   bool
 	// writing, when not nil, delivers the result of the write in flight
 	// (ApplyAsync).
 	writing chan error
@@ -123,11 +143,24 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ref = reference.NewState()
+	stored, err := p.sink.Learners(ctx)
+	if err != nil {
+		return pos, err
+	}
+	p.learners = make(map[uint64]Attribution, len(stored))
+	for _, a := range stored {
+		p.learners[a.ActorID] = a
+	}
 	if p.refs != nil {
-		if err := p.replayReference(ctx, pos); err != nil {
+		if err := p.replayReference(ctx); err != nil {
 			return pos, err
 		}
-		if err := p.sink.Write(ctx, &Batch{Dims: DimsFrom(p.ref), Through: pos}); err != nil {
+		b := &Batch{Dims: DimsFrom(p.ref), Through: pos}
+		// The directory may have changed since the sink's facts were
+		// attributed (a load the projection had not reached when it
+		// stopped): attribute them again.
+		p.reattribute(b)
+		if err := p.sink.Write(ctx, b); err != nil {
 			return pos, fmt.Errorf("analytics: write reference data: %w", err)
 		}
 	}
@@ -205,15 +238,22 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	}
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
-	refChanged := false
+	refChanged, dirChanged := false, false
 	var names []CourseName
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
-			if err := p.ref.Apply(ev); err != nil {
-				return nil, err
-			}
-			refChanged = true
+			if _, loaded := p.ref.Revision(); !loaded || ev.Position.Compare(p.ref.Position()) > 0 {
+				if err := p.ref.Apply(ev); err != nil {
+					return nil, projections.Poison(ev, err)
+				}
+				refChanged = true
+				dirChanged = dirChanged || ev.Type == reference.EventLearnersSet
+			} else if err, ok := p.refErrs[ev.Position]; ok {
+				// Folded already by Checkpoint, which reads the whole
+				// stream, and it did not apply there.
+				return nil, projections.Poison(ev, err)
+			} // else folded already by Checkpoint
 			i++
 			continue
 		}
@@ -272,7 +312,25 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}
+	if dirChanged {
+		p.reattribute(b)
+	}
 	return b, nil
+}
+
+// reattribute adds to b the learners whose attribution changed since the
+// directory the sink's facts carry (p.learners) and the latest directory
+// to store, and makes the latest directory p.learners. p.mu is held (or
+// the projection is not running yet).
+func (p *Projection) reattribute(b *Batch) {
+	latest := attributions(p.ref, p.ps)
+	changed := changedAttributions(p.learners, latest)
+	if len(changed) == 0 {
+		return
+	}
+	b.Reattribute = changed
+	b.Learners, b.SetLearners = sortedAttributions(latest), true
+	p.learners = latest
 }
 
 // Reset implements projections.Resetter.
@@ -280,15 +338,21 @@ func (p *Projection) Reset(ctx context.Context) error {
 	p.mu.Lock()
 	_ = p.wait()
 	p.loaded = false
+	p.learners = nil
 	p.mu.Unlock()
 	return p.sink.Reset(ctx)
 }
 
-// replayReference folds the reference-data events up to pos (inclusive):
-// the projection then resumes with the reference data as they were at its
-// checkpoint, so a statement is always attributed with the learner
-// directory of its place in the log, however often the projection restarts.
-func (p *Projection) replayReference(ctx context.Context, pos eventstore.Position) error {
+// replayReference folds the whole reference-data stream, up to its latest
+// event, so that the projection attributes every statement it writes from
+// now on with the latest learner directory, and writes the latest
+// dimension tables, whatever its checkpoint. A rebuild (which starts at the
+// beginning of the log) therefore attributes every statement with the
+// latest directory at once, without attributing anything twice; a
+// directory the projection meets later, live, attributes the facts
+// already written again (Batch.Reattribute). Reference events the
+// projection meets later in the log are skipped when already folded here.
+func (p *Projection) replayReference(ctx context.Context) error {
 	from := uint64(0)
 	const page = 256
 	for {
@@ -300,11 +364,15 @@ func (p *Projection) replayReference(ctx context.Context, pos eventstore.Positio
 			return fmt.Errorf("analytics: read reference data: %w", err)
 		}
 		for i := range evs {
-			if evs[i].Position.Compare(pos) > 0 {
-				return nil
-			}
+			// An event that does not apply is poison: skipped here, else
+			// every restart would stop at it, and reported when the
+			// projection meets it in the log (prepare), where the runner
+			// quarantines it.
 			if err := p.ref.Apply(&evs[i]); err != nil {
-				return err
+				if p.refErrs == nil {
+					p.refErrs = map[eventstore.Position]error{}
+				}
+				p.refErrs[evs[i].Position] = err
 			}
 		}
 		if len(evs) < page {
@@ -337,13 +405,22 @@ func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, er
 		wg.Add(1)
 		go func(w, lo, hi int) {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
+			i := lo
+			// A panic here would end the process: it becomes the poison
+			// of the event that caused it.
+			defer func() {
+				if v := recover(); v != nil {
+					errs[w] = projections.Poison(&evs[i], fmt.Errorf("extracting the fact panicked: %v", v))
+				}
+			}()
+			for ; i < hi; i++ {
 				if evs[i].Type != lrs.EventStatementStored {
 					continue
 				}
 				f, void, err := extract(&evs[i], p.ps, p.ref.Learner)
 				if err != nil {
-					errs[w] = err
+					// Extraction has no I/O: it fails the same way every time.
+					errs[w] = projections.Poison(&evs[i], err)
 					return
 				}
 				out[i] = extracted{fact: f, void: void, ok: true}

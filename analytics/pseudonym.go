@@ -55,10 +55,20 @@ func (p *Pseudonymizer) ID(kind, value string) uint64 {
 // FormatID renders a pseudonym for display (16 upper-case hex digits).
 func FormatID(id uint64) string { return fmt.Sprintf("%016X", id) }
 
+// PublishedExampleKey is the pseudonym key that .env.example once shipped
+// with: public, so pseudonyms made with it can be recomputed by anyone
+// from learner ids. LoadOrCreateKey refuses it.
+const PublishedExampleKey = "00112233445566778899aabbccddeeff"
+
 // LoadOrCreateKey returns the key in env (hex or plain text) or, when env
 // is empty, the key stored in file, creating a random one there on first
-// use so that pseudonyms stay stable across restarts.
+// use so that pseudonyms stay stable across restarts. It refuses
+// PublishedExampleKey.
 func LoadOrCreateKey(env, file string) ([]byte, bool, error) {
+	if strings.EqualFold(strings.TrimSpace(env), PublishedExampleKey) {
+		return nil, false, errors.New("analytics: HOCVU_PSEUDONYM_KEY is the example key once published in .env.example, with which anyone can recompute learners' pseudonyms: " +
+			"generate a key with `openssl rand -hex 32`, set it on every projector, and back it up (a new key changes every pseudonym: rebuild the analytics after changing it)")
+	}
 	if env != "" {
 		if b, err := hex.DecodeString(env); err == nil && len(b) >= 16 {
 			return b, false, nil

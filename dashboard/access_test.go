@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"encoding/csv"
 	"net/http"
 	"slices"
 	"strings"
@@ -152,5 +153,67 @@ func TestCSVNamesCourses(t *testing.T) {
 	_, body = h.get(c, "/dashboard/csv/summary?lang=en")
 	if strings.Contains(body, "Course") {
 		t.Errorf("a CSV without courses got a course column: %q", body)
+	}
+}
+
+// TestCSVNeutralisesFormulas: values that came from statements open in a
+// spreadsheet as text, never as formulas (issue 12, F5), in every CSV the
+// dashboard serves.
+func TestCSVNeutralisesFormulas(t *testing.T) {
+	h := newHarness(t, false)
+	c := h.login("tinh", provPass)
+	for _, payload := range []string{`=HYPERLINK("http://evil.example","x")`, `+cmd|' /C calc'!A0`, `=1+1`, `-1+1`, `@SUM(A1)`, "\t=1"} {
+		h.engine.mu.Lock()
+		h.engine.hostile = payload
+		h.engine.mu.Unlock()
+		for _, q := range []string{"by_group", "by_course", "by_activity", "bursts", "targets"} {
+			res, body := h.get(c, "/dashboard/csv/"+q+"?lang=en")
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %s", q, res.StatusCode, body)
+			}
+			rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF")))
+			rd.FieldsPerRecord = -1 // a capped query ends with a note
+			recs, err := rd.ReadAll()
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			seen := false
+			for _, rec := range recs[1:] {
+				for _, cell := range rec {
+					if strings.HasPrefix(cell, "=") || strings.HasPrefix(cell, "+") || strings.HasPrefix(cell, "-") || strings.HasPrefix(cell, "@") || strings.HasPrefix(cell, "\t") {
+						t.Errorf("%s CSV has a formula cell %q", q, cell)
+					}
+					if cell == "'"+payload {
+						seen = true
+					}
+				}
+			}
+			if !seen {
+				t.Errorf("%s CSV lacks the neutralised value '%s:\n%s", q, payload, body)
+			}
+		}
+	}
+}
+
+// TestCSVSaysWhenCapped: the CSV of a capped query asks for as many rows
+// as allowed and says in its last line how many it left out (issue 22,
+// item 2); the JSON carries the total.
+func TestCSVSaysWhenCapped(t *testing.T) {
+	h := newHarness(t, false)
+	c := h.login("tinh", provPass)
+	_, body := h.get(c, "/dashboard/csv/bursts?lang=en")
+	if p := h.engine.params("bursts"); p.Limit != analytics.MaxLimit {
+		t.Errorf("CSV asked bursts with limit %d, want %d", p.Limit, analytics.MaxLimit)
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "Only 2 of 42 rows") {
+		t.Errorf("CSV of a capped query ends with %q", last)
+	}
+	_, body = h.get(c, "/dashboard/api/bursts?limit=5")
+	if p := h.engine.params("bursts"); p.Limit != 5 || !strings.Contains(body, `"limit":5,"total":42`) {
+		t.Errorf("JSON of a capped query (limit %d): %s", p.Limit, body)
+	}
+	if _, body = h.get(c, "/dashboard/csv/by_commune?lang=en"); strings.Contains(body, "Only") {
+		t.Errorf("an uncapped query's CSV has a note: %s", body)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/hocvu/hocvu/dashboard/i18n"
 	"github.com/hocvu/hocvu/dashboard/users"
+	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/internal/ratelimit"
 )
 
 // context keys.
@@ -99,20 +100,6 @@ func tokensEqual(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// clientAddr is the address failed sign-ins are counted by: the
-// configured proxy-aware address when echo has an IP extractor, else the
-// connection's peer.
-func clientAddr(c echo.Context) string {
-	if c.Echo().IPExtractor != nil {
-		return c.RealIP()
-	}
-	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
-	if err != nil {
-		return c.Request().RemoteAddr
-	}
-	return host
-}
-
 // safeNext keeps a post-sign-in redirect inside the dashboard.
 func safeNext(next string) string {
 	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") &&
@@ -146,8 +133,10 @@ func (d *Dashboard) renderLogin(c echo.Context, status int, msg, username string
 	return d.render(c, status, "login", v)
 }
 
-// login checks the CSRF token, the rate limits and the password, then
-// starts a new session (a fresh id: no session fixation).
+// login checks the CSRF token, the sign-in limits and the password, then
+// starts a new session (a fresh id: no session fixation). Each attempt is
+// counted against its limits before the password is checked, so parallel
+// guesses cannot slip past them; a success gives the attempt back.
 func (d *Dashboard) login(c echo.Context) error {
 	lang := d.lang(c)
 	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
@@ -155,15 +144,30 @@ func (d *Dashboard) login(c echo.Context) error {
 	if err != nil || !tokensEqual(ck.Value, c.FormValue("csrf")) || !sameOrigin(c) {
 		return d.renderLogin(c, http.StatusForbidden, i18n.T(lang, "login.csrf"), username)
 	}
-	addr := clientAddr(c)
-	for _, key := range []struct {
-		l *Limiter
-		k string
-	}{{d.userLimit, "user:" + username}, {d.addrLimit, "addr:" + addr}} {
-		if wait, blocked := key.l.Blocked(key.k); blocked {
-			d.log.Warn("dashboard sign-in blocked", "user", username, "remote", addr, "retry_after", wait.Round(time.Second))
-			c.Response().Header().Set("Retry-After", itoa(int(math.Ceil(wait.Seconds()))))
-			return d.renderLogin(c, http.StatusTooManyRequests, i18n.Tf(lang, "login.limited", int(math.Ceil(wait.Minutes()))), username)
+	addr := httpserver.ClientAddr(c)
+	addrKey := ratelimit.AddrKey(addr)
+	limited := func(wait time.Duration, by string) error {
+		d.log.Warn("dashboard sign-in limited", "user", username, "remote", addr, "by", by, "retry_after", wait.Round(time.Second))
+		httpserver.SetRetryAfter(c, wait)
+		return d.renderLogin(c, http.StatusTooManyRequests, i18n.Tf(lang, "login.limited", max(1, int(math.Ceil(wait.Minutes())))), username)
+	}
+	// A browser where this user signed in before is limited by its device
+	// cookie alone; any other attempt by the address and the user name.
+	device := ""
+	if dc, err := c.Cookie(deviceCookie); err == nil {
+		if id, ok := d.devices.check(dc.Value, username); ok {
+			if _, ok := d.deviceLimit.Reserve(id); ok {
+				device = id
+			}
+		}
+	}
+	if device == "" {
+		if wait, ok := d.addrLimit.Take(addrKey); !ok {
+			return limited(wait, "address")
+		}
+		if wait, ok := d.userLimit.Reserve(username); !ok {
+			d.addrLimit.Refund(addrKey)
+			return limited(wait, "user")
 		}
 	}
 	u, err := d.cfg.Users.Verify(username, c.FormValue("password"))
@@ -171,12 +175,15 @@ func (d *Dashboard) login(c echo.Context) error {
 		if !errors.Is(err, users.ErrUnauthorized) {
 			return err
 		}
-		d.userLimit.Fail("user:" + username)
-		d.addrLimit.Fail("addr:" + addr)
-		d.log.Info("dashboard sign-in failed", "user", username, "remote", addr)
+		d.log.Info("dashboard sign-in failed", "user", username, "remote", addr, "device", device != "")
 		return d.renderLogin(c, http.StatusUnauthorized, i18n.T(lang, "login.failed"), username)
 	}
-	d.userLimit.Reset("user:" + username)
+	if device != "" {
+		d.deviceLimit.Reset(device)
+	} else {
+		d.userLimit.Reset(username)
+		d.addrLimit.Refund(addrKey)
+	}
 	if old, err := c.Cookie(sessionCookie); err == nil {
 		d.sessions.Delete(old.Value)
 	}
@@ -186,7 +193,9 @@ func (d *Dashboard) login(c echo.Context) error {
 	}
 	d.setCookie(c, sessionCookie, s.ID, 0, http.SameSiteLaxMode)
 	d.setCookie(c, loginCSRF, "", -1, http.SameSiteStrictMode)
-	d.log.Info("dashboard sign-in", "user", u.Username, "role", u.Role, "commune", u.Commune, "remote", addr)
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: d.devices.issue(u.Username), Path: Prefix + "/login",
+		MaxAge: int(deviceTTL / time.Second), HttpOnly: true, Secure: d.cfg.Secure, SameSite: http.SameSiteStrictMode})
+	d.log.Info("dashboard sign-in", "user", u.Username, "role", u.Role, "commune", u.Commune, "remote", addr, "device", device != "")
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 

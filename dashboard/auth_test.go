@@ -191,26 +191,40 @@ func TestSessionExpiry(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
+func TestBackoffGrows(t *testing.T) {
 	now := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
-	l := dashboard.NewLimiter(3, 10*time.Minute, func() time.Time { return now })
+	b := dashboard.NewBackoff(3, time.Minute, 10*time.Minute, 24*time.Hour, func() time.Time { return now })
 	for i := 0; i < 3; i++ {
-		if _, blocked := l.Blocked("k"); blocked {
-			t.Fatalf("blocked after %d failures", i)
+		if _, ok := b.Reserve("k"); !ok {
+			t.Fatalf("attempt %d refused", i)
 		}
-		l.Fail("k")
 	}
-	if wait, blocked := l.Blocked("k"); !blocked || wait != 10*time.Minute {
-		t.Fatalf("after 3 failures: %v %v", wait, blocked)
+	// The third failure locked the key; each later one doubles the lock.
+	for _, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute} {
+		wait, ok := b.Reserve("k")
+		if ok || wait != want {
+			t.Fatalf("while locked: %v %v, want a lock of %v", wait, ok, want)
+		}
+		now = now.Add(wait)
+		if _, ok := b.Reserve("k"); !ok {
+			t.Fatalf("refused after waiting %v", wait)
+		}
 	}
-	now = now.Add(10 * time.Minute)
-	if _, blocked := l.Blocked("k"); blocked {
-		t.Error("still blocked after the window")
+	if _, ok := b.Reserve("other"); !ok {
+		t.Error("another key is locked")
 	}
-	l.Fail("j")
-	l.Reset("j")
-	if _, blocked := l.Blocked("j"); blocked {
-		t.Error("blocked after reset")
+	// Failures are forgotten a day after the last one, or on success.
+	now = now.Add(24 * time.Hour)
+	for i := 0; i < 2; i++ {
+		if _, ok := b.Reserve("k"); !ok {
+			t.Fatalf("a day later, attempt %d refused", i)
+		}
+	}
+	b.Reset("k")
+	for i := 0; i < 2; i++ {
+		if _, ok := b.Reserve("k"); !ok {
+			t.Fatalf("after a reset, attempt %d refused", i)
+		}
 	}
 }
 

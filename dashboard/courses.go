@@ -35,14 +35,15 @@ func (d *Dashboard) courseNames(ctx context.Context, lang string) map[string]str
 
 // WithCourseNames returns res with a course_name column after its
 // course_id column (the course's name from names, else its IRI), or res
-// unchanged when it has no course_id column.
+// unchanged when it has no course_id column. A capped result keeps its
+// limit and total.
 func WithCourseNames(res *analytics.Result, names map[string]string) *analytics.Result {
 	col := slices.Index(res.Columns, "course_id")
 	if col < 0 || slices.Contains(res.Columns, "course_name") {
 		return res
 	}
 	out := &analytics.Result{Query: res.Query, Columns: slices.Insert(slices.Clone(res.Columns), col+1, "course_name"),
-		Rows: make([][]any, 0, len(res.Rows))}
+		Rows: make([][]any, 0, len(res.Rows)), Limit: res.Limit, Total: res.Total}
 	for _, row := range res.Rows {
 		var name any = ""
 		if col < len(row) {

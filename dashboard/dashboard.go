@@ -15,9 +15,13 @@
 // Access: users (dashboard/users) sign in with a password; a session is a
 // random 256-bit id in an HttpOnly, SameSite=Lax cookie (Secure when
 // configured), held in memory with an idle and an absolute expiry. Sign-in
-// and sign-out forms carry a CSRF token; failed sign-ins are rate-limited
-// per user name and per client address. A province user sees everything;
-// a commune user only its own commune, on every route.
+// and sign-out forms carry a CSRF token. Failed sign-ins are limited per
+// user name (a lock that doubles with each failure past the fifth), per
+// client address (a budget that refills every few seconds), and per
+// device cookie, which exempts a browser where the user signed in before
+// from the other two, so strangers cannot lock users out (auth.go,
+// limiter.go, device.go, docs/dashboard.md). A province user sees
+// everything; a commune user only its own commune, on every route.
 package dashboard
 
 import (
@@ -30,6 +34,7 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/dashboard/users"
+	"github.com/hocvu/hocvu/internal/ratelimit"
 )
 
 // Querier answers named queries (an analytics.Engine).
@@ -41,8 +46,8 @@ type Querier interface {
 type Config struct {
 	// Analytics answers the named queries (required).
 	Analytics Querier
-	// Users is the live user registry (required).
-	Users *users.Registry
+	// Users is the live user registry (required; a *users.Registry).
+	Users UserStore
 	// Logger receives sign-in events and errors (default: discard).
 	Logger *slog.Logger
 	// Secure marks cookies Secure (set it when users reach Hocvu over
@@ -59,13 +64,39 @@ type Config struct {
 	Now func() time.Time
 }
 
+// UserStore looks users up and checks their passwords (users.Registry).
+type UserStore interface {
+	Get(username string) (users.User, bool)
+	// Verify returns users.ErrUnauthorized for an unknown user or a wrong
+	// password, after the same work in both cases.
+	Verify(username, password string) (users.User, error)
+}
+
+// The sign-in limits (docs/dashboard.md, docs/limits.md).
+const (
+	// SignInFree failures in a row for one user name lock it for
+	// SignInLock, doubled by each further failure up to SignInMaxLock;
+	// the failures are forgotten SignInForget after the last one, or on a
+	// successful sign-in. Device cookies have the same backoff of their own.
+	SignInFree    = 5
+	SignInLock    = time.Minute
+	SignInMaxLock = 30 * time.Minute
+	SignInForget  = 24 * time.Hour
+	// SignInAddrBurst failures from one client address (IPv6: one /64)
+	// are allowed at once, then one more every SignInAddrEvery.
+	SignInAddrBurst = 30
+	SignInAddrEvery = 20 * time.Second
+)
+
 // Dashboard is the HTTP handler set. Create it with New and Mount it.
 type Dashboard struct {
-	cfg       Config
-	log       *slog.Logger
-	sessions  *SessionStore
-	userLimit *Limiter
-	addrLimit *Limiter
+	cfg         Config
+	log         *slog.Logger
+	sessions    *SessionStore
+	devices     *devices
+	userLimit   *Backoff
+	deviceLimit *Backoff
+	addrLimit   *ratelimit.Buckets
 }
 
 // Prefix is where the dashboard is mounted.
@@ -95,11 +126,13 @@ func New(cfg Config) *Dashboard {
 		cfg.Now = time.Now
 	}
 	return &Dashboard{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		sessions:  NewSessionStore(cfg.SessionIdle, cfg.SessionMaxAge, cfg.Now),
-		userLimit: NewLimiter(5, 15*time.Minute, cfg.Now),
-		addrLimit: NewLimiter(30, 15*time.Minute, cfg.Now),
+		cfg:         cfg,
+		log:         cfg.Logger,
+		sessions:    NewSessionStore(cfg.SessionIdle, cfg.SessionMaxAge, cfg.Now),
+		devices:     newDevices(cfg.Now),
+		userLimit:   NewBackoff(SignInFree, SignInLock, SignInMaxLock, SignInForget, cfg.Now),
+		deviceLimit: NewBackoff(SignInFree, SignInLock, SignInMaxLock, SignInForget, cfg.Now),
+		addrLimit:   ratelimit.New(SignInAddrBurst, SignInAddrEvery, cfg.Now),
 	}
 }
 

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
 	"github.com/hocvu/hocvu/dashboard/i18n"
 	"github.com/hocvu/hocvu/dashboard/report"
+	"github.com/hocvu/hocvu/internal/csvsafe"
 )
 
 // catalog lists the named queries and whether the user may run each.
@@ -65,8 +65,16 @@ func (d *Dashboard) data(c echo.Context) error {
 
 // csv answers a named query as CSV for Excel: UTF-8 with a BOM, a header
 // row of translated column names, plain numbers, and the course's name in
-// the viewer's language beside every course IRI.
+// the viewer's language beside every course IRI. A query that caps its
+// rows (bursts) gives the CSV as many as it may (analytics.MaxLimit)
+// unless the request names a limit; should rows still be left out, the
+// CSV's last line says how many.
 func (d *Dashboard) csv(c echo.Context) error {
+	if c.QueryParam("limit") == "" {
+		if q, ok := analytics.Lookup(c.Param("name")); ok && slices.Contains(q.Params, "limit") {
+			c.QueryParams().Set("limit", strconv.Itoa(analytics.MaxLimit))
+		}
+	}
 	res, p, err := d.run(c)
 	if err != nil {
 		return err
@@ -89,12 +97,14 @@ func (d *Dashboard) csv(c echo.Context) error {
 }
 
 // WriteCSV writes a named-query result as CSV with a BOM and translated
-// column headers.
+// column headers. Every cell goes through csvsafe: values that came from
+// statements (a commune code "=HYPERLINK(…)") open as text, never as a
+// formula.
 func WriteCSV(w interface{ Write([]byte) (int, error) }, res *analytics.Result, lang string) error {
 	if _, err := w.Write([]byte(report.BOM)); err != nil {
 		return fmt.Errorf("dashboard: write csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	head := make([]string, len(res.Columns))
 	for i, col := range res.Columns {
 		head[i] = i18n.T(lang, "col."+col)
@@ -109,6 +119,9 @@ func WriteCSV(w interface{ Write([]byte) (int, error) }, res *analytics.Result, 
 			}
 		}
 		_ = cw.Write(cells)
+	}
+	if res.Truncated() {
+		_ = cw.Write([]string{i18n.Tf(lang, "ui.csv_capped", len(res.Rows), *res.Total)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -39,6 +39,9 @@ const (
 type fakeEngine struct {
 	mu   sync.Mutex
 	last map[string]analytics.Params
+	// hostile, when set, replaces every label a statement could supply
+	// (target group, course, activity, …).
+	hostile string
 }
 
 func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (*analytics.Result, error) {
@@ -80,6 +83,9 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 			case "month", "hour", "stage", "target_group", "verb", "activity_type", "object_id",
 				"area_types", "district", "kind", "team", "label", "mentor", "learner", "metric":
 				row[i] = col + "-" + c
+				if f.hostile != "" {
+					row[i] = f.hostile
+				}
 			default:
 				row[i] = int64(7)
 			}
@@ -88,6 +94,10 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 		if !slices.Contains(q.Columns, "commune") {
 			break
 		}
+	}
+	if slices.Contains(q.Params, "limit") { // a capped query: 40 more rows than shown
+		total := int64(len(res.Rows) + 40)
+		res.Limit, res.Total = p.Limit, &total
 	}
 	return res, nil
 }
@@ -111,6 +121,22 @@ type harness struct {
 
 func newHarness(t *testing.T, secure bool) *harness {
 	t.Helper()
+	return newHarnessWith(t, harnessOptions{secure: secure})
+}
+
+// harnessOptions vary the harness: a clock (default: stopped at
+// 2026-11-15 03:00 UTC) and a wrapper around the user registry.
+type harnessOptions struct {
+	secure bool
+	now    func() time.Time
+	users  func(dashboard.UserStore) dashboard.UserStore
+}
+
+func newHarnessWith(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	if o.now == nil {
+		o.now = func() time.Time { return time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC) }
+	}
 	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -129,8 +155,11 @@ func newHarness(t *testing.T, secure bool) *harness {
 		t.Fatal(err)
 	}
 	eng := &fakeEngine{}
-	d := dashboard.New(dashboard.Config{Analytics: eng, Users: reg, Logger: slog.New(slog.DiscardHandler), Secure: secure,
-		Now: func() time.Time { return time.Date(2026, 11, 15, 3, 0, 0, 0, time.UTC) }})
+	var us dashboard.UserStore = reg
+	if o.users != nil {
+		us = o.users(reg)
+	}
+	d := dashboard.New(dashboard.Config{Analytics: eng, Users: us, Logger: slog.New(slog.DiscardHandler), Secure: o.secure, Now: o.now})
 	e := echo.New()
 	d.Mount(e)
 	srv := httptest.NewServer(e)

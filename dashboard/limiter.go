@@ -5,88 +5,113 @@ import (
 	"time"
 )
 
-// Limiter slows down password guessing: after Max failed sign-ins for one
-// key (a user name, or a client address) within Window, the key is blocked
-// until the window that began with the first failure ends. It is safe for
-// concurrent use and bounded in memory.
-type Limiter struct {
-	Max    int
-	Window time.Duration
-	now    func() time.Time
+// Backoff slows down password guessing against one key (a user name, or a
+// device cookie): the first Free-1 failures are free, the Free-th locks the
+// key for Base, and each further failure locks it for twice as long as the
+// one before, up to Max. A key's failures are forgotten Forget after the
+// last one (once no lock is running), or at once by Reset (a success).
+//
+// Reserve counts an attempt as failed before its password is checked, so
+// that parallel attempts cannot all pass the check before any of them is
+// counted. It is safe for concurrent use and bounded in memory.
+type Backoff struct {
+	Free              int
+	Base, Max, Forget time.Duration
+	now               func() time.Time
 
 	mu sync.Mutex
-	m  map[string]*failures
+	m  map[string]*backoffState
 }
 
-type failures struct {
-	n     int
-	first time.Time
+type backoffState struct {
+	fails int
+	last  time.Time // of the last failure
+	until time.Time // locked until
 }
 
-// maxKeys bounds the limiter's memory; beyond it, stale keys are pruned
-// and, if still full, the oldest windows are forgotten.
+// maxKeys bounds a Backoff's memory; beyond it, forgotten keys are pruned
+// and, if still full, unlocked ones, then arbitrary ones.
 const maxKeys = 10000
 
-// NewLimiter creates a limiter; now may be nil (time.Now).
-func NewLimiter(max int, window time.Duration, now func() time.Time) *Limiter {
+// NewBackoff creates a backoff; now may be nil (time.Now).
+func NewBackoff(free int, base, max, forget time.Duration, now func() time.Time) *Backoff {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{Max: max, Window: window, now: now, m: map[string]*failures{}}
+	return &Backoff{Free: free, Base: base, Max: max, Forget: forget, now: now, m: map[string]*backoffState{}}
 }
 
-// Blocked reports whether key is blocked and for how long.
-func (l *Limiter) Blocked(key string) (time.Duration, bool) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.m[key]
+// LockFor is how long the n-th failure in a row locks a key (0 while free).
+func (b *Backoff) LockFor(n int) time.Duration {
+	if n < b.Free {
+		return 0
+	}
+	d := b.Base
+	for i := b.Free; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Reserve counts an attempt for key as a failure, unless key is locked:
+// then it returns false and the wait. Call Reset when the attempt
+// succeeds.
+func (b *Backoff) Reserve(key string) (time.Duration, bool) {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st, ok := b.m[key]
+	if ok && b.forgotten(st, now) {
+		delete(b.m, key)
+		ok = false
+	}
 	if !ok {
-		return 0, false
-	}
-	if now.Sub(f.first) >= l.Window {
-		delete(l.m, key)
-		return 0, false
-	}
-	if f.n >= l.Max {
-		return f.first.Add(l.Window).Sub(now), true
-	}
-	return 0, false
-}
-
-// Fail records a failed attempt for key.
-func (l *Limiter) Fail(key string) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.m[key]
-	if !ok || now.Sub(f.first) >= l.Window {
-		if len(l.m) >= maxKeys {
-			l.pruneLocked(now)
+		if len(b.m) >= maxKeys {
+			b.pruneLocked(now)
 		}
-		l.m[key] = &failures{n: 1, first: now}
-		return
+		st = &backoffState{}
+		b.m[key] = st
 	}
-	f.n++
+	if now.Before(st.until) {
+		return st.until.Sub(now), false
+	}
+	st.fails++
+	st.last = now
+	if d := b.LockFor(st.fails); d > 0 {
+		st.until = now.Add(d)
+	}
+	return 0, true
 }
 
 // Reset forgets key's failures (after a successful sign-in).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	delete(l.m, key)
-	l.mu.Unlock()
+func (b *Backoff) Reset(key string) {
+	b.mu.Lock()
+	delete(b.m, key)
+	b.mu.Unlock()
 }
 
-func (l *Limiter) pruneLocked(now time.Time) {
-	for k, f := range l.m {
-		if now.Sub(f.first) >= l.Window {
-			delete(l.m, k)
+func (b *Backoff) forgotten(st *backoffState, now time.Time) bool {
+	return !now.Before(st.until) && now.Sub(st.last) >= b.Forget
+}
+
+func (b *Backoff) pruneLocked(now time.Time) {
+	for k, st := range b.m {
+		if b.forgotten(st, now) {
+			delete(b.m, k)
 		}
 	}
-	for k := range l.m { // still full: forget arbitrary entries
-		if len(l.m) < maxKeys*9/10 {
-			break
+	for k, st := range b.m { // still full: forget keys that are not locked
+		if len(b.m) < maxKeys*9/10 {
+			return
 		}
-		delete(l.m, k)
+		if !now.Before(st.until) {
+			delete(b.m, k)
+		}
+	}
+	for k := range b.m { // every key locked: forget arbitrary ones
+		if len(b.m) < maxKeys*9/10 {
+			return
+		}
+		delete(b.m, k)
 	}
 }

@@ -41,7 +41,8 @@ const AllStream = "$all"
 
 // MaxEventSize bounds the size of one event (data plus metadata). Both
 // backends accept at least this much when KurrentDB runs with a larger
-// --max-append-size than its 1 MiB default (it allows up to 16 MiB).
+// MaxAppendSize than its 1 MiB default (it accepts at most 16 MiB less
+// 10,000 bytes as a setting).
 const MaxEventSize = 8 << 20
 
 // EventData is an event proposed for appending.
@@ -226,6 +227,8 @@ type Subscription interface {
 // Appender appends events to a stream.
 type Appender interface {
 	// Append atomically appends events to stream after checking expected.
+	// An append larger than the store accepts at once fails with an error
+	// wrapping ErrTooLarge, and nothing of it is stored.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) (AppendResult, error)
 }
 
@@ -269,6 +272,11 @@ var (
 	ErrClosed                = errors.New("eventstore: store closed")
 	ErrSubscriptionClosed    = errors.New("eventstore: subscription closed")
 	ErrInvalidEvent          = errors.New("eventstore: invalid event")
+	// ErrTooLarge: the append is larger than the store accepts in one
+	// append: an event over MaxEventSize (in every store; the error also
+	// wraps ErrInvalidEvent), or more than KurrentDB's MaxAppendSize or
+	// MaxAppendEventSize. Nothing was stored; smaller appends may succeed.
+	ErrTooLarge = errors.New("eventstore: append too large")
 )
 
 // WrongExpectedRevisionError reports an append whose expected revision did
@@ -312,7 +320,7 @@ func ValidateAppend(stream string, events []EventData) error {
 		case ev.Type == "":
 			return fmt.Errorf("%w: event %d has no type", ErrInvalidEvent, i)
 		case len(ev.Data)+len(ev.Metadata) > MaxEventSize:
-			return fmt.Errorf("%w: event %d is %d bytes, more than the %d allowed", ErrInvalidEvent, i, len(ev.Data)+len(ev.Metadata), MaxEventSize)
+			return fmt.Errorf("%w (%w): event %d is %d bytes, more than the %d allowed", ErrInvalidEvent, ErrTooLarge, i, len(ev.Data)+len(ev.Metadata), MaxEventSize)
 		}
 	}
 	return nil

@@ -3,6 +3,14 @@
 // metrics, panic recovery, and an ordered graceful shutdown. Feature APIs
 // (the xAPI resources, analytics, the dashboard) mount themselves on it
 // through Mount.
+//
+// Slow clients are bounded (Config): the headers must arrive within
+// ReadHeaderTimeout, a body at MinBodyRate after a grace period and within
+// ReadTimeout, the answer must be taken within WriteTimeout, and an idle
+// kept-alive connection is closed after IdleTimeout; so a slowloris cannot
+// hold connections or goroutines. Client faults are told apart from server
+// faults (ClientStatus): a client that went away is recorded as 499, a
+// body that was cut as 400 and one that was too slow as 408, never as 500.
 package httpserver
 
 import (
@@ -13,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +41,40 @@ type Config struct {
 	Ready map[string]Check
 	// ShutdownTimeout bounds the drain of in-flight requests (default 15s).
 	ShutdownTimeout time.Duration
+
+	// ReadHeaderTimeout bounds reading a request's line and headers
+	// (default 10 s); ReadTimeout the whole request, body included
+	// (default 5 min); WriteTimeout the handler and its answer, from the
+	// end of the headers (default 5 min); IdleTimeout a kept-alive
+	// connection waiting for its next request (default 2 min). Zero means
+	// the default, a negative value no limit.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second averaged from the server's first read of it, once BodyGrace has
+	// passed (defaults 1024 bytes/s and 10 s; a negative rate: no minimum).
+	MinBodyRate int64
+	BodyGrace   time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 5 * time.Minute
+	DefaultWriteTimeout      = 5 * time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMinBodyRate       = 1024
+	DefaultBodyGrace         = 10 * time.Second
+)
+
+// orDefault is d, def when d is zero, and no limit (0) when d is negative.
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 // Server is the HTTP server. Create it with New, mount APIs on Echo, then
@@ -40,6 +83,9 @@ type Server struct {
 	Echo *echo.Echo
 	cfg  Config
 	addr net.Addr
+
+	mu        sync.Mutex
+	readiness map[string]string // last error of each readiness check ("" when ready), to log changes
 }
 
 // New creates a server with the operational endpoints installed.
@@ -47,19 +93,35 @@ func New(cfg Config) *Server {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
+	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	cfg.ReadTimeout = orDefault(cfg.ReadTimeout, DefaultReadTimeout)
+	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.BodyGrace = orDefault(cfg.BodyGrace, DefaultBodyGrace)
+	switch {
+	case cfg.MinBodyRate == 0:
+		cfg.MinBodyRate = DefaultMinBodyRate
+	case cfg.MinBodyRate < 0:
+		cfg.MinBodyRate = 0
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.IdleTimeout = 120 * time.Second
+	e.Server.ReadHeaderTimeout = cfg.ReadHeaderTimeout
+	e.Server.ReadTimeout = cfg.ReadTimeout
+	e.Server.WriteTimeout = cfg.WriteTimeout
+	e.Server.IdleTimeout = cfg.IdleTimeout
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
-	s := &Server{Echo: e, cfg: cfg}
+	s := &Server{Echo: e, cfg: cfg, readiness: map[string]string{}}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			cfg.Logger.Error("panic in handler", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
 			return err
 		},
 	}))
+	// Before routing, so that bodies read by other Pre middleware (the
+	// xAPI alternate request syntax) are bounded too.
+	e.Pre(limitBody(cfg.MinBodyRate, cfg.BodyGrace, cfg.ReadTimeout, time.Now))
 	e.Use(s.observe())
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -69,20 +131,71 @@ func New(cfg Config) *Server {
 	return s
 }
 
+// NotReady is a readiness check's error whose message /readyz may show
+// publicly (it holds no host names, ids or internals), such as "catching
+// up". Other errors are shown only as "failing" and logged.
+func NotReady(format string, args ...any) error {
+	return &notReady{fmt.Sprintf(format, args...)}
+}
+
+type notReady struct{ msg string }
+
+func (e *notReady) Error() string { return e.msg }
+
+// readyz answers whether every readiness check passes. It is public, so a
+// failing check shows only its name and a safe message (NotReady); the
+// cause goes to the log when the check's state changes.
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
 	defer cancel()
 	status := http.StatusOK
 	checks := map[string]string{}
 	for name, check := range s.cfg.Ready {
-		if err := check(ctx); err != nil {
+		err := check(ctx)
+		s.noteReadiness(name, err)
+		if err != nil {
 			status = http.StatusServiceUnavailable
-			checks[name] = err.Error()
+			var nr *notReady
+			if errors.As(err, &nr) {
+				checks[name] = nr.msg
+			} else {
+				checks[name] = "failing (the cause is in the server log)"
+			}
 			continue
 		}
 		checks[name] = "ok"
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}
+
+// noteReadiness logs a readiness check's cause when its state changes.
+func (s *Server) noteReadiness(name string, err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	s.mu.Lock()
+	prev, seen := s.readiness[name]
+	s.readiness[name] = msg
+	s.mu.Unlock()
+	switch {
+	case msg == prev && seen:
+	case err != nil:
+		s.cfg.Logger.Warn("readiness check failing", "check", name, "err", err)
+	case seen:
+		s.cfg.Logger.Info("readiness check passing", "check", name)
+	}
+}
+
+// metricMethod is the method label of the request metrics: the methods
+// Hocvu serves, and "other" for anything else, so that made-up methods
+// cannot grow the metrics without bound.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodPatch:
+		return m
+	}
+	return "other"
 }
 
 // observe logs each request once and records Prometheus metrics by route.
@@ -110,8 +223,9 @@ func (s *Server) observe() echo.MiddlewareFunc {
 				route = "unmatched"
 			}
 			elapsed := time.Since(start)
-			requests.WithLabelValues(req.Method, route, strconv.Itoa(res.Status)).Inc()
-			duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
+			method := metricMethod(req.Method)
+			requests.WithLabelValues(method, route, strconv.Itoa(res.Status)).Inc()
+			duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 			level := slog.LevelDebug
 			if res.Status >= 500 {
 				level = slog.LevelError
@@ -123,7 +237,7 @@ func (s *Server) observe() echo.MiddlewareFunc {
 			}
 			s.cfg.Logger.Log(req.Context(), level, "http request",
 				"method", req.Method, "path", req.URL.Path, "route", route, "status", res.Status,
-				"bytes", res.Size, "duration", elapsed, "remote", c.RealIP())
+				"bytes", res.Size, "duration", elapsed, "remote", ClientAddr(c))
 			return nil
 		}
 	}
@@ -141,10 +255,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if errors.As(err, &he) {
 			code = he.Code
 			msg = fmt.Sprint(he.Message)
+		} else if st, m, ok := ClientStatus(c.Request(), err); ok {
+			code, msg = st, m
+			log.Debug("client error", "path", c.Request().URL.Path, "status", code, "err", err)
 		} else {
 			log.Error("unhandled error", "path", c.Request().URL.Path, "err", err)
 		}
-		if c.Request().Method == http.MethodHead {
+		if code == StatusClientClosedRequest || c.Request().Method == http.MethodHead {
 			_ = c.NoContent(code)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,20 +87,25 @@ type StoreResult struct {
 // last saw. If another writer (another API replica on a shared KurrentDB)
 // appended first, the append fails with a wrong-expected-revision error;
 // the ingester then waits for the lookup to catch up and decides the group
-// again. Statement ids therefore stay unique and batches atomic across
-// replicas.
+// again (at most maxAppendAttempts times; then the group's requests get
+// KindUnavailable). Statement ids therefore stay unique and batches atomic
+// across replicas. A group the store refuses as too large
+// (eventstore.ErrTooLarge) is stored one request at a time; a single
+// request that is too large fails with KindTooLarge (413).
 type StatementWriter struct {
 	log    StatementLog
 	lookup StatementLookup
 	logger *slog.Logger
 	now    func() time.Time
 
-	reqs        chan *storeCall
-	stop        chan struct{}
-	done        chan struct{}
-	once        sync.Once
-	maxGrp      int
-	maxGrpBytes int
+	reqs          chan *storeCall
+	stop          chan struct{}
+	done          chan struct{}
+	once          sync.Once
+	maxGrp        int
+	maxGrpBytes   int
+	catchUpWithin time.Duration
+	lagWait       time.Duration
 
 	// ingester state
 	expected   eventstore.ExpectedRevision
@@ -117,6 +123,9 @@ type storeCall struct {
 	res  StoreResult
 	err  error
 	done chan struct{}
+	// deadline bounds how long the call waits for the lookup to catch up
+	// before it is decided.
+	deadline time.Time
 }
 
 // WriterOptions tune a StatementWriter.
@@ -130,8 +139,18 @@ type WriterOptions struct {
 	// under KurrentDB's append size limit. A single request is never
 	// split (its statements are stored atomically) and may be larger.
 	MaxGroupBytes int
+	// CatchUpWithin bounds how long a request waits, from its arrival,
+	// for the lookup (the statement index) to reach the end of the
+	// statements stream before the request is decided (default 10 s).
+	// Past it the request fails with KindUnavailable and nothing of it is
+	// stored, so a stuck index cannot hold writes.
+	CatchUpWithin time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
+	// LagWait is the first wait before reading the statements stream
+	// again when it reads behind a conflict's revision (default 10 ms,
+	// doubling up to 100 times that).
+	LagWait time.Duration
 }
 
 // NewStatementWriter creates the writer and starts its ingester; Close
@@ -149,10 +168,17 @@ func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOpt
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CatchUpWithin <= 0 {
+		opts.CatchUpWithin = 10 * time.Second
+	}
+	if opts.LagWait <= 0 {
+		opts.LagWait = 10 * time.Millisecond
+	}
 	w := &StatementWriter{
 		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
 		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
-		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes,
+		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes, catchUpWithin: opts.CatchUpWithin,
+		lagWait: opts.LagWait,
 	}
 	go w.run()
 	return w
@@ -166,9 +192,13 @@ func (w *StatementWriter) Close() {
 
 // Store stores a request's statements atomically. It returns once the new
 // statements are durable in the log; callers that need read-your-writes
-// then wait for the read model to reach StoreResult.Position.
+// then wait for the read model to reach StoreResult.Position. It fails
+// with KindUnavailable when the lookup does not catch up within
+// CatchUpWithin, and returns ctx's error as soon as ctx ends: a request
+// abandoned before it was decided is then never stored, one abandoned
+// while its append is in flight may be.
 func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreResult, error) {
-	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{})}
+	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{}), deadline: time.Now().Add(w.catchUpWithin)}
 	select {
 	case w.reqs <- call:
 	case <-ctx.Done():
@@ -176,8 +206,12 @@ func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreRe
 	case <-w.stop:
 		return StoreResult{}, Errorf(KindUnavailable, "store statements", "the LRS is shutting down")
 	}
-	<-call.done // the ingester always answers (also when stopping)
-	return call.res, call.err
+	select {
+	case <-call.done: // the ingester always answers (also when stopping)
+		return call.res, call.err
+	case <-ctx.Done():
+		return StoreResult{}, ctx.Err()
+	}
 }
 
 // Idle reports whether no write is between its stored-time assignment and
@@ -267,13 +301,34 @@ func (w *StatementWriter) ingestCtx() (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
+// maxAppendAttempts bounds the appends of one group that race other
+// writers; past it the group's requests get 503 (try again).
 const maxAppendAttempts = 20
 
 func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 	ctx, cancel := w.ingestCtx()
 	defer cancel()
+	w.appendGroup(ctx, group)
+}
+
+func (w *StatementWriter) appendGroup(ctx context.Context, group []*storeCall) {
+	wctx, wcancel := w.catchUpCtx(ctx, group)
+	defer wcancel()
+	// floor is the stream's revision as the last conflict reported it. On
+	// a KurrentDB cluster appends go to the leader, but reads may come
+	// from a follower that lags (client v4.2.0 never sends its
+	// requires-leader header): catchUp then waits for its reads to show
+	// at least this revision, instead of appending again at a revision
+	// known to be stale.
+	var floor *eventstore.WrongExpectedRevisionError
 	for attempt := 1; ; attempt++ {
-		if err := w.catchUp(ctx); err != nil {
+		if err := w.catchUp(wctx, floor); err != nil {
+			if ctx.Err() == nil && wctx.Err() != nil {
+				// Past every caller's deadline, or every caller is gone.
+				err = &Error{Kind: KindUnavailable, Op: "store statements", Err: err,
+					Msg: fmt.Sprintf("the statement index has not reached the end of the log within %s (see /readyz); nothing was stored, retry later", w.catchUpWithin)}
+				w.logger.Warn("statement writes refused: the statement index is behind the log", "requests", len(group), "err", err)
+			}
 			w.failAll(group, err)
 			return
 		}
@@ -290,18 +345,73 @@ func (w *StatementWriter) decideAndAppend(group []*storeCall) {
 			}
 			return
 		}
-		if errors.Is(err, eventstore.ErrWrongExpectedRevision) && attempt < maxAppendAttempts {
+		var wer *eventstore.WrongExpectedRevisionError
+		switch {
+		case errors.As(err, &wer) && attempt < maxAppendAttempts:
 			// Another writer appended: re-read where the stream is and
 			// decide the group again against what it wrote.
 			w.logger.Debug("statement append raced another writer; retrying", "attempt", attempt, "err", err)
 			w.ready = false
+			floor = wer
 			for _, c := range accepted {
 				c.res, c.err = StoreResult{}, nil
 			}
 			continue
+		case errors.Is(err, eventstore.ErrWrongExpectedRevision):
+			w.failAll(accepted, &Error{Kind: KindUnavailable, Op: "store statements",
+				Msg: fmt.Sprintf("other writers appended first %d times in a row; try again", attempt), Err: err})
+			w.ready = false
+			return
+		case errors.Is(err, eventstore.ErrTooLarge) && len(group) > 1:
+			// Several requests together are too large for one append:
+			// store each on its own (every request of the group is
+			// decided again, since the refusal of one may have rested on
+			// another's statements).
+			w.logger.Info("a group of statement requests is too large for one append; storing them one by one", "requests", len(group), "err", err)
+			for _, c := range group {
+				c.res, c.err = StoreResult{}, nil
+			}
+			for _, c := range group {
+				w.appendGroup(ctx, []*storeCall{c})
+			}
+			return
+		case errors.Is(err, eventstore.ErrTooLarge):
+			w.logger.Warn("a statement request is too large for one append to the event store", "statements", len(group[0].req.Statements), "err", err)
+			w.failAll(accepted, &Error{Kind: KindTooLarge, Op: "store statements",
+				Msg: "the statements are too large for one write to the event store; send them in smaller batches", Err: err})
+			return
 		}
 		w.failAll(accepted, fmt.Errorf("append statements: %w", err))
 		return
+	}
+}
+
+// catchUpCtx bounds the wait for the lookup on behalf of group: it ends
+// at the latest deadline of the group's calls, or as soon as every caller
+// has gone.
+func (w *StatementWriter) catchUpCtx(ctx context.Context, group []*storeCall) (context.Context, context.CancelFunc) {
+	var latest time.Time
+	for _, c := range group {
+		if c.deadline.After(latest) {
+			latest = c.deadline
+		}
+	}
+	wctx, cancel := context.WithDeadline(ctx, latest)
+	var live atomic.Int64
+	live.Store(int64(len(group)))
+	stops := make([]func() bool, 0, len(group))
+	for _, c := range group {
+		stops = append(stops, context.AfterFunc(c.ctx, func() {
+			if live.Add(-1) == 0 {
+				cancel()
+			}
+		}))
+	}
+	return wctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
 	}
 }
 
@@ -317,21 +427,38 @@ func (w *StatementWriter) failAll(calls []*storeCall, err error) {
 }
 
 // catchUp learns the stream's last revision and waits until the lookup has
-// applied it, so that decisions see every stored statement.
-func (w *StatementWriter) catchUp(ctx context.Context) error {
+// applied it, so that decisions see every stored statement. After a
+// conflict, floor is what the conflict said of the stream: a read that
+// shows less comes from a lagging node, and is repeated (with a short,
+// growing wait, as long as ctx allows) until it shows at least that.
+func (w *StatementWriter) catchUp(ctx context.Context, floor *eventstore.WrongExpectedRevisionError) error {
 	if w.ready {
 		return w.lookup.WaitFor(ctx, w.lastPos)
 	}
-	last, err := w.log.ReadStream(ctx, StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
-	switch {
-	case errors.Is(err, eventstore.ErrStreamNotFound):
-		w.expected = eventstore.NoStream
-		w.lastPos = eventstore.Start
-	case err != nil:
-		return fmt.Errorf("read statements stream head: %w", err)
-	default:
-		w.expected = eventstore.Exact(last[0].Revision)
-		w.lastPos = last[0].Position
+	wait := w.lagWait
+	for {
+		last, err := w.log.ReadStream(ctx, StatementsStream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
+		switch {
+		case errors.Is(err, eventstore.ErrStreamNotFound):
+			w.expected = eventstore.NoStream
+			w.lastPos = eventstore.Start
+		case err != nil:
+			return fmt.Errorf("read statements stream head: %w", err)
+		default:
+			w.expected = eventstore.Exact(last[0].Revision)
+			w.lastPos = last[0].Position
+		}
+		if !behindFloor(w.expected, floor) {
+			break
+		}
+		w.logger.Debug("the statements stream reads behind the revision a conflict reported (a lagging node); reading again",
+			"read", w.expected.String(), "reported", floor.Actual, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("read statements stream head: reads stay behind revision %d, which a conflicting append reported: %w", floor.Actual, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*w.lagWait)
 	}
 	if err := w.lookup.WaitFor(ctx, w.lastPos); err != nil {
 		return err
@@ -339,6 +466,16 @@ func (w *StatementWriter) catchUp(ctx context.Context) error {
 	w.lastStored = w.lookup.LastStored()
 	w.ready = true
 	return nil
+}
+
+// behindFloor reports whether the read revision is older than the one a
+// conflict reported.
+func behindFloor(read eventstore.ExpectedRevision, floor *eventstore.WrongExpectedRevisionError) bool {
+	if floor == nil || !floor.ActualExists {
+		return false
+	}
+	rev, ok := read.Revision()
+	return !ok || rev < floor.Actual
 }
 
 type seenStatement struct {
@@ -399,6 +536,7 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 		return res, nil, err
 	}
 	var events []eventstore.EventData
+	var requestIDs map[uuid.UUID]Statement // built when a statement voids another
 	for i, st := range req.Statements {
 		idStr, _ := st["id"].(string)
 		id, err := uuid.Parse(idStr)
@@ -415,9 +553,23 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 				continue
 			}
 		}
+		if target, ok := xapi.VoidingTarget(st); ok {
+			if requestIDs == nil {
+				requestIDs = idsOf(req.Statements)
+			}
+			if err := w.checkVoidingTarget(ctx, i, target, requestIDs, inGroup); err != nil {
+				return res, nil, err
+			}
+		}
 		data, err := storedJSON(st, rawOf(req, i), stored)
 		if err != nil {
 			return res, nil, fmt.Errorf("encode statement %s: %w", idStr, err)
+		}
+		if len(data)+len(meta) > eventstore.MaxEventSize {
+			// Refused here, for this request alone: the store would
+			// refuse the whole group's append.
+			return res, nil, &Error{Kind: KindTooLarge, Op: "store statements",
+				Msg: fmt.Sprintf("statement %d is %d bytes as stored; one statement may be at most %d", i, len(data), eventstore.MaxEventSize-len(meta))}
 		}
 		res.New[i] = true
 		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
@@ -433,8 +585,20 @@ func rawOf(req *StoreRequest, i int) []byte {
 }
 
 // storedJSON renders statement st as stored: with the LRS-set properties
-// of st and stored (also the timestamp when st has none).
+// of st and stored (also the timestamp when st has none), and every
+// contextActivities value an array, as the LRS returns it (Data
+// 2.4.6.2.s4.b3). Events stored before that rule was applied may hold a
+// single Activity there; the Statements resource wraps it on output.
 func storedJSON(st Statement, raw []byte, stored string) ([]byte, error) {
+	if arrays, changed := xapi.ContextActivitiesAsArrays(st); changed {
+		st = arrays
+		if raw != nil {
+			var err error
+			if raw, err = xapi.ContextActivitiesAsArraysJSON(raw); err != nil {
+				raw = nil // cannot happen for a validated statement
+			}
+		}
+	}
 	if raw == nil {
 		doc := make(Statement, len(st)+2)
 		for k, v := range st {
@@ -490,6 +654,61 @@ func (w *StatementWriter) known(ctx context.Context, i int, id uuid.UUID, st Sta
 		return false, conflict(i, idStr)
 	}
 	return true, nil
+}
+
+// idsOf maps the ids of a request's statements to the statements.
+func idsOf(sts []Statement) map[uuid.UUID]Statement {
+	out := make(map[uuid.UUID]Statement, len(sts))
+	for _, st := range sts {
+		if s, ok := st["id"].(string); ok {
+			if id, err := uuid.Parse(s); err == nil {
+				out[id] = st
+			}
+		}
+	}
+	return out
+}
+
+// checkVoidingTarget refuses statement i, which voids target, when the
+// target is itself a voiding statement (rule voiding.target-is-voiding):
+// any statement that voids another cannot itself be voided (Data 2.3.2;
+// IEEE 9274.1.1 4.2.5), so such a statement would have no effect. The
+// target is looked for in the same request (before or after i, or i
+// itself), in the requests decided earlier in this group and among the
+// stored statements. A target that is unknown now is no reason to refuse
+// (Data 2.3.2.s2.b5); should it arrive later as a voiding statement, it is
+// stored and the earlier statement stays without effect.
+func (w *StatementWriter) checkVoidingTarget(ctx context.Context, i int, target string, request map[uuid.UUID]Statement, inGroup map[string]seenStatement) error {
+	id, err := uuid.Parse(target)
+	if err != nil {
+		return nil // the schemas refuse a StatementRef without a UUID
+	}
+	var doc Statement
+	if st, ok := request[id]; ok {
+		doc = st
+	} else if prev, ok := inGroup[id.String()]; ok {
+		doc = prev.doc
+	} else {
+		stored, found, err := w.lookup.LookupStatement(ctx, id)
+		if err != nil {
+			return fmt.Errorf("look up voided statement %s: %w", id, err)
+		}
+		if !found {
+			return nil
+		}
+		v, err := xapi.Decode(stored)
+		if err != nil {
+			return fmt.Errorf("decode stored statement %s: %w", id, err)
+		}
+		doc, _ = v.(map[string]any)
+	}
+	if _, voiding := xapi.VoidingTarget(doc); !voiding {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Op: "store statements",
+		Msg: fmt.Sprintf("statement %d voids statement %s, which is itself a voiding statement; a voiding statement cannot be voided (xAPI Data 2.3.2)", i, target),
+		Problems: []Problem{{Path: fmt.Sprintf("/%d/object/id", i), Rule: "voiding.target-is-voiding",
+			Message: "targets a voiding statement, which cannot be voided"}}}
 }
 
 func conflict(i int, id string) error {

@@ -11,6 +11,17 @@
 // re-applying events at or before the stored checkpoint changes nothing).
 // The runner may then crash or be restarted at any moment: it resumes from
 // the checkpoint the projection reports.
+//
+// No event may halt a projection. A projection reports a deterministic
+// failure of one event as an *EventError (Poison); the runner then records
+// the event in the quarantine (a stream of the log, see LogQuarantine),
+// skips it, logs an ERROR line with alert=projection-poison-event, counts
+// it, and goes on from the checkpoint at once. A panic is recovered: on a
+// batch of several events the runner applies them again one at a time to
+// find the event, which is then quarantined like an EventError. Every
+// other failure is transient and retried from the checkpoint with backoff;
+// a projection that keeps failing without advancing while it is behind the
+// log is reported stuck (Ready, Stuck).
 package projections
 
 import (
@@ -83,6 +94,15 @@ type Options struct {
 	// projection (projections/lease): the runner waits for it before it
 	// subscribes and checks it before every Apply.
 	Gate Gate
+	// Quarantine records poison events durably before they are skipped
+	// (LogQuarantine). Nil: they are skipped with the ERROR log line only.
+	Quarantine Quarantine
+	// StuckAfter is how long the projection may keep failing without
+	// advancing, while behind the log, before Ready and Stuck report it
+	// stuck (default 30s).
+	StuckAfter time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // Gate admits one writer of a projection among processes.
@@ -97,6 +117,12 @@ type Gate interface {
 // the projection now.
 var ErrNotWriter = errors.New("projections: this process no longer holds the projection's lease")
 
+// maxPanicStreak bounds how many events in a row the runner quarantines
+// because applying them alone panicked: a projection that panics on every
+// event is broken, not fed poison, and must stop (stuck, alerting) rather
+// than skip the whole log.
+const maxPanicStreak = 3
+
 // Runner runs one projection.
 type Runner struct {
 	src  Source
@@ -104,13 +130,19 @@ type Runner struct {
 	opts Options
 	log  *slog.Logger
 
-	mu       sync.Mutex
-	applied  eventstore.Position
-	lastTime time.Time // recorded time of the last applied event
-	caughtUp bool
-	lastErr  error
-	changed  chan struct{} // closed and replaced when applied advances
-	started  bool
+	mu           sync.Mutex
+	applied      eventstore.Position
+	lastTime     time.Time // recorded time of the last applied event
+	caughtUp     bool
+	lastErr      error
+	failingSince time.Time     // first failure since the last progress
+	quarantined  uint64        // poison events this runner skipped
+	changed      chan struct{} // closed and replaced when the status changes
+
+	// Owned by the Run goroutine.
+	skip        map[eventstore.Position]bool // poison events to skip
+	isolateTo   eventstore.Position          // apply one event at a time through here
+	panicStreak int                          // events quarantined in a row for a panic
 }
 
 // NewRunner creates a runner for proj reading from src.
@@ -127,7 +159,14 @@ func NewRunner(src Source, proj Projection, opts Options) *Runner {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{src: src, proj: proj, opts: opts, log: opts.Logger.With("projection", proj.Name()), changed: make(chan struct{})}
+	if opts.StuckAfter <= 0 {
+		opts.StuckAfter = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Runner{src: src, proj: proj, opts: opts, log: opts.Logger.With("projection", proj.Name()),
+		changed: make(chan struct{}), skip: map[eventstore.Position]bool{}}
 }
 
 // Name is the projection's name.
@@ -142,14 +181,74 @@ type Status struct {
 	Applied  eventstore.Position
 	LastTime time.Time // recorded time of the last applied event
 	CaughtUp bool      // has reached the head of the log at least once
-	LastErr  error
+	// LastErr is the last failure since the projection last advanced.
+	LastErr error
+	// FailingSince is when it started failing without advancing (zero
+	// when it is not failing).
+	FailingSince time.Time
+	// Quarantined counts the poison events this runner skipped.
+	Quarantined uint64
 }
 
 // Status returns the runner's progress.
 func (r *Runner) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Status{Name: r.proj.Name(), Applied: r.applied, LastTime: r.lastTime, CaughtUp: r.caughtUp, LastErr: r.lastErr}
+	return Status{Name: r.proj.Name(), Applied: r.applied, LastTime: r.lastTime, CaughtUp: r.caughtUp, LastErr: r.lastErr,
+		FailingSince: r.failingSince, Quarantined: r.quarantined}
+}
+
+// Stuck reports whether the projection has been failing without
+// advancing for StuckAfter while behind head.
+func (r *Runner) Stuck(head eventstore.Position) bool {
+	st := r.Status()
+	return st.LastErr != nil && st.Applied.Compare(head) < 0 && r.opts.Now().Sub(st.FailingSince) >= r.opts.StuckAfter
+}
+
+// Ready reports whether the projection serves the log: nil once it has
+// caught up with the head at least once and is not stuck. The error says
+// why not, without the failure's details (they are in the log and on
+// /api/projections).
+func (r *Runner) Ready(ctx context.Context) error {
+	st := r.Status()
+	if st.LastErr != nil {
+		head, err := r.src.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: cannot read the head of the log: %w", st.Name, err)
+		}
+		if r.Stuck(head) {
+			return fmt.Errorf("%s is stuck at position %s (log head %s): failing without progress since %s; see the ERROR log lines of projection=%s",
+				st.Name, st.Applied, head, st.FailingSince.UTC().Format(time.RFC3339), st.Name)
+		}
+	}
+	if !st.CaughtUp {
+		return fmt.Errorf("%s is catching up (at %s)", st.Name, st.Applied)
+	}
+	return nil
+}
+
+// Await blocks until cond holds for the runner's status, or ctx ends. The
+// status is checked again whenever it changes (progress or failure).
+func (r *Runner) Await(ctx context.Context, cond func(Status) bool) error {
+	for {
+		r.mu.Lock()
+		ch := r.changed
+		r.mu.Unlock()
+		if cond(r.Status()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("projection %s: %w", r.proj.Name(), ctx.Err())
+		}
+	}
+}
+
+// notify wakes WaitFor and Await; r.mu is held.
+func (r *Runner) notify() {
+	close(r.changed)
+	r.changed = make(chan struct{})
 }
 
 // WaitFor blocks until the projection has applied through pos, or ctx ends.
@@ -170,9 +269,12 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position) error {
 	}
 }
 
+// advance publishes progress. Moving forward, or reaching the head of the
+// log, proves the projection healthy: the failure state is cleared.
 func (r *Runner) advance(pos eventstore.Position, last time.Time, caughtUp bool) {
 	r.mu.Lock()
-	if pos.Compare(r.applied) > 0 {
+	progress := pos.Compare(r.applied) > 0
+	if progress {
 		r.applied = pos
 		if !last.IsZero() {
 			r.lastTime = last
@@ -181,15 +283,31 @@ func (r *Runner) advance(pos eventstore.Position, last time.Time, caughtUp bool)
 	if caughtUp {
 		r.caughtUp = true
 	}
-	r.lastErr = nil
-	close(r.changed)
-	r.changed = make(chan struct{})
+	if progress || caughtUp {
+		r.lastErr, r.failingSince = nil, time.Time{}
+	}
+	r.notify()
 	r.mu.Unlock()
 }
 
-// Run feeds the projection until ctx ends. Failures are logged and retried
-// with backoff from the projection's checkpoint; Run returns only when ctx
-// is done (with nil) or the projection cannot report a checkpoint at all.
+// fail records a failure.
+func (r *Runner) fail(err error) {
+	r.mu.Lock()
+	r.lastErr = err
+	if r.failingSince.IsZero() {
+		r.failingSince = r.opts.Now()
+	}
+	r.notify()
+	r.mu.Unlock()
+}
+
+// Run feeds the projection until ctx ends; it returns nil then. A poison
+// event is quarantined and skipped, and the projection goes on at once;
+// other failures are logged and retried with backoff from the
+// projection's checkpoint. Run returns early only when the projection's
+// checkpoint is past the end of the log (ErrCheckpointAhead: a restored
+// log), which no retry can fix and a later retry, once the log has grown
+// again, would hide.
 func (r *Runner) Run(ctx context.Context) error {
 	backoff := r.opts.RetryBackoff
 	for {
@@ -197,9 +315,15 @@ func (r *Runner) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		r.mu.Lock()
-		r.lastErr = err
-		r.mu.Unlock()
+		if r.isolate(ctx, err) {
+			backoff = r.opts.RetryBackoff
+			continue
+		}
+		r.fail(err)
+		if errors.Is(err, ErrCheckpointAhead) {
+			r.log.Error("projection stopped", "err", err)
+			return err
+		}
 		r.log.Error("projection failed; retrying from its checkpoint", "err", err, "backoff", backoff)
 		select {
 		case <-time.After(backoff):
@@ -208,6 +332,67 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
+}
+
+// isolate handles the failures that the poison-event policy resolves
+// without waiting: a poison event is recorded in the quarantine and then
+// skipped; a panic on a batch of several events makes the runner apply
+// them one at a time. It reports whether the runner may go on at once.
+func (r *Runner) isolate(ctx context.Context, err error) bool {
+	var pe *EventError
+	if errors.As(err, &pe) {
+		pos := pe.Event.Position
+		if r.skip[pos] {
+			// The projection named an event it was never given again: a
+			// fault of the projection, not of the event.
+			return false
+		}
+		q := newQuarantined(r.proj.Name(), pe, r.opts.Now())
+		added := true
+		if r.opts.Quarantine != nil {
+			var qerr error
+			if added, qerr = r.opts.Quarantine.Add(ctx, q); qerr != nil {
+				r.fail(fmt.Errorf("%w; and recording it in the quarantine failed: %v", err, qerr))
+				r.log.Error("projection cannot record a poison event in the quarantine; retrying", "err", qerr, "event_id", q.EventID, "position", q.Position)
+				return false
+			}
+		}
+		r.skip[pos] = true
+		r.mu.Lock()
+		r.quarantined++
+		r.notify()
+		r.mu.Unlock()
+		r.log.Error("projection skipped a poison event and recorded it in the quarantine", "alert", "projection-poison-event",
+			"event_id", q.EventID, "event_type", q.EventType, "stream", q.Stream, "revision", q.Revision, "position", q.Position,
+			"new_record", added, "err", pe.Err)
+		return true
+	}
+	var pn *panicError
+	if errors.As(err, &pn) && pn.events > 1 {
+		r.isolateTo = pn.through
+		r.log.Error("projection panicked on a batch; applying its events one at a time to find the cause",
+			"events", pn.events, "through", pn.through.String(), "panic", fmt.Sprint(pn.value), "stack", string(pn.stack))
+		return true
+	}
+	return false
+}
+
+// failed turns a failure of Apply, ApplyAsync or Flush on batch into the
+// runner's view of it: a panic on a single event is that event's poison
+// (unless the projection panics on event after event), a panic on a
+// larger batch calls for isolation.
+func (r *Runner) failed(err error, batch []eventstore.RecordedEvent, through eventstore.Position) error {
+	var pn *panicError
+	if !errors.As(err, &pn) {
+		return err
+	}
+	if len(batch) == 1 && r.panicStreak < maxPanicStreak {
+		r.panicStreak++
+		r.log.Error("projection panicked on one event", "event_id", batch[0].ID, "panic", fmt.Sprint(pn.value), "stack", string(pn.stack))
+		return Poison(&batch[0], err)
+	}
+	pn.events, pn.through = len(batch), through
+	return pn
 }
 
 type item struct {
@@ -222,9 +407,15 @@ func (r *Runner) runOnce(ctx context.Context) error {
 			return err
 		}
 	}
-	from, err := r.proj.Checkpoint(ctx)
-	if err != nil {
+	var from eventstore.Position
+	if err := safely(func() (err error) { from, err = r.proj.Checkpoint(ctx); return err }); err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)
+	}
+	// Never subscribe from past the end of the log (a restored log): the
+	// events appended next would be skipped. Fail, and keep failing, so
+	// that the read model is rebuilt.
+	if err := CheckCheckpoint(ctx, r.src, r.proj.Name(), from); err != nil {
+		return err
 	}
 	r.advance(from, time.Time{}, false)
 	sub, err := r.src.SubscribeAll(ctx, eventstore.SubscribeOptions{After: from, Filter: r.proj.Filter()})
@@ -236,6 +427,13 @@ func (r *Runner) runOnce(ctx context.Context) error {
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// While isolating the event behind a panic, batches hold one event
+	// and are published at once, so that a failure names its event.
+	maxBatch := r.opts.MaxBatch
+	isolating := func() bool { return r.isolateTo.Compare(r.Status().Applied) > 0 }
+	if isolating() {
+		maxBatch = 1
+	}
 	items := make(chan item, r.opts.MaxBatch)
 	go func() {
 		for {
@@ -252,7 +450,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 	}()
 
 	var (
-		batch     = make([]eventstore.RecordedEvent, 0, r.opts.MaxBatch)
+		batch     = make([]eventstore.RecordedEvent, 0, maxBatch)
 		through   = from
 		lastFlush = time.Now()
 		caughtUp  bool
@@ -268,7 +466,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 		if !pending {
 			return nil
 		}
-		if err := pipe.Flush(ctx); err != nil {
+		if err := safely(func() error { return pipe.Flush(ctx) }); err != nil {
 			return fmt.Errorf("write through %s: %w", pendingPos, err)
 		}
 		pending = false
@@ -301,8 +499,8 @@ func (r *Runner) runOnce(ctx context.Context) error {
 			last = batch[len(batch)-1].Recorded
 		}
 		if pipe != nil {
-			if err := pipe.ApplyAsync(ctx, batch, through); err != nil {
-				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
+			if err := safely(func() error { return pipe.ApplyAsync(ctx, batch, through) }); err != nil {
+				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, r.failed(err, batch, through))
 			}
 			// ApplyAsync returned only after the previous write finished,
 			// so that one's position can be published without waiting.
@@ -316,18 +514,26 @@ func (r *Runner) runOnce(ctx context.Context) error {
 			// Wait for this write too when the runner is at the head of
 			// the log and nothing more is ready, so that new events show
 			// up at once; while catching up, the next batch publishes it.
-			if now || (caughtUp && len(items) == 0) {
+			if now || (caughtUp && len(items) == 0) || maxBatch == 1 {
 				if err := publish(); err != nil {
-					return err
+					return r.failed(err, batch, through)
 				}
 			}
 		} else {
-			if err := r.proj.Apply(ctx, batch, through); err != nil {
-				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, err)
+			if err := safely(func() error { return r.proj.Apply(ctx, batch, through) }); err != nil {
+				return fmt.Errorf("apply %d events through %s: %w", len(batch), through, r.failed(err, batch, through))
 			}
 			r.advance(through, last, caughtUp)
 		}
-		batch = make([]eventstore.RecordedEvent, 0, r.opts.MaxBatch)
+		if len(batch) > 0 {
+			r.panicStreak = 0
+		}
+		if maxBatch == 1 && !isolating() {
+			// Past the batch that panicked: full batches again from the
+			// next subscription on (this one's channel is sized for them).
+			maxBatch = r.opts.MaxBatch
+		}
+		batch = make([]eventstore.RecordedEvent, 0, maxBatch)
 		lastFlush = time.Now()
 		return nil
 	}
@@ -354,6 +560,10 @@ func (r *Runner) runOnce(ctx context.Context) error {
 				return fmt.Errorf("subscription: %w", it.err)
 			}
 			switch m := it.msg; {
+			case m.Event != nil && r.skip[m.Event.Position]:
+				// A quarantined poison event: the projection reflects the
+				// log through it without it.
+				through = m.Event.Position
 			case m.Event != nil:
 				batch = append(batch, *m.Event)
 				through = m.Event.Position
@@ -369,7 +579,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 				r.advance(through, time.Time{}, true)
 				r.log.Info("projection caught up", "position", through.String())
 			}
-			if len(batch) >= r.opts.MaxBatch {
+			if len(batch) >= maxBatch {
 				break fill
 			}
 			select {

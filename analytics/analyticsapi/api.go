@@ -1,7 +1,7 @@
 // Package analyticsapi serves the named analytics queries as JSON over
 // HTTP, under /api/analytics/: the catalogue at /api/analytics/queries and
 // each query at /api/analytics/{name}?from=YYYY-MM&to=YYYY-MM&commune=
-// &group=&course=&area_type=&threshold=&lang=. Callers authenticate with an LRS credential
+// &group=&course=&area_type=&threshold=&limit=&lang=. Callers authenticate with an LRS credential
 // that has the "analytics" (or "all") scope; the dashboard calls the same
 // handler with its own session check.
 package analyticsapi
@@ -57,6 +57,13 @@ func ParseParams(c echo.Context) (analytics.Params, error) {
 			return p, errors.New("threshold must be an integer")
 		}
 		p.Threshold = n
+	}
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return p, errors.New("limit must be an integer")
+		}
+		p.Limit = n
 	}
 	return p, p.Validate()
 }

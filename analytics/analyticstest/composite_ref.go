@@ -93,6 +93,49 @@ func composite(res *analytics.Result, name string, p analytics.Params, ref *refe
 				year = max(year, t.Year)
 			}
 		}
+		// Each learner once: in the commune and group of the latest month
+		// with a statement in a listed commune and a vocabulary group
+		// (within that month the greatest commune, then group); certified
+		// with any certificate up to the end of p.To.
+		listed := map[string]bool{}
+		for _, c := range communes {
+			listed[c.Code] = true
+		}
+		type cell struct{ month, commune, group string }
+		latest := map[uint64]cell{}
+		certified := map[uint64]bool{}
+		for _, r := range all {
+			if r.actor == 0 || r.verb == vocab.VerbVoided || !inPeriod(r, "", p.To) {
+				continue
+			}
+			if isCert(r) {
+				certified[r.actor] = true
+			}
+			if !listed[r.commune] || !slices.Contains(vocab.TargetGroups, r.group) {
+				continue
+			}
+			c, seen := latest[r.actor]
+			if later := (cell{r.month, r.commune, r.group}); !seen || later.month > c.month ||
+				(later.month == c.month && (later.commune > c.commune || (later.commune == c.commune && later.group > c.group))) {
+				latest[r.actor] = later
+			}
+		}
+		// target is the skilled-share target of group g in commune c for
+		// year y: the commune's own, else the province's.
+		target := func(y int, c, g string) (float64, bool) {
+			pct, ok := 0.0, false
+			for _, t := range ref.Targets() {
+				if t.Year == y && t.Group == g && t.Metric == reference.MetricSkilledShare && t.Commune == "" {
+					pct, ok = t.Value, true
+				}
+			}
+			for _, t := range ref.Targets() {
+				if t.Year == y && t.Group == g && t.Metric == reference.MetricSkilledShare && t.Commune == c {
+					pct, ok = t.Value, true
+				}
+			}
+			return pct, ok
+		}
 		for _, c := range communes {
 			if (p.Commune != "" && c.Code != p.Commune) || !areaOK(c) {
 				continue
@@ -107,38 +150,69 @@ func composite(res *analytics.Result, name string, p analytics.Params, ref *refe
 				if (p.Group != "" && g != p.Group) || pop <= 0 {
 					continue
 				}
-				pct := 0.0
-				for _, t := range ref.Targets() {
-					if t.Year == year && t.Group == g && t.Metric == reference.MetricSkilledShare && t.Commune == "" {
-						pct = t.Value
+				var pct, prev, count any
+				if v, ok := target(year, c.Code, g); ok {
+					// Whole people, rounded up; the product rounded to a
+					// millionth first so that binary fractions add no one.
+					pct, count = analytics.Round(v), int64(math.Ceil(math.Round(float64(pop)*v*1e4)/1e6))
+				}
+				if v, ok := target(year-1, c.Code, g); ok {
+					prev = analytics.Round(v)
+				}
+				var n, cert int64
+				for a, at := range latest {
+					if at.commune == c.Code && at.group == g {
+						n++
+						if certified[a] {
+							cert++
+						}
 					}
 				}
-				for _, t := range ref.Targets() {
-					if t.Year == year && t.Group == g && t.Metric == reference.MetricSkilledShare && t.Commune == c.Code {
-						pct = t.Value
-					}
-				}
-				keep := func(r row) bool { return r.commune == c.Code && r.group == g && inPeriod(r, "", p.To) }
-				n, certified := int64(len(learners(keep, false))), int64(len(learners(keep, true)))
-				res.Rows = append(res.Rows, []any{c.Code, c.Name, areas(c), g, pop, analytics.Round(pct),
-					int64(math.Ceil(float64(pop) * pct / 100)), n, certified, math.Round(float64(certified)*1000/float64(pop)) / 10})
+				res.Rows = append(res.Rows, []any{c.Code, c.Name, areas(c), g, pop, pct, prev, count, n, cert,
+					analytics.Round(float64(cert) * 100 / float64(pop))})
 			}
 		}
-	case "mentors":
+	case "mentors", "mentoring":
 		ms := append([]reference.Mentor(nil), ref.Mentors()...)
 		sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-		for _, m := range ms {
-			if p.Commune != "" && m.Commune != p.Commune {
+		mentees := func(ids ...string) int64 {
+			return int64(len(learners(func(r row) bool {
+				return slices.Contains(ids, r.mentor) && inPeriod(r, p.From, p.To)
+			}, false)))
+		}
+		if name == "mentors" {
+			for _, m := range ms {
+				if p.Commune != "" && m.Commune != p.Commune {
+					continue
+				}
+				n := mentees(m.ID)
+				meets := int64(0)
+				if n >= analytics.MenteeNorm {
+					meets = 1
+				}
+				res.Rows = append(res.Rows, []any{m.ID, m.Commune, m.Team, m.Label, n, meets})
+			}
+			break
+		}
+		for _, c := range communes {
+			if p.Commune != "" && c.Code != p.Commune {
 				continue
 			}
-			n := int64(len(learners(func(r row) bool {
-				return r.mentor == m.ID && inPeriod(r, p.From, p.To) && (p.Commune == "" || r.commune == p.Commune)
-			}, false)))
-			meets := int64(0)
-			if n >= analytics.MenteeNorm {
-				meets = 1
+			var ids []string
+			meeting := int64(0)
+			for _, m := range ms {
+				if m.Commune == c.Code {
+					ids = append(ids, m.ID)
+					if mentees(m.ID) >= analytics.MenteeNorm {
+						meeting++
+					}
+				}
 			}
-			res.Rows = append(res.Rows, []any{m.ID, m.Commune, m.Team, m.Label, n, meets})
+			n := int64(0)
+			if len(ids) > 0 {
+				n = mentees(ids...)
+			}
+			res.Rows = append(res.Rows, []any{c.Code, c.Name, int64(len(ids)), meeting, n})
 		}
 	case "teams":
 		ts := append([]reference.Team(nil), ref.Teams()...)
@@ -148,7 +222,7 @@ func composite(res *analytics.Result, name string, p analytics.Params, ref *refe
 				continue
 			}
 			n := int64(len(learners(func(r row) bool {
-				return r.team == t.ID && inPeriod(r, p.From, p.To) && (p.Commune == "" || r.commune == p.Commune)
+				return r.team == t.ID && inPeriod(r, p.From, p.To)
 			}, false)))
 			res.Rows = append(res.Rows, []any{t.ID, t.Commune, t.Name, int64(t.Members), n})
 		}

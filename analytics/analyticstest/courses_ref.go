@@ -28,7 +28,7 @@ func (d *Dataset) courses(res *analytics.Result, p analytics.Params, counted []r
 		}
 	}
 	for _, e := range d.entries {
-		if e.ref != nil || !d.defines[e.statement] {
+		if e.ref != nil || !d.defines(e.statement) {
 			continue
 		}
 		st := d.Statements[e.statement]

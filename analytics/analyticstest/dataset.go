@@ -20,15 +20,22 @@ import (
 
 // Dataset is a small, deterministic campaign: statements over 2025–2026 in
 // a few communes and groups, with every verb the queries count, fast
-// completions, one burst, and voiding in all its forms.
+// completions, one burst, voiding in all its forms, anonymous groups,
+// commune codes and groups that no reference data knows (hostile ones
+// too), VNeID confirmations, a learner who moves and changes group, and
+// statements sent before their learner entered the directory.
 type Dataset struct {
 	Events     []eventstore.RecordedEvent
 	Statements []map[string]any // decoded, in log order
-	// defines tells, per statement, whether its credential had the
-	// define scope (most do: the portal's).
-	defines []bool
+	// noDefine holds the statements (by index) whose credential lacked
+	// the define scope; every other statement had it (the portal's), in
+	// every dataset, however it was built.
+	noDefine map[int]bool
 	// entries interleaves statements and reference-data loads in log order.
 	entries []entry
+	// cache holds what Reference computes from the whole log (reset by
+	// seal, when the log changes).
+	cache *counted
 }
 
 // entry is one event of the dataset's log: a statement (index into
@@ -85,7 +92,12 @@ func NewDataset(seed uint64) *Dataset {
 	define := true
 	add := func(st map[string]any) string {
 		d.entries = append(d.entries, entry{statement: len(d.Statements)})
-		d.defines = append(d.defines, define)
+		if !define {
+			if d.noDefine == nil {
+				d.noDefine = map[int]bool{}
+			}
+			d.noDefine[len(d.Statements)] = true
+		}
 		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
 		if _, ok := st["id"]; !ok {
 			st["id"] = uuid.NewString()
@@ -136,7 +148,8 @@ func NewDataset(seed uint64) *Dataset {
 	var lessonCompletions []string
 	for round := 0; round < 14; round++ {
 		if round == 3 {
-			// Before the learner directory knows this account: not attributed.
+			// Before the learner directory knows this account: attributed
+			// all the same, by the latest directory.
 			add(stmt("khach", vocab.VerbLaunched, courseObject(courses[0], round), nil, nil))
 		}
 		if round == 7 {
@@ -206,6 +219,74 @@ func NewDataset(seed uint64) *Dataset {
 		st["timestamp"] = hour.Add(time.Duration(i*2) * time.Minute).Format(time.RFC3339)
 		add(st)
 	}
+	// Anonymous groups (no account): never a learner, never a burst, even
+	// when two of them complete lessons in one commune and hour.
+	for i := 0; i < 24; i++ {
+		members := []any{map[string]any{"mbox": fmt.Sprintf("mailto:nhom-%d@example.com", i%2)}}
+		st := stmt("", vocab.VerbCompleted, activity(lessonID(courses[1], 40+i), vocab.TypeLesson, "PT15M"),
+			map[string]any{"completion": true, "duration": "PT20S"}, contextFor("21175", vocab.GroupCitizen, courses[1]))
+		st["actor"] = map[string]any{"objectType": "Group", "member": members}
+		st["timestamp"] = time.Date(2025, 11, 5, 3, 2*i, 0, 0, time.UTC).Format(time.RFC3339)
+		add(st)
+	}
+	// Communes the reference data does not list (one hostile) and a group
+	// outside the vocabulary: reported as "unknown", never as rows of their own.
+	for i, odd := range []struct{ commune, group string }{
+		{`=HYPERLINK("http://evil.example/?x","bấm")`, vocab.GroupCitizen},
+		{"99999", "=1+1"},
+		{"21172", "+cmd|' /C calc'!A0"},
+	} {
+		name := fmt.Sprintf("hv-odd-%d", i)
+		for j := 0; j < 2; j++ {
+			st := stmt(name, vocab.VerbCompleted, activity(lessonID(courses[0], j), vocab.TypeLesson, "PT15M"),
+				map[string]any{"completion": true, "duration": "PT12M"}, contextFor(odd.commune, odd.group, courses[0]))
+			st["timestamp"] = time.Date(2025, 12, 3+i, 2, j*3, 0, 0, time.UTC).Format(time.RFC3339)
+			add(st)
+		}
+	}
+	// Lesson completions without a duration or without a nominal length:
+	// not checked for speed.
+	for i, took := range []string{"", "PT1M"} {
+		expected := "PT15M"
+		res := map[string]any{"completion": true}
+		if took != "" {
+			res["duration"], expected = took, ""
+		}
+		st := stmt(learners[i].name, vocab.VerbCompleted, activity(lessonID(courses[1], 30+i), vocab.TypeLesson, expected), res,
+			contextFor(learners[i].commune, learners[i].group, courses[1]))
+		st["timestamp"] = time.Date(2025, 12, 10, 4, 0, 0, 0, time.UTC).Format(time.RFC3339)
+		add(st)
+	}
+	// A learner who moves from Cẩm Thành (student) to Tịnh Khê (worker),
+	// certified before the move, guided by both of Cẩm Thành's
+	// ambassadors; and one who learns in two communes within one month.
+	at := func(st map[string]any, t time.Time) map[string]any {
+		st["timestamp"] = t.Format(time.RFC3339)
+		return st
+	}
+	withMentor := func(ctx map[string]any, mentor string) map[string]any {
+		ctx["extensions"].(map[string]any)[vocab.ExtMentor] = mentor
+		return ctx
+	}
+	add(at(stmt("hv-mover", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil,
+		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 15, 2, 0, 0, 0, time.UTC)))
+	add(at(stmt("hv-mover", vocab.VerbEarned, activity(courses[0]+"/chung-chi", vocab.TypeCertificate, ""), nil,
+		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 16, 2, 0, 0, 0, time.UTC)))
+	add(at(stmt("hv-mover", vocab.VerbCompleted, activity(lessonID(courses[1], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT14M"},
+		withMentor(contextFor("21175", vocab.GroupWorker, courses[1]), "M-21172-1")), time.Date(2025, 9, 10, 2, 0, 0, 0, time.UTC)))
+	add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
+		contextFor("21178", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 3, 2, 0, 0, 0, time.UTC)))
+	add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
+		contextFor("21175", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 20, 2, 0, 0, 0, time.UTC)))
+	// VNeID confirmations: two for one citizen (one person), one for
+	// another citizen, one for a public servant.
+	for i, who := range []int{6, 6, 7, 0} {
+		l := learners[who]
+		add(at(stmt(l.name, vocab.VerbEarned, activity("https://vneid.example/xac-nhan/ky-nang-so-co-ban", vocab.TypeVNeIDConfirmation, ""), nil,
+			contextFor(l.commune, l.group, "")), time.Date(2025, 12, 1+i, 3, 0, 0, 0, time.UTC)))
+	}
+	// A learner no directory knows, whose statements name no commune.
+	add(stmt("hv-noone", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
 	// A statement without campaign extensions, and one about an agent.
 	add(stmt("khach", vocab.VerbLaunched, courseObject(courses[1], 14), nil, nil))
 	// Course names from clients without the define scope do not count:
@@ -234,6 +315,16 @@ func NewDataset(seed uint64) *Dataset {
 	add(lateSt)
 	add(void(lessonCompletions[40]))
 
+	d.seal()
+	return d
+}
+
+// defines reports whether statement i was stored with the define scope.
+func (d *Dataset) defines(i int) bool { return !d.noDefine[i] }
+
+// seal numbers the entries into the log's events (positions from 1).
+func (d *Dataset) seal() {
+	d.Events, d.cache = nil, nil
 	var stRev, refRev uint64
 	for i, e := range d.entries {
 		pos := eventstore.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}
@@ -251,7 +342,7 @@ func NewDataset(seed uint64) *Dataset {
 			panic(err)
 		}
 		id, _ := uuid.Parse(st["id"].(string))
-		meta, err := json.Marshal(lrs.StatementStoredMeta{Batch: "b-" + st["id"].(string), XAPIVersion: "2.0.0", Define: d.defines[e.statement]})
+		meta, err := json.Marshal(lrs.StatementStoredMeta{Batch: "b-" + st["id"].(string), XAPIVersion: "2.0.0", Define: d.defines(e.statement)})
 		if err != nil {
 			panic(err)
 		}
@@ -261,7 +352,6 @@ func NewDataset(seed uint64) *Dataset {
 		})
 		stRev++
 	}
-	return d
 }
 
 // ReadStream serves the dataset's streams, forwards, to a projection that
@@ -369,7 +459,12 @@ func Concat(ds ...*Dataset) *Dataset {
 			}
 		}
 		out.Statements = append(out.Statements, d.Statements...)
-		out.defines = append(out.defines, d.defines...)
+		for i := range d.noDefine {
+			if out.noDefine == nil {
+				out.noDefine = map[int]bool{}
+			}
+			out.noDefine[base+i] = true
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package analyticstest
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,8 +15,60 @@ import (
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
+// counted is what every answer of the reference starts from, computed
+// once per dataset and pseudonymizer: the reference data as the whole log
+// leaves it, the communes it lists, and every statement that counts (not
+// voided), in log order.
+type counted struct {
+	ps    *analytics.Pseudonymizer
+	ref   *reference.State
+	known map[string]bool
+	all   []row
+}
+
+// counted returns the dataset's counted statements for ps.
+func (d *Dataset) counted(ps *analytics.Pseudonymizer) (*counted, error) {
+	if d.cache != nil && d.cache.ps == ps {
+		return d.cache, nil
+	}
+	voidingIDs, targets := map[string]bool{}, map[string]bool{}
+	for _, st := range d.Statements {
+		if isVoiding(st) {
+			voidingIDs[strings.ToLower(st["id"].(string))] = true
+			targets[strings.ToLower(st["object"].(map[string]any)["id"].(string))] = true
+		}
+	}
+	c := &counted{ps: ps, ref: reference.NewState(), known: map[string]bool{}}
+	for i, e := range d.entries {
+		if e.ref != nil {
+			if err := c.ref.Apply(&d.Events[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, cm := range c.ref.Communes() {
+		c.known[cm.Code] = true
+	}
+	for _, e := range d.entries {
+		if e.ref != nil {
+			continue
+		}
+		st := d.Statements[e.statement]
+		id := strings.ToLower(st["id"].(string))
+		if targets[id] && !voidingIDs[id] {
+			continue
+		}
+		r := toRow(st, ps, c.ref)
+		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &r.ym)
+		c.all = append(c.all, r)
+	}
+	d.cache = c
+	return c, nil
+}
+
 // row is one raw statement as the reference sees it.
 type row struct {
+	ym                         uint32 // month as YYYYMM
 	month                      string
 	ts                         time.Time
 	commune, group, course     string
@@ -29,6 +82,8 @@ type row struct {
 // the oracle the engines are checked against. It follows the spec's
 // voiding rule directly: a statement is voided when it is not a voiding
 // statement and some voiding statement targets it, whatever the order.
+// Statements without commune or group are attributed from the learner
+// directory as the whole log leaves it (the latest directory).
 func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytics.Params) (*analytics.Result, error) {
 	q, ok := analytics.Lookup(name)
 	if !ok {
@@ -37,34 +92,18 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	voidingIDs, targets := map[string]bool{}, map[string]bool{}
-	for _, st := range d.Statements {
-		if isVoiding(st) {
-			voidingIDs[strings.ToLower(st["id"].(string))] = true
-			targets[strings.ToLower(st["object"].(map[string]any)["id"].(string))] = true
-		}
+	if name == "vneid" {
+		p.From, p.Course = "", "" // cumulative from the start of the campaign, any course
 	}
 	lo, hi := p.MonthRange()
+	c, err := d.counted(ps)
+	if err != nil {
+		return nil, err
+	}
+	ref, known, all := c.ref, c.known, c.all
 	var rows []row
-	var all []row // every counted statement, for the composite queries
-	ref := reference.NewState()
-	for i, e := range d.entries {
-		if e.ref != nil {
-			if err := ref.Apply(&d.Events[i]); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		st := d.Statements[e.statement]
-		id := strings.ToLower(st["id"].(string))
-		if targets[id] && !voidingIDs[id] {
-			continue
-		}
-		r := toRow(st, ps, ref)
-		all = append(all, r)
-		var m uint32
-		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &m)
-		if m < lo || m > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
+	for _, r := range all {
+		if r.ym < lo || r.ym > hi || (p.Commune != "" && r.commune != p.Commune) || (p.Group != "" && r.group != p.Group) || (p.Course != "" && r.course != p.Course) {
 			continue
 		}
 		rows = append(rows, r)
@@ -76,13 +115,33 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 	if analytics.IsComposite(name) {
 		return composite(res, name, p, ref, all)
 	}
+	// Rows show a commune the reference data does not list, or a group
+	// outside the vocabulary, under one "unknown" label.
+	communeOf := func(r row) string {
+		if r.commune == "" || len(known) == 0 || known[r.commune] {
+			return r.commune
+		}
+		return analytics.UnknownCommune
+	}
+	groupOf := func(r row) string {
+		if r.group == "" || slices.Contains(vocab.TargetGroups, r.group) {
+			return r.group
+		}
+		return analytics.UnknownGroup
+	}
+	var learning []row // voiding statements count nowhere
+	for _, r := range rows {
+		if r.verb != vocab.VerbVoided {
+			learning = append(learning, r)
+		}
+	}
 	switch name {
 	case "summary":
-		res.Rows = append(res.Rows, summarize(rows))
+		res.Rows = append(res.Rows, summarize(learning))
 	case "trend", "by_commune", "by_group", "by_course":
 		groups := map[string][]row{}
-		for _, r := range rows {
-			k := map[string]string{"trend": r.month, "by_commune": r.commune, "by_group": r.group, "by_course": r.course}[name]
+		for _, r := range learning {
+			k := map[string]string{"trend": r.month, "by_commune": communeOf(r), "by_group": groupOf(r), "by_course": r.course}[name]
 			groups[k] = append(groups[k], r)
 		}
 		for _, k := range sortedKeys(groups) {
@@ -136,14 +195,17 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 		}
 	case "fast_completions":
 		type key struct{ commune, course string }
-		n, fast := map[key]int64{}, map[key]int64{}
+		n, fast, unchecked := map[key]int64{}, map[key]int64{}, map[key]int64{}
 		for _, r := range rows {
 			if !isLessonDone(r) {
 				continue
 			}
-			k := key{r.commune, r.course}
+			k := key{communeOf(r), r.course}
 			n[k]++
-			if r.duration >= 0 && r.expected > 0 && r.duration*4 < r.expected {
+			switch {
+			case r.duration < 0 || r.expected <= 0:
+				unchecked[k]++
+			case r.duration*4 < r.expected:
 				fast[k]++
 			}
 		}
@@ -158,7 +220,7 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 			return keys[i].course < keys[j].course
 		})
 		for _, k := range keys {
-			res.Rows = append(res.Rows, []any{k.commune, k.course, n[k], fast[k]})
+			res.Rows = append(res.Rows, []any{k.commune, k.course, n[k], fast[k], unchecked[k]})
 		}
 	case "bursts":
 		type key struct {
@@ -168,8 +230,8 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 		}
 		n := map[key]int64{}
 		for _, r := range rows {
-			if isLessonDone(r) {
-				n[key{r.commune, r.ts.Unix() / 3600 * 3600, r.actor}]++
+			if isLessonDone(r) && r.actor != 0 { // an anonymous group is no account
+				n[key{communeOf(r), r.ts.Unix() / 3600 * 3600, r.actor}]++
 			}
 		}
 		var keys []key
@@ -186,10 +248,35 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 			if a.hour != b.hour {
 				return a.hour < b.hour
 			}
-			return a.actor < b.actor
+			if a.actor != b.actor {
+				return a.actor < b.actor
+			}
+			return a.commune < b.commune
 		})
-		for _, k := range keys {
+		total := int64(len(keys))
+		res.Total, res.Limit = &total, p.Limit
+		for _, k := range keys[:min(len(keys), p.Limit)] {
 			res.Rows = append(res.Rows, []any{k.commune, analytics.HourLabel(time.Unix(k.hour, 0)), analytics.FormatID(k.actor), n[k]})
+		}
+	case "vneid":
+		people := map[string]map[uint64]bool{}
+		for _, r := range rows {
+			if r.actor == 0 || r.verb != vocab.VerbEarned || r.activityType != vocab.TypeVNeIDConfirmation {
+				continue
+			}
+			g := groupOf(r)
+			if people[g] == nil {
+				people[g] = map[uint64]bool{}
+			}
+			people[g][r.actor] = true
+		}
+		groups := make([]string, 0, len(people))
+		for g := range people {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups)
+		for _, g := range groups {
+			res.Rows = append(res.Rows, []any{g, int64(len(people[g]))})
 		}
 	}
 	return res, nil

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 )
 
@@ -37,14 +39,20 @@ var ParamSets = []analytics.Params{
 	{To: "2026-06", AreaType: "mountainous"},
 	{AreaType: "island", Group: "citizen", Lang: "en-GB"},
 	{Commune: "21184"},
+	{Threshold: 2, Limit: 3},
+	{Group: "worker", To: "2025-09"},
 }
 
 // Run runs every case of the suite.
 func Run(t *testing.T, h Harness) {
 	t.Run("NamedQueriesMatchReference", func(t *testing.T) { testQueries(t, h) })
+	t.Run("HandComputedFixture", func(t *testing.T) { testFixture(t, h) })
+	t.Run("LateDirectoryLive", func(t *testing.T) { testLateDirectory(t, h, false) })
+	t.Run("LateDirectoryAfterRestart", func(t *testing.T) { testLateDirectory(t, h, true) })
 	t.Run("ResumeFromCheckpoint", func(t *testing.T) { testResume(t, h) })
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
+	t.Run("PoisonEvents", func(t *testing.T) { testPoisonEvents(t, h) })
 }
 
 func ctx(t testing.TB) context.Context {
@@ -93,10 +101,16 @@ func open(t *testing.T, h Harness) analytics.Engine {
 // reference and returns how many comparisons it made.
 func CheckAll(t *testing.T, e analytics.Engine, d *Dataset) int {
 	t.Helper()
+	return CheckParams(t, e, d, ParamSets...)
+}
+
+// CheckParams is CheckAll under the given parameter sets only.
+func CheckParams(t *testing.T, e analytics.Engine, d *Dataset, params ...analytics.Params) int {
+	t.Helper()
 	ps := pseudonymizer(t)
 	n := 0
 	for _, q := range analytics.Catalog {
-		for _, p := range ParamSets {
+		for _, p := range params {
 			got, err := e.Query(ctx(t), q.Name, p)
 			if err != nil {
 				t.Fatalf("%s %+v: %v", q.Name, p, err)
@@ -108,10 +122,20 @@ func CheckAll(t *testing.T, e analytics.Engine, d *Dataset) int {
 			if !reflect.DeepEqual(got.Rows, want.Rows) || !reflect.DeepEqual(got.Columns, want.Columns) {
 				t.Errorf("%s %+v on %s differs from the reference:\n got %v\nwant %v", q.Name, p, e.Engine(), fmtRows(got.Rows), fmtRows(want.Rows))
 			}
+			if got.Limit != want.Limit || !reflect.DeepEqual(got.Total, want.Total) {
+				t.Errorf("%s %+v on %s: limit %d, total %v; the reference says %d, %v", q.Name, p, e.Engine(), got.Limit, deref(got.Total), want.Limit, deref(want.Total))
+			}
 			n++
 		}
 	}
 	return n
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func fmtRows(rows [][]any) string {
@@ -155,6 +179,116 @@ func testQueries(t *testing.T, h Harness) {
 	}
 	if named == 0 || unnamed == 0 {
 		t.Fatalf("the dataset's courses do not exercise names: %d named, %d shown by IRI", named, unnamed)
+	}
+}
+
+// testFixture checks the engine, and the reference, against the answers
+// worked out by hand for the fixture (fixture.go).
+func testFixture(t *testing.T, h Harness) {
+	e := open(t, h)
+	d := Fixture()
+	ps := pseudonymizer(t)
+	Project(t, analytics.NewProjection(e, ps, d), d.Events, 7)
+	checkExpectations(t, e, d, ps)
+}
+
+func checkExpectations(t *testing.T, e analytics.Engine, d *Dataset, ps *analytics.Pseudonymizer) {
+	t.Helper()
+	learner := func(name string) string { return FixtureLearner(ps, name) }
+	for _, x := range Expectations(learner) {
+		got, err := e.Query(ctx(t), x.Query, x.Params)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", x.Query, x.Params, err)
+		}
+		ref, err := d.Reference(ps, x.Query, x.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []struct {
+			who string
+			res *analytics.Result
+		}{{e.Engine(), got}, {"the reference", ref}} {
+			if !reflect.DeepEqual(r.res.Rows, x.Rows) {
+				t.Errorf("%s %+v on %s (%s):\n got %v\nwant %v", x.Query, x.Params, r.who, x.Why, fmtRows(r.res.Rows), fmtRows(x.Rows))
+			}
+			if r.res.Limit != x.Limit || !reflect.DeepEqual(r.res.Total, x.Total) {
+				t.Errorf("%s %+v on %s: limit %d, total %v; want %d, %v", x.Query, x.Params, r.who, r.res.Limit, deref(r.res.Total), x.Limit, deref(x.Total))
+			}
+		}
+	}
+}
+
+// RunLateDirectory runs only the late-directory cases of the suite (for a
+// layout, such as a cluster's, that needs them but not the whole suite).
+func RunLateDirectory(t *testing.T, h Harness) {
+	t.Run("LateDirectoryLive", func(t *testing.T) { testLateDirectory(t, h, false) })
+	t.Run("LateDirectoryAfterRestart", func(t *testing.T) { testLateDirectory(t, h, true) })
+}
+
+// testLateDirectory projects the fixture as it happens: the learner
+// directory is loaded after the statements of the learner it names. Live,
+// the load attributes the facts already written again; after a restart
+// (restart), the projection finds the load it had not applied and does
+// the same when it starts. Either way the answers are the hand-computed
+// ones. Then the directory moves the learner to another commune and
+// group, and finally drops them: their facts follow, field by field, and
+// fall back to no commune.
+func testLateDirectory(t *testing.T, h Harness, restart bool) {
+	e := open(t, h)
+	d := Fixture()
+	ps := pseudonymizer(t)
+	k := slices.IndexFunc(d.Events, func(ev eventstore.RecordedEvent) bool { return ev.Type == reference.EventLearnersSet })
+	if k < 0 {
+		t.Fatal("the fixture has no learner directory")
+	}
+	// Up to the load, with a log that does not hold it yet.
+	p := analytics.NewProjection(e, ps, Log(d.Events[:k]))
+	Project(t, p, d.Events[:k], 5)
+	if restart { // the load is in the log when the projection starts again
+		p = analytics.NewProjection(e, ps, Log(d.Events))
+	}
+	Project(t, p, d.Events, 4)
+	checkExpectations(t, e, d, ps)
+
+	byCommune := func(want [][]any) {
+		t.Helper()
+		got, err := e.Query(ctx(t), "by_commune", analytics.Params{From: "2026-01", To: "2026-12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Rows, want) {
+			t.Errorf("by_commune on %s:\n got %v\nwant %v", e.Engine(), fmtRows(got.Rows), fmtRows(want))
+		}
+	}
+	i := func(n int64) int64 { return n }
+	// late moves to Cẩm Thành: their 3 statements (2 lessons) follow.
+	d.Load(&reference.Data{Learners: []reference.Learner{{HomePage: fxHome, Name: "late", Commune: "21172", Group: "student"}}})
+	if restart {
+		p = analytics.NewProjection(e, ps, Log(d.Events))
+	}
+	Project(t, p, d.Events, 4)
+	byCommune([][]any{
+		{"", i(1), i(1), i(0), i(0), i(0), i(0), i(0)},
+		{"21172", i(18), i(3), i(12), i(0), i(0), i(2), i(2)},
+		{"21175", i(8), i(2), i(7), i(0), i(0), i(0), i(0)},
+		{"21178", i(1), i(1), i(0), i(0), i(0), i(1), i(1)},
+		{analytics.UnknownCommune, i(2), i(2), i(0), i(0), i(0), i(0), i(0)},
+	})
+	// The directory no longer names late: no commune.
+	d.Load(&reference.Data{Learners: []reference.Learner{{HomePage: fxHome, Name: "someone-else", Commune: "21178", Group: "citizen"}}})
+	if restart {
+		p = analytics.NewProjection(e, ps, Log(d.Events))
+	}
+	Project(t, p, d.Events, 4)
+	byCommune([][]any{
+		{"", i(4), i(2), i(2), i(0), i(0), i(0), i(0)},
+		{"21172", i(15), i(2), i(10), i(0), i(0), i(2), i(2)},
+		{"21175", i(8), i(2), i(7), i(0), i(0), i(0), i(0)},
+		{"21178", i(1), i(1), i(0), i(0), i(0), i(1), i(1)},
+		{analytics.UnknownCommune, i(2), i(2), i(0), i(0), i(0), i(0), i(0)},
+	})
+	if got, _ := d.Reference(ps, "by_commune", analytics.Params{From: "2026-01", To: "2026-12"}); got.Rows[0][1] != i(4) {
+		t.Errorf("the reference disagrees: %v", fmtRows(got.Rows))
 	}
 }
 

@@ -19,6 +19,12 @@ type Options struct {
 	// migration applied, a stale lock broken). Nil discards them.
 	Logger *slog.Logger
 
+	// Cluster is the name of the ClickHouse cluster whose tables
+	// cluster/0001_cluster.sql made (Distributed tables over *_local
+	// ones); "" for one server. The engine then runs its mutations and
+	// partition operations on the local tables, ON CLUSTER.
+	Cluster string
+
 	// LockStaleAfter is how long a waiting [DB.Migrate] watches the
 	// migration lock without a new heartbeat before it breaks the lock as
 	// left by a crashed process. Zero means one minute.

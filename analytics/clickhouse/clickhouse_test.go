@@ -3,14 +3,20 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hocvu/hocvu/internal/chdbtest"
 	"github.com/hocvu/hocvu/internal/chtest"
 )
 
-func TestMain(m *testing.M) { chtest.Main(m) }
+// TestMain runs the tests with an 18.16 server (internal/chtest) and a
+// ClickHouse 26.7 session (internal/chdbtest), both stopped afterwards.
+func TestMain(m *testing.M) {
+	os.Exit(chtest.Run(func() int { return chdbtest.Run(m.Run) }))
+}
 
 func open(t *testing.T, dsn string, opts Options) *DB {
 	t.Helper()

@@ -43,7 +43,7 @@ func (e *Engine) writeDims(ctx context.Context, d *analytics.Dims) error {
 		}},
 	}
 	for _, t := range tables {
-		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t.name); err != nil {
+		if err := e.db.conn.Exec(ctx, e.layout.truncate(t.name)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t.name, err)
 		}
 		if t.rows == 0 {
@@ -148,8 +148,19 @@ func (e *Engine) LearnerCounts(ctx context.Context, p analytics.Params, by analy
 	var f *filter
 	switch by {
 	case analytics.ByCommuneGroup:
-		f = newFilter(p, "month", true)
-		q = "SELECT concat(commune, '\\0', target_group) AS k, " + learnerCounts + " FROM agg_learner_months" + f.where() + " GROUP BY k"
+		// Each learner once, in the latest month's cell: the greatest
+		// "YYYYMM\0commune\0group" among the learner's attributed rows,
+		// without its month (analytics.ByCommuneGroup).
+		f = newFilter(analytics.Params{To: p.To}, "month", false)
+		f.add("statements > 0")
+		q = "SELECT k, count(), countIf(certified) FROM (SELECT actor_id, " +
+			"substring(maxIf(concat(toString(month), '\\0', commune, '\\0', target_group), " + isKnownCell + "), 8, 256) AS k, " +
+			"max(certificates > 0) AS certified FROM agg_learner_months" + f.where() + " GROUP BY actor_id) WHERE k != '' GROUP BY k"
+	case analytics.ByMentorCommune:
+		f = newFilter(analytics.Params{From: p.From, To: p.To}, "toYYYYMM(date)", false)
+		f.add("actor_id != 0 AND mentor != '' AND " + notVoiding)
+		q = "SELECT mentor_commune AS k, uniqExact(actor_id), uniqExactIf(actor_id, " + isCertificate + ") FROM (SELECT actor_id, verb, activity_type, mentor FROM statements_valid" + f.where() +
+			") AS s ALL INNER JOIN (SELECT id AS mentor, commune AS mentor_commune FROM dim_mentors) AS m USING mentor GROUP BY k"
 	case analytics.ByMentor, analytics.ByTeam:
 		col := string(by)
 		f = newFilter(p, "toYYYYMM(date)", true)

@@ -9,10 +9,21 @@
 //
 // # Supported servers
 //
-// Hocvu must run on ClickHouse 18.16 (Debian's clickhouse-server, what the
-// tests run against) and on current releases. Every query, migration and
-// driver call in this package stays inside what both accept. The facts behind
-// these rules were measured against 18.16.1 with clickhouse-go v2.51.
+// Hocvu must run on ClickHouse 18.16 (Debian's clickhouse-server) and on
+// current releases. Every query, migration and driver call in this package
+// stays inside what both accept. The tests prove it on both: against a real
+// 18.16 server (internal/chtest) and on ClickHouse 26.7 in-process
+// (internal/chdbtest: the same engine code through a driver.Conn over
+// chDB), including a differential test that moves a projected database
+// from 18.16 to 26.7 and compares every named query. The facts behind these
+// rules were measured against 18.16.1 with clickhouse-go v2.51 and chDB
+// 26.7.2.
+//
+// Current servers differ from 18.16 where it matters here: they parse words
+// that became keywords (projection) as keywords, so quote such identifiers;
+// they fold SummingMergeTree rows at insert time (optimize_on_insert), so
+// never count rows of the aggregate tables or rely on all-zero rows; they
+// use the new analyzer.
 //
 // Driver:
 //   - Native protocol only (clickhouse:// or tcp://). clickhouse-go over HTTP
@@ -67,6 +78,9 @@
 //   - cityHash64(toString(uuid)), not cityHash64(uuid).
 //   - Keep aliases distinct from column names (the new analyzer of modern
 //     servers resolves them differently).
+//   - ANY INNER JOIN keeps one row per key of the LEFT side too on modern
+//     servers (18.16 kept every left row): use ALL INNER JOIN, or ANY
+//     LEFT JOIN, whose meaning did not change.
 //   - ReplacingMergeTree … FINAL is 25–35× slower than the plain query on
 //     18.16: deduplicate in the projector instead.
 //
@@ -78,8 +92,11 @@
 // ";". [DB.Migrate] applies, in version order, each migration whose version
 // is not recorded in the table schema_migrations (version UInt32, name String,
 // applied_at DateTime) of the database, and records it after its last
-// statement succeeded. Migrations are only ever added, never edited or
-// renumbered.
+// statement succeeded. Migrations are only ever added, never renumbered,
+// and edited only to make a statement parse on newer servers with the same
+// effect, with a test that proves it (0003). A statement the server refuses
+// stops the run with a [MigrationError] naming the file, the statement and
+// the server's error; its migration stays unrecorded.
 //
 // Concurrency: a run holds a lock, the table schema_migrations_lock, which
 // exists only while a run holds it (CREATE TABLE is atomic, so only one

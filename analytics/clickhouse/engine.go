@@ -3,10 +3,11 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"strings"
-	"time"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
@@ -24,21 +25,54 @@ var _ analytics.Engine = (*Engine)(nil)
 // Checkpoint therefore repairs before it answers: rows past the last
 // checkpoint are deleted (a mutation, waited for) and the aggregate
 // partitions they touched are rebuilt from statements_valid, so the batch
-// can be written again from scratch.
+// can be written again from scratch. A batch that changes the learner
+// directory also attributes facts again (attribution.go) before its
+// checkpoint; that step, too, can run again with the same result.
+//
+// On a cluster (Options.Cluster, the layout of cluster/0001_cluster.sql)
+// the same statements act on the local tables ON CLUSTER: see [layout].
 type Engine struct {
 	db         *DB
 	projection string
+	layout     layout
 	// crashAfter makes Write stop after a stage ("facts", "voids"), as a
 	// crash would; set only by tests.
 	crashAfter string
+
+	checkMu sync.Mutex
+	checked bool // the tables match the layout
 }
 
 // errCrash is what Write returns when a test makes it stop early.
 var errCrash = fmt.Errorf("clickhouse: simulated crash")
 
-// NewEngine uses db (migrated) for the projection named projection.
+// NewEngine uses db (migrated) for the projection named projection, in the
+// layout that db's Options.Cluster names.
 func NewEngine(db *DB, projection string) *Engine {
-	return &Engine{db: db, projection: projection}
+	return &Engine{db: db, projection: projection, layout: layout{cluster: db.opts.Cluster}}
+}
+
+// checkpointTable holds one row per written batch; a projection's
+// checkpoint is its greatest position (migration 8).
+const checkpointTable = "analytics_checkpoints"
+
+// begin checks, once, that the tables are laid out as the engine expects,
+// and returns the context to run the engine's statements with.
+func (e *Engine) begin(ctx context.Context) (context.Context, error) {
+	e.checkMu.Lock()
+	defer e.checkMu.Unlock()
+	if !e.checked {
+		var engine string
+		err := e.db.conn.QueryRow(ctx, "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'statements'").Scan(&engine)
+		if err != nil {
+			return ctx, fmt.Errorf("clickhouse: look at the table statements (is the database migrated?): %w", err)
+		}
+		if err := e.layout.check(engine); err != nil {
+			return ctx, err
+		}
+		e.checked = true
+	}
+	return e.layout.context(ctx), nil
 }
 
 // Engine implements analytics.Sink.
@@ -77,6 +111,10 @@ GROUP BY month, commune, target_group, course_id, actor_id`},
 
 // Checkpoint implements analytics.Sink, repairing a half-written batch.
 func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
+	ctx, err := e.begin(ctx)
+	if err != nil {
+		return eventstore.Position{}, err
+	}
 	cp, err := e.Position(ctx)
 	if err != nil {
 		return cp, err
@@ -91,7 +129,7 @@ func (e *Engine) Checkpoint(ctx context.Context) (eventstore.Position, error) {
 func (e *Engine) Position(ctx context.Context) (eventstore.Position, error) {
 	var n uint64
 	var commit, prepare uint64
-	row := e.db.conn.QueryRow(ctx, "SELECT count(), max(commit_position), argMax(prepare_position, commit_position) FROM projection_checkpoints WHERE projection = ?", e.projection)
+	row := e.db.conn.QueryRow(ctx, "SELECT count(), max(commit_position), argMax(prepare_position, commit_position) FROM "+checkpointTable+" WHERE projection_name = ?", e.projection)
 	if err := row.Scan(&n, &commit, &prepare); err != nil {
 		return eventstore.Position{}, fmt.Errorf("clickhouse: read checkpoint: %w", err)
 	}
@@ -130,7 +168,7 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 		return err
 	}
 	for _, table := range []string{"statements", "voided_statements", "course_names"} {
-		if err := e.db.conn.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE event_position > ?", commit); err != nil {
+		if err := e.db.conn.Exec(ctx, e.layout.deletePast(table), commit); err != nil {
 			return fmt.Errorf("clickhouse: delete from %s past the checkpoint: %w", table, err)
 		}
 		if err := e.waitGone(ctx, table, commit); err != nil {
@@ -166,7 +204,7 @@ func (e *Engine) waitInserts(ctx context.Context) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var n uint64
-		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO statements %' OR query LIKE 'INSERT INTO voided_statements %' OR query LIKE 'INSERT INTO course_names %' OR query LIKE 'INSERT INTO projection_checkpoints %'")
+		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO statements %' OR query LIKE 'INSERT INTO voided_statements %' OR query LIKE 'INSERT INTO course_names %' OR query LIKE 'INSERT INTO "+checkpointTable+" %'")
 		if err := row.Scan(&n); err != nil {
 			return fmt.Errorf("clickhouse: look for running inserts: %w", err)
 		}
@@ -207,7 +245,7 @@ func (e *Engine) rebuild(ctx context.Context, months []uint32) error {
 		}
 		seen[m] = true
 		for _, a := range aggregates {
-			if err := e.db.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %d", a.table, m)); err != nil {
+			if err := e.db.conn.Exec(ctx, e.layout.dropPartition(a.table, m)); err != nil {
 				return fmt.Errorf("clickhouse: drop %s partition %d: %w", a.table, m, err)
 			}
 			if err := e.db.conn.Exec(ctx, a.rebuild, m); err != nil {
@@ -226,6 +264,10 @@ platform, language, province, commune, target_group, subgroups, household_id, te
 
 // Write implements analytics.Sink.
 func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
+	ctx, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
 	if len(b.Facts) > 0 {
 		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO statements ("+factColumns+")")
 		if err != nil {
@@ -274,6 +316,19 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	if e.crashAfter == "voids" {
 		return errCrash
 	}
+	if len(b.Reattribute) > 0 {
+		if err := e.reattribute(ctx, b.Reattribute); err != nil {
+			return err
+		}
+	}
+	if e.crashAfter == "reattribute" {
+		return errCrash
+	}
+	if b.SetLearners {
+		if err := e.replaceAttributions(ctx, "learner_attributions", b.Learners); err != nil {
+			return err
+		}
+	}
 	if b.Dims != nil {
 		if err := e.writeDims(ctx, b.Dims); err != nil {
 			return err
@@ -285,7 +340,7 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	if e.crashAfter == "course-names" {
 		return errCrash
 	}
-	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO projection_checkpoints (projection, commit_position, prepare_position, written_at)")
+	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO "+checkpointTable+" (projection_name, commit_position, prepare_position, written_at)")
 	if err != nil {
 		return fmt.Errorf("clickhouse: prepare checkpoint: %w", err)
 	}
@@ -328,17 +383,22 @@ func (e *Engine) strings(ctx context.Context, query string, args ...any) ([]stri
 
 // Reset implements analytics.Sink.
 func (e *Engine) Reset(ctx context.Context) error {
-	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors", "course_names"} {
-		if err := e.db.conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
+	ctx, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors",
+		"learner_attributions", "reattributions", "statements_reattributed", "course_names"} {
+		if err := e.db.conn.Exec(ctx, e.layout.truncate(t)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
 		}
 	}
-	if err := e.db.conn.Exec(ctx, "ALTER TABLE projection_checkpoints DELETE WHERE projection = ?", e.projection); err != nil {
+	if err := e.db.conn.Exec(ctx, "ALTER TABLE "+checkpointTable+" DELETE WHERE projection_name = ?", e.projection); err != nil {
 		return fmt.Errorf("clickhouse: delete checkpoints: %w", err)
 	}
 	for {
 		var n uint64
-		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM projection_checkpoints WHERE projection = ?", e.projection).Scan(&n); err != nil {
+		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM "+checkpointTable+" WHERE projection_name = ?", e.projection).Scan(&n); err != nil {
 			return fmt.Errorf("clickhouse: watch the checkpoint delete: %w", err)
 		}
 		if n == 0 {

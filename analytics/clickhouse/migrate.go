@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed migrations
@@ -34,6 +35,42 @@ func Migrations() fs.FS {
 // ErrLockLost reports that another process broke this run's migration lock,
 // taking it for stale. The run stops before its next statement.
 var ErrLockLost = errors.New("clickhouse: migration lock lost")
+
+// MigrationError is a statement of a migration that the server refused.
+// The migration is not recorded, so the next run tries it again from its
+// first statement.
+type MigrationError struct {
+	File      string // e.g. 0003_checkpoints.sql
+	Statement int    // from 1, in the file
+	SQL       string
+	Err       error // the server's error
+}
+
+func (e *MigrationError) Error() string {
+	return fmt.Sprintf("clickhouse: migration %s, statement %d (%s) refused: %v", e.File, e.Statement, abbreviate(e.SQL, 160), e.Err)
+}
+
+func (e *MigrationError) Unwrap() error { return e.Err }
+
+// abbreviate returns sql without comment lines, on one line, cut to about
+// n bytes.
+func abbreviate(sql string, n int) string {
+	var words []string
+	for _, line := range strings.Split(sql, "\n") {
+		if t := strings.TrimSpace(line); !strings.HasPrefix(t, "--") {
+			words = append(words, strings.Fields(t)...)
+		}
+	}
+	s := strings.Join(words, " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
 
 // Migration is a migration recorded in schema_migrations.
 type Migration struct {
@@ -101,7 +138,7 @@ func (db *DB) MigrateFS(ctx context.Context, fsys fs.FS) (applied []string, err 
 				return applied, err
 			}
 			if err := db.conn.Exec(ctx, stmt); err != nil {
-				return applied, fmt.Errorf("clickhouse: migration %s, statement %d: %w", m.name, i+1, err)
+				return applied, &MigrationError{File: m.name + ".sql", Statement: i + 1, SQL: stmt, Err: err}
 			}
 		}
 		if err := lock.check(); err != nil {
@@ -291,8 +328,14 @@ func (db *DB) acquireLock(ctx context.Context) (*migrationLock, error) {
 	// fail reports err, or the wait that ctx cut short: a deadline can
 	// surface as a network error of whatever call was running.
 	fail := func(err error) (*migrationLock, error) {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("clickhouse: waiting for the migration lock (held by %s): %w", seen, ctx.Err())
+		cerr := ctx.Err()
+		if dl, ok := ctx.Deadline(); cerr == nil && ok && !time.Now().Before(dl) {
+			// The driver's read deadline is ctx's and can fire before
+			// ctx reports it, on a loaded machine.
+			cerr = context.DeadlineExceeded
+		}
+		if cerr != nil {
+			return nil, fmt.Errorf("clickhouse: waiting for the migration lock (held by %s): %w", seen, cerr)
 		}
 		return nil, fmt.Errorf("clickhouse: migration lock: %w", err)
 	}

@@ -258,8 +258,15 @@ func TestMigrateFailure(t *testing.T) {
 	db := open(t, srv.DSN(srv.NewDatabase(t)), Options{})
 	bad := withFile(t, testMigrations(t), "0003_bad.sql", "CREATE TABLE IF NOT EXISTS ok3 (x UInt8) ENGINE = MergeTree ORDER BY x\n;\nCREATE TABLE nope (x UInt8) ENGINE = NoSuchEngine\n")
 	applied, err := db.MigrateFS(context.Background(), bad)
-	if err == nil || !strings.Contains(err.Error(), "0003_bad, statement 2") {
-		t.Fatalf("err = %v, want one naming 0003_bad, statement 2", err)
+	// The message names the file, the statement and the server's error.
+	for _, want := range []string{"0003_bad.sql, statement 2", "CREATE TABLE nope (x UInt8) ENGINE = NoSuchEngine", "NoSuchEngine"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want one containing %q", err, want)
+		}
+	}
+	var me *MigrationError
+	if !errors.As(err, &me) || me.File != "0003_bad.sql" || me.Statement != 2 || exceptionCode(err) == 0 {
+		t.Fatalf("err = %#v, want a *MigrationError that wraps the server's exception", err)
 	}
 	if !slices.Equal(applied, []string{"0001_events", "0002_daily"}) {
 		t.Errorf("applied %v", applied)

@@ -44,6 +44,25 @@ func (f *filter) add(cond string, args ...any) {
 func (f *filter) where() string { return " WHERE " + strings.Join(f.conds, " AND ") }
 
 var (
+	// communeKey reports a commune code as the query rows show it: as it
+	// is when empty or listed in the reference data (or when no commune is
+	// loaded yet), else analytics.UnknownCommune.
+	communeKey = "if(commune = '' OR commune IN (SELECT code FROM dim_communes) OR (SELECT count() FROM dim_communes) = 0, commune, '" + analytics.UnknownCommune + "')"
+	// groupKey reports a target group as the rows show it: as it is when
+	// empty or in the vocabulary, else analytics.UnknownGroup.
+	groupKey = "if(target_group IN (" + knownGroups + "), target_group, '" + analytics.UnknownGroup + "')"
+	// knownGroups is '' and the vocabulary's groups, as a SQL tuple body.
+	knownGroups = "''" + func() string {
+		s := ""
+		for _, g := range analytics.KnownGroups {
+			s += ", '" + g + "'"
+		}
+		return s
+	}()
+	// isKnownCell: a statement attributed to a commune of the reference
+	// data and a group of the vocabulary.
+	isKnownCell = "commune IN (SELECT code FROM dim_communes) AND target_group IN (" + knownGroups[4:] + ")"
+
 	isLesson      = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbCompleted, analytics.TypeLesson)
 	isPass        = fmt.Sprintf("verb = '%s'", analytics.VerbPassed)
 	isFail        = fmt.Sprintf("verb = '%s'", analytics.VerbFailed)
@@ -51,6 +70,7 @@ var (
 	notVoiding    = fmt.Sprintf("verb != '%s'", analytics.VerbVoided)
 	isStart       = fmt.Sprintf("(verb = '%s' OR verb = '%s')", analytics.VerbLaunched, analytics.VerbInitialized)
 	isCourseDone  = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbCompleted, analytics.TypeCourse)
+	isVNeID       = fmt.Sprintf("verb = '%s' AND activity_type = '%s'", analytics.VerbEarned, analytics.TypeVNeID)
 )
 
 // countsSQL and learnersSQL compute the summary metrics grouped by key
@@ -96,6 +116,7 @@ func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, lear
 		return r
 	}
 	f := newFilter(p, "month", true)
+	f.add(notVoiding) // voiding statements count nowhere
 	q := countsSQL(dailyKey) + f.where()
 	if dailyKey != "" {
 		q += " GROUP BY k"
@@ -123,6 +144,7 @@ func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, lear
 		return nil, err
 	}
 	f = newFilter(p, "month", true)
+	f.add("statements > 0") // rows of voiding statements alone make no row
 	q = learnersSQL(learnersKey) + f.where()
 	if learnersKey != "" {
 		q += " GROUP BY k"
@@ -175,8 +197,8 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	case "trend", "by_commune", "by_group", "by_course":
 		dims := map[string][2]string{
 			"trend":      {"toString(month)", "toString(month)"},
-			"by_commune": {"commune", "commune"},
-			"by_group":   {"target_group", "target_group"},
+			"by_commune": {communeKey, communeKey},
+			"by_group":   {groupKey, groupKey},
 			"by_course":  {"course_id", "course_id"},
 		}[name]
 		g, err := e.grouped(ctx, p, dims[0], dims[1])
@@ -226,29 +248,38 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	case "fast_completions":
 		f := newFilter(p, "toYYYYMM(date)", true)
 		f.add(isLesson)
-		rows, err := e.db.conn.Query(ctx, "SELECT commune, course_id, count(), countIf(duration_seconds >= 0 AND expected_seconds > 0 AND duration_seconds * 4 < expected_seconds) FROM statements_valid"+f.where()+
-			" GROUP BY commune, course_id ORDER BY commune, course_id", f.args...)
+		rows, err := e.db.conn.Query(ctx, "SELECT "+communeKey+" AS ck, course_id, count(), countIf(duration_seconds >= 0 AND expected_seconds > 0 AND duration_seconds * 4 < expected_seconds), "+
+			"countIf(NOT (duration_seconds >= 0 AND expected_seconds > 0)) FROM statements_valid"+f.where()+
+			" GROUP BY ck, course_id ORDER BY ck, course_id", f.args...)
 		if err != nil {
 			return nil, fmt.Errorf("clickhouse: fast_completions: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var commune, course string
-			var n, fast uint64
-			if err := rows.Scan(&commune, &course, &n, &fast); err != nil {
+			var n, fast, unchecked uint64
+			if err := rows.Scan(&commune, &course, &n, &fast, &unchecked); err != nil {
 				return nil, err
 			}
-			res.Rows = append(res.Rows, []any{commune, course, int64(n), int64(fast)})
+			res.Rows = append(res.Rows, []any{commune, course, int64(n), int64(fast), int64(unchecked)})
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	case "bursts":
+		// Anonymous groups (actor 0) are no account: left out. The limit
+		// largest, and the number of them all.
 		f := newFilter(p, "toYYYYMM(date)", true)
 		f.add(isLesson)
-		args := append(f.args, uint64(p.Threshold))
-		rows, err := e.db.conn.Query(ctx, "SELECT commune, intDiv(toUInt32(timestamp), 3600) * 3600 AS hour_start, actor_id, count() AS n FROM statements_valid"+f.where()+
-			" GROUP BY commune, hour_start, actor_id HAVING n >= ? ORDER BY n DESC, hour_start, actor_id LIMIT 1000", args...)
+		f.add("actor_id != 0")
+		inner := "SELECT " + communeKey + " AS ck, intDiv(toUInt32(timestamp), 3600) * 3600 AS hour_start, actor_id, count() AS n FROM statements_valid" + f.where() +
+			" GROUP BY ck, hour_start, actor_id HAVING n >= ?"
+		args := append(append([]any{}, f.args...), uint64(p.Threshold))
+		var total uint64
+		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM ("+inner+")", args...).Scan(&total); err != nil {
+			return nil, fmt.Errorf("clickhouse: bursts: %w", err)
+		}
+		rows, err := e.db.conn.Query(ctx, inner+" ORDER BY n DESC, hour_start, actor_id, ck LIMIT ?", append(args, uint64(p.Limit))...)
 		if err != nil {
 			return nil, fmt.Errorf("clickhouse: bursts: %w", err)
 		}
@@ -261,6 +292,29 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 				return nil, err
 			}
 			res.Rows = append(res.Rows, []any{commune, analytics.HourLabel(time.Unix(int64(hour), 0)), analytics.FormatID(actor), int64(n)})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		n := int64(total)
+		res.Total, res.Limit = &n, p.Limit
+	case "vneid":
+		p.From = "" // cumulative from the start of the campaign
+		f := newFilter(p, "toYYYYMM(date)", false)
+		f.add(isVNeID)
+		f.add("actor_id != 0")
+		rows, err := e.db.conn.Query(ctx, "SELECT "+groupKey+" AS gk, uniqExact(actor_id) FROM statements_valid"+f.where()+" GROUP BY gk ORDER BY gk", f.args...)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: vneid: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var g string
+			var n uint64
+			if err := rows.Scan(&g, &n); err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, []any{g, int64(n)})
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err

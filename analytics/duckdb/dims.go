@@ -151,16 +151,45 @@ WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
     AND %s
 GROUP BY k`
 
+// latestCellSQL counts each learner once, in the commune and group of the
+// latest month with a statement attributed to a known commune and group
+// (analytics.ByCommuneGroup): the greatest "YYYYMM\0commune\0group" of
+// the learner, without its month.
+const latestCellSQL = `SELECT k, count(*) AS learners, count(*) FILTER (WHERE certified) AS certified
+FROM (
+    SELECT actor_id,
+        substr(max(strftime(date, '%Y%m') || chr(0) || commune || chr(0) || target_group)
+            FILTER (WHERE commune IN (SELECT code FROM dim_communes) AND list_contains($groups, target_group)), 8) AS k,
+        bool_or(verb = $earned AND activity_type = $certificate) AS certified
+    FROM statements
+    WHERE date <= $last_day::DATE AND actor_id <> 0 AND verb <> $voided
+    GROUP BY actor_id
+)
+WHERE k IS NOT NULL
+GROUP BY k`
+
+// mentorCommuneSQL counts, per commune, the distinct learners whose
+// statements name one of the commune's ambassadors.
+const mentorCommuneSQL = `SELECT m.commune AS k,
+    count(DISTINCT s.actor_id) AS learners,
+    count(DISTINCT s.actor_id) FILTER (WHERE s.verb = $earned AND s.activity_type = $certificate) AS certified
+FROM statements s JOIN dim_mentors m ON s.mentor = m.id
+WHERE s.date BETWEEN $first_day::DATE AND $last_day::DATE
+    AND s.actor_id <> 0 AND s.verb <> $voided
+GROUP BY m.commune`
+
 // LearnerCounts implements analytics.Counter.
 func (e *Engine) LearnerCounts(ctx context.Context, p analytics.Params, by analytics.LearnersBy) (map[string]analytics.LearnerCount, error) {
 	var q string
 	switch by {
 	case analytics.ByCommuneGroup:
-		q = fmt.Sprintf(learnerCountsSQL, "commune || chr(0) || target_group", "TRUE")
+		q, p = latestCellSQL, analytics.Params{To: p.To}
 	case analytics.ByMentor:
 		q = fmt.Sprintf(learnerCountsSQL, "mentor", "mentor <> ''")
 	case analytics.ByTeam:
 		q = fmt.Sprintf(learnerCountsSQL, "team", "team <> ''")
+	case analytics.ByMentorCommune:
+		q = mentorCommuneSQL
 	default:
 		return nil, fmt.Errorf("duckdb: unknown grouping %q", by)
 	}

@@ -44,6 +44,9 @@
 // Migrations are only ever added. Tables: statements (the columns of
 // ClickHouse's statements; TIMESTAMP keeps the milliseconds that ClickHouse
 // stores apart), voided_statements, projection_checkpoints (one row per
-// projection). There are no pre-aggregated tables: DuckDB scans the facts
+// projection), the dimension tables, learner_attributions (the learner
+// directory the facts carry, as pseudonyms) and reattributions (a change
+// set being applied: facts of changed learners are updated in the batch's
+// transaction). There are no pre-aggregated tables: DuckDB scans the facts
 // of a whole campaign fast enough (see BenchmarkQueries).
 package duckdb

@@ -180,6 +180,16 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 		if err := e.after("voids"); err != nil {
 			return err
 		}
+		if len(b.Reattribute) > 0 {
+			if err := reattribute(ctx, c, b.Reattribute); err != nil {
+				return err
+			}
+		}
+		if b.SetLearners {
+			if err := replaceAttributions(ctx, c, "learner_attributions", b.Learners); err != nil {
+				return err
+			}
+		}
 		if b.Dims != nil {
 			if err := writeDims(ctx, c, b.Dims); err != nil {
 				return err
@@ -366,6 +376,9 @@ func (e *Engine) Reset(ctx context.Context) error {
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM course_names`); err != nil {
 			return fmt.Errorf("duckdb: reset course_names: %w", err)
+		}
+		if _, err := c.ExecContext(ctx, `DELETE FROM learner_attributions`); err != nil {
+			return fmt.Errorf("duckdb: reset learner_attributions: %w", err)
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM projection_checkpoints WHERE projection = ?`, e.projection); err != nil {
 			return fmt.Errorf("duckdb: reset checkpoint: %w", err)

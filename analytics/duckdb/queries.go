@@ -14,9 +14,10 @@ import (
 // query, run on the raw statements table (which holds no voided
 // statement). Every text takes the same named parameters: the period
 // $first_day..$last_day (local dates), $commune, $target_group and $course
-// (empty: any), $threshold, and the vocabulary the definitions of
-// analytics.Catalog use ($completed, $lesson, …), so no IRI is spelled
-// twice.
+// (empty: any), $threshold, $limit, the vocabulary the definitions of
+// analytics.Catalog use ($completed, $lesson, …, $groups: the target
+// groups), and $unknown, the label of values the reference data or the
+// vocabulary do not know, so no IRI or label is spelled twice.
 //
 //go:embed queries/*.sql
 var queryFS embed.FS
@@ -44,6 +45,10 @@ func queryArgs(p analytics.Params) []any {
 		sql.Named("target_group", p.Group),
 		sql.Named("course", p.Course),
 		sql.Named("threshold", int64(p.Threshold)),
+		sql.Named("limit", int64(p.Limit)),
+		sql.Named("groups", analytics.KnownGroups),
+		sql.Named("unknown", analytics.UnknownCommune),
+		sql.Named("vneid", analytics.TypeVNeID),
 		sql.Named("voided", analytics.VerbVoided),
 		sql.Named("completed", analytics.VerbCompleted),
 		sql.Named("passed", analytics.VerbPassed),
@@ -74,6 +79,9 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 	if err != nil {
 		return nil, err
 	}
+	if name == "vneid" {
+		p.From = "" // cumulative from the start of the campaign
+	}
 	rows, err := e.db.QueryContext(ctx, text, queryArgs(p)...)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %s: %w", name, err)
@@ -99,15 +107,24 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 				res.Rows = append(res.Rows, []any{stage, row[i]})
 			}
 			continue
-		case "bursts": // commune, hour (UTC), actor_id, completions
+		case "bursts": // commune, hour (UTC), actor_id, completions, total
 			hour, _ := row[1].(time.Time)
 			actor, _ := row[2].(uint64)
 			row[1], row[2] = analytics.HourLabel(hour), analytics.FormatID(actor)
+			total, _ := row[4].(int64)
+			res.Total = &total
+			row = row[:4]
 		}
 		res.Rows = append(res.Rows, row)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("duckdb: %s: %w", name, err)
+	}
+	if name == "bursts" {
+		res.Limit = p.Limit
+		if res.Total == nil { // no burst at all
+			res.Total = new(int64)
+		}
 	}
 	return res, nil
 }

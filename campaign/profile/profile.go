@@ -31,6 +31,9 @@ const (
 	TemplateAssessmentFailed  = TemplateBase + "assessment-failed"
 	TemplateCourseCompleted   = TemplateBase + "course-completed"
 	TemplateCertificateEarned = TemplateBase + "certificate-earned"
+	// TemplateVNeIDConfirmed: a person confirmed on the VNeID platform,
+	// sent on its own by the VNeID integration or the province.
+	TemplateVNeIDConfirmed = TemplateBase + "vneid-confirmed"
 	// PatternCourseJourney is the primary pattern: the statements of one
 	// registration (one learner in one course).
 	PatternCourseJourney = PatternBase + "course-journey"

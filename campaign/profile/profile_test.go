@@ -27,6 +27,7 @@ var vocabIRIs = map[string]string{
 	vocab.TypeLesson:            "ActivityType",
 	vocab.TypeAssessment:        "ActivityType",
 	vocab.TypeCertificate:       "ActivityType",
+	vocab.TypeVNeIDConfirmation: "ActivityType",
 	vocab.ExtProvince:           "ContextExtension",
 	vocab.ExtCommune:            "ContextExtension",
 	vocab.ExtTargetGroup:        "ContextExtension",
@@ -111,7 +112,8 @@ func TestTemplatesUseProfileConcepts(t *testing.T) {
 	}
 	keyRE := regexp.MustCompile(`\['([^']+)'\]`)
 	want := []string{profile.TemplateLessonLaunched, profile.TemplateLessonProgressed, profile.TemplateLessonCompleted,
-		profile.TemplateAssessmentPassed, profile.TemplateAssessmentFailed, profile.TemplateCourseCompleted, profile.TemplateCertificateEarned}
+		profile.TemplateAssessmentPassed, profile.TemplateAssessmentFailed, profile.TemplateCourseCompleted, profile.TemplateCertificateEarned,
+		profile.TemplateVNeIDConfirmed}
 	var got []string
 	for _, tp := range p.Templates {
 		got = append(got, tp.ID)

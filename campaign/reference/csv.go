@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/hocvu/hocvu/internal/csvsafe"
 )
 
 // ParseCSV reads one CSV file of reference data: a header row naming the
@@ -142,7 +144,7 @@ func (p *csvRowParser) cell(name string) string {
 	if !ok || i >= len(p.rec) {
 		return ""
 	}
-	return strings.TrimSpace(p.rec[i])
+	return csvsafe.Unescape(strings.TrimSpace(p.rec[i]))
 }
 
 func (p *csvRowParser) bad(name, format string, args ...any) {
@@ -235,9 +237,12 @@ func (p *csvRowParser) row(rec []string, loc rowLoc) {
 	d.locs[p.kind] = append(d.locs[p.kind], loc)
 }
 
-// WriteCSV writes kind k of d as CSV with a header row.
+// WriteCSV writes kind k of d as CSV with a header row. Cells that a
+// spreadsheet would read as a formula get a leading single quote
+// (csvsafe); ParseCSV removes it again, so a file written here loads back
+// unchanged.
 func WriteCSV(w io.Writer, d *Data, k Kind) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(ColumnNames(k)); err != nil {
 		return err
 	}

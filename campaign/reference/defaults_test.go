@@ -115,3 +115,26 @@ func TestTemplateReadmeNamesEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVNeutralisesFormulas: a learner directory entry or a label that a
+// spreadsheet would run as a formula is written as text (a leading single
+// quote) and loads back unchanged (issue 12, F5).
+func TestCSVNeutralisesFormulas(t *testing.T) {
+	d := reference.Example()
+	d.Learners[0].Name = "=HYPERLINK(\"http://evil.example\")"
+	d.Learners[0].Household = "+cmd|' /C calc'!A0"
+	var buf bytes.Buffer
+	if err := reference.WriteCSV(&buf, d, reference.KindLearners); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); strings.Contains(s, ",=HYPERLINK") || strings.Contains(s, ",\"=HYPERLINK") || strings.Contains(s, ",+cmd") {
+		t.Errorf("formula cells in\n%s", s)
+	}
+	back, err := reference.ParseCSV("learners.csv", &buf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Learners[0]; got.Name != d.Learners[0].Name || got.Household != d.Learners[0].Household {
+		t.Errorf("read back %+v", got)
+	}
+}

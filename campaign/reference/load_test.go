@@ -193,3 +193,49 @@ func TestApplyRejectsPartsOutOfOrder(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// Issue 12, F1: reference-data events that do not apply, appended below
+// Load's checks, are skipped by Replay (each kind keeps its earlier rows),
+// so that later loads and every reader go on working.
+func TestReplaySkipsEventsThatDoNotApply(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	if _, err := reference.Load(ctx, s, reference.Example(), reference.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := reference.Replay(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poison := []eventstore.EventData{
+		// A part of no load.
+		{ID: uuid.New(), Type: reference.EventType(reference.KindCommunes), Data: []byte(`{"load":"x","part":7,"parts":1}`)},
+		// The only part of a load, whose rows cannot be decoded.
+		{ID: uuid.New(), Type: reference.EventType(reference.KindCommunes), Data: []byte(`{"load":"y","part":0,"parts":1,"communes":"none"}`)},
+		// Not JSON.
+		{ID: uuid.New(), Type: reference.EventType(reference.KindTargets), Data: []byte(`{"load":`)},
+	}
+	if _, err := s.Append(ctx, reference.Stream, eventstore.Any, poison...); err != nil {
+		t.Fatal(err)
+	}
+	st, err := reference.Replay(ctx, s)
+	if err != nil {
+		t.Fatalf("replay stopped at a poison event: %v", err)
+	}
+	if len(st.Skipped()) != len(poison) {
+		t.Errorf("skipped %v, want %d events", st.Skipped(), len(poison))
+	}
+	for _, k := range []reference.Kind{reference.KindCommunes, reference.KindTargets} {
+		if reference.ContentHash(st.Data(), k) != reference.ContentHash(before.Data(), k) {
+			t.Errorf("%s changed by events that do not apply", k)
+		}
+	}
+	d := &reference.Data{Targets: reference.PlanTargets()[:2]}
+	sum, err := reference.Load(ctx, s, d, reference.LoadOptions{})
+	if err != nil {
+		t.Fatalf("load after the poison events: %v", err)
+	}
+	if st, err = reference.Replay(ctx, s); err != nil || len(st.Targets()) != 2 || sum.Events != 1 {
+		t.Fatalf("after the load: %d targets, %d events, %v", len(st.Targets()), sum.Events, err)
+	}
+}

@@ -26,6 +26,8 @@ type State struct {
 	revision uint64
 	exists   bool
 	position eventstore.Position
+
+	skipped []error // events Replay skipped
 }
 
 // KindInfo says when and from where a kind was last set.
@@ -43,7 +45,11 @@ func NewState() *State {
 	return &State{info: map[Kind]KindInfo{}, pending: map[Kind][][]byte{}, pendingLoad: map[Kind]string{}}
 }
 
-// Replay reads the whole reference-data stream and folds it.
+// Replay reads the whole reference-data stream and folds it. An event
+// that does not apply (it reached the log below [Load]'s checks) is
+// skipped, as the analytics projection skips and quarantines it, and is
+// listed by [State.Skipped]: one such event must not keep every later
+// load, and every command that reads the reference data, from working.
 func Replay(ctx context.Context, r eventstore.StreamReader) (*State, error) {
 	s := NewState()
 	from := uint64(0)
@@ -58,7 +64,7 @@ func Replay(ctx context.Context, r eventstore.StreamReader) (*State, error) {
 		}
 		for i := range evs {
 			if err := s.Apply(&evs[i]); err != nil {
-				return nil, err
+				s.skipped = append(s.skipped, err)
 			}
 		}
 		if len(evs) < page {
@@ -108,72 +114,68 @@ func (s *State) Apply(ev *eventstore.RecordedEvent) error {
 	return nil
 }
 
-// replace sets kind k to the rows of the parts.
+// replace sets kind k to the rows of the parts. When a part cannot be
+// decoded it changes nothing: the kind keeps its earlier rows.
 func (s *State) replace(k Kind, parts [][]byte) error {
 	d := &s.data
-	d.markGiven(k, "")
+	var err error
 	switch k {
 	case KindCommunes:
-		d.Communes = []Commune{}
-		for _, p := range parts {
-			var v CommunesSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			prov := v.Province
-			d.Province = &prov
-			d.Communes = append(d.Communes, v.Communes...)
+		var rows []Commune
+		var last *CommunesSet
+		if rows, last, err = decodeParts(parts, func(v *CommunesSet) []Commune { return v.Communes }); err == nil {
+			prov := last.Province
+			d.Province, d.Communes, s.communeIdx = &prov, rows, nil
 		}
-		s.communeIdx = nil
 	case KindPopulations:
-		d.Populations = []Population{}
-		for _, p := range parts {
-			var v PopulationsSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			d.Populations = append(d.Populations, v.Populations...)
+		var rows []Population
+		if rows, _, err = decodeParts(parts, func(v *PopulationsSet) []Population { return v.Populations }); err == nil {
+			d.Populations = rows
 		}
 	case KindTargets:
-		d.Targets = []Target{}
-		for _, p := range parts {
-			var v TargetsSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			d.Targets = append(d.Targets, v.Targets...)
+		var rows []Target
+		if rows, _, err = decodeParts(parts, func(v *TargetsSet) []Target { return v.Targets }); err == nil {
+			d.Targets = rows
 		}
 	case KindTeams:
-		d.Teams = []Team{}
-		for _, p := range parts {
-			var v TeamsSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			d.Teams = append(d.Teams, v.Teams...)
+		var rows []Team
+		if rows, _, err = decodeParts(parts, func(v *TeamsSet) []Team { return v.Teams }); err == nil {
+			d.Teams = rows
 		}
 	case KindMentors:
-		d.Mentors = []Mentor{}
-		for _, p := range parts {
-			var v MentorsSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			d.Mentors = append(d.Mentors, v.Mentors...)
+		var rows []Mentor
+		if rows, _, err = decodeParts(parts, func(v *MentorsSet) []Mentor { return v.Mentors }); err == nil {
+			d.Mentors = rows
 		}
 	case KindLearners:
-		d.Learners = []Learner{}
-		for _, p := range parts {
-			var v LearnersSet
-			if err := json.Unmarshal(p, &v); err != nil {
-				return err
-			}
-			d.Learners = append(d.Learners, v.Learners...)
+		var rows []Learner
+		if rows, _, err = decodeParts(parts, func(v *LearnersSet) []Learner { return v.Learners }); err == nil {
+			d.Learners, s.learnerIdx = rows, nil
 		}
-		s.learnerIdx = nil
 	}
+	if err != nil {
+		return err
+	}
+	d.markGiven(k, "")
 	return nil
 }
+
+// decodeParts decodes every part of a set and returns their rows in
+// order, and the last part.
+func decodeParts[S, T any](parts [][]byte, rows func(*S) []T) ([]T, *S, error) {
+	out, last := []T{}, new(S)
+	for _, p := range parts {
+		v := new(S)
+		if err := json.Unmarshal(p, v); err != nil {
+			return nil, nil, err
+		}
+		out, last = append(out, rows(v)...), v
+	}
+	return out, last, nil
+}
+
+// Skipped returns why each event that [Replay] skipped did not apply.
+func (s *State) Skipped() []error { return s.skipped }
 
 // Revision returns the revision of the last event applied from the
 // stream, and false when the stream has no events.

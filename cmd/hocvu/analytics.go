@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -17,8 +18,32 @@ import (
 
 // analyticsConfig selects the analytics engine.
 type analyticsConfig struct {
-	ClickHouse   string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
-	PseudonymKey string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector."`
+	ClickHouse         string `name:"clickhouse" env:"HOCVU_CLICKHOUSE_URL" placeholder:"DSN" help:"ClickHouse DSN (clickhouse://host:9000/hocvu, native protocol; the database is created when missing). Empty: the embedded DuckDB file <data-dir>/analytics.duckdb."`
+	ClickHousePassword string `name:"clickhouse-password" env:"HOCVU_CLICKHOUSE_PASSWORD" placeholder:"PASSWORD" help:"Password of the ClickHouse user in --clickhouse, any characters (it replaces a password in the DSN, where @ / ? # % and : would have to be percent-encoded)."`
+	Cluster            string `name:"clickhouse-cluster" env:"HOCVU_CLICKHOUSE_CLUSTER" placeholder:"NAME" help:"ClickHouse cluster whose tables the files of analytics/clickhouse/cluster/ made (Distributed over *_local tables); the repair, voids and reset then act on the local tables ON CLUSTER. Empty: one server."`
+	PseudonymKey       string `name:"pseudonym-key" env:"HOCVU_PSEUDONYM_KEY" placeholder:"KEY" help:"Secret for the learner pseudonyms in analytics (32+ hex digits or 16+ characters; make one with: openssl rand -hex 32). Empty: a random key kept in <data-dir>/pseudonym.key. Keep it the same on every projector, and back it up."`
+}
+
+// dsn is the ClickHouse DSN with the password of --clickhouse-password,
+// percent-encoded, in place of any password the DSN has.
+func (cfg analyticsConfig) dsn() (string, error) {
+	if cfg.ClickHousePassword == "" {
+		return cfg.ClickHouse, nil
+	}
+	u, err := url.Parse(cfg.ClickHouse)
+	if err != nil {
+		return "", fmt.Errorf("--clickhouse: %w (with --clickhouse-password, leave the password out of the DSN)", err)
+	}
+	user := "default"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, cfg.ClickHousePassword)
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
 }
 
 // openAnalytics opens (and migrates) the configured engine and the
@@ -36,7 +61,11 @@ func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log
 		return nil, nil, err
 	}
 	if cfg.ClickHouse != "" {
-		db, err := clickhouse.Open(ctx, cfg.ClickHouse, clickhouse.Options{Logger: log})
+		dsn, err := cfg.dsn()
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := clickhouse.Open(ctx, dsn, clickhouse.Options{Logger: log, Cluster: cfg.Cluster})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -98,7 +127,9 @@ type analyticsQueryCmd struct {
 	Commune         string `name:"commune" help:"Commune/ward code."`
 	Group           string `name:"group" help:"Target group: public-staff, student, worker, citizen."`
 	Course          string `name:"course" help:"Course activity id."`
+	AreaType        string `name:"area-type" help:"Area type of the communes (composite queries): urban, rural, mountainous, island, ethnic-minority."`
 	Threshold       int    `name:"threshold" help:"Burst size for the bursts query (default 20)."`
+	Limit           int    `name:"limit" help:"Most rows of a query that caps them (bursts; default 1000, at most 100000); the JSON's total counts them all."`
 	Lang            string `name:"lang" help:"Language of names (courses query): a BCP 47 tag, default vi-VN."`
 	JSON            bool   `name:"json" help:"Print JSON instead of a table."`
 	Runs            int    `name:"runs" default:"1" help:"Run the query this many times and print its latency percentiles on stderr (for benchmarks)."`
@@ -113,7 +144,8 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer e.Close()
-	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, Threshold: c.Threshold, Lang: c.Lang}
+	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, AreaType: c.AreaType,
+		Threshold: c.Threshold, Limit: c.Limit, Lang: c.Lang}
 	var (
 		res   *analytics.Result
 		times = make([]time.Duration, 0, max(c.Runs, 1))
@@ -139,12 +171,18 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
+	if res.Truncated() {
+		defer fmt.Fprintf(g.stderr, "%d of %d rows (the limit); --limit shows more\n", len(res.Rows), *res.Total)
+	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, strings.Join(res.Columns, "\t")+"\t")
 	for _, r := range res.Rows {
 		cells := make([]string, len(r))
 		for i, v := range r {
 			cells[i] = fmt.Sprint(v)
+			if v == nil {
+				cells[i] = "—" // no value (a target never set)
+			}
 		}
 		fmt.Fprintln(w, strings.Join(cells, "\t")+"\t")
 	}

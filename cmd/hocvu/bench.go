@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,7 +64,7 @@ func (c *benchCmd) Run(ctx context.Context, g *globals) error {
 		fmt.Fprintf(g.stderr, "  %s: %s %s\n", what, value, note)
 	}
 	engine := "duckdb"
-	extra := []string{"--data-dir=" + dir, "--pseudonym-key=00112233445566778899aabbccddeeff"}
+	extra := []string{"--data-dir=" + dir, "--pseudonym-key=" + randomHex(32)}
 	if c.ClickHouse != "" {
 		engine = "clickhouse"
 		extra = append(extra, "--clickhouse="+c.ClickHouse)
@@ -473,4 +475,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// randomHex returns n random bytes in hex (a throwaway key).
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = crand.Read(b)
+	return hex.EncodeToString(b)
 }

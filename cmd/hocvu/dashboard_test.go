@@ -184,6 +184,7 @@ func addUser(t *testing.T, dir, password string, args ...string) {
 type apiResult struct {
 	Columns []string `json:"columns"`
 	Rows    [][]any  `json:"rows"`
+	Total   *int64   `json:"total"`
 }
 
 func (r apiResult) col(name string) int {
@@ -546,8 +547,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		// Integrity signals.
 		b.open("/dashboard/integrity")
 		bursts, _ := apiQuery(t, p, "bursts", yearParams())
-		if got := b.attr(`#panel-bursts`, "data-flagged"); got != fmt.Sprint(len(bursts.Rows)) {
-			t.Errorf("bursts shown = %q, API has %d", got, len(bursts.Rows))
+		if bursts.Total == nil {
+			t.Fatal("the bursts query does not say how many bursts there are")
+		}
+		if got := b.attr(`#panel-bursts`, "data-flagged"); got != fmt.Sprint(*bursts.Total) {
+			t.Errorf("bursts counted = %q, API has %d", got, *bursts.Total)
+		}
+		if got := b.attr(`#panel-bursts`, "data-shown"); got != fmt.Sprint(len(bursts.Rows)) {
+			t.Errorf("bursts shown = %q, API has %d rows", got, len(bursts.Rows))
 		}
 		b.checkContrast("integrity", true)
 		b.screenshot("06-integrity")

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/projections"
 )
 
 // Run runs the analytics projector until SIGINT/SIGTERM, with its own
@@ -17,33 +17,45 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
 	proj := analytics.NewProjection(engine, ps, store)
-	opts := runnerOptions(proj.Name(), g)
+	if err := refuseAhead(ctx, store, proj, analyticsRebuildHint); err != nil {
+		return err
+	}
+	opts := runnerOptions(proj.Name(), g, projections.NewLogQuarantine(store))
 	if c.BatchSize > 0 {
 		opts.MaxBatch = c.BatchSize
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
 	registerProjectionMetrics(reg, store, runner)
+	if c.Forwarding {
+		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
+		if err != nil {
+			stop()
+			return err
+		}
+		defer closeLookup()
+		fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, true, c.forwardSecretsConfig, ps, lookup, log, reg)
+		if err != nil {
+			stop()
+			return err
+		}
+		defer fwd.Close()
+	}
 
 	srv := httpserver.New(httpserver.Config{
 		Logger: log, Registry: reg,
 		Ready: map[string]httpserver.Check{
-			proj.Name(): func(ctx context.Context) error {
-				if st := runner.Status(); !st.CaughtUp {
-					return errors.New("catching up")
-				}
-				return nil
-			},
+			proj.Name(): runnerReady(runner),
 		},
 	})
 	if err := srv.Listen(c.Listen); err != nil {

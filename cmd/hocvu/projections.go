@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -14,14 +15,18 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
+	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
 type projectionsCmd struct {
-	Status  projectionsStatusCmd  `cmd:"" help:"Show each projection's checkpoint and how far it is behind the log."`
-	Rebuild projectionsRebuildCmd `cmd:"" help:"Empty one projection and replay the whole log into it, with a progress bar."`
+	Status     projectionsStatusCmd     `cmd:"" help:"Show each projection's checkpoint and how far it is behind the log."`
+	Rebuild    projectionsRebuildCmd    `cmd:"" help:"Empty one projection and replay the whole log into it, with a progress bar."`
+	Quarantine projectionsQuarantineCmd `cmd:"" help:"List the poison events that projections skipped (docs/limits.md)."`
 }
 
 // openProjection opens the projection called name with its own storage.
@@ -92,6 +97,10 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 			fmt.Fprintf(w, "%s\t-\t%s\terror: %v\n", p.Name(), head, err)
 			continue
 		}
+		if errors.Is(projections.CheckCheckpoint(ctx, store, p.Name(), cp), projections.ErrCheckpointAhead) {
+			fmt.Fprintf(w, "%s\t%s\t%s\tAHEAD of the log (restored from an older backup?): rebuild it\n", p.Name(), cp, head)
+			continue
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", p.Name(), cp, head, behind(head, cp))
 	}
 	return w.Flush()
@@ -123,11 +132,12 @@ func behind(head, cp eventstore.Position) uint64 {
 type projectionsRebuildCmd struct {
 	storeConfig     `embed:""`
 	analyticsConfig `embed:""`
-	Name            string `arg:"" help:"Projection to rebuild: statement-index, document-index, activity-definitions or analytics."`
+	Name            string        `arg:"" help:"Projection to rebuild: statement-index, document-index, activity-definitions or analytics."`
+	LeaseWait       time.Duration `name:"lease-wait" default:"40s" help:"On a shared KurrentDB, how long to wait for the analytics projection lease (a crashed holder's lease passes after 15 s); the rebuild refuses to start while a live projector holds it."`
 }
 
 func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
-	store, _, err := openStore(ctx, c.storeConfig, g.log, nil)
+	store, exclusive, err := openStore(ctx, c.storeConfig, g.log, nil)
 	if err != nil {
 		return err
 	}
@@ -141,11 +151,24 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 	if !ok {
 		return fmt.Errorf("projection %s cannot be rebuilt", p.Name())
 	}
+	// On a shared store the analytics sink is written by whichever
+	// process holds its lease (hocvu project, or hocvu serve with the
+	// analytics projector): the rebuild holds it too, from before the
+	// reset to the end of the replay, so that nothing else writes the
+	// sink meanwhile. (The local read models are locked by their data
+	// directory instead.)
+	var held *heldLease
+	if !exclusive && isAnalytics(p.Name()) {
+		if held, err = holdLease(ctx, store, p.Name(), c.LeaseWait, g.log); err != nil {
+			return err
+		}
+		defer held.release()
+	}
 	if err := r.Reset(ctx); err != nil {
 		return fmt.Errorf("reset %s: %w", p.Name(), err)
 	}
 	start := time.Now()
-	n, err := catchUp(ctx, store, p, g, true)
+	n, err := catchUp(ctx, store, p, g, true, held)
 	if err != nil {
 		return err
 	}
@@ -153,18 +176,82 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 	return nil
 }
 
+// isAnalytics reports whether name is an analytics projection, the one
+// that processes sharing a store elect a writer for (startSharedRunner).
+func isAnalytics(name string) bool { return strings.HasPrefix(name, "analytics") }
+
+// heldLease is a projection lease this process holds and renews until
+// release.
+type heldLease struct {
+	*lease.Lease
+	lost    chan struct{} // closed when another process took it
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+// holdLease acquires the lease of projection name, waiting up to wait (a
+// crashed holder's lease passes after leaseTTL), and renews it until
+// release. It refuses, naming the holder, when a live process keeps it.
+func holdLease(ctx context.Context, store eventstore.Store, name string, wait time.Duration, log *slog.Logger) (*heldLease, error) {
+	l := lease.New(store, name, holderID(), leaseTTL, log)
+	actx, cancel := context.WithTimeout(ctx, wait)
+	err := l.Acquire(actx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			holder, ago, _ := l.Holder(ctx)
+			return nil, fmt.Errorf("the %s projection is being written by another process (lease holder %q, renewed %s ago), which kept its lease for %s: "+
+				"stop every `hocvu project` (and any `hocvu serve` running the analytics projector) first, then rebuild; they resume from the rebuilt checkpoint when started again",
+				name, holder, ago.Round(time.Second), wait)
+		}
+		return nil, fmt.Errorf("acquire the %s projection lease: %w", name, err)
+	}
+	kctx, stop := context.WithCancel(context.Background())
+	h := &heldLease{Lease: l, lost: make(chan struct{}), stop: stop, stopped: make(chan struct{})}
+	go func() {
+		defer close(h.stopped)
+		if errors.Is(l.Keep(kctx), lease.ErrLost) {
+			close(h.lost)
+		}
+	}()
+	return h, nil
+}
+
+// release stops renewing and gives the lease up, so that a waiting
+// projector takes over at once.
+func (h *heldLease) release() {
+	h.stop()
+	<-h.stopped
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = h.Release(ctx)
+}
+
 // catchUp runs p until it has applied the log's current head, with a
 // progress bar on stderr when bar is set. It returns the head position.
-func catchUp(ctx context.Context, store eventstore.Store, p projections.Projection, g *globals, bar bool) (uint64, error) {
+// With a held lease, p is written only while the lease is held, and the
+// catch-up fails if another process takes it.
+func catchUp(ctx context.Context, store eventstore.Store, p projections.Projection, g *globals, bar bool, held *heldLease) (uint64, error) {
 	head, err := store.Head(ctx)
 	if err != nil {
 		return 0, err
 	}
-	runner := projections.NewRunner(store, p, runnerOptions(p.Name(), g))
+	opts := runnerOptions(p.Name(), g, projections.NewLogQuarantine(store))
+	var lost <-chan struct{}
+	if held != nil {
+		opts.Gate, lost = held, held.lost
+	}
+	runner := projections.NewRunner(store, p, opts)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(rctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		<-done
+		if pl, ok := p.(projections.Pipeliner); ok {
+			_ = pl.Flush(context.Background())
+		}
+	}()
 	var pb meter
 	if bar {
 		pb = newMeter(g.stderr, int64(head.Commit), "replaying "+p.Name(), "events", 0)
@@ -185,6 +272,8 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 		select {
 		case <-ctx.Done():
 			return 0, errors.New("interrupted; the projection resumes from its checkpoint next time")
+		case <-lost:
+			return 0, fmt.Errorf("another process took the %s projection lease during the rebuild (was a projector started with the rebuild running?); run the rebuild again with every projector stopped", p.Name())
 		case <-tick.C:
 		}
 	}
@@ -192,43 +281,96 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 
 // runnerOptions tunes a runner for its projection: the statement index
 // applies small batches at once (writers wait for it); analytics engines
-// prefer large batches.
-func runnerOptions(name string, g *globals) projections.Options {
+// prefer large batches. Poison events go to q.
+func runnerOptions(name string, g *globals, q projections.Quarantine) projections.Options {
 	if name == statementindex.Name || name == documentindex.Name || name == documentindex.DefinitionsName {
-		return projections.Options{Logger: g.log, MaxBatch: 2000}
+		return projections.Options{Logger: g.log, MaxBatch: 2000, Quarantine: q}
 	}
-	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond}
+	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond, Quarantine: q}
 }
 
 type projectCmd struct {
-	storeConfig     `embed:""`
-	analyticsConfig `embed:""`
-	Listen          string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
-	BatchSize       int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
+	storeConfig          `embed:""`
+	startupConfig        `embed:""`
+	analyticsConfig      `embed:""`
+	Listen               string `name:"listen" env:"HOCVU_PROJECT_LISTEN" default:"127.0.0.1:8081" help:"Address for this process's /healthz, /readyz and /metrics."`
+	BatchSize            int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
+	forwardSecretsConfig `embed:""`
+	Forwarding           bool `name:"forwarding" env:"HOCVU_PROJECT_FORWARDING" help:"Also deliver statement forwards (under the forwarding lease; keeps a statement index in <data-dir>/index to look voided statements up)."`
 }
 
-// projectionsStatus serves GET /api/projections: each runner's progress.
-func projectionsStatus(store eventstore.LogReader, runners []*projections.Runner) echo.HandlerFunc {
+// projectionsStatus serves GET /api/projections: each projection's
+// progress. Anyone may read the state (position, lag, caught up, and
+// "state": ok, catching-up or failing); the text of the last error, which
+// can name statements and decoder internals, only a request with HTTP
+// Basic credentials of the "all" scope (operators). Credentials that are
+// sent are checked: wrong ones get 401, ones without that scope 403.
+func projectionsStatus(head func(context.Context) (eventstore.Position, error), statuses func() []projections.Status, verify httpserver.Verifier) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		head, err := store.Head(c.Request().Context())
+		detail := false
+		if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
+			if err := httpserver.CheckBasic(c, verify, auth.ScopeAll); err != nil {
+				return err
+			}
+			detail = true
+		}
+		h, err := head(c.Request().Context())
 		if err != nil {
 			return err
 		}
-		var out []map[string]any
-		for _, r := range runners {
-			st := r.Status()
+		out := []map[string]any{}
+		for _, st := range statuses() {
 			item := map[string]any{
-				"name": st.Name, "position": st.Applied.String(), "head": head.String(),
-				"behind": behind(head, st.Applied), "caughtUp": st.CaughtUp,
+				"name": st.Name, "position": st.Applied.String(), "head": h.String(),
+				"behind": behind(h, st.Applied), "caughtUp": st.CaughtUp, "state": projectionState(st),
 			}
 			if !st.LastTime.IsZero() {
 				item["lastEventRecorded"] = st.LastTime
 			}
-			if st.LastErr != nil {
+			if detail && st.LastErr != nil {
 				item["lastError"] = st.LastErr.Error()
 			}
 			out = append(out, item)
 		}
 		return c.JSON(http.StatusOK, map[string]any{"projections": out})
+	}
+}
+
+// projectionState is the public one-word state of a projection.
+func projectionState(st projections.Status) string {
+	switch {
+	case st.LastErr != nil:
+		return "failing"
+	case !st.CaughtUp:
+		return "catching-up"
+	}
+	return "ok"
+}
+
+// runnerStatuses reads the status of each runner.
+func runnerStatuses(runners []*projections.Runner) func() []projections.Status {
+	return func() []projections.Status {
+		out := make([]projections.Status, len(runners))
+		for i, r := range runners {
+			out[i] = r.Status()
+		}
+		return out
+	}
+}
+
+// runnerReady is the readiness check of a projection runner for /readyz: a
+// runner catching up says so publicly; a stuck one (failing without
+// progress behind the log, projections.Runner.Ready) shows only as failing
+// on the public page, and its cause goes to the log.
+func runnerReady(r *projections.Runner) httpserver.Check {
+	return func(ctx context.Context) error {
+		err := r.Ready(ctx)
+		if err == nil {
+			return nil
+		}
+		if st := r.Status(); !st.CaughtUp && st.LastErr == nil {
+			return httpserver.NotReady("%s is catching up (at %s)", st.Name, st.Applied)
+		}
+		return err
 	}
 }

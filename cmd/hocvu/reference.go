@@ -155,6 +155,9 @@ func (c *referenceShowCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
+	for _, err := range st.Skipped() {
+		g.log.Warn("skipped a reference-data event that does not apply", "err", err)
+	}
 	data := st.Data()
 	if c.Kind != "" {
 		k, _ := reference.ParseKind(c.Kind)

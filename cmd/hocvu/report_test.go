@@ -60,8 +60,8 @@ func TestReportCommune(t *testing.T) {
 	learners := fmt.Sprint(sum.Rows[0][1])
 	groups := 0
 	for _, rec := range recs {
-		if len(rec) > 7 && rec[0] == "II" && rec[1] == "1" && rec[7] != learners {
-			t.Errorf("report learners %s, summary query %s", rec[7], learners)
+		if len(rec) > 12 && rec[0] == "II" && rec[1] == "1" && rec[12] != learners {
+			t.Errorf("report learners %s, summary query %s", rec[12], learners)
 		}
 		if len(rec) > 7 && rec[0] == "I" {
 			groups++
@@ -85,15 +85,45 @@ func TestReportCommune(t *testing.T) {
 	}
 	n := 0
 	for _, rec := range recs {
-		if len(rec) > 13 && rec[0] == "IV" {
+		if len(rec) > 14 && rec[0] == "IV" {
 			n++
-			if rec[2] != names[rec[13]] || rec[2] == rec[13] || rec[2] == "" {
-				t.Errorf("course row %q: name %q, the courses query says %q", rec, rec[2], names[rec[13]])
+			if rec[2] != names[rec[14]] || rec[2] == rec[14] || rec[2] == "" {
+				t.Errorf("course row %q: name %q, the courses query says %q", rec, rec[2], names[rec[14]])
 			}
 		}
 	}
 	if n == 0 {
 		t.Errorf("no course rows in the report:\n%s", out)
+	}
+
+	// `analytics query` takes the --area-type that `analytics queries`
+	// lists (issue 22, item 9): only mountainous communes, fewer of them.
+	count := func(args ...string) (n int, areas []string) {
+		code, out, errOut := proctest.Run(t, nil, append([]string{"analytics", "query", "progress", "--to=2025-12", "--json", "--data-dir=" + dir}, args...)...)
+		if code != 0 {
+			t.Fatalf("analytics query progress %v: %d %s", args, code, errOut)
+		}
+		var res struct {
+			Columns []string `json:"columns"`
+			Rows    [][]any  `json:"rows"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res.Rows {
+			areas = append(areas, fmt.Sprint(r[2]))
+		}
+		return len(res.Rows), areas
+	}
+	all, _ := count()
+	n, areas := count("--area-type=mountainous")
+	if n == 0 || n >= all {
+		t.Errorf("--area-type=mountainous gave %d of %d rows", n, all)
+	}
+	for _, a := range areas {
+		if !strings.Contains(a, "mountainous") {
+			t.Errorf("--area-type=mountainous gave a row of %q", a)
+		}
 	}
 
 	html := filepath.Join(t.TempDir(), "phu-luc.html")

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // profiles behind --pprof
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,16 +16,20 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
+	"github.com/hocvu/hocvu/forwarding/forwardingapi"
 	"github.com/hocvu/hocvu/frontdoor"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/schemas"
 )
 
 type serveCmd struct {
 	storeConfig        `embed:""`
+	startupConfig      `embed:""`
 	analyticsConfig    `embed:""`
 	dashboardConfig    `embed:""`
+	forwardingConfig   `embed:""`
 	AnalyticsProjector bool          `name:"analytics-projector" env:"HOCVU_ANALYTICS_PROJECTOR" default:"true" negatable:"" help:"Run the analytics projector in this process (--no-analytics-projector when 'hocvu project' runs it)."`
 	Listen             string        `name:"listen" env:"HOCVU_LISTEN" default:"127.0.0.1:8080" help:"Address to serve HTTP on (host:port; port 0 picks a free one)."`
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"HOCVU_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on SIGINT/SIGTERM."`
@@ -31,24 +39,84 @@ type serveCmd struct {
 	MaxBody            int64         `name:"max-body" env:"HOCVU_MAX_BODY" default:"16777216" help:"Largest request body in bytes (413 above it)."`
 	MaxBatch           int           `name:"max-batch" env:"HOCVU_MAX_BATCH" default:"1000" help:"Most statements in one POST (413 above it)."`
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
+	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
+	MaxPageBytes       int           `name:"max-page-bytes" env:"HOCVU_MAX_PAGE_BYTES" default:"4194304" help:"Most bytes of statements in one GET page (a larger statement comes alone); the page ends early with a more link."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
+	connLimits         `embed:""`
+}
+
+// connLimits bound what a slow or idle client can hold (httpserver.Config).
+type connLimits struct {
+	ReadHeaderTimeout time.Duration `name:"read-header-timeout" env:"HOCVU_READ_HEADER_TIMEOUT" default:"10s" help:"Longest time to receive a request's headers; the connection is closed past it (0: no limit)."`
+	ReadTimeout       time.Duration `name:"read-timeout" env:"HOCVU_READ_TIMEOUT" default:"5m" help:"Longest time to receive a whole request, body included; 408 past it (0: no limit)."`
+	WriteTimeout      time.Duration `name:"write-timeout" env:"HOCVU_WRITE_TIMEOUT" default:"5m" help:"Longest time from a request's headers to the end of its answer (0: no limit)."`
+	IdleTimeout       time.Duration `name:"idle-timeout" env:"HOCVU_IDLE_TIMEOUT" default:"2m" help:"How long a kept-alive connection may wait for its next request (0: no limit)."`
+	MinBodyRate       int64         `name:"min-body-rate" env:"HOCVU_MIN_BODY_RATE" default:"1024" help:"Slowest a request body may arrive, in bytes/s averaged from the server's first read of it once 10 s have passed; 408 below it (0: no minimum)."`
+	TrustedProxies    []string      `name:"trusted-proxies" env:"HOCVU_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; rate limits and logs then use that client address. Empty: the connection's address, headers ignored."`
+}
+
+// ipExtractor is the client-address extractor for the trusted proxies:
+// nil (use the connection's peer) when there are none.
+func (l connLimits) ipExtractor() (echo.IPExtractor, error) {
+	if len(l.TrustedProxies) == 0 {
+		return nil, nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range l.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if !strings.Contains(p, "/") {
+			ip, err := netip.ParseAddr(p)
+			if err != nil {
+				return nil, errorf("--trusted-proxies: %q is neither an address nor a CIDR range", p)
+			}
+			p = netip.PrefixFrom(ip, ip.BitLen()).String()
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, errorf("--trusted-proxies: %q is neither an address nor a CIDR range", p)
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}
+
+// apply copies the limits into an HTTP server configuration (where zero
+// means the default and a negative value no limit).
+func (l connLimits) apply(cfg *httpserver.Config) {
+	off := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return -1
+		}
+		return d
+	}
+	cfg.ReadHeaderTimeout, cfg.ReadTimeout = off(l.ReadHeaderTimeout), off(l.ReadTimeout)
+	cfg.WriteTimeout, cfg.IdleTimeout = off(l.WriteTimeout), off(l.IdleTimeout)
+	cfg.MinBodyRate = l.MinBodyRate
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = -1
+	}
 }
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	store, exclusive, err := openStore(ctx, c.storeConfig, log, reg)
+	extractIP, err := c.connLimits.ipExtractor()
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
+	if err != nil {
+		return err
+	}
+	c.warnBodyLimit(log, c.MaxBody)
 	defer func() {
 		if err := store.Close(); err != nil {
 			log.Error("closing event store", "err", err)
 		}
 	}()
-	core, err := startCore(ctx, store, exclusive, c.DataDir, log, reg)
+	core, err := startCore(ctx, store, exclusive, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
@@ -65,36 +133,52 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		log.Warn("no credentials exist: every xAPI request will get 401; set HOCVU_API_KEY and HOCVU_API_SECRET or run `hocvu credentials create`")
 	}
 
-	engine, ps, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, readModel{core.index, core.indexRun}, log, reg)
+	if err != nil {
+		return err
+	}
+	defer fwd.Close()
+	// Also without the projector: an API that took writes before a stale
+	// analytics checkpoint is rebuilt would hide the gap from it.
+	if err := refuseAhead(ctx, store, analytics.NewProjection(engine, ps, store), analyticsRebuildHint); err != nil {
+		return err
+	}
 	runners := core.runners()
 	if c.AnalyticsProjector {
 		proj := analytics.NewProjection(engine, ps, store)
-		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g), log)
+		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
 		runners = append(runners, run)
 	}
 
-	srv := httpserver.New(httpserver.Config{
+	srvCfg := httpserver.Config{
 		Logger:          log,
 		Registry:        reg,
 		ShutdownTimeout: c.ShutdownTimeout,
 		Ready: map[string]httpserver.Check{
 			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			// Caught up once, and not stuck (failing without progress
+			// behind the log); the analytics projector is not needed to
+			// serve the xAPI and has its own metrics.
 			"read-models": func(ctx context.Context) error {
 				for _, r := range core.runners() {
-					if st := r.Status(); !st.CaughtUp {
-						return errorf("%s is catching up (at %s)", st.Name, st.Applied)
+					if err := runnerReady(r)(ctx); err != nil {
+						return err
 					}
 				}
 				return nil
 			},
 		},
-	})
+	}
+	c.connLimits.apply(&srvCfg)
+	srv := httpserver.New(srvCfg)
+	srv.Echo.IPExtractor = extractIP
 	httpapi.New(httpapi.Config{
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
@@ -104,18 +188,23 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Visibility:        readModel{core.index, core.indexRun},
 		Blobs:             core.blobs,
 		Documents:         core.documents,
-		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage},
+		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
 		ConsistentThrough: core.ConsistentThrough,
+		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 	}).Mount(srv.Echo)
-	verify := func(key, secret, scope string) (bool, bool) {
-		cred, err := core.registry.Verify(key, secret)
-		if err != nil {
-			return false, false
+	verify := func(ctx context.Context, key, secret, addr, scope string) (bool, bool, error) {
+		cred, err := core.registry.Authenticate(ctx, key, secret, addr)
+		if errors.Is(err, auth.ErrUnauthorized) {
+			return false, false, nil
 		}
-		return true, cred.Has(scope)
+		if err != nil {
+			return false, false, err
+		}
+		return true, cred.Has(scope), nil
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
-	srv.Echo.GET("/api/projections", projectionsStatus(store, runners))
+	srv.Echo.GET("/api/projections", projectionsStatus(store.Head, runnerStatuses(runners), verify))
+	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

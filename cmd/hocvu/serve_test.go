@@ -45,8 +45,9 @@ func TestServeEndpointsAndGracefulShutdown(t *testing.T) {
 	if strings.Join(about.Version, ",") != "1.0.3,2.0.0" {
 		t.Fatalf("about versions = %v", about.Version)
 	}
-	if v := res.Header.Get("X-Experience-API-Version"); v != "2.0.0" {
-		t.Errorf("about X-Experience-API-Version = %q", v)
+	// A request that names no version is answered in 1.0.3 by default.
+	if v := res.Header.Get("X-Experience-API-Version"); v != "1.0.3" {
+		t.Errorf("about X-Experience-API-Version = %q, want the default 1.0.3", v)
 	}
 
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -87,7 +88,8 @@ func TestHelpAndConfiguration(t *testing.T) {
 		t.Fatalf("--help: exit %d\n%s", code, out)
 	}
 	code, out, _ = proctest.Run(t, nil, "serve", "--help")
-	for _, want := range []string{"--listen", "HOCVU_LISTEN", "127.0.0.1:8080", "--data-dir", "HOCVU_DATA_DIR", "./data"} {
+	for _, want := range []string{"--listen", "HOCVU_LISTEN", "127.0.0.1:8080", "--data-dir", "HOCVU_DATA_DIR", "./data",
+		"--default-xapi-version", "HOCVU_DEFAULT_XAPI_VERSION"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("serve --help lacks %q:\n%s", want, out)
 		}
@@ -99,15 +101,23 @@ func TestHelpAndConfiguration(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "log-level") {
 		t.Errorf("bad flag: exit %d, stderr %s", code, stderr)
 	}
+	code, _, stderr = proctest.Run(t, []string{"HOCVU_DEFAULT_XAPI_VERSION=1.0"}, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "default-xapi-version") {
+		t.Errorf("bad HOCVU_DEFAULT_XAPI_VERSION: exit %d, stderr %s", code, stderr)
+	}
 	code, out, _ = proctest.Run(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "hocvu ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
 	// Environment variables configure flags.
 	dir := t.TempDir()
-	p := proctest.Start(t, []string{"HOCVU_LISTEN=127.0.0.1:0", "HOCVU_DATA_DIR=" + dir}, "serve")
+	p := proctest.Start(t, []string{"HOCVU_LISTEN=127.0.0.1:0", "HOCVU_DATA_DIR=" + dir, "HOCVU_DEFAULT_XAPI_VERSION=2.0.0"}, "serve")
 	if res, _ := get(t, p.URL()+"/healthz"); res.StatusCode != 200 {
 		t.Fatalf("healthz via env config: %d", res.StatusCode)
+	}
+	if res, _ := get(t, p.URL()+"/xapi/statements"); res.StatusCode != 400 || res.Header.Get("X-Experience-API-Version") != "2.0.0" {
+		t.Errorf("HOCVU_DEFAULT_XAPI_VERSION=2.0.0: a request without a version got %d with X-Experience-API-Version %q",
+			res.StatusCode, res.Header.Get("X-Experience-API-Version"))
 	}
 	if !strings.Contains(p.Logs(), dir) {
 		t.Errorf("HOCVU_DATA_DIR not used:\n%s", p.Logs())

@@ -29,7 +29,21 @@ import (
 // storeConfig selects the event store. Commands that touch the log embed it.
 type storeConfig struct {
 	DataDir    string `name:"data-dir" env:"HOCVU_DATA_DIR" default:"./data" type:"path" help:"Directory for the embedded event store, attachments and local read models."`
-	EventStore string `name:"eventstore" env:"HOCVU_EVENTSTORE_URL" placeholder:"URL" help:"KurrentDB/EventStoreDB connection string (kurrentdb://host:2113?tls=false, esdb://…). Empty: the embedded store in <data-dir>/events."`
+	EventStore string `name:"eventstore" env:"HOCVU_EVENTSTORE_URL" placeholder:"URL" help:"KurrentDB/EventStoreDB connection string: kurrentdb://host:2113?tls=false, kurrentdb://user:pass@h1:2113,h2:2113,h3:2113?tls=true&tlsCAFile=ca.crt (a cluster), kurrentdb+discover://user:pass@cluster-dns:2113?tls=true; esdb:// works as kurrentdb://. Empty: the embedded store in <data-dir>/events."`
+	// EventStoreMaxAppend is KurrentDB's MaxAppendSize as configured on the
+	// server; Hocvu cannot ask the server for it.
+	EventStoreMaxAppend int `name:"eventstore-max-append" env:"HOCVU_EVENTSTORE_MAX_APPEND" default:"1048576" help:"KurrentDB's MaxAppendSize in bytes, as set on the server (its default is 1048576, the most it accepts 16767216). Larger appends are refused (413) before they are sent, and requests are merged into appends of at most half of it. Ignored with the embedded store."`
+}
+
+// groupBytes is how many bytes of statements the statement writer merges
+// into one append: at most half of KurrentDB's limit (the stored form adds
+// to the bytes the clients sent), and 4 MiB.
+func (cfg storeConfig) groupBytes() int {
+	const most = 4 << 20
+	if cfg.EventStore == "" {
+		return most
+	}
+	return min(most, cfg.EventStoreMaxAppend/2)
 }
 
 // openStore opens the configured event store. exclusive is true for the
@@ -39,11 +53,26 @@ func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger, reg prome
 		s, err := openEventStore(cfg.DataDir, log, reg)
 		return s, true, err
 	}
-	s, err := kurrentdb.Open(ctx, cfg.EventStore, kurrentdb.Options{Logger: log})
+	if cfg.EventStoreMaxAppend <= 0 || cfg.EventStoreMaxAppend > kurrentdb.MaxServerAppendSize {
+		return nil, false, fmt.Errorf("--eventstore-max-append=%d (HOCVU_EVENTSTORE_MAX_APPEND): KurrentDB's MaxAppendSize is between 1 and %d bytes (default %d)",
+			cfg.EventStoreMaxAppend, kurrentdb.MaxServerAppendSize, kurrentdb.DefaultServerMaxAppendSize)
+	}
+	s, err := kurrentdb.Open(ctx, cfg.EventStore, kurrentdb.Options{Logger: log, MaxAppendSize: cfg.EventStoreMaxAppend})
 	if err != nil {
 		return nil, false, fmt.Errorf("open KurrentDB: %w", err)
 	}
 	return s, false, nil
+}
+
+// warnBodyLimit warns when a request body may be larger than KurrentDB
+// takes in one append: a POST's statements are one append, so such a
+// request gets 413 although its body was accepted.
+func (cfg storeConfig) warnBodyLimit(log *slog.Logger, maxBody int64) {
+	if cfg.EventStore != "" && maxBody > int64(cfg.EventStoreMaxAppend)*3/4 {
+		log.Warn("--max-body is close to or above KurrentDB's append limit: requests whose statements take more than the limit in the log get 413; "+
+			"raise the server's MaxAppendSize and --eventstore-max-append together, or lower --max-body to at most 3/4 of it",
+			"max_body", maxBody, "eventstore_max_append", cfg.EventStoreMaxAppend)
+	}
 }
 
 // storeName describes the store in logs.
@@ -95,16 +124,23 @@ type lrsCore struct {
 	definitions *documentindex.Definitions
 	defRun      *projections.Runner
 	documents   *documents.Service
+	// quarantine records the poison events the projections skip.
+	quarantine *projections.LogQuarantine
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
 
 // startCore opens the read models and starts their projectors.
-func startCore(ctx context.Context, store eventstore.Store, exclusive bool, dataDir string, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
-	c := &lrsCore{store: store, exclusive: exclusive, log: log}
+func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
+	dataDir := cfg.DataDir
+	c := &lrsCore{store: store, exclusive: exclusive, log: log, quarantine: projections.NewLogQuarantine(store)}
 	var err error
 	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
+		return nil, err
+	}
+	if err := refuseAhead(ctx, store, c.index, localRebuildHint(statementindex.Name, filepath.Join(dataDir, "index"))); err != nil {
+		_ = c.index.Close()
 		return nil, err
 	}
 	if c.blobs, err = attachments.OpenStore(filepath.Join(dataDir, "attachments")); err != nil {
@@ -118,11 +154,11 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000})
+	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
-	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log})
+	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
 	if c.docIndex, err = documentindex.Open(filepath.Join(dataDir, "documents"), log); err != nil {
 		c.Close()
 		return nil, err
@@ -131,9 +167,18 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, data
 		c.Close()
 		return nil, err
 	}
+	for _, rm := range []struct {
+		p   projections.Projection
+		dir string
+	}{{c.docIndex, "documents"}, {c.definitions, "definitions"}} {
+		if err := refuseAhead(ctx, store, rm.p, localRebuildHint(rm.p.Name(), filepath.Join(dataDir, rm.dir))); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	// No MaxWait: document writes wait for the index before answering.
-	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000})
-	c.defRun = projections.NewRunner(store, c.definitions, projections.Options{Logger: log, MaxBatch: 2000})
+	c.docRun = projections.NewRunner(store, c.docIndex, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
+	c.defRun = projections.NewRunner(store, c.definitions, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.docRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); _ = c.defRun.Run(rctx) }()
@@ -216,11 +261,26 @@ func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
 
 func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
 
-// registerProjectionMetrics exports how far each projection is behind.
+// registerProjectionMetrics exports how far each projection is behind,
+// the poison events it skipped, and whether it is stuck.
 func registerProjectionMetrics(reg prometheus.Registerer, store eventstore.LogReader, runners ...*projections.Runner) {
 	for _, r := range runners {
 		r := r
 		labels := prometheus.Labels{"projection": r.Name()}
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_projection_quarantined_events_total", Help: "Poison events the projection skipped and recorded in the quarantine (hocvu projections quarantine), since this process started.", ConstLabels: labels},
+				func() float64 { return float64(r.Status().Quarantined) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_stuck", Help: "1 while the projection keeps failing without progress behind the log (see /readyz and the ERROR log lines), else 0.", ConstLabels: labels},
+				func() float64 {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					defer cancel()
+					head, err := store.Head(ctx)
+					if err != nil || !r.Stuck(head) {
+						return 0
+					}
+					return 1
+				}),
+		)
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_position", Help: "Global log position (commit) a projection has applied through.", ConstLabels: labels},
 				func() float64 { return float64(r.Status().Applied.Commit) }),
@@ -248,19 +308,35 @@ const leaseTTL = 15 * time.Second
 // startSharedRunner runs p. Over a shared store (KurrentDB), where other
 // processes may run the same projection, it first holds the projection's
 // lease so that only one of them writes (projections/lease). It returns
-// the runner and a stop function that waits for it to end.
+// the runner and a stop function that waits for it to end: the runner
+// stops, the write in flight finishes, and only then is the lease released,
+// so that the next holder (or a rebuild) never writes beside it.
 func startSharedRunner(store eventstore.Store, exclusive bool, p projections.Projection, opts projections.Options, log *slog.Logger) (*projections.Runner, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
+	lctx, stopLease := context.WithCancel(context.Background())
+	var lwg sync.WaitGroup
 	if !exclusive {
-		host, _ := os.Hostname()
-		l := lease.New(store, p.Name(), fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8]), leaseTTL, log)
+		l := lease.New(store, p.Name(), holderID(), leaseTTL, log)
 		opts.Gate = l
-		wg.Add(1)
-		go func() { defer wg.Done(); l.Run(ctx) }()
+		lwg.Add(1)
+		go func() { defer lwg.Done(); l.Run(lctx) }()
 	}
+	rctx, stopRunner := context.WithCancel(context.Background())
 	r := projections.NewRunner(store, p, opts)
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = r.Run(ctx) }()
-	return r, func() { cancel(); wg.Wait() }
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(rctx) }()
+	return r, func() {
+		stopRunner()
+		<-done
+		if pl, ok := p.(projections.Pipeliner); ok {
+			_ = pl.Flush(context.Background())
+		}
+		stopLease()
+		lwg.Wait()
+	}
+}
+
+// holderID names this process in projection leases.
+func holderID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
 }

@@ -57,3 +57,17 @@ func Decimal(lang string, f float64, digits int) string {
 	}
 	return out
 }
+
+// Percent formats a percentage with one decimal, as the dashboard shows
+// it: a share that is not zero but rounds to 0 is "< 0,1", one below 100
+// that rounds to 100 is "> 99,9", so that neither looks like none or all.
+// The caller adds the "%" sign where it wants one.
+func Percent(lang string, v float64) string {
+	switch {
+	case v > 0 && v < 0.05:
+		return "< " + Decimal(lang, 0.1, 1)
+	case v < 100 && v >= 99.95:
+		return "> " + Decimal(lang, 99.9, 1)
+	}
+	return Decimal(lang, v, 1)
+}

@@ -52,6 +52,17 @@ func TestFormatting(t *testing.T) {
 	if got := i18n.Decimal("en", 1234.5, 1); got != "1,234.5" {
 		t.Errorf("Decimal en = %q", got)
 	}
+	// Small shares keep enough precision to tell them from none (issue 22).
+	for _, c := range []struct {
+		lang string
+		v    float64
+		want string
+	}{{"vi", 0.005, "< 0,1"}, {"en", 0.04, "< 0.1"}, {"en", 0.05, "0.1"}, {"vi", 0, "0"}, {"en", 12.34, "12.3"},
+		{"en", 99.96, "> 99.9"}, {"en", 100, "100"}, {"en", 131.25, "131.3"}} {
+		if got := i18n.Percent(c.lang, c.v); got != c.want {
+			t.Errorf("Percent(%s, %v) = %q, want %q", c.lang, c.v, got, c.want)
+		}
+	}
 	if got := i18n.Tf("vi", "report.unit", "Tịnh Khê", "21121"); got != "Đơn vị: Tịnh Khê (mã 21121)" {
 		t.Errorf("Tf = %q", got)
 	}

@@ -4,10 +4,17 @@
 // queries, and renders it as CSV (for Excel) and as a printable HTML page.
 //
 // Every number comes from a named query (progress, summary, teams,
-// mentors, communes, by_course; course names from courses); the report
-// only arranges them and derives the
-// presentation (attained or not). The same Build serves `hocvu report
+// mentors, mentoring, communes, by_course; course names from courses); the
+// report only arranges them and derives the presentation (attained or
+// not). The same Build serves `hocvu report
 // commune` and the dashboard's download button.
+//
+// Periods: section I (targets) is cumulative from the start of the
+// campaign, because a target counts people reached so far; sections II
+// (activity), III (teams and ambassadors) and IV (courses) cover the
+// report's year, from January to Through, all of them. In a year that
+// runs, Through is the month in progress, counted to the day the report is
+// made, and the report says so.
 package report
 
 import (
@@ -55,7 +62,8 @@ type Report struct {
 	Targets []TargetRow `json:"targets"`
 	// Activity is the summary query over the year (January to Through).
 	Activity *Activity `json:"activity,omitempty"`
-	// Community is the community structures (teams, mentors).
+	// Community is the community structures (teams, mentors), over the
+	// same months as Activity.
 	Community *Community `json:"community,omitempty"`
 	// Courses is the year's activity per course (the by_course query,
 	// January to Through), most learners first.
@@ -67,29 +75,38 @@ type Report struct {
 
 // TargetRow is the target and the result of one target group. A group
 // reaches its target when its certified learners (people who reached the
-// digital-skills level) reach the target count.
+// digital-skills level) reach the target count. Learners are people with
+// any learning activity, certified or not: not a result against the
+// target.
 type TargetRow struct {
-	Group             string  `json:"target_group"`
-	Population        int64   `json:"population"`
-	TargetPct         float64 `json:"target_pct"`
-	TargetCount       int64   `json:"target_count"`
-	Learners          int64   `json:"learners"`
-	CertifiedLearners int64   `json:"certified_learners"`
+	Group      string `json:"target_group"`
+	Population int64  `json:"population"`
+	// TargetPct and TargetCount are nil when neither the commune nor the
+	// province set a target for the group and year.
+	TargetPct         *float64 `json:"target_pct"`
+	TargetCount       *int64   `json:"target_count"`
+	Learners          int64    `json:"learners"`
+	CertifiedLearners int64    `json:"certified_learners"`
 	// ProgressPct is certified learners as a percentage of the population
 	// (the progress query's progress_pct).
 	ProgressPct float64 `json:"progress_pct"`
 }
 
-// Met reports whether the group reached its target.
-func (t TargetRow) Met() bool { return t.TargetCount > 0 && t.CertifiedLearners >= t.TargetCount }
+// HasTarget reports whether the group has a target for the year.
+func (t TargetRow) HasTarget() bool { return t.TargetCount != nil }
 
-// PctOfTarget is certified learners as a percentage of the target count
-// (0 without a target).
-func (t TargetRow) PctOfTarget() float64 {
-	if t.TargetCount <= 0 {
-		return 0
+// Met reports whether the group reached its target (never without one).
+func (t TargetRow) Met() bool {
+	return t.TargetCount != nil && *t.TargetCount > 0 && t.CertifiedLearners >= *t.TargetCount
+}
+
+// PctOfTarget is certified learners as a percentage of the target count;
+// false without a target (or a target of 0 people).
+func (t TargetRow) PctOfTarget() (float64, bool) {
+	if t.TargetCount == nil || *t.TargetCount <= 0 {
+		return 0, false
 	}
-	return 100 * float64(t.CertifiedLearners) / float64(t.TargetCount)
+	return 100 * float64(t.CertifiedLearners) / float64(*t.TargetCount), true
 }
 
 // Activity is the year's learning activity in the commune.
@@ -110,9 +127,11 @@ type Community struct {
 	Mentors     int64 `json:"mentors"`
 	// MentorsMeetingNorm guide at least MentorNorm mentees.
 	MentorsMeetingNorm int64 `json:"mentors_meeting_norm"`
-	Mentees            int64 `json:"mentees"`
-	teamsKnown         bool
-	mentorsKnown       bool
+	// Mentees are distinct people (the mentoring query): one guided by
+	// two ambassadors counts once. Nil when the engine lacks the query.
+	Mentees      *int64 `json:"mentees"`
+	teamsKnown   bool
+	mentorsKnown bool
 }
 
 // CourseRow is one course's activity in the commune over the year.
@@ -192,12 +211,16 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 		if r.Name == "" {
 			r.Name = Str(p["name"])
 		}
-		r.Targets = append(r.Targets, TargetRow{
+		row := TargetRow{
 			Group: Str(p["target_group"]), Population: Int(p["population"]),
-			TargetPct: Float(p["target_pct"]), TargetCount: Int(p["target_count"]),
 			Learners: Int(p["learners"]), CertifiedLearners: Int(p["certified_learners"]),
 			ProgressPct: Float(p["progress_pct"]),
-		})
+		}
+		if p["target_count"] != nil { // nil: no target
+			pct, n := Float(p["target_pct"]), Int(p["target_count"])
+			row.TargetPct, row.TargetCount = &pct, &n
+		}
+		r.Targets = append(r.Targets, row)
 	}
 	summary, err := run("summary", analytics.Params{From: first, To: through, Commune: code})
 	if err != nil {
@@ -208,8 +231,9 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 		r.Activity = &Activity{Learners: Int(s["learners"]), LessonCompletions: Int(s["lesson_completions"]),
 			Passes: Int(s["passes"]), Fails: Int(s["fails"]), Certificates: Int(s["certificates"]), CertifiedLearners: Int(s["certified_learners"])}
 	}
+	// Section III covers the same months as section II.
 	cm := &Community{}
-	teams, err := run("teams", analytics.Params{To: through, Commune: code})
+	teams, err := run("teams", analytics.Params{From: first, To: through, Commune: code})
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +246,7 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 			}
 		}
 	}
-	mentors, err := run("mentors", analytics.Params{To: through, Commune: code})
+	mentors, err := run("mentors", analytics.Params{From: first, To: through, Commune: code})
 	if err != nil {
 		return nil, err
 	}
@@ -231,10 +255,20 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 		for _, m := range mentors {
 			if Str(m["commune"]) == code {
 				cm.Mentors++
-				cm.Mentees += Int(m["mentees"])
 				if Int(m["mentees"]) >= MentorNorm {
 					cm.MentorsMeetingNorm++
 				}
+			}
+		}
+		// Distinct mentees: a person guided by two ambassadors once.
+		mentoring, err := run("mentoring", analytics.Params{From: first, To: through, Commune: code})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range mentoring {
+			if Str(m["commune"]) == code {
+				n := Int(m["mentees"])
+				cm.Mentees = &n
 			}
 		}
 	}

@@ -31,8 +31,9 @@ type Store interface {
 type Registry struct {
 	store Store
 	log   *slog.Logger
-	// cost is the bcrypt cost of new hashes.
-	cost int
+	// cost is the bcrypt cost of new hashes; dummy a hash of that cost.
+	cost  int
+	dummy []byte
 
 	mu     sync.RWMutex
 	users  map[string]*User
@@ -45,16 +46,26 @@ type Registry struct {
 // failed login takes as long for an unknown name as for a wrong password.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("hocvu-dummy-password"), bcrypt.DefaultCost)
 
+// dummyFor is a dummy hash of the given cost.
+func dummyFor(cost int) []byte {
+	if cost == bcrypt.DefaultCost {
+		return dummyHash
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("hocvu-dummy-password"), cost)
+	return h
+}
+
 // NewRegistry creates a registry over store.
 func NewRegistry(store Store, log *slog.Logger) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{store: store, log: log, cost: bcrypt.DefaultCost, users: map[string]*User{}}
+	return &Registry{store: store, log: log, cost: bcrypt.DefaultCost, dummy: dummyHash, users: map[string]*User{}}
 }
 
-// SetCost sets the bcrypt cost of new hashes (tests use bcrypt.MinCost).
-func (r *Registry) SetCost(cost int) { r.cost = cost }
+// SetCost sets the bcrypt cost of new hashes (tests use bcrypt.MinCost),
+// and of the hash unknown names are compared against. Call it before use.
+func (r *Registry) SetCost(cost int) { r.cost, r.dummy = cost, dummyFor(cost) }
 
 // Load replays the users stream.
 func (r *Registry) Load(ctx context.Context) error {
@@ -144,7 +155,7 @@ func (r *Registry) List() []User {
 // comparison.
 func (r *Registry) Verify(username, password string) (User, error) {
 	u, ok := r.Get(username)
-	hash := dummyHash
+	hash := r.dummy
 	if ok {
 		hash = []byte(u.PasswordHash)
 	}

@@ -277,6 +277,45 @@ func testLargeEvents(t *testing.T, h Harness) {
 	}
 }
 
+// testTooLarge: an append larger than the store accepts fails with
+// ErrTooLarge, stores nothing, and leaves the store working.
+func testTooLarge(t *testing.T, h Harness) {
+	s := open(t, h)
+	check := func(t *testing.T, events []eventstore.EventData) {
+		stream := newStream("toolarge")
+		_, err := s.Append(ctx(t), stream, eventstore.NoStream, events...)
+		if !errors.Is(err, eventstore.ErrTooLarge) {
+			t.Fatalf("err = %v, want ErrTooLarge", err)
+		}
+		if _, err := s.ReadStream(ctx(t), stream, eventstore.ReadStreamOptions{Max: 10}); !errors.Is(err, eventstore.ErrStreamNotFound) {
+			t.Fatalf("after a refused append: %v, want ErrStreamNotFound", err)
+		}
+		mustAppend(t, s, stream, eventstore.NoStream, ev("test.x", `{}`))
+	}
+	blob := func(n int) []byte {
+		return append(append([]byte(`"`), bytes.Repeat([]byte("x"), n-2)...), '"')
+	}
+	t.Run("event over MaxEventSize", func(t *testing.T) {
+		big := eventstore.EventData{ID: uuid.New(), Type: "test.huge", Data: blob(eventstore.MaxEventSize + 1)}
+		check(t, []eventstore.EventData{big})
+		_, err := s.Append(ctx(t), newStream("toolarge"), eventstore.Any, big)
+		if !errors.Is(err, eventstore.ErrInvalidEvent) {
+			t.Fatalf("err = %v, want ErrInvalidEvent too", err)
+		}
+	})
+	if h.MaxAppendSize <= 0 {
+		return
+	}
+	t.Run("append over the store's limit", func(t *testing.T) {
+		per := min(1<<20, h.MaxAppendSize/2)
+		var events []eventstore.EventData
+		for total := 0; total <= h.MaxAppendSize; total += per {
+			events = append(events, eventstore.EventData{ID: uuid.New(), Type: "test.part", Data: blob(per)})
+		}
+		check(t, events)
+	})
+}
+
 func testClosedStore(t *testing.T, h Harness) {
 	s := h.New(t)
 	stream := newStream("closed")

@@ -30,6 +30,10 @@ type Harness struct {
 	Reopen func(t testing.TB, s eventstore.Store) eventstore.Store
 	// Large enables the cases that write a lot (100k streams).
 	Large bool
+	// MaxAppendSize, when set, is the store's limit on one append in bytes
+	// (KurrentDB's MaxAppendSize); the TooLarge case then also appends
+	// more than that in events each under the limit.
+	MaxAppendSize int
 }
 
 // Run runs every contract case as a subtest.
@@ -56,6 +60,7 @@ func Run(t *testing.T, h Harness) {
 		{"ReadWhileCreating", testReadWhileCreating},
 		{"Reopen", testReopen},
 		{"LargeEvents", testLargeEvents},
+		{"TooLarge", testTooLarge},
 		{"ManyStreams", testManyStreams},
 		{"ClosedStore", testClosedStore},
 	}

@@ -78,24 +78,6 @@ func TestWrongExpectedRevisionMapping(t *testing.T) {
 	}
 }
 
-// TestMaxAppendSize checks that an append the server refuses as too large
-// is an invalid event, not a connection problem.
-func TestMaxAppendSize(t *testing.T) {
-	srv := kurrenttest.New(t, kurrenttest.Options{MaxAppendSize: 4096})
-	st := openStore(t, srv.URL(), testOptions())
-	defer st.Close()
-	ctx := testCtx(t)
-	big := eventstore.EventData{ID: uuid.New(), Type: "t", Data: []byte(`"` + strings.Repeat("x", 5000) + `"`)}
-	_, err := st.Append(ctx, "big-"+uuid.NewString(), eventstore.Any, big)
-	if !errors.Is(err, eventstore.ErrInvalidEvent) || !strings.Contains(err.Error(), "Maximum Append Size of 4096") {
-		t.Fatalf("err = %v, want ErrInvalidEvent naming the server's limit", err)
-	}
-	// The connection is still fine.
-	if _, err := st.Append(ctx, "small-"+uuid.NewString(), eventstore.Any, newEvent("t")); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestSystemEventsSkipped stores events with a "$" type (standing for
 // KurrentDB's own events) and checks that reads, Head and subscriptions
 // leave them out.
@@ -226,6 +208,55 @@ func TestTLSAndCredentials(t *testing.T) {
 	if _, err := kurrentdb.Open(ctx, noCA, testOptions()); err == nil {
 		t.Fatal("open without the CA succeeded")
 	}
+}
+
+// TestAccessDeniedOnAll: a user who may not read $all (KurrentDB allows it
+// only to $admins by default) is refused at Open with a message that names
+// the missing permission and how to grant it; no retry would help.
+func TestAccessDeniedOnAll(t *testing.T) {
+	caFile, serverCert := testCertificates(t)
+	srv := kurrenttest.New(t, kurrenttest.Options{
+		TLS:        &tls.Config{Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12},
+		Users:      map[string]string{"admin": "changeit", "hocvu": "s3cret"},
+		AllReaders: map[string]bool{"admin": true},
+	})
+	url := "kurrentdb://%s@127.0.0.1:" + portOf(t, srv.Addr()) + "?tls=true&tlsCAFile=" + caFile + "&maxDiscoverAttempts=1"
+	ctx := testCtx(t)
+	_, err := kurrentdb.Open(ctx, strings.Replace(url, "%s", "hocvu:s3cret", 1), testOptions())
+	for _, want := range []string{`user "hocvu" may not read $all`, "$admins", `the stream $$$all`, `{"$acl":{"$r":["hocvu"]}}`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("open as a user who may not read $all: %v\nwant it to say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error shows the password: %v", err)
+	}
+	if kurrentdb.Unreachable(err) {
+		t.Fatalf("Unreachable(%v) = true: retrying cannot fix a permission", err)
+	}
+	st := openStore(t, strings.Replace(url, "%s", "admin:changeit", 1), testOptions())
+	_ = st.Close()
+}
+
+// TestUnreachable classifies Open's errors for start-up retries.
+func TestUnreachable(t *testing.T) {
+	srv := kurrenttest.New(t, kurrenttest.Options{})
+	url := srv.URL() + "&maxDiscoverAttempts=1"
+	srv.Stop()
+	ctx := testCtx(t)
+	_, err := kurrentdb.Open(ctx, url, testOptions())
+	if !kurrentdb.Unreachable(err) {
+		t.Errorf("no server: Unreachable(%v) = false", err)
+	}
+	_, err = kurrentdb.Open(ctx, "kurrentdb://127.0.0.1:2113?tsl=false", testOptions())
+	if err == nil || kurrentdb.Unreachable(err) {
+		t.Errorf("bad connection string: Unreachable(%v) = true", err)
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, url, testOptions())
+	_ = st.Close()
 }
 
 func portOf(t testing.TB, addr string) string {

@@ -17,6 +17,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	if err := s.checkSize(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
 	if s.isClosed() {
 		return eventstore.AppendResult{}, eventstore.ErrClosed
 	}
@@ -45,6 +48,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 				msg = e.Err().Error()
 			}
 			return eventstore.AppendResult{}, s.wrongExpected(ctx, stream, expected, msg)
+		}
+		if cutMidAppend(err) && ctx.Err() == nil && !s.isClosed() {
+			return eventstore.AppendResult{}, s.explainCut(ctx, stream, events, err)
 		}
 		return eventstore.AppendResult{}, s.wrap(ctx, "append to "+stream, err)
 	}

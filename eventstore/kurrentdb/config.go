@@ -44,8 +44,10 @@ var ErrBadConnectionString = errors.New("kurrentdb: invalid connection string")
 
 // parseConfig turns a connection string into the client's configuration.
 // It accepts esdb://, esdb+discover://, kurrentdb:// and
-// kurrentdb+discover:// (the last two are translated for the client).
-// Errors never contain the password.
+// kurrentdb+discover:// (the last two are translated for the client, which
+// itself knows only esdb:// and esdb+discover://). A +discover scheme takes
+// one DNS name; a list of hosts is refused, since the client would never
+// connect with it. Errors never contain the password.
 func parseConfig(conn string) (*esdb.Configuration, error) {
 	conn = strings.TrimSpace(conn)
 	if conn == "" {
@@ -78,6 +80,15 @@ func parseConfig(conn string) (*esdb.Configuration, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %q: %s", ErrBadConnectionString, redact(conn), err)
+	}
+	if cfg.DnsDiscover && len(cfg.GossipSeeds) > 0 {
+		// Client v4.2.0 would accept this and then never connect: with a
+		// list of hosts, discovery dials the empty Address ("invalid target
+		// address") until "maximum discovery attempt count reached".
+		plain := strings.TrimSuffix(scheme, "+discover")
+		return nil, fmt.Errorf("%w: %q: %s:// takes one DNS name that resolves to the cluster's nodes, not a list of hosts; "+
+			"for a list of nodes use %s (each host is a gossip seed)",
+			ErrBadConnectionString, redact(conn), scheme, redact(plain+"://"+rest))
 	}
 	return cfg, nil
 }

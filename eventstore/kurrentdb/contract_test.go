@@ -3,6 +3,7 @@ package kurrentdb_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -66,9 +67,12 @@ func harness(newURL func(t testing.TB) string, large bool) eventstoretest.Harnes
 // (about 30 s here); under -race it takes over 4 minutes on two cores, so
 // it then runs with the suite's small size.
 func TestContract(t *testing.T) {
-	eventstoretest.Run(t, harness(func(t testing.TB) string {
-		return kurrenttest.New(t, kurrenttest.Options{}).URL()
-	}, !raceEnabled))
+	const limit = 4 << 20 // room for LargeEvents' 2 MiB
+	h := harness(func(t testing.TB) string {
+		return kurrenttest.New(t, kurrenttest.Options{MaxAppendSize: limit}).URL()
+	}, !raceEnabled)
+	h.MaxAppendSize = limit
+	eventstoretest.Run(t, h)
 }
 
 // TestContractRealServer runs the contract suite against a real KurrentDB
@@ -77,13 +81,23 @@ func TestContract(t *testing.T) {
 // about 2 MiB (KurrentDB's --max-append-size defaults to 1 MiB) for the
 // LargeEvents case. The suite uses fresh stream names, so a shared server
 // is fine; the 100k-stream case runs only with HOCVU_TEST_EVENTSTORE_LARGE=1.
+// HOCVU_TEST_EVENTSTORE_MAX_APPEND, when set to the server's MaxAppendSize,
+// also checks that a larger append is refused as too large.
 func TestContractRealServer(t *testing.T) {
 	url := os.Getenv("HOCVU_TEST_EVENTSTORE_URL")
 	if url == "" {
 		t.Skip("HOCVU_TEST_EVENTSTORE_URL is not set: the contract suite was NOT run against a real KurrentDB")
 	}
 	t.Logf("running the contract suite against a real KurrentDB at %s", redactURL(url))
-	eventstoretest.Run(t, harness(func(testing.TB) string { return url }, os.Getenv("HOCVU_TEST_EVENTSTORE_LARGE") != ""))
+	h := harness(func(testing.TB) string { return url }, os.Getenv("HOCVU_TEST_EVENTSTORE_LARGE") != "")
+	if v := os.Getenv("HOCVU_TEST_EVENTSTORE_MAX_APPEND"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("HOCVU_TEST_EVENTSTORE_MAX_APPEND=%q: %v", v, err)
+		}
+		h.MaxAppendSize = n
+	}
+	eventstoretest.Run(t, h)
 }
 
 func redactURL(u string) string {

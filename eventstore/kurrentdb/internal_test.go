@@ -72,6 +72,10 @@ func TestParseConnectionStringErrors(t *testing.T) {
 		{"kurrentdb://admin:hunter2@127.0.0.1:2113?tls=maybe", "tls"},
 		{"kurrentdb://127.0.0.1:2113?tlsCAFile=/does/not/exist.pem", "exist.pem"},
 		{"kurrentdb://127.0.0.1:2113?nodePreference=nearest", "NodePreference"},
+		// Client v4.2.0 parses these and then never connects (discovery
+		// dials an empty address): refused, naming the form that works.
+		{"esdb+discover://node1:2113,node2:2113,node3:2113", "for a list of nodes use esdb://node1:2113,node2:2113,node3:2113"},
+		{"kurrentdb+discover://admin:hunter2@node1:2113,node2:2113?tls=true", "for a list of nodes use kurrentdb://admin:xxxxx@node1:2113,node2:2113?tls=true"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -89,6 +93,29 @@ func TestParseConnectionStringErrors(t *testing.T) {
 				t.Errorf("error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// TestParseClusterConnectionString: a list of hosts without +discover is
+// a list of gossip seeds, which is how client v4.2.0 connects to a
+// cluster by its nodes' names.
+func TestParseClusterConnectionString(t *testing.T) {
+	for _, in := range []string{
+		"kurrentdb://admin:s%40cret@node1:2113,node2:2113,node3:2114?tls=true&tlsVerifyCert=false",
+		"esdb://admin:s%40cret@node1:2113,node2:2113,node3:2114?tls=true&tlsVerifyCert=false",
+	} {
+		cfg, err := parseConfig(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		var seeds []string
+		for _, s := range cfg.GossipSeeds {
+			seeds = append(seeds, s.String())
+		}
+		if got := strings.Join(seeds, ","); got != "node1:2113,node2:2113,node3:2114" || cfg.DnsDiscover || cfg.Address != "" ||
+			cfg.Username != "admin" || cfg.Password != "s@cret" || cfg.DisableTLS {
+			t.Fatalf("%s: seeds %s, discover %v, address %q, user %q, tls off %v", in, got, cfg.DnsDiscover, cfg.Address, cfg.Username, cfg.DisableTLS)
+		}
 	}
 }
 

@@ -179,6 +179,16 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	return s.lastPosition(ctx, true)
 }
 
+// End returns the position of the last event of $all, system events
+// included: the furthest a subscription's checkpoint can be (Head, which
+// skips system events, can be before it).
+func (s *Store) End(ctx context.Context) (eventstore.Position, error) {
+	if s.isClosed() {
+		return eventstore.Position{}, eventstore.ErrClosed
+	}
+	return s.lastPosition(ctx, false)
+}
+
 // lastPosition reads $all backwards from its end and returns the position
 // of the first event found (the first user event when skipSystem is set).
 func (s *Store) lastPosition(ctx context.Context, skipSystem bool) (eventstore.Position, error) {

@@ -244,11 +244,16 @@ var (
 // server afterwards. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { chtest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m.Run)) }
+
+// Run is [Main] for a TestMain that combines helpers: it calls run (m.Run,
+// or another helper's wrapper of it), stops the shared server and returns
+// run's exit code.
+func Run(run func() int) int {
 	sharedMu.Lock()
 	mainCalled = true
 	sharedMu.Unlock()
-	code := m.Run()
+	code := run()
 	sharedMu.Lock()
 	srv := shared
 	shared, sharedErr, sharedStatus = nil, errors.New("chtest: tests are over"), statusFailed
@@ -258,7 +263,7 @@ func Main(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the server shared by all tests of this test binary, starting
@@ -486,6 +491,15 @@ func (s *Server) waitReady(timeout time.Duration) error {
 	}
 }
 
+// StartProcess starts cmd in a process group of its own, so that the kernel
+// kills it (SIGKILL) when the test binary dies, even by a panic, a test
+// timeout or SIGKILL. Other test helpers (internal/chdbtest) start their
+// children with it too.
+func StartProcess(cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return forker.start(cmd)
+}
+
 // forker starts processes from one goroutine locked to its OS thread for
 // the life of the process, so that Pdeathsig means "when the process dies".
 var forker = newForker()
@@ -607,6 +621,10 @@ func tailLines(data []byte, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// DatabaseName returns a fresh database name for a test:
+// t_<lowercase test name, [a-z0-9_], at most 40 bytes>_<8 hex digits>.
+func DatabaseName(testName string) string { return databaseName(testName) }
 
 // databaseName turns a test name into a fresh database name:
 // t_<lowercase test name, [a-z0-9_], at most 40 bytes>_<8 hex digits>.

@@ -20,16 +20,84 @@ func root(t *testing.T) string {
 	return dir
 }
 
-// load loads docker-compose.yml as `docker compose --env-file F config`
-// would.
-func load(t *testing.T, envFile string) (*types.Project, error) {
+// testEnv is an .env as an operator fills it in (values made up here).
+// Variables of .env.example that it does not name are filled in by
+// filledEnv, so that a new secret in .env.example needs no change here.
+const testEnv = `CLICKHOUSE_PASSWORD=p@ss/w?rd#1%
+HOCVU_PSEUDONYM_KEY=8f14e45fceea167a5a36dedd4bea2543
+HOCVU_FORWARD_SECRETS_KEY=3c59dc048e8850243be8079a5c74d0793c59dc048e8850243be8079a5c74d079
+HOCVU_API_KEY=portal
+HOCVU_API_SECRET=9b2f0c1d7e6a5b4c
+HOCVU_DASHBOARD_ADMIN=admin
+HOCVU_DASHBOARD_PASSWORD=5e8a1f2b3c4d
+HOCVU_PUBLIC_HOST=lrs.example.gov.vn
+ACME_EMAIL=ops@example.gov.vn
+`
+
+// exampleVars returns the variables .env.example lists, in order.
+func exampleVars(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root(t), ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, _, _ := strings.Cut(line, "=")
+		vars = append(vars, k)
+	}
+	return vars
+}
+
+// filledEnv writes testEnv to a file, with a made-up value (64 hex digits,
+// as openssl rand -hex 32 makes) for every other variable of .env.example.
+func filledEnv(t *testing.T) string {
+	t.Helper()
+	env := testEnv
+	for _, k := range exampleVars(t) {
+		if !strings.Contains("\n"+testEnv, "\n"+k+"=") {
+			env += k + "=" + strings.Repeat("5e8a1f2b", 8) + "\n"
+		}
+	}
+	f := filepath.Join(t.TempDir(), "test.env")
+	if err := os.WriteFile(f, []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// load loads the compose files (docker-compose.yml when none are given)
+// as `docker compose --env-file F -f … config` would.
+func load(t *testing.T, envFile string, files ...string) (*types.Project, error) {
+	t.Helper()
+	return loadWith(t, envFile, true, files...)
+}
+
+func loadWith(t *testing.T, envFile string, interpolate bool, files ...string) (*types.Project, error) {
 	t.Helper()
 	dir := root(t)
-	opts, err := cli.NewProjectOptions([]string{filepath.Join(dir, "docker-compose.yml")},
+	if len(files) == 0 {
+		files = []string{"docker-compose.yml"}
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, filepath.Join(dir, f))
+	}
+	// Only the env file counts, not this process's environment.
+	for _, k := range exampleVars(t) {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	opts, err := cli.NewProjectOptions(paths,
 		cli.WithWorkingDirectory(dir),
 		cli.WithEnvFiles(envFile),
 		cli.WithDotEnv,
 		cli.WithName("hocvu"),
+		cli.WithInterpolation(interpolate),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +106,9 @@ func load(t *testing.T, envFile string) (*types.Project, error) {
 }
 
 func TestComposeConfigIsValid(t *testing.T) {
-	p, err := load(t, filepath.Join(root(t), ".env.example"))
+	p, err := load(t, filledEnv(t))
 	if err != nil {
-		t.Fatalf("docker-compose.yml does not load with .env.example: %v", err)
+		t.Fatalf("docker-compose.yml does not load with a filled-in .env: %v", err)
 	}
 	want := []string{"api", "clickhouse", "kurrentdb", "projector"}
 	if got := strings.Join(p.ServiceNames(), ","); got != strings.Join(want, ",") {
@@ -71,31 +139,27 @@ func TestComposeConfigIsValid(t *testing.T) {
 		t.Errorf("api runs %v and projector %v: the projector must be the only analytics writer", api.Command, proj.Command)
 	}
 	for _, svc := range []types.ServiceConfig{api, proj} {
-		for _, k := range []string{"HOCVU_EVENTSTORE_URL", "HOCVU_CLICKHOUSE_URL", "HOCVU_PSEUDONYM_KEY"} {
+		for _, k := range []string{"HOCVU_EVENTSTORE_URL", "HOCVU_CLICKHOUSE_URL", "HOCVU_CLICKHOUSE_PASSWORD", "HOCVU_PSEUDONYM_KEY", "HOCVU_FORWARD_SECRETS_KEY", "HOCVU_EVENTSTORE_MAX_APPEND", "HOCVU_STARTUP_WAIT"} {
 			if v := svc.Environment[k]; v == nil || *v == "" {
 				t.Errorf("%s lacks %s", svc.Name, k)
 			}
 		}
 	}
-	if v := api.Environment["HOCVU_CLICKHOUSE_URL"]; v == nil || !strings.Contains(*v, "change-me@clickhouse:9000/hocvu") {
-		t.Errorf("the ClickHouse password from .env does not reach the API: %v", v)
+	// The password reaches Hocvu whole, whatever its characters.
+	if v := api.Environment["HOCVU_CLICKHOUSE_PASSWORD"]; v == nil || *v != "p@ss/w?rd#1%" {
+		t.Errorf("the ClickHouse password from .env does not reach the API intact: %v", v)
+	}
+	if v := api.Environment["HOCVU_CLICKHOUSE_URL"]; v == nil || strings.Contains(*v, "p@ss") {
+		t.Errorf("the password is pasted into the DSN: %v", v)
 	}
 }
 
-// TestComposeRequiresSecrets: without the secrets, config fails loudly
-// instead of starting with empty credentials.
+// TestComposeRequiresSecrets: with .env.example as shipped (every secret
+// empty), config fails loudly instead of starting with empty credentials.
 func TestComposeRequiresSecrets(t *testing.T) {
-	empty := filepath.Join(t.TempDir(), "empty.env")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"CLICKHOUSE_PASSWORD", "HOCVU_PSEUDONYM_KEY", "HOCVU_API_SECRET"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	_, err := load(t, empty)
-	if err == nil || !strings.Contains(err.Error(), "set ") {
-		t.Fatalf("compose config without secrets: %v, want a 'set … in .env' error", err)
+	_, err := load(t, filepath.Join(root(t), ".env.example"))
+	if err == nil || !strings.Contains(err.Error(), "in .env") {
+		t.Fatalf("compose config with .env.example unfilled: %v, want a 'set … in .env' error", err)
 	}
 }
 

@@ -82,6 +82,31 @@ func Start(t testing.TB, env []string, args ...string) *Process {
 	return p
 }
 
+// StartNoWait runs hocvu like Start but returns at once, before it serves
+// (WaitLog and WaitServing then follow its progress).
+func StartNoWait(t testing.TB, env []string, args ...string) *Process {
+	t.Helper()
+	return startProcess(t, env, args...)
+}
+
+// WaitServing waits for the "hocvu serving" (or "hocvu projecting") line of
+// a process started with StartNoWait.
+func (p *Process) WaitServing(timeout time.Duration) error { return p.waitServing(timeout) }
+
+// WaitLog waits for a log line that contains substr.
+func (p *Process) WaitLog(substr string, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for i := 0; ; i++ {
+		line, ok := p.logs.wait(i, deadline)
+		if !ok {
+			return fmt.Errorf("exited or timed out before logging %q", substr)
+		}
+		if strings.Contains(line, substr) {
+			return nil
+		}
+	}
+}
+
 func startProcess(t testing.TB, env []string, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command(Binary(t), append([]string{"--log-format=json", "--log-level=debug"}, args...)...)

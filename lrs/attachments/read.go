@@ -35,9 +35,19 @@ func copyPart(dst io.Writer, src io.Reader) (int64, error) {
 }
 
 // classify turns an error met while reading the body into the error Parse
-// returns: the context's error, a limit error, an [*Error] already made,
-// or else a malformed request.
+// returns: a malformed request when the body ended early, the transport's
+// error when it was too slow (the HTTP layer answers 408; both come
+// before the context, which the server cancels after such a read), the
+// context's error, a
+// limit error, an [*Error] already made, or else a malformed request.
 func classify(ctx context.Context, lr *limitReader, what string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Kind: KindInvalid, Msg: "malformed request body: it ended early while " + what, Err: err}
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		return fmt.Errorf("attachments: %s: %w", what, err)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("attachments: %s: %w", what, ctxErr)
 	}

@@ -91,6 +91,17 @@ func MultipartContentType(boundary string) string {
 // write, which has then already sent part of the body, so check refs
 // first.
 func WriteMultipart(ctx context.Context, w io.Writer, boundary string, statementsJSON []byte, refs []BlobRef, src Opener) error {
+	return WriteMultipartFrom(ctx, w, boundary, func(pw io.Writer) ([]BlobRef, error) {
+		_, err := pw.Write(statementsJSON)
+		return refs, err
+	}, src)
+}
+
+// WriteMultipartFrom is [WriteMultipart] with the statements part written
+// by writeJSON, so that a page of statements streams out without being
+// built whole; writeJSON returns the refs to send after it (their data
+// must be in src; a hash may repeat, it is sent once).
+func WriteMultipartFrom(ctx context.Context, w io.Writer, boundary string, writeJSON func(io.Writer) ([]BlobRef, error), src Opener) error {
 	mw := multipart.NewWriter(w)
 	if err := mw.SetBoundary(boundary); err != nil {
 		return fmt.Errorf("attachments: write multipart: %w", err)
@@ -99,7 +110,8 @@ func WriteMultipart(ctx context.Context, w io.Writer, boundary string, statement
 	if err != nil {
 		return fmt.Errorf("attachments: write statements part: %w", err)
 	}
-	if _, err := pw.Write(statementsJSON); err != nil {
+	refs, err := writeJSON(pw)
+	if err != nil {
 		return fmt.Errorf("attachments: write statements part: %w", err)
 	}
 	written := map[string]bool{}

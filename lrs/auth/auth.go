@@ -4,12 +4,19 @@
 // A Registry replays that stream at start and follows it live, so a
 // credential created or revoked by `hocvu credentials` (or by another
 // replica) takes effect without a restart.
+//
+// Verification (Registry.Authenticate) costs one bcrypt comparison on every
+// failure path alike (an unknown or revoked key is compared against a
+// dummy hash of the same cost), reserves each attempt against a per-key
+// and a per-address budget of failures before comparing (more failures get
+// a *LimitedError with the wait, for 429 Retry-After), runs at most a few
+// comparisons at once, and remembers successful verifications for a few
+// idle minutes under an HMAC of key and secret, so valid traffic does not
+// pay bcrypt per request. Changing or revoking a credential forgets them.
 package auth
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -40,10 +47,14 @@ const (
 	ScopeProfile            = "profile"
 	// ScopeAnalytics is Hocvu's own scope for the analytics API.
 	ScopeAnalytics = "analytics"
+	// ScopeForwards is Hocvu's own scope for the admin API of statement
+	// forwarding (/api/forwards): whoever holds it can send statements
+	// anywhere, so grant it to operators only.
+	ScopeForwards = "forwards"
 )
 
 // AllScopes lists every scope Hocvu knows.
-var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics}
+var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics, ScopeForwards}
 
 // ValidScope reports whether s is a known scope.
 func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
@@ -124,10 +135,3 @@ func ParseScopes(s string) ([]string, error) {
 	slices.Sort(fields)
 	return slices.Compact(fields), nil
 }
-
-// fingerprint is a fast, non-reversible token for the verification cache.
-func fingerprint(key, secret string) [32]byte {
-	return sha256.Sum256([]byte(key + "\x00" + secret))
-}
-
-func equalFingerprint(a, b [32]byte) bool { return subtle.ConstantTimeCompare(a[:], b[:]) == 1 }

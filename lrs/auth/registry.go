@@ -31,20 +31,29 @@ type Registry struct {
 	store Store
 	log   *slog.Logger
 
-	mu       sync.RWMutex
-	creds    map[string]*Credential
-	verified map[string][32]byte // key -> fingerprint of the last secret that verified
-	last     eventstore.Position
-	rev      uint64
-	exists   bool
+	verifier verifier
+
+	mu     sync.RWMutex
+	creds  map[string]*Credential
+	cache  map[[32]byte]*cacheEntry // remembered verifications, by fingerprint of key and secret
+	last   eventstore.Position
+	rev    uint64
+	exists bool
 }
 
-// NewRegistry creates a registry; call Load, then Follow in a goroutine.
+// NewRegistry creates a registry with the default Options; call Load,
+// then Follow in a goroutine.
 func NewRegistry(store Store, log *slog.Logger) *Registry {
+	return NewRegistryWith(store, log, Options{})
+}
+
+// NewRegistryWith creates a registry with opts.
+func NewRegistryWith(store Store, log *slog.Logger, opts Options) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{store: store, log: log, creds: map[string]*Credential{}, verified: map[string][32]byte{}}
+	return &Registry{store: store, log: log, verifier: newVerifier(opts),
+		creds: map[string]*Credential{}, cache: map[[32]byte]*cacheEntry{}}
 }
 
 // Load replays the credentials stream.
@@ -82,7 +91,7 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 			return
 		}
 		r.creds[c.Key] = &c
-		delete(r.verified, c.Key)
+		r.forgetLocked(c.Key)
 	case EventCredentialRevoked:
 		var v struct {
 			Key string `json:"key"`
@@ -93,35 +102,9 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 				cc.Revoked = true
 				r.creds[v.Key] = &cc
 			}
-			delete(r.verified, v.Key)
+			r.forgetLocked(v.Key)
 		}
 	}
-}
-
-// Verify checks a key and secret. Successful checks are cached (by a
-// SHA-256 fingerprint of key and secret) so that bcrypt runs once per
-// credential and secret, not once per request.
-func (r *Registry) Verify(key, secret string) (*Credential, error) {
-	fp := fingerprint(key, secret)
-	r.mu.RLock()
-	c, ok := r.creds[key]
-	cached, hit := r.verified[key]
-	r.mu.RUnlock()
-	if !ok || c.Revoked {
-		return nil, ErrUnauthorized
-	}
-	if hit && equalFingerprint(cached, fp) {
-		return c, nil
-	}
-	if err := bcrypt.CompareHashAndPassword([]byte(c.SecretHash), []byte(secret)); err != nil {
-		return nil, ErrUnauthorized
-	}
-	r.mu.Lock()
-	if cur, ok := r.creds[key]; ok && cur == c {
-		r.verified[key] = fp
-	}
-	r.mu.Unlock()
-	return c, nil
 }
 
 // Get returns a credential by key.
@@ -155,7 +138,7 @@ func (r *Registry) Set(ctx context.Context, c Credential, secret string) error {
 			return fmt.Errorf("auth: unknown scope %q", s)
 		}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(secret), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(secret), r.verifier.opts.Cost)
 	if err != nil {
 		return fmt.Errorf("auth: hash secret: %w", err)
 	}

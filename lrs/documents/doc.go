@@ -54,6 +54,9 @@
 //     ADL conformance suites of both versions expect 400).
 //   - POST and DELETE without headers are accepted (clients SHOULD* send
 //     If-Match, the suites send none).
+//   - POST with Content-Type application/json must carry a JSON object,
+//     whether or not the document exists (2.2.s8.b1: 400, nothing is
+//     written, not even the blob).
 //   - POST to an absent document stores it as sent, whatever its type.
 //     POST to an existing document merges: both must be application/json
 //     JSON objects (400 otherwise, nothing changes); each top-level property

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
 
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // IsJSON reports whether a Content-Type is application/json (parameters
@@ -17,6 +19,23 @@ import (
 func IsJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
+}
+
+// checkPostedJSON refuses a POST whose body is declared application/json
+// but is not a JSON object, whether or not the document exists (1.0.3
+// Communication 2.2.s8.b1, 2.0 4.1.6.2: "if either document cannot be
+// parsed as a JSON Object, the LRS shall respond with 400 Bad Request, and
+// shall not update the target document"). Stored as it was, such a body
+// would make every later merge into the document fail.
+func checkPostedJSON(op, method string, content []byte, contentType string) error {
+	if method != http.MethodPost || !IsJSON(contentType) {
+		return nil
+	}
+	if _, err := decodeObject(content); err != nil {
+		return lrs.Errorf(lrs.KindInvalid, op, "the posted document is declared %s but is not a JSON object: %v "+
+			"(a POST with Content-Type application/json sets or merges JSON properties; send the document with its real Content-Type, or PUT it)", contentType, err)
+	}
+	return nil
 }
 
 // merge returns the merge of a POSTed body into the current document
@@ -27,6 +46,9 @@ func IsJSON(contentType string) bool {
 func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []byte, postedType string) ([]byte, error) {
 	if !IsJSON(postedType) || !IsJSON(cur.ContentType) {
 		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document (%s) and the stored one (%s) must both be application/json; PUT replaces a document of another type", postedType, cur.ContentType)
+	}
+	if err := checkPosted(op, posted); err != nil {
+		return nil, err
 	}
 	add, err := decodeObject(posted)
 	if err != nil {
@@ -58,6 +80,30 @@ func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []
 		return nil, fmt.Errorf("%s: encode merged document: %w", op, err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// checkPosted applies to a posted JSON document the bounds that hold
+// wherever the LRS parses JSON (docs/limits.md): the nesting depth, and
+// numbers it can represent.
+func checkPosted(op string, posted []byte) error {
+	ps := xapi.CheckDepth(posted)
+	if ps == nil {
+		if doc, err := xapi.Decode(posted); err == nil {
+			ps = xapi.CheckNumbers(doc, "")
+		}
+	}
+	if ps == nil {
+		return nil
+	}
+	msg := "the posted document " + ps[0].Message
+	if ps[0].Path != "" {
+		msg = "the posted document's " + ps[0].Path + " " + ps[0].Message
+	}
+	e := &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "cannot merge: " + msg}
+	for _, p := range ps {
+		e.Problems = append(e.Problems, lrs.Problem{Path: p.Path, Rule: p.Rule, Message: p.Message})
+	}
+	return e
 }
 
 // decodeObject decodes data as one JSON object, keeping numbers exact.

@@ -240,6 +240,9 @@ func (s *Service) Write(ctx context.Context, req *WriteRequest) (*Document, erro
 	if contentType == "" {
 		contentType = DefaultContentType
 	}
+	if err := checkPostedJSON(op, req.Method, req.Content, contentType); err != nil {
+		return nil, err
+	}
 	stream := req.Key.Stream()
 	meta, err := json.Marshal(Meta{Credential: req.Credential, XAPIVersion: string(req.Version), Method: req.Method})
 	if err != nil {

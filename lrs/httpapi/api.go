@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/projections/statementindex"
+	"github.com/hocvu/hocvu/schemas"
 )
 
 // StatementReader is the statement read model (the statement index).
@@ -43,6 +44,10 @@ type Limits struct {
 	MaxBatch int
 	// MaxPage bounds the statements of one GET page (default 500).
 	MaxPage int
+	// MaxPageBytes bounds a GET page by the stored size of its statements
+	// too (default 4 MiB): the page ends before the statement that would
+	// pass it, with a more link; one larger statement comes alone.
+	MaxPageBytes int
 	// VisibleWithin bounds how long a statement write waits, once its
 	// statements are durable, for the query API to show them (default
 	// 10 s). Past it the write still succeeds (the statements are
@@ -67,6 +72,12 @@ type Config struct {
 	ConsistentThrough func() time.Time
 	// TempDir holds spooled attachment parts ("" for the OS default).
 	TempDir string
+	// DefaultVersion is the xAPI version the LRS speaks to a request that
+	// names none (or one it does not implement): the
+	// X-Experience-API-Version of the answer, which refuses it. Requests
+	// that name a supported version are answered in theirs. The zero
+	// value, like any value other than 2.0.0, means 1.0.3.
+	DefaultVersion schemas.Version
 }
 
 // API is the xAPI HTTP API.
@@ -82,6 +93,8 @@ type API struct {
 	limits     Limits
 	consistent func() time.Time
 	tempDir    string
+	// defaultVersion is Config.DefaultVersion, resolved.
+	defaultVersion schemas.Version
 }
 
 // New creates the API.
@@ -96,16 +109,22 @@ func New(cfg Config) *API {
 	if l.MaxPage <= 0 {
 		l.MaxPage = 500
 	}
+	if l.MaxPageBytes <= 0 {
+		l.MaxPageBytes = 4 << 20
+	}
 	if l.VisibleWithin <= 0 {
 		l.VisibleWithin = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.DefaultVersion != schemas.V200 {
+		cfg.DefaultVersion = schemas.V103
+	}
 	return &API{
 		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,
 		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, documents: cfg.Documents, limits: l,
-		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir,
+		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir, defaultVersion: cfg.DefaultVersion,
 	}
 }
 
@@ -121,7 +140,7 @@ func (a *API) Mount(e *echo.Echo) {
 			"X-Experience-API-Consistent-Through", "Location"},
 		MaxAge: 86400,
 	}))
-	g.Use(a.versionHeader)
+	g.Use(a.xapiHeaders)
 	g.GET("/about", a.about)
 	g.HEAD("/about", a.about)
 

@@ -148,9 +148,10 @@ func TestAttachmentErrors(t *testing.T) {
 	}
 }
 
-// TestSignedStatements posts a statement with a JWS signature attachment.
-func TestSignedStatements(t *testing.T) {
-	s := newLRS(t, httpapi.Limits{})
+// newSigner returns a function that signs a JWS payload with RS256 and a
+// fresh self-signed certificate in x5c.
+func newSigner(t *testing.T) func(payload []byte) []byte {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +161,7 @@ func TestSignedStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sign := func(payload []byte) []byte {
+	return func(payload []byte) []byte {
 		b64 := base64.RawURLEncoding.EncodeToString
 		hdr, _ := json.Marshal(map[string]any{"alg": "RS256", "x5c": []string{base64.StdEncoding.EncodeToString(cert)}})
 		input := b64(hdr) + "." + b64(payload)
@@ -171,14 +172,25 @@ func TestSignedStatements(t *testing.T) {
 		}
 		return []byte(input + "." + b64(sig))
 	}
-	post := func(signed, sent map[string]any) response {
-		payload, _ := json.Marshal(signed)
-		jws := sign(payload)
-		withAttachment(sent, jws, "http://adlnet.gov/expapi/attachments/signature", "application/octet-stream")
-		js, _ := json.Marshal(sent)
-		body, ct := multipartBody(t, part{contentType: "application/json", data: js}, part{contentType: "application/octet-stream", data: jws, hash: true})
-		return s.do(call{method: "POST", path: "/xapi/statements", body: body, contentType: ct})
-	}
+}
+
+// postSigned POSTs sent with a signature attachment whose payload is
+// signed, as an xAPI version request ("" for 2.0.0).
+func (s *lrsServer) postSigned(t *testing.T, sign func([]byte) []byte, signed, sent map[string]any, version string) response {
+	t.Helper()
+	payload, _ := json.Marshal(signed)
+	jws := sign(payload)
+	withAttachment(sent, jws, "http://adlnet.gov/expapi/attachments/signature", "application/octet-stream")
+	js, _ := json.Marshal(sent)
+	body, ct := multipartBody(t, part{contentType: "application/json", data: js}, part{contentType: "application/octet-stream", data: jws, hash: true})
+	return s.do(call{method: "POST", path: "/xapi/statements", body: body, contentType: ct, version: version})
+}
+
+// TestSignedStatements posts a statement with a JWS signature attachment.
+func TestSignedStatements(t *testing.T) {
+	s := newLRS(t, httpapi.Limits{})
+	sign := newSigner(t)
+	post := func(signed, sent map[string]any) response { return s.postSigned(t, sign, signed, sent, "") }
 	st := statement("an", "passed", "bai-kiem-tra")
 	expect(t, post(st, statement("an", "passed", "bai-kiem-tra")), 200)
 	// The signed payload differs from the statement sent: refused.

@@ -190,6 +190,9 @@ func parseAgent(op string, v schemas.Version, raw string, present bool) (string,
 	if !present || raw == "" {
 		return "", nil, invalid(op, "agent is required")
 	}
+	if ps := xapi.CheckDepth([]byte(raw)); ps != nil {
+		return "", nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: problems("agent", ps)}
+	}
 	doc, err := xapi.Decode([]byte(raw))
 	if err != nil {
 		return "", nil, invalid(op, "agent is not JSON: %v", err)

@@ -442,6 +442,9 @@ func TestDocumentMerge(t *testing.T) {
 				{"posted array", `[1,2]`, "application/json"},
 				{"posted string", `"s"`, "application/json"},
 				{"posted null", `null`, "application/json"},
+				// The bounds of docs/limits.md hold wherever the LRS parses JSON.
+				{"posted number out of range", `{"score":{"raw":1e400}}`, "application/json"},
+				{"posted too deep", `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, "application/json"},
 			} {
 				res := post("new-json", c.body, c.ct)
 				if res.status != 400 {

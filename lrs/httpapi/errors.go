@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs"
 )
 
@@ -53,10 +54,24 @@ func status(err error, v10 bool) int {
 	return http.StatusInternalServerError
 }
 
-// fail writes err as an xAPI error response.
+// fail writes err as an xAPI error response, with the headers of every
+// xAPI response also when it comes before the /xapi middleware (a refused
+// alternate-syntax request). A server error that is the client's doing (it
+// went away, or its body was cut or too slow: httpserver.ClientStatus) is
+// answered, logged and counted as such.
 func (a *API) fail(c echo.Context, err error) error {
+	a.setHeaders(c)
 	code := status(err, isV10(c))
 	var body errorBody
+	if code == http.StatusInternalServerError {
+		if st, msg, ok := httpserver.ClientStatus(c.Request(), err); ok {
+			a.log.Debug("xapi request ended by the client", "method", c.Request().Method, "path", c.Request().URL.Path, "status", st, "err", err)
+			if st == httpserver.StatusClientClosedRequest {
+				return c.NoContent(st) // for the metrics and the log: nobody reads it
+			}
+			err, code = echo.NewHTTPError(st, msg).SetInternal(err), st
+		}
+	}
 	body.Error.Status = code
 	var le *lrs.Error
 	if errors.As(err, &le) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -37,7 +38,8 @@ type lrsServer struct {
 	URL      string
 	registry *auth.Registry
 	store    eventstore.Store
-	// clock is the documents' clock: real time unless a test sets it.
+	// clock is the documents' and the credentials' clock: real time
+	// unless a test sets it.
 	clock *testClock
 }
 
@@ -87,8 +89,9 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 	return newLRSWith(t, limits, nil)
 }
 
-// newLRSWith is newLRS with the statement visibility wrapped (nil: as is).
-func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility) *lrsServer {
+// newLRSWith is newLRS with the statement visibility wrapped (nil: as is)
+// and the API's configuration changed by configure.
+func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility, configure ...func(*httpapi.Config)) *lrsServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
@@ -111,16 +114,19 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := projections.NewRunner(store, ix, projections.Options{})
-	docRun := projections.NewRunner(store, docIx, projections.Options{})
-	defRun := projections.NewRunner(store, defs, projections.Options{})
+	quarantine := projections.NewLogQuarantine(store)
+	run := projections.NewRunner(store, ix, projections.Options{Quarantine: quarantine})
+	docRun := projections.NewRunner(store, docIx, projections.Options{Quarantine: quarantine})
+	defRun := projections.NewRunner(store, defs, projections.Options{Quarantine: quarantine})
 	ctx, cancel := context.WithCancel(context.Background())
 	var runners sync.WaitGroup
 	for _, r := range []*projections.Runner{run, docRun, defRun} {
 		runners.Add(1)
 		go func() { defer runners.Done(); _ = r.Run(ctx) }()
 	}
-	reg := auth.NewRegistry(store, slog.New(slog.DiscardHandler))
+	clock := &testClock{}
+	// The lowest bcrypt cost keeps the many credential checks quick.
+	reg := auth.NewRegistryWith(store, slog.New(slog.DiscardHandler), auth.Options{Cost: bcrypt.MinCost, Now: clock.Now})
 	if err := reg.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -133,17 +139,20 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		vis = wrap(rm)
 	}
 	writer := lrs.NewStatementWriter(store, rm, lrs.WriterOptions{})
-	clock := &testClock{}
 	docs := documents.New(store, blobs, documentindex.Live{Index: docIx, Runner: docRun}, documents.Options{
 		Definitions: documentindex.LiveDefinitions{Definitions: defs, Runner: defRun},
 		Now:         clock.Now,
 	})
 	e := echo.New()
-	httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Auth: reg, Statements: rm, Writer: writer, Visibility: vis, Blobs: blobs, Documents: docs, Limits: limits,
 		ConsistentThrough: func() time.Time { return ix.ConsistentThrough() },
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: "test"},
-	}).Mount(e)
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	httpapi.New(cfg).Mount(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() {
 		srv.Close()
@@ -201,6 +210,10 @@ func (s *lrsServer) do(c call) response {
 	return r
 }
 
+// testClient gives up on a request after two minutes, so that a request
+// the LRS never answers fails its test instead of hanging the suite.
+var testClient = &http.Client{Timeout: 2 * time.Minute}
+
 // try is do for goroutines other than the test's: it returns errors
 // instead of failing the test.
 func (s *lrsServer) try(c call) (response, error) {
@@ -250,7 +263,7 @@ func (s *lrsServer) try(c call) (response, error) {
 	for k, v := range c.headers {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		return response{}, err
 	}

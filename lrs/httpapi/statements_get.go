@@ -1,10 +1,11 @@
 package httpapi
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -134,6 +135,9 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 		}
 	}
 	if s := get("agent"); s != "" {
+		if ps := xapi.CheckDepth([]byte(s)); ps != nil {
+			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: problems("agent", ps)}
+		}
 		doc, err := xapi.Decode([]byte(s))
 		if err != nil {
 			return nil, invalid(op, "agent is not JSON: %v", err)
@@ -187,6 +191,12 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 			t, ok := parseTimestamp(s)
 			if !ok {
 				return nil, invalid(op, "%s %q is not an ISO 8601 timestamp with a time zone", p.name, s)
+			}
+			if t.IsZero() && p.name == "until" {
+				// 0001-01-01T00:00:00Z is the zero time, which the query
+				// reads as "no bound": any time before every stored
+				// statement means the same.
+				t = statementindex.MinStored.Add(-time.Nanosecond)
 			}
 			*p.dst = t
 		}
@@ -281,47 +291,85 @@ func (a *API) getStatements(c echo.Context) error {
 			sq.q.Until = visible
 		}
 	}
+	sq.q.MaxBytes = a.limits.MaxPageBytes
 	sts, next, err := a.statements.Query(ctx, sq.q)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"statements":[`)
-	var docs []any
 	lastMod := time.Time{}
-	for i, st := range sts {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		body, doc, err := formatted(st.JSON, sq.format, accept, sq.attachments)
-		if err != nil {
-			return a.fail(c, err)
-		}
-		buf.Write(body)
-		if sq.attachments {
-			docs = append(docs, doc)
-		}
+	for _, st := range sts {
 		if st.Stored.After(lastMod) {
 			lastMod = st.Stored
 		}
 	}
-	buf.WriteString(`],"more":`)
+	if !lastMod.IsZero() {
+		h.Set(echo.HeaderLastModified, lastMod.Format(http.TimeFormat))
+	}
 	more := ""
 	if next != nil {
 		tok, _ := json.Marshal(moreToken{Params: sq.params.Encode(), Until: sq.q.Until.UnixNano(), After: *next})
 		more = c.Request().URL.Path + "?more=" + base64.RawURLEncoding.EncodeToString(tok)
 	}
-	mb, _ := json.Marshal(more)
-	buf.Write(mb)
-	buf.WriteByte('}')
-	if !lastMod.IsZero() {
-		h.Set(echo.HeaderLastModified, lastMod.Format(http.TimeFormat))
+	// The StatementResult is streamed: each statement is rendered and
+	// sent in turn, and let go once sent, so a page costs its statements'
+	// memory (bounded by MaxPageBytes) once, not twice.
+	write := func(w io.Writer, refs *[]attachments.BlobRef) error {
+		bw := bufio.NewWriterSize(w, 32<<10)
+		bw.WriteString(`{"statements":[`)
+		for i := range sts {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			body, doc, err := formatted(sts[i].JSON, sq.format, accept, refs != nil)
+			if err != nil {
+				return err
+			}
+			if _, err := bw.Write(body); err != nil {
+				return err
+			}
+			if refs != nil {
+				for _, r := range attachments.Refs(doc) {
+					if a.blobs.Has(r.SHA2) {
+						*refs = append(*refs, r)
+					}
+				}
+			}
+			sts[i].JSON = nil
+		}
+		bw.WriteString(`],"more":`)
+		mb, _ := json.Marshal(more)
+		bw.Write(mb)
+		bw.WriteByte('}')
+		return bw.Flush()
 	}
-	var doc any
-	if sq.attachments {
-		doc = map[string]any{"statements": docs}
+	res := c.Response()
+	if !sq.attachments {
+		res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		res.WriteHeader(http.StatusOK)
+		if c.Request().Method == http.MethodHead {
+			return nil
+		}
+		if err := write(res, nil); err != nil {
+			// The status is sent: the client sees a cut body.
+			a.log.Error("writing statements response", "err", err)
+		}
+		return nil
 	}
-	return a.respondStatements(c, buf.Bytes(), doc, sq.attachments)
+	boundary := attachments.NewBoundary()
+	res.Header().Set(echo.HeaderContentType, attachments.MultipartContentType(boundary))
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
+	res.WriteHeader(http.StatusOK)
+	err = attachments.WriteMultipartFrom(ctx, res, boundary, func(w io.Writer) ([]attachments.BlobRef, error) {
+		var refs []attachments.BlobRef
+		err := write(w, &refs)
+		return refs, err
+	}, a.blobs)
+	if err != nil {
+		a.log.Error("writing multipart statements response", "err", err)
+	}
+	return nil
 }
 
 // mayRead applies statements/read/mine to a single-statement GET.
@@ -345,6 +393,15 @@ func (a *API) mayRead(c echo.Context, st statementindex.Statement) bool {
 // returns the rendered document too when needDoc (for attachment refs).
 // The exact format without needDoc is the stored bytes, undecoded.
 func formatted(stored []byte, format string, accept []language.Tag, needDoc bool) ([]byte, any, error) {
+	if format == xapi.FormatExact {
+		// Statements stored before the LRS wrote them as arrays may hold a
+		// single context Activity (Data 2.4.6.2.s4.b3); Format wraps them
+		// in the other formats.
+		var err error
+		if stored, err = xapi.ContextActivitiesAsArraysJSON(stored); err != nil {
+			return nil, nil, fmt.Errorf("stored statement: %w", err)
+		}
+	}
 	if format == xapi.FormatExact && !needDoc {
 		return stored, nil, nil
 	}

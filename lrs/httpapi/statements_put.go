@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"os"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -67,8 +70,9 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 	}
 	defer parsed.Close()
 
-	if ps := xapi.DuplicateKeys(parsed.Statements); len(ps) > 0 {
-		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "the JSON has a duplicate property name", Problems: problems("", ps)}
+	// Depth first (constant memory), then repeated property names.
+	if ps := xapi.CheckJSON(parsed.Statements); len(ps) > 0 {
+		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "the JSON is refused: " + describe(ps[0]), Problems: problems("", ps)}
 	}
 	doc, err := xapi.Decode(parsed.Statements)
 	if err != nil {
@@ -113,7 +117,7 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 		ps = xapi.ValidateStatement(v, doc)
 	}
 	if len(ps) > 0 {
-		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: fmt.Sprintf("statement rejected: %s: %s (%s)", ps[0].Path, ps[0].Message, ps[0].Rule), Problems: problems("", ps)}
+		return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "statement rejected: " + describe(ps[0]), Problems: problems("", ps)}
 	}
 	if err := attachments.CheckParts(doc, parsed.Parts); err != nil {
 		return nil, bodyError(op, err)
@@ -182,11 +186,23 @@ func (a *API) store(c echo.Context, op string, putID *uuid.UUID) ([]string, erro
 	return res.IDs, nil
 }
 
+// describe renders a problem for an error message.
+func describe(p xapi.Problem) string {
+	if p.Path == "" {
+		return fmt.Sprintf("%s (%s)", p.Message, p.Rule)
+	}
+	return fmt.Sprintf("%s: %s (%s)", p.Path, p.Message, p.Rule)
+}
+
 // bodyError maps a body reading or attachment error to an LRS error.
 func bodyError(op string, err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return lrs.Errorf(lrs.KindTooLarge, op, "the request body is larger than the %d bytes allowed", mbe.Limit)
+	}
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return echo.NewHTTPError(http.StatusRequestTimeout, op+": the request body arrived too slowly; send it faster or in smaller requests").SetInternal(err)
 	}
 	var ae *attachments.Error
 	if errors.As(err, &ae) {
@@ -198,6 +214,9 @@ func bodyError(op string, err error) error {
 			le.Kind = lrs.KindInvalid
 		}
 		return le
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return lrs.Errorf(lrs.KindInvalid, op, "the request body ended before it was complete (short of its Content-Length, or cut)")
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/hocvu/hocvu/schemas"
@@ -12,20 +14,44 @@ const (
 	ctxVersion              = "hocvu.xapi.version"
 )
 
+// statementsPath is the Statement resource, whose every response carries
+// X-Experience-API-Consistent-Through.
+const statementsPath = "/xapi/statements"
+
 // responseVersion picks the version reported on a response: the request's
-// version family when it sent a supported one, else the newest.
-func responseVersion(requested string) string {
+// version family when it sent a supported one, else the version the LRS
+// speaks to clients that name none (Config.DefaultVersion).
+func (a *API) responseVersion(requested string) schemas.Version {
 	if v, err := schemas.ParseVersion(requested); err == nil {
-		return string(v)
+		return v
 	}
-	return string(schemas.V200)
+	return a.defaultVersion
 }
 
-// versionHeader sets X-Experience-API-Version on every xAPI response.
-func (a *API) versionHeader(next echo.HandlerFunc) echo.HandlerFunc {
+// xapiHeaders is the middleware that sets the headers of every xAPI
+// response (see setHeaders).
+func (a *API) xapiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Response().Header().Set(versionHeader, responseVersion(c.Request().Header.Get(versionHeader)))
+		a.setHeaders(c)
 		return next(c)
+	}
+}
+
+// setHeaders sets X-Experience-API-Version on the response (1.0.3
+// Communication 3.3, 2.0 4.1.7: in every response, errors included) and,
+// on the Statement resource, X-Experience-API-Consistent-Through (1.0.3
+// Communication 2.1.3.s2.b5, 2.0 4.1.6.1: on all its responses). Until
+// requireVersion has read a supported version, the request counts as one
+// of the response's version.
+func (a *API) setHeaders(c echo.Context) {
+	h := c.Response().Header()
+	v := a.responseVersion(c.Request().Header.Get(versionHeader))
+	h.Set(versionHeader, string(v))
+	if _, ok := c.Get(ctxVersion).(schemas.Version); !ok {
+		c.Set(ctxVersion, v)
+	}
+	if c.Request().URL.Path == statementsPath {
+		h.Set(consistentThroughHeader, a.consistentThrough().UTC().Format(time.RFC3339Nano))
 	}
 }
 
@@ -47,7 +73,8 @@ func (a *API) requireVersion(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// version returns the request's xAPI version (after requireVersion).
+// version returns the request's xAPI version (after requireVersion; before
+// it, the version of the response).
 func version(c echo.Context) schemas.Version {
 	if v, ok := c.Get(ctxVersion).(schemas.Version); ok {
 		return v

@@ -32,6 +32,11 @@ const (
 	TypeLesson      = "http://adlnet.gov/expapi/activities/lesson"
 	TypeAssessment  = "http://adlnet.gov/expapi/activities/assessment"
 	TypeCertificate = Base + "activity-types/certificate"
+	// TypeVNeIDConfirmation is the confirmation, on the national VNeID
+	// platform, that a person has the basic digital skills (the plan's
+	// "xác nhận trên nền tảng VNeID"): "earned" on such an activity
+	// records it, as the VNeID integration or the province reports it.
+	TypeVNeIDConfirmation = Base + "activity-types/vneid-confirmation"
 )
 
 // Context extensions (keys of context.extensions).

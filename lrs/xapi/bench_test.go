@@ -41,3 +41,22 @@ func BenchmarkEquivalent(b *testing.B) {
 		xapi.Equivalent(a, c)
 	}
 }
+
+// BenchmarkContextActivitiesAsArraysJSON measures the output check of
+// every statement read in the exact format: a stored statement whose
+// context activities are already arrays (the common case, returned as is)
+// and one with single Activities (rewritten).
+func BenchmarkContextActivitiesAsArraysJSON(b *testing.B) {
+	for name, text := range map[string]string{"arrays": arrayContextActivities, "single": singleContextActivities} {
+		raw := []byte(text)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if _, err := xapi.ContextActivitiesAsArraysJSON(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

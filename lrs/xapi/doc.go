@@ -9,12 +9,18 @@
 //     the content vendor who sent the data. They combine the embedded JSON
 //     Schemas of package schemas with the rules a schema cannot express
 //     (score relations, distinct interaction component ids, distinct ids in
-//     a batch). [DuplicateKeys] finds repeated properties, which decoding
-//     into a map would hide.
+//     a batch). Numbers the LRS cannot represent ([NumberProblem]) are
+//     refused before anything else reads them.
+//   - [CheckJSON] checks raw JSON before it is decoded: the nesting depth
+//     ([MaxDepth], in constant memory), then repeated properties
+//     ([DuplicateKeys]), which decoding into a map would hide.
 //   - [Equivalent] compares two statements by the Statement Comparison
 //     Requirements (Data 2.3.1), for idempotent re-POST and conflicts.
 //   - [Format] produces the exact, ids and canonical representations of
-//     GET /statements.
+//     GET /statements, with every contextActivities value an array;
+//     [ContextActivitiesAsArrays] and [ContextActivitiesAsArraysJSON] do
+//     that last part alone, on a decoded statement or on its JSON text.
+//   - [VoidingTarget] tells a voiding statement and the statement it voids.
 //
 // Nothing here does I/O or keeps state; all functions are safe for
 // concurrent use and never modify their arguments.

@@ -3,19 +3,17 @@ package xapi
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
 // DuplicateKeys scans raw JSON for objects that use a property name more
 // than once, which Data 2.2.s2.b2 forbids ("A Statement MUST use each
 // property no more than one time") but which decoding into a map silently
-// hides. It returns one Problem (rule json.duplicate-key) per repetition, or
-// nil; malformed JSON yields no problems, since decoding reports it.
+// hides. It returns one Problem (rule json.duplicate-key) per repetition
+// (at most 100, long paths cut in the middle to about 1 KiB), or nil; malformed JSON yields no
+// problems, since decoding reports it. Memory grows linearly with the
+// input, also for deep nesting; [CheckJSON] bounds the depth first.
 func DuplicateKeys(data []byte) []Problem {
 	// Fast path: a streaming validator that rejects duplicate names (and
 	// allocates almost nothing) clears nearly every request; only a
@@ -29,37 +27,29 @@ func DuplicateKeys(data []byte) []Problem {
 	return allDuplicateKeys(data)
 }
 
+// dupFrame is one open object or array. It holds only its own place
+// (the current key or index); paths are built only for a duplicate, so
+// deep nesting costs memory linear in the depth, not quadratic.
+type dupFrame struct {
+	object  bool
+	keys    map[string]bool
+	index   int
+	wantKey bool
+	key     string
+}
+
 // allDuplicateKeys lists every repeated property name of data.
 func allDuplicateKeys(data []byte) []Problem {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	type frame struct {
-		object  bool
-		path    string
-		keys    map[string]bool
-		index   int
-		wantKey bool
-		key     string
-	}
-	var stack []*frame
+	var stack []dupFrame
 	var out []Problem
-	// childPath returns the path of the value about to be read in top.
-	childPath := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		top := stack[len(stack)-1]
-		if top.object {
-			return top.path + "/" + tokenEscaper.Replace(top.key)
-		}
-		return fmt.Sprintf("%s/%d", top.path, top.index)
-	}
 	// valueDone advances the enclosing container after a complete value.
 	valueDone := func() {
 		if len(stack) == 0 {
 			return
 		}
-		top := stack[len(stack)-1]
+		top := &stack[len(stack)-1]
 		if top.object {
 			top.wantKey = true
 		} else {
@@ -72,12 +62,12 @@ func allDuplicateKeys(data []byte) []Problem {
 			return out
 		}
 		if len(stack) > 0 {
-			top := stack[len(stack)-1]
+			top := &stack[len(stack)-1]
 			if top.object && top.wantKey {
 				if key, ok := tok.(string); ok {
-					if top.keys[key] {
+					if top.keys[key] && len(out) < maxReported {
 						out = append(out, Problem{
-							Path:    top.path + "/" + tokenEscaper.Replace(key),
+							Path:    dupPath(stack[:len(stack)-1], key),
 							Rule:    "json.duplicate-key",
 							Message: "is used more than once in the same object",
 						})
@@ -91,9 +81,9 @@ func allDuplicateKeys(data []byte) []Problem {
 		}
 		switch tok {
 		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, path: childPath(), keys: map[string]bool{}, wantKey: true})
+			stack = append(stack, dupFrame{object: true, keys: map[string]bool{}, wantKey: true})
 		case json.Delim('['):
-			stack = append(stack, &frame{path: childPath()})
+			stack = append(stack, dupFrame{})
 		case json.Delim('}'), json.Delim(']'):
 			stack = stack[:len(stack)-1]
 			valueDone()
@@ -101,4 +91,16 @@ func allDuplicateKeys(data []byte) []Problem {
 			valueDone()
 		}
 	}
+}
+
+// dupPath is the JSON pointer of property key in the object opened
+// inside the containers of outer.
+func dupPath(outer []dupFrame, key string) string {
+	return pointer("", len(outer)+1, func(i int) pathSegment {
+		if i == len(outer) {
+			return pathSegment{key: key}
+		}
+		f := outer[i]
+		return pathSegment{key: f.key, index: f.index, array: !f.object}
+	})
 }

@@ -21,13 +21,15 @@ var ifiKeys = []string{"mbox", "mbox_sha1sum", "openid", "account"}
 // the representation that the format parameter of GET /statements asks for
 // (Communication 2.1.3):
 //
-//   - "exact" (or ""): doc itself, unchanged.
+//   - "exact" (or ""): doc as stored, except that every contextActivities
+//     value is an array (see [ContextActivitiesAsArrays]).
 //   - "ids": Agents and identified Groups keep only objectType and their
 //     identifier; anonymous Groups keep objectType and their members, each
-//     reduced the same way; Activities keep only objectType (if present) and
-//     id; Verbs keep only id. This applies to actor, object, authority, the
-//     context (instructor, team, contextActivities, contextAgents,
-//     contextGroups) and inside a SubStatement.
+//     reduced the same way; Activities keep only id (their objectType, when
+//     present, can only be the default "Activity"); Verbs keep only id. This
+//     applies to actor, object, authority, the context (instructor, team,
+//     contextActivities, contextAgents, contextGroups) and inside a
+//     SubStatement.
 //   - "canonical": every language map of Activity definitions (name,
 //     description and interaction component descriptions) and of Verb
 //     display keeps only the one language that best matches accept (the
@@ -35,8 +37,11 @@ var ifiKeys = []string{"mbox", "mbox_sha1sum", "openid", "account"}
 //     exact. Substituting the LRS's canonical Activity definitions is the
 //     caller's job, before calling Format.
 //
-// Any other format returns doc unchanged. Format never modifies doc; the
-// result shares unchanged parts with it.
+// In every format each contextActivities value is an array, also where the
+// statement or its SubStatement carries a single Activity (Data
+// 2.4.6.2.s4.b3 and b4; IEEE 9274.1.1 4.2.4.2). Any other format is treated
+// as exact. Format never modifies doc; the result shares unchanged parts
+// with it.
 func Format(doc any, format string, accept []language.Tag) any {
 	var f func(map[string]any) map[string]any
 	switch format {
@@ -45,7 +50,10 @@ func Format(doc any, format string, accept []language.Tag) any {
 	case FormatCanonical:
 		f = func(st map[string]any) map[string]any { return canonicalStatement(st, accept) }
 	default:
-		return doc
+		f = func(st map[string]any) map[string]any {
+			out, _ := ContextActivitiesAsArrays(st)
+			return out
+		}
 	}
 	switch x := doc.(type) {
 	case map[string]any:
@@ -125,13 +133,10 @@ func idsActivity(v any) any {
 	if !ok {
 		return v
 	}
-	out := map[string]any{}
-	for _, k := range []string{"objectType", "id"} {
-		if x, ok := m[k]; ok {
-			out[k] = x
-		}
+	if id, ok := m["id"]; ok {
+		return map[string]any{"id": id}
 	}
-	return out
+	return map[string]any{}
 }
 
 func idsObject(v any) any {
@@ -171,6 +176,9 @@ func idsContext(v any) any {
 	return out
 }
 
+// mapContextActivities returns the contextActivities object v with f
+// applied to each Activity and every value an array (a single Activity
+// becomes an array of one).
 func mapContextActivities(v any, f func(any) any) any {
 	ca, ok := v.(map[string]any)
 	if !ok {
@@ -178,15 +186,15 @@ func mapContextActivities(v any, f func(any) any) any {
 	}
 	out := make(map[string]any, len(ca))
 	for k, x := range ca {
-		if list, ok := x.([]any); ok {
-			l := make([]any, len(list))
-			for i, a := range list {
-				l[i] = f(a)
-			}
-			out[k] = l
-		} else {
-			out[k] = f(x)
+		list, ok := x.([]any)
+		if !ok {
+			list = []any{x}
 		}
+		l := make([]any, len(list))
+		for i, a := range list {
+			l[i] = f(a)
+		}
+		out[k] = l
 	}
 	return out
 }

@@ -15,8 +15,14 @@ import (
 // x-rule annotations such as ifi.exactly-one, format.timestamp,
 // voiding.statement-ref) and from the Go rules of this package
 // (score.min-max, score.raw-range, interaction.component-id-unique). They
-// are sorted by path, then rule.
+// are sorted by path, then rule. Numbers the LRS cannot represent (rule
+// json.number-range, see [NumberProblem]) are checked first and reported
+// alone: the schema and the rules compare numbers exactly, which such
+// numbers would make costly.
 func ValidateStatement(v Version, doc any) []Problem {
+	if ps := CheckNumbers(doc, ""); ps != nil {
+		return ps
+	}
 	problems := schemas.MustLoad().Validate(v, schemas.Statement, doc)
 	problems = append(problems, statementRules(doc, "")...)
 	return sorted(problems)
@@ -28,6 +34,9 @@ func ValidateStatement(v Version, doc any) []Problem {
 // statements of one batch must not share an id (rule batch.duplicate-id;
 // Communication 2.1.2, "SHOULD*" in 1.0.3, "shall" in 2.0.0).
 func ValidateStatements(v Version, doc any) []Problem {
+	if ps := CheckNumbers(doc, ""); ps != nil {
+		return ps
+	}
 	problems := schemas.MustLoad().Validate(v, schemas.Statements, doc)
 	list, _ := doc.([]any)
 	firstByID := map[string]int{}
@@ -57,17 +66,26 @@ func ValidateStatements(v Version, doc any) []Problem {
 // and Agent Profile resources (Data 2.2.s4.b4: parameters are validated like
 // the same values in statements).
 func ValidateAgent(v Version, doc any) []Problem {
+	if ps := CheckNumbers(doc, ""); ps != nil {
+		return ps
+	}
 	return schemas.MustLoad().Validate(v, schemas.Agent, doc)
 }
 
 // ValidateActor checks an Agent or a Group, such as the agent parameter of
 // GET /statements.
 func ValidateActor(v Version, doc any) []Problem {
+	if ps := CheckNumbers(doc, ""); ps != nil {
+		return ps
+	}
 	return schemas.MustLoad().Validate(v, schemas.Actor, doc)
 }
 
 // ValidateActivity checks an Activity object, including its definition.
 func ValidateActivity(v Version, doc any) []Problem {
+	if ps := CheckNumbers(doc, ""); ps != nil {
+		return ps
+	}
 	problems := schemas.MustLoad().Validate(v, schemas.Activity, doc)
 	if m, ok := doc.(map[string]any); ok {
 		if def, ok := m["definition"].(map[string]any); ok {

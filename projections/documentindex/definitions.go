@@ -116,7 +116,7 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 		var meta lrs.StatementStoredMeta
 		if len(ev.Metadata) > 0 {
 			if err := json.Unmarshal(ev.Metadata, &meta); err != nil {
-				return fmt.Errorf("%s: event %s metadata: %w", DefinitionsName, ev.ID, err)
+				return fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, fmt.Errorf("metadata: %w", err)))
 			}
 		}
 		if !meta.Define || !bytes.Contains(ev.Data, []byte(`"definition"`)) {
@@ -124,7 +124,7 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 		}
 		acts, err := activitiesWithDefinitions(ev.Data)
 		if err != nil {
-			return fmt.Errorf("%s: event %s: %w", DefinitionsName, ev.ID, err)
+			return fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, err))
 		}
 		for _, a := range acts {
 			id, _ := a["id"].(string)

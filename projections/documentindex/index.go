@@ -121,7 +121,9 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 		ev := &events[i]
 		d, ok, err := documents.Decode(ev)
 		if err != nil {
-			return fmt.Errorf("%s: event %s at %s: %w", Name, ev.ID, ev.Position, err)
+			// It fails the same way every time: a poison event, which the
+			// runner quarantines and skips.
+			return fmt.Errorf("%s: %w", Name, projections.Poison(ev, err))
 		}
 		if !ok {
 			continue // a newer event type this version does not project

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/projections/lease"
 )
@@ -103,5 +106,28 @@ func TestTakeOverFromADeadHolder(t *testing.T) {
 	time.Sleep(ttl / 2)
 	if next.Holding() {
 		t.Fatal("a holder that stopped renewing for TTL/2 must stop writing")
+	}
+}
+
+// A lease event nobody can decode (written below hocvu) has an unknown
+// holder, taken over after a TTL, instead of keeping the lease from every
+// process for good.
+func TestCorruptLeaseEventIsTakenOver(t *testing.T) {
+	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := store.Append(ctx, "lease-analytics", eventstore.NoStream, eventstore.EventData{ID: uuid.New(), Type: lease.EventRenewed, Data: []byte(`{"holder":`)}); err != nil {
+		t.Fatal(err)
+	}
+	l := lease.New(store, "analytics", "", 100*time.Millisecond, nil)
+	if err := l.Acquire(ctx); err != nil {
+		t.Fatalf("acquire over a corrupt lease event: %v", err)
+	}
+	if !l.Holding() {
+		t.Fatal("not holding after Acquire")
 	}
 }

@@ -3,9 +3,9 @@ package statementindex
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/projections"
 )
 
 const flagVoiding = 1
@@ -28,7 +30,7 @@ type record struct {
 
 func encodeRecord(r *record) []byte {
 	b := make([]byte, 0, 8+16+1+binary.MaxVarintLen64+len(r.keys)*(1+hashLen)+len(r.json))
-	b = binary.BigEndian.AppendUint64(b, uint64(r.stored.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, storedNanos(r.stored))
 	b = append(b, r.id[:]...)
 	b = append(b, r.flags)
 	b = binary.AppendUvarint(b, uint64(len(r.keys)))
@@ -68,6 +70,29 @@ func decodeRecord(b []byte) (record, error) {
 	return r, nil
 }
 
+// The range of stored times the index orders exactly: nanoseconds since
+// 1970 in an int64, 1970-01-01 to 2262-04-11. The LRS sets stored from
+// its clock, so every statement it stores is inside; an event written
+// below the LRS with a stored time outside is held at the nearest end.
+var (
+	MinStored = time.Unix(0, 0).UTC()
+	MaxStored = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// clampStored returns t in UTC, moved into [MinStored, MaxStored].
+func clampStored(t time.Time) time.Time {
+	switch {
+	case t.Before(MinStored):
+		return MinStored
+	case t.After(MaxStored):
+		return MaxStored
+	}
+	return t.UTC()
+}
+
+// storedNanos is the index's order-preserving encoding of a stored time.
+func storedNanos(t time.Time) uint64 { return uint64(clampStored(t).UnixNano()) }
+
 func recordKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{tagRecord}, seq)
 }
@@ -94,7 +119,7 @@ func postingPrefix(k key) []byte {
 
 func postingKey(k key, stored time.Time, seq uint64) []byte {
 	b := postingPrefix(k)
-	b = binary.BigEndian.AppendUint64(b, uint64(stored.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, storedNanos(stored))
 	return binary.BigEndian.AppendUint64(b, seq)
 }
 
@@ -198,15 +223,25 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	return out, it.Close()
 }
 
+// applyStatement indexes one statement event. A statement that cannot be
+// decoded, or lacks a valid id or stored time, fails the same way every
+// time: that is a poison event (projections.Poison), which the runner
+// quarantines and skips. Other errors are the index's own (I/O).
 func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
-	var st map[string]any
-	if err := json.Unmarshal(ev.Data, &st); err != nil {
-		return fmt.Errorf("decode statement: %w", err)
+	// Numbers stay json.Number: the index reads none of them, and a
+	// number no float64 holds must not make the statement undecodable.
+	doc, err := xapi.Decode(ev.Data)
+	if err != nil {
+		return projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
+	}
+	st, ok := doc.(map[string]any)
+	if !ok {
+		return projections.Poison(ev, errors.New("the statement is not a JSON object"))
 	}
 	idStr, _ := st["id"].(string)
 	id, err := uuid.Parse(idStr)
 	if err != nil {
-		return fmt.Errorf("statement id %q: %w", idStr, err)
+		return projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
 	}
 	// Statement ids are unique in the log (the statement writer checks
 	// every id against this index before it appends), and the runner
@@ -218,9 +253,9 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	storedStr, _ := st["stored"].(string)
 	stored, err := time.Parse(time.RFC3339Nano, storedStr)
 	if err != nil {
-		return fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err)
+		return projections.Poison(ev, fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err))
 	}
-	stored = stored.UTC()
+	stored = clampStored(stored)
 	seq := meta.NextSeq
 	meta.NextSeq++
 	if stored.After(meta.LastStored) {

@@ -211,18 +211,21 @@ func (ix *Index) readCheckpoint() (checkpoint, error) {
 	if len(v) != 32 {
 		return checkpoint{}, fmt.Errorf("statementindex: corrupt checkpoint (%d bytes)", len(v))
 	}
-	return checkpoint{
-		Pos:        eventstore.Position{Commit: be(v[0:]), Prepare: be(v[8:])},
-		LastStored: time.Unix(0, int64(be(v[16:]))).UTC(),
-		NextSeq:    be(v[24:]),
-	}, nil
+	c := checkpoint{
+		Pos:     eventstore.Position{Commit: be(v[0:]), Prepare: be(v[8:])},
+		NextSeq: be(v[24:]),
+	}
+	if ns := be(v[16:]); ns != 0 { // 0: none applied yet
+		c.LastStored = time.Unix(0, int64(ns)).UTC()
+	}
+	return c, nil
 }
 
 func encodeCheckpoint(c checkpoint) []byte {
 	b := make([]byte, 0, 32)
 	b = binary.BigEndian.AppendUint64(b, c.Pos.Commit)
 	b = binary.BigEndian.AppendUint64(b, c.Pos.Prepare)
-	b = binary.BigEndian.AppendUint64(b, uint64(c.LastStored.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, storedNanos(c.LastStored))
 	return binary.BigEndian.AppendUint64(b, c.NextSeq)
 }
 

@@ -3,7 +3,10 @@ package statementindex_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -301,5 +305,158 @@ func TestCheckpointReopenAndReset(t *testing.T) {
 	}
 	if cp, _ := ix.Checkpoint(context.Background()); !cp.IsStart() {
 		t.Fatalf("checkpoint after reset: %s", cp)
+	}
+}
+
+// F7: since and until before 1970 or after 2262 wrapped around as
+// unsigned nanoseconds (since=1969-12-31T23:59:59Z found nothing,
+// until=1600-01-01 everything). Every time of the spec's range is exact.
+func TestSinceUntilOverTheWholeTimestampRange(t *testing.T) {
+	f := newFixture(t)
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	stored := []time.Time{statementindex.MinStored, at("2026-10-10T08:00:00Z"), statementindex.MaxStored}
+	var all []string
+	for _, st := range stored {
+		s := stmt("an", "completed", activity("bai"))
+		s["stored"] = st.Format(time.RFC3339Nano)
+		all = append(all, f.add(s)...)
+	}
+	// Stored times outside the range are held at its ends, in order.
+	early, late := stmt("an", "completed", activity("bai")), stmt("an", "completed", activity("bai"))
+	early["stored"], late["stored"] = "1900-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"
+	edge := f.add(early, late)
+	cases := []struct {
+		since, until string
+		want         []string
+	}{
+		{"1969-12-31T23:59:59Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1600-01-01T00:00:00Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"0000-01-01T00:00:00Z", "", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1970-01-01T00:00:00Z", "", []string{all[1], all[2], edge[1]}},
+		{"2262-04-11T23:47:16.854775806Z", "", []string{all[2], edge[1]}},
+		{"2262-04-11T23:47:16.854775807Z", "", []string{}},
+		{"2263-01-01T00:00:00Z", "", []string{}},
+		{"9999-12-31T23:59:59.999Z", "", []string{}},
+		{"", "1969-12-31T23:59:59.999999999Z", []string{}},
+		{"", "1600-01-01T00:00:00Z", []string{}},
+		{"", "0000-01-01T00:00:00Z", []string{}},
+		{"", "1970-01-01T00:00:00Z", []string{all[0], edge[0]}},
+		{"", "2262-04-11T23:47:16.854775806Z", []string{all[0], edge[0], all[1]}},
+		{"", "2262-04-11T23:47:16.854775807Z", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"", "9999-12-31T23:59:59.999Z", append([]string{all[0], edge[0]}, all[1], all[2], edge[1])},
+		{"1600-01-01T00:00:00Z", "1969-01-01T00:00:00Z", []string{}},
+		{"1600-01-01T00:00:00Z", "2100-01-01T00:00:00Z", []string{all[0], edge[0], all[1]}},
+		{"2100-01-01T00:00:00Z", "9999-01-01T00:00:00Z", []string{all[2], edge[1]}},
+	}
+	for _, c := range cases {
+		q := statementindex.Query{Ascending: true}
+		if c.since != "" {
+			q.Since = at(c.since)
+		}
+		if c.until != "" {
+			q.Until = at(c.until)
+		}
+		if got := f.query(q); !eq(got, c.want) {
+			t.Errorf("since %q until %q: %v, want %v", c.since, c.until, got, c.want)
+		}
+	}
+}
+
+// F1: a number no float64 holds does not make a statement undecodable
+// (the index reads numbers as json.Number); an event that cannot be
+// decoded at all is reported as that event's poison, for the runner to
+// quarantine, and leaves the index as it was.
+func TestUnusualAndPoisonEvents(t *testing.T) {
+	f := newFixture(t)
+	st := stmt("an", "completed", activity("bai"))
+	st["result"] = map[string]any{"score": map[string]any{"raw": json.Number("1e400")}, "extensions": map[string]any{"http://example.com/x": json.Number("-1" + strings.Repeat("0", 400))}}
+	ids := f.add(st)
+	if got := f.query(statementindex.Query{Agent: akey("an")}); !eq(got, ids) {
+		t.Fatalf("statement with 1e400: %v", got)
+	}
+	before, _ := f.ix.Checkpoint(context.Background())
+	for _, data := range []string{`{"id":`, `[1,2]`, `{"id":"not-a-uuid","stored":"2026-10-10T08:00:00Z"}`, `{"id":"` + uuid.NewString() + `","stored":"yesterday"}`} {
+		ev := eventstore.RecordedEvent{ID: uuid.New(), Type: lrs.EventStatementStored, Stream: lrs.StatementsStream,
+			Position: eventstore.Position{Commit: 1000, Prepare: 1000}, Data: []byte(data)}
+		good := eventstore.RecordedEvent{ID: uuid.New(), Type: lrs.EventStatementStored, Stream: lrs.StatementsStream,
+			Position: eventstore.Position{Commit: 999, Prepare: 999}, Data: mustJSON(t, stmt("binh", "completed", activity("bai")))}
+		err := f.ix.Apply(context.Background(), []eventstore.RecordedEvent{good, ev}, ev.Position)
+		var pe *projections.EventError
+		if !errors.As(err, &pe) || pe.Event.ID != ev.ID {
+			t.Fatalf("%s: %v, want the poison of event %s", data, err, ev.ID)
+		}
+		if cp, _ := f.ix.Checkpoint(context.Background()); cp != before {
+			t.Fatalf("%s: checkpoint moved to %s", data, cp)
+		}
+		if got := f.query(statementindex.Query{Agent: akey("binh")}); len(got) != 0 {
+			t.Fatalf("%s: half a batch applied: %v", data, got)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, st map[string]any) []byte {
+	t.Helper()
+	st["id"] = uuid.NewString()
+	st["stored"] = base.Format(time.RFC3339Nano)
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// F3: a page is bounded by the bytes of its statements too, and always
+// holds one; paging with the cursor visits every statement once.
+func TestPagesAreBoundedInBytes(t *testing.T) {
+	f := newFixture(t)
+	var all []string
+	for i := 0; i < 10; i++ {
+		st := stmt("an", "completed", activity("bai"))
+		pad := 1000
+		if i == 6 {
+			pad = 10000 // larger than a whole page
+		}
+		st["result"] = map[string]any{"response": strings.Repeat("x", pad)}
+		all = append(all, f.add(st)...)
+	}
+	for _, asc := range []bool{true, false} {
+		want := slices.Clone(all)
+		if !asc {
+			slices.Reverse(want)
+		}
+		var got []string
+		var sizes []int
+		q := statementindex.Query{Ascending: asc, MaxBytes: 2500, Limit: 100}
+		for {
+			sts, next, err := f.ix.Query(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, st := range sts {
+				n += len(st.JSON)
+			}
+			if len(sts) == 0 || (len(sts) > 1 && n > 2500) {
+				t.Fatalf("page of %d statements, %d bytes", len(sts), n)
+			}
+			got = append(got, idsOf(sts)...)
+			sizes = append(sizes, len(sts))
+			if next == nil {
+				break
+			}
+			q.After = next
+		}
+		if !eq(got, want) {
+			t.Fatalf("asc=%v: pages %v\n got %v\nwant %v", asc, sizes, got, want)
+		}
+		if len(sizes) < 5 {
+			t.Fatalf("asc=%v: pages %v: not bounded by bytes", asc, sizes)
+		}
 	}
 }

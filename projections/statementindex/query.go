@@ -36,7 +36,7 @@ func (ix *Index) Get(ctx context.Context, id uuid.UUID) (Statement, bool, error)
 	if err != nil || !found {
 		return Statement{}, false, wrap(err)
 	}
-	st, err := ix.load(seq)
+	st, _, err := ix.load(seq, -1)
 	return st, err == nil, wrap(err)
 }
 
@@ -47,19 +47,34 @@ func wrap(err error) error {
 	return fmt.Errorf("statementindex: %w", err)
 }
 
-func (ix *Index) load(seq uint64) (Statement, error) {
-	rec, err := readRecord(ix.db, seq)
+// load reads statement seq. Its JSON is copied only when it is at most
+// budget bytes long (any length when budget < 0); size is its length
+// either way, so a page can stop before a statement it has no room for
+// without copying it.
+func (ix *Index) load(seq uint64, budget int) (st Statement, size int, err error) {
+	v, closer, err := ix.db.Get(recordKey(seq))
 	if err != nil {
-		return Statement{}, err
+		return Statement{}, 0, fmt.Errorf("read record %d: %w", seq, err)
 	}
-	_, closer, err := ix.db.Get(voidedKey(seq))
-	voided := err == nil
-	if voided {
+	rec, err := decodeRecord(v) // aliases v until closer.Close
+	if err != nil {
 		_ = closer.Close()
-	} else if !errors.Is(err, pebble.ErrNotFound) {
-		return Statement{}, err
+		return Statement{}, 0, err
 	}
-	return Statement{ID: rec.id, Stored: rec.stored, Voided: voided, Voiding: rec.flags&flagVoiding != 0, JSON: rec.json}, nil
+	size = len(rec.json)
+	st = Statement{ID: rec.id, Stored: rec.stored, Voiding: rec.flags&flagVoiding != 0}
+	if budget < 0 || size <= budget {
+		st.JSON = append([]byte(nil), rec.json...)
+	}
+	_ = closer.Close()
+	_, vcloser, err := ix.db.Get(voidedKey(seq))
+	st.Voided = err == nil
+	if st.Voided {
+		_ = vcloser.Close()
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return Statement{}, 0, err
+	}
+	return st, size, nil
 }
 
 // Query selects statements. Every set field is a filter; the zero Query
@@ -80,10 +95,16 @@ type Query struct {
 	// (statements/read/mine).
 	Authority string
 	// Since is exclusive, Until inclusive (stored time); zero for none.
+	// Any time is exact, also outside the range the index holds stored
+	// times in (MinStored to MaxStored): no statement is stored outside it.
 	Since, Until time.Time
 	Ascending    bool
 	// Limit bounds the page (default and maximum are the caller's).
 	Limit int
+	// MaxBytes bounds the page's statements by the size of their stored
+	// JSON, summed (0: no bound). A page always holds at least one
+	// statement, so one larger than MaxBytes comes alone.
+	MaxBytes int
 	// After continues a previous page: results start strictly after it in
 	// the query's order.
 	After *Cursor
@@ -131,8 +152,8 @@ func (s suffix) prev() (suffix, bool) {
 	return s, false
 }
 
-// Query returns up to q.Limit statements and, when more match, the cursor
-// to pass as After for the next page.
+// Query returns up to q.Limit statements (and up to q.MaxBytes of them)
+// and, when more match, the cursor to pass as After for the next page.
 func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -142,11 +163,28 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 	}
 	keys := q.keys()
 	lo, hi := mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
+	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
+	// bound outside that range is decided here, not converted: it would
+	// wrap.
 	if !q.Since.IsZero() {
-		lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		switch {
+		case q.Since.Before(MinStored):
+			// Every statement is stored after it.
+		case !q.Since.Before(MaxStored):
+			return nil, nil, nil
+		default:
+			lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		}
 	}
 	if !q.Until.IsZero() {
-		hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		switch {
+		case q.Until.Before(MinStored):
+			return nil, nil, nil
+		case q.Until.After(MaxStored):
+			// Every statement is stored before it.
+		default:
+			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		}
 	}
 	if q.After != nil {
 		a := mkSuffix(q.After.Stored, q.After.Seq)
@@ -190,6 +228,7 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 	}
 	var out []Statement
 	var last suffix
+	size := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -198,16 +237,21 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 		if !ok {
 			return out, nil, nil
 		}
-		st, err := ix.load(s.seq())
+		budget := -1
+		if q.MaxBytes > 0 && len(out) > 0 {
+			budget = max(0, q.MaxBytes-size)
+		}
+		st, n, err := ix.load(s.seq(), budget)
 		if err != nil {
 			return nil, nil, wrap(err)
 		}
 		if !st.Voided {
-			if len(out) == limit {
+			if len(out) == limit || (budget >= 0 && n > budget) {
 				c := last.cursor()
 				return out, &c, nil
 			}
 			out = append(out, st)
+			size += n
 			last = s
 		}
 		var more bool

@@ -1,3 +1,6 @@
+-- Clustered layout of the Hocvu analytics tables (see README.md). Run once,
+-- on one node: clickhouse-client --multiquery < 0001_cluster.sql
+-- Equivalent to the single-server migrations 1-8 of ../migrations/.
 CREATE DATABASE IF NOT EXISTS hocvu ON CLUSTER hocvu;
 
 CREATE TABLE IF NOT EXISTS hocvu.statements_local ON CLUSTER hocvu (
@@ -21,6 +24,8 @@ CREATE TABLE IF NOT EXISTS hocvu.voided_statements_local ON CLUSTER hocvu (
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/hocvu/voided_statements', '{replica}')
 ORDER BY statement_id;
 
+-- Sharded by the voided statement's id: a void lives on the shard of the
+-- fact it voids.
 CREATE TABLE IF NOT EXISTS hocvu.voided_statements ON CLUSTER hocvu AS hocvu.voided_statements_local
 ENGINE = Distributed(hocvu, hocvu, voided_statements_local, cityHash64(statement_id));
 
@@ -28,11 +33,46 @@ CREATE VIEW IF NOT EXISTS hocvu.statements_valid ON CLUSTER hocvu AS
 SELECT * FROM hocvu.statements
 WHERE NOT (statement_id GLOBAL IN (SELECT statement_id FROM hocvu.voided_statements) AND verb != 'http://adlnet.gov/expapi/verbs/voided');
 
-CREATE TABLE IF NOT EXISTS hocvu.projection_checkpoints ON CLUSTER hocvu (
-    projection String, commit_position UInt64, prepare_position UInt64, written_at DateTime
-) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/projection_checkpoints', '{replica}')
-ORDER BY (projection, commit_position);
+-- Checkpoints and reference data: small, replicated on every node (one
+-- replica set, path .../all/...), written and read through whichever node
+-- Hocvu connects to. Their mutations and truncations replicate by
+-- themselves.
+CREATE TABLE IF NOT EXISTS hocvu.analytics_checkpoints ON CLUSTER hocvu (
+    projection_name String, commit_position UInt64, prepare_position UInt64, written_at DateTime
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/analytics_checkpoints', '{replica}')
+ORDER BY (projection_name, commit_position);
 
+CREATE TABLE IF NOT EXISTS hocvu.dim_communes ON CLUSTER hocvu (
+    code String, name String, kind String, district String, area_types Array(String)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/dim_communes', '{replica}')
+ORDER BY code;
+
+CREATE TABLE IF NOT EXISTS hocvu.dim_population ON CLUSTER hocvu (
+    commune String, target_group String, people UInt64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/dim_population', '{replica}')
+ORDER BY (commune, target_group);
+
+CREATE TABLE IF NOT EXISTS hocvu.dim_targets ON CLUSTER hocvu (
+    year UInt16, commune String, target_group String, metric String, value Float64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/dim_targets', '{replica}')
+ORDER BY (year, commune, target_group, metric);
+
+CREATE TABLE IF NOT EXISTS hocvu.dim_teams ON CLUSTER hocvu (
+    id String, commune String, name String, members UInt64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/dim_teams', '{replica}')
+ORDER BY id;
+
+CREATE TABLE IF NOT EXISTS hocvu.dim_mentors ON CLUSTER hocvu (
+    id String, commune String, team String, label String
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/dim_mentors', '{replica}')
+ORDER BY id;
+
+-- Aggregates: each shard's materialized views fill its local aggregate
+-- tables from its own facts, so their rows follow the facts' sharding. The
+-- Distributed tables over them take only the projector's rebuild inserts
+-- (the months a void or a repair touched), spread with rand(); every query
+-- sums or counts distinct over all shards, so where a row lives never
+-- changes an answer.
 CREATE TABLE IF NOT EXISTS hocvu.agg_daily_local ON CLUSTER hocvu (
     date Date, commune String, target_group String, verb String, activity_type String,
     course_id String, object_id String,
@@ -89,3 +129,14 @@ SELECT toYYYYMM(date) AS month, commune, target_group, course_id, actor_id,
 FROM hocvu.statements_local
 WHERE actor_id != 0
 GROUP BY month, commune, target_group, course_id, actor_id;
+
+-- The migration log, on every node, recording the single-server migrations
+-- this file replaces, so that `hocvu` applies none of them over it.
+CREATE TABLE IF NOT EXISTS hocvu.schema_migrations ON CLUSTER hocvu (
+    version UInt32, name String, applied_at DateTime
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hocvu/schema_migrations', '{replica}')
+ORDER BY version;
+
+INSERT INTO hocvu.schema_migrations (version, name, applied_at)
+SELECT v, 'cluster/0001_cluster.sql', now() FROM (SELECT arrayJoin([1, 2, 3, 4, 5, 6, 7, 8]) AS v)
+WHERE v NOT IN (SELECT version FROM hocvu.schema_migrations);

@@ -2,7 +2,7 @@
 SELECT
     course_id,
     count(*) AS statements,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb <> $voided) AS learners,
+    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0) AS learners,
     count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
     count(*) FILTER (WHERE verb = $passed) AS passes,
     count(*) FILTER (WHERE verb = $failed) AS fails,
@@ -13,5 +13,6 @@ WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
     AND ($commune = '' OR commune = $commune)
     AND ($target_group = '' OR target_group = $target_group)
     AND ($course = '' OR course_id = $course)
+    AND verb <> $voided
 GROUP BY course_id
 ORDER BY course_id

@@ -1,8 +1,9 @@
--- by_group: the summary per target group ("" when not sent).
+-- by_group: the summary per target group: "" when not known, $unknown for
+-- a value outside the vocabulary ($groups).
 SELECT
-    target_group,
+    CASE WHEN target_group = '' OR list_contains($groups, target_group) THEN target_group ELSE $unknown END AS group_key,
     count(*) AS statements,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb <> $voided) AS learners,
+    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0) AS learners,
     count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
     count(*) FILTER (WHERE verb = $passed) AS passes,
     count(*) FILTER (WHERE verb = $failed) AS fails,
@@ -13,5 +14,6 @@ WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
     AND ($commune = '' OR commune = $commune)
     AND ($target_group = '' OR target_group = $target_group)
     AND ($course = '' OR course_id = $course)
-GROUP BY target_group
-ORDER BY target_group
+    AND verb <> $voided
+GROUP BY group_key
+ORDER BY group_key

@@ -1,7 +1,8 @@
--- summary: totals over the period.
+-- summary: totals over the period. Voiding statements count nowhere (the
+-- statements they void are already gone from the table).
 SELECT
     count(*) AS statements,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb <> $voided) AS learners,
+    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0) AS learners,
     count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
     count(*) FILTER (WHERE verb = $passed) AS passes,
     count(*) FILTER (WHERE verb = $failed) AS fails,
@@ -12,3 +13,4 @@ WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
     AND ($commune = '' OR commune = $commune)
     AND ($target_group = '' OR target_group = $target_group)
     AND ($course = '' OR course_id = $course)
+    AND verb <> $voided

@@ -37,8 +37,9 @@ export class QueryError extends Error {
 
 /**
  * Run a named query. Resolves to null when the server lacks it or the
- * role may not run it; otherwise to {columns, rows, objects}, where
- * objects are the rows keyed by column.
+ * role may not run it; otherwise to {columns, rows, objects, total,
+ * limit}, where objects are the rows keyed by column, and total and limit
+ * are set by a query that caps its rows (total counts them all).
  */
 export async function query(name, params) {
   if (!allowed(name)) return null;
@@ -53,5 +54,6 @@ export async function query(name, params) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new QueryError(res.status, body.message || res.statusText);
   const objects = body.rows.map((r) => Object.fromEntries(body.columns.map((c, i) => [c, r[i]])));
-  return { name, params, columns: body.columns, rows: body.rows, objects };
+  const total = body.total ?? body.rows.length;
+  return { name, params, columns: body.columns, rows: body.rows, objects, total, limit: body.limit ?? null };
 }

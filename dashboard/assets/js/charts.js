@@ -73,9 +73,10 @@ function wrap(s, px, maxW) {
 }
 
 /**
- * Horizontal bars. items: [{label, value, cls?, title?, text?}];
- * opts: {max?, fmt?, marker? (a value drawn as a dashed line), markerLabel?}
- * Long labels take two lines.
+ * Horizontal bars. items: [{label, value, cls?, title?, text?, marker?}];
+ * opts: {max?, fmt?, marker? (a value drawn as a dashed line), markerLabel?}.
+ * An item's own marker is drawn as a tick across its bar (a unit's own
+ * expected pace). Long labels take two lines.
  */
 export function hbars(container, items, opts = {}) {
   const fmt = opts.fmt || num;
@@ -90,7 +91,7 @@ export function hbars(container, items, opts = {}) {
     const texts = items.map((it) => it.text ?? fmt(it.value));
     const valueW = Math.ceil(Math.max(24, ...texts.map((x) => textWidth(x, px, 600)))) + 8;
     const plotW = Math.max(40, w - labelW - valueW - 12);
-    const max = Math.max(opts.max || 0, opts.marker || 0, ...items.map((i) => i.value || 0), 1);
+    const max = Math.max(opts.max || 0, opts.marker || 0, ...items.map((i) => Math.max(i.value || 0, i.marker || 0)), 1);
     const h = top + items.reduce((sum, _, i) => sum + rowH(i), 0) + 6;
     const root = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img' });
     const x0 = labelW + 6;
@@ -106,6 +107,10 @@ export function hbars(container, items, opts = {}) {
       g.append(label);
       g.append(svg('rect', { x: x0, y: mid - barH / 2, width: bw.toFixed(1), height: barH, rx: 3, class: 'bar ' + (it.cls || '') }));
       g.append(svg('text', { x: x0 + bw + 5, y: mid + px * 0.35, class: 'value' }, texts[i]));
+      if (it.marker != null) {
+        const mx = x0 + (plotW * it.marker) / max;
+        g.append(svg('line', { x1: mx, x2: mx, y1: mid - rowH(i) / 2 + 1, y2: mid + rowH(i) / 2 - 1, class: 'pace' }));
+      }
       root.append(g);
     });
     if (opts.marker != null) {

@@ -7,7 +7,7 @@
 // statement in the scope (the province, or the commune) has "no data
 // yet", which is not a drop to zero.
 import { t } from './i18n.js';
-import { addMonths, quarterOf, split } from './period.js';
+import { addMonths, quarterOf, previousQuarterToDate, split } from './period.js';
 import { month as monthLabel, delta } from './fmt.js';
 
 /** The months from a to b, inclusive ("YYYY-MM"). */
@@ -44,13 +44,14 @@ export function plan(p, now) {
   month.vs = t('ui.vs', month.prev.label);
   const q = quarterOf(last);
   const pq = quarterOf(addMonths(q.from, -3));
+  // The same months of the quarter before (all of it once q is complete).
+  const same = previousQuarterToDate(last);
   let quarter;
-  if (last === q.to) {
-    quarter = { cur: { from: q.from, to: q.to, label: quarterLabel(q) }, prev: { from: pq.from, to: pq.to, label: quarterLabel(pq) } };
+  if (!same.partial) {
+    quarter = { cur: { from: q.from, to: q.to, label: quarterLabel(q) }, prev: { from: same.from, to: same.to, label: quarterLabel(pq) } };
     quarter.vs = t('ui.vs', quarter.prev.label);
   } else {
-    const pto = addMonths(last, -3);
-    quarter = { cur: { from: q.from, to: last, label: partOfQuarter(q, last) }, prev: { from: pq.from, to: pto, label: partOfQuarter(pq, pto) } };
+    quarter = { cur: { from: q.from, to: last, label: partOfQuarter(q, last) }, prev: { from: same.from, to: same.to, label: partOfQuarter(pq, same.to) } };
     quarter.vs = t('ui.vs_same', quarter.prev.label);
   }
   return { running, month, quarter };

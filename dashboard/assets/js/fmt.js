@@ -10,9 +10,16 @@ export function num(v) {
   return intFmt.format(Number(v));
 }
 
-/** A percentage with at most d decimals ("12,5%"). */
+/**
+ * A percentage with at most d decimals ("12,5%"). A share that is not 0
+ * but rounds to it reads "< 0,1%", one below 100 that rounds to 100 reads
+ * "> 99,9%", so that neither looks like none or all (docs/dashboard.md).
+ */
 export function pct(v, d = 1) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const step = 10 ** -d;
+  if (v > 0 && v < step / 2) return '< ' + decFmt(d).format(step) + '%';
+  if (v < 100 && v >= 100 - step / 2) return '> ' + decFmt(d).format(100 - step) + '%';
   return decFmt(d).format(v) + '%';
 }
 
@@ -54,5 +61,7 @@ export function course(iri) {
 }
 
 export const group = (g) => t('group.' + (g || ''));
+/** A commune's name, or what an empty or unknown code means. */
+export const communeLabel = (code, name) => name || (code === 'unknown' ? t('commune.unknown') : code || t('commune.none'));
 export const area = (a) => t('area.' + a);
 export const areas = (list) => String(list || '').split(',').filter(Boolean).map(area).join(', ');

@@ -13,3 +13,6 @@ export function t(key, ...args) {
   args.forEach((a, i) => { s = s.split(`{${i}}`).join(String(a)); });
   return s;
 }
+
+/** Whether the dictionary has key (tooltips are optional). */
+export const hasLabel = (key) => Object.prototype.hasOwnProperty.call(dict, key);

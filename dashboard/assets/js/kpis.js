@@ -4,11 +4,11 @@
 // progress against the year's targets.
 import { el, fill } from './dom.js';
 import { ctx, t } from './i18n.js';
-import { query } from './api.js';
+import { query, allowed } from './api.js';
 import { num, pct, ratio } from './fmt.js';
 import { paceFraction } from './period.js';
 import { plan, hasData, judge, periodHasData } from './compare.js';
-import { aggregate, absoluteTarget, LAG_SHARE } from './progress.js';
+import { aggregate, absoluteTarget, vneidGroups, LAG_SHARE } from './progress.js';
 
 const first = (r) => (r && r.objects[0]) || null;
 
@@ -97,13 +97,25 @@ async function draw(container, f, extra, progress, targets) {
   const periodHas = periodHasData(p, ctx.now, withData);
   let units = null;
   if (progress) units = aggregate(progress.rows, () => 'all', { year: p.year, ref: p.ref, targets })[0] || null;
+  // Learners outside every commune's progress (no commune known, a code
+  // not in the reference data): the summary's learners since the campaign
+  // began minus the progress rows' (which count each learner once).
+  const whole = !extra.commune && !f.state.group && !f.state.area;
+  let outside = null;
+  if (units && whole) {
+    const since = first(await query('summary', { to: p.ref }));
+    if (since) outside = Math.max(0, Number(since.learners) - units.learners);
+  }
+  const vneid = !extra.commune && allowed('vneid') ? await query('vneid', { to: p.ref, group: f.state.group }) : null;
   const cards = [];
   for (const [key, col] of [['learners', 'learners'], ['lessons', 'lesson_completions'], ['certificates', 'certificates']]) {
     const card = el('div', 'kpi');
     card.dataset.kpi = col;
     card.dataset.v = String(c[col]);
     card.dataset.state = periodHas ? 'ok' : 'nodata';
-    card.append(el('h3', '', t('kpi.' + key)), periodHas ? el('div', 'big', num(c[col])) : el('div', 'big nodata', t('ui.nodata_yet')));
+    const h = el('h3', 'defined', t('kpi.' + key));
+    h.title = t('def.' + col);
+    card.append(h, periodHas ? el('div', 'big', num(c[col])) : el('div', 'big nodata', t('ui.nodata_yet')));
     const v = (o) => (o ? Number(o[col]) : 0);
     card.append(cmpLine('month', cmp.month, v(mm), v(pmm), withData));
     card.append(cmpLine('quarter', cmp.quarter, v(qq), v(pqq), withData));
@@ -112,10 +124,16 @@ async function draw(container, f, extra, progress, targets) {
       if (units && units.target_count > 0) {
         const tgt = el('div', 'target');
         tgt.dataset.kpi = 'learners_cum';
-        tgt.dataset.v = String(units.learners);
+        tgt.dataset.v = String(units.targeted_learners);
         tgt.append(meter(units.reachPct, false));
-        tgt.append(el('p', 'line', t('kpi.learners_cum') + ': ', el('b', '', num(units.learners)), ' / ' + num(units.target_count) + ' (' + pct(units.reachPct) + ')'));
+        tgt.append(el('p', 'line', t('kpi.learners_cum') + ': ', el('b', '', num(units.targeted_learners)), ' / ' + num(units.target_count) + ' (' + pct(units.reachPct) + ')'));
         card.append(tgt);
+        if (outside) {
+          const o = el('p', 'line muted', t('ui.unattributed', num(outside)));
+          o.dataset.kpi = 'learners_outside';
+          o.dataset.v = String(outside);
+          card.append(o);
+        }
       } else if (progress === null) {
         card.append(el('p', 'line muted', t('ui.unavailable', 'progress')));
       }
@@ -123,19 +141,31 @@ async function draw(container, f, extra, progress, targets) {
       if (units && units.target_count > 0) {
         const tgt = el('div', 'target');
         tgt.dataset.kpi = 'certified_cum';
-        tgt.dataset.v = String(units.certified_learners);
+        tgt.dataset.v = String(units.targeted_certified);
         tgt.append(meter(units.pct, units.lagging));
-        tgt.append(el('p', 'line', t('kpi.certified_cum') + ': ', el('b', '', num(units.certified_learners)), ' / ' + num(units.target_count) + ' (' + pct(units.pct) + ')'));
+        tgt.append(el('p', 'line', t('kpi.certified_cum') + ': ', el('b', '', num(units.targeted_certified)), ' / ' + num(units.target_count) + ' (' + pct(units.pct) + ')'));
         tgt.append(el('p', 'line', t('ui.target_of', p.year, num(units.target_count))));
         if (units.lagging) tgt.append(el('span', 'badge lag', t('ui.lagging')));
         card.append(tgt);
       }
+      // The VNeID target names its groups (citizens): compare it with
+      // the same groups' VNeID confirmations, or, while none has arrived,
+      // with the same groups' certified learners, labelled as such.
       const abs = !extra.commune ? absoluteTarget(targets, p.year, f.state.group) : null;
-      if (units && abs) {
-        const share = ratio(units.certified_learners, abs);
+      if (progress && abs) {
+        const groups = vneidGroups(targets, p.year, f.state.group);
+        const confirmed = vneid ? vneid.objects.filter((r) => groups.includes(r.target_group)).reduce((s, r) => s + Number(r.confirmed_learners), 0) : 0;
+        const certified = progress.rows.filter((r) => groups.includes(r.target_group)).reduce((s, r) => s + Number(r.certified_learners || 0), 0);
+        const value = confirmed > 0 ? confirmed : certified;
+        const share = ratio(value, abs);
         const frac = paceFraction(p.year, p.ref);
-        card.append(meter(share, units.certified_learners < LAG_SHARE * frac * abs));
-        card.append(el('p', 'line', t('ui.certified_vs_target') + ': ', el('b', '', num(units.certified_learners)), ' / ' + num(abs) + ' (' + pct(share) + ')'));
+        const v = el('div', 'target');
+        v.dataset.kpi = confirmed > 0 ? 'vneid_confirmed' : 'vneid_certified';
+        v.dataset.v = String(value);
+        v.append(meter(share, value < LAG_SHARE * frac * abs));
+        const label = t(confirmed > 0 ? 'ui.vneid_confirmed' : 'ui.vneid_proxy', groups.map((g) => t('group.' + g)).join(', '));
+        v.append(el('p', 'line', label + ': ', el('b', '', num(value)), ' / ' + num(abs) + ' (' + pct(share) + ')'));
+        card.append(v);
       }
     } else {
       card.append(el('p', 'line muted', t('ui.no_target')));

@@ -21,6 +21,17 @@ export function quarterOf(s) {
   return { q, year: y, from: ym(y, 3 * q - 2), to: ym(y, 3 * q) };
 }
 
+/**
+ * The months "this quarter" at month ref is compared with: the same
+ * months of the previous quarter (its first month up to ref − 3), so that
+ * a quarter to date is never set against a whole quarter. partial tells
+ * whether ref is not yet the quarter's last month.
+ */
+export function previousQuarterToDate(ref) {
+  const q = quarterOf(ref);
+  return { from: addMonths(q.from, -3), to: addMonths(ref, -3), partial: ref < q.to };
+}
+
 const minMonth = (a, b) => (a < b ? a : b);
 
 /**

@@ -2,9 +2,11 @@
 // data-col, so the numbers on screen can be checked against the API.
 import { el } from './dom.js';
 import { num } from './fmt.js';
+import { t, hasLabel } from './i18n.js';
 
 /**
- * columns: [{key, label, num?: bool, fmt?: (v, row) => string|Node, value?: row => raw}]
+ * columns: [{key, label, num?: bool, fmt?: (v, row) => string|Node, value?: row => raw, def?: label key}];
+ * a header whose column has a definition (def, or "def.<key>") shows it as a tooltip.
  * rows: objects; opts.rowClass(row) adds a class (e.g. "lag"); opts.foot is a row object.
  */
 export function table(columns, rows, opts = {}) {
@@ -13,6 +15,11 @@ export function table(columns, rows, opts = {}) {
   for (const c of columns) {
     const th = el('th', c.num ? 'num' : '', c.label);
     th.scope = 'col';
+    const def = c.def || 'def.' + c.key;
+    if (hasLabel(def)) {
+      th.title = t(def);
+      th.classList.add('defined');
+    }
     head.append(th);
   }
   tbl.append(el('thead', '', head));

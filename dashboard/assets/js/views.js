@@ -3,7 +3,7 @@
 import { el, link } from './dom.js';
 import { t, ctx } from './i18n.js';
 import { query, allowed } from './api.js';
-import { num, pct, month, group as groupName, course as courseName, areas as areaNames, setCourseNames } from './fmt.js';
+import { num, pct, month, group as groupName, course as courseName, areas as areaNames, setCourseNames, communeLabel } from './fmt.js';
 import { hbars, lines, legend, funnel } from './charts.js';
 import { ignoredNote } from './filters.js';
 import { aggregate } from './progress.js';
@@ -46,7 +46,7 @@ export async function trendPanel(pn, params) {
     pn.setLegend(legend([{ cls: 's1', label: t('col.learners') }, { cls: 's2', label: t('col.lesson_completions') }]));
     pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => label(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
     pn.el.dataset.running = running ? ctx.now : '';
-    pn.setNote([running ? t('ui.running_trend', month(ctx.now)) : '', ignoredNote('trend', params)].filter(Boolean).join(' '));
+    pn.setNote([t('ui.rows_distinct_months'), running ? t('ui.running_trend', month(ctx.now)) : '', ignoredNote('trend', params)].filter(Boolean).join(' '));
   });
 }
 
@@ -59,11 +59,22 @@ export async function byGroupPanel(pn, params) {
     hbars(pn.chart, rows.map((x) => ({ label: groupName(x.target_group), value: Number(x.learners) })));
     pn.setTable([{ key: 'target_group', label: t('col.target_group'), fmt: (v) => groupName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
     pn.sub.textContent = t('col.learners');
-    pn.setNote(ignoredNote('by_group', params));
+    pn.setNote([t('ui.rows_distinct'), ignoredNote('by_group', params)].filter(Boolean).join(' '));
   });
 }
 
-/** Progress per target group against its target, with the expected pace. */
+/** A unit's status: on track, lagging, or without a target. */
+export const status = (u) => (!u.hasTarget ? 'no-target' : u.lagging ? 'lagging' : 'on-track');
+const statusBadge = (v) => el('span', 'badge ' + ({ lagging: 'lag', 'on-track': 'ok' }[v] || 'none'),
+  t({ lagging: 'ui.lagging', 'on-track': 'ui.on_track' }[v] || 'ui.no_target_set'));
+
+/** Chart items of progress units: the share of the target reached, and each unit's own expected pace as a tick. */
+export const progressBars = (units, label) => units.map((u) => ({
+  label: label(u), value: u.pct || 0, cls: status(u) === 'lagging' ? 'lag' : status(u) === 'on-track' ? 'ok' : '',
+  text: u.hasTarget ? pct(u.pct) : t('ui.no_target_set'), marker: u.expectedPct,
+}));
+
+/** Progress per target group against its target, with each group's expected pace. */
 export async function groupTargetsPanel(pn, progress, ctxp) {
   if (!progress) {
     pn.unavailable('progress');
@@ -72,23 +83,25 @@ export async function groupTargetsPanel(pn, progress, ctxp) {
   pn.ready();
   const units = aggregate(progress.rows, (r) => r.target_group, ctxp);
   pn.setCSV('progress', progress.result.params);
-  hbars(pn.chart, units.map((u) => ({ label: groupName(u.key), value: u.pct || 0, cls: u.lagging ? 'lag' : 'ok', text: pct(u.pct) })),
-    { max: 100, marker: Math.min(100, units.length ? Math.max(...units.map((u) => u.expectedPct || 0)) : 0), markerLabel: t('ui.pace'), fmt: (v) => pct(v) });
+  hbars(pn.chart, progressBars(units, (u) => groupName(u.key)), { max: 100, fmt: (v) => pct(v) });
   pn.setLegend(legend([{ cls: 'ok', label: t('ui.on_track') }, { cls: 'lag', label: t('ui.lagging') }, { cls: 'pace', label: t('ui.pace') }]));
   pn.setTable([
     { key: 'target_group', label: t('col.target_group'), value: (u) => u.key, fmt: (v) => groupName(v) },
     { key: 'population', label: t('col.population'), num: true },
     { key: 'target_pct', label: t('col.target_pct'), num: true, fmt: (v) => (v === null ? '—' : pct(v)) },
     { key: 'target_count', label: t('col.target_count'), num: true },
-    { key: 'learners', label: t('col.learners'), num: true },
-    { key: 'certified_learners', label: t('col.certified_learners'), num: true },
+    { key: 'learners', label: t('col.learners'), num: true, def: 'def.learners_cum' },
+    { key: 'certified_learners', label: t('col.certified_learners'), num: true, def: 'def.certified_cum' },
     { key: 'pct_of_target', label: t('col.pct_of_target'), num: true, value: (u) => u.pct, fmt: (v) => pct(v) },
-    { key: 'status', label: t('col.status'), value: (u) => (u.lagging ? 'lagging' : 'on-track'), fmt: (v) => el('span', 'badge ' + (v === 'lagging' ? 'lag' : 'ok'), t(v === 'lagging' ? 'ui.lagging' : 'ui.on_track')) },
+    { key: 'expected_pct', label: t('col.expected_pct'), num: true, value: (u) => u.expectedPct, fmt: (v) => pct(v) },
+    { key: 'status', label: t('col.status'), value: status, fmt: statusBadge },
   ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
   pn.sub.textContent = cumulativeLabel(ctxp.ref);
-  pn.setNote(t('ui.lag_rule', units.length ? pct(Math.max(...units.map((u) => u.expectedPct || 0)), 0).replace('%', '') : '—'));
+  pn.setNote([t('ui.lag_rule'), t('ui.cumulative_rule')].join(' '));
   pn.done();
 }
+
+export { statusBadge };
 
 /** Courses in the period: learners and certified learners. */
 export async function coursesPanel(pn, params) {
@@ -99,7 +112,7 @@ export async function coursesPanel(pn, params) {
     hbars(pn.chart, rows.map((x) => ({ label: courseName(x.course_id), value: Number(x.learners) })));
     pn.setTable([{ key: 'course_id', label: t('col.course_name'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
     pn.sub.textContent = t('col.learners');
-    pn.setNote(ignoredNote('by_course', params));
+    pn.setNote([t('ui.rows_distinct'), ignoredNote('by_course', params)].filter(Boolean).join(' '));
   });
   return pn;
 }
@@ -116,18 +129,24 @@ export async function funnelPanel(pn, params) {
     for (const s of stages) s.share = s.shareNum === null ? '' : pct(s.shareNum);
     funnel(pn.chart, stages);
     pn.setTable([
-      { key: 'stage', label: t('col.stage'), value: (s) => s.stage, fmt: (v) => t('stage.' + v) },
+      { key: 'stage', label: t('col.stage'), value: (s) => s.stage, fmt: (v) => { const c = el('span', 'defined', t('stage.' + v)); c.title = t('def.stage.' + v); return c; } },
       { key: 'learners', label: t('col.learners'), num: true, value: (s) => s.value },
       { key: 'conversion', label: t('col.conversion'), num: true, value: (s) => s.shareNum, fmt: (v) => (v === null ? '' : pct(v)) },
     ], stages);
-    pn.setNote(ignoredNote('funnel', params));
+    pn.setNote([t('ui.funnel_rule'), ignoredNote('funnel', params)].filter(Boolean).join(' '));
   });
 }
 
-/** A link to a commune's page (province users only). */
+/** A link to a commune's page (province users only; an empty or unknown code has none). */
 export function communeLink(code, name) {
-  if (ctx.role !== 'province') return name || code;
-  return link('/dashboard/commune/' + encodeURIComponent(code), name || code);
+  const label = communeLabel(code, name);
+  if (ctx.role !== 'province' || !code || code === 'unknown') return label;
+  return link('/dashboard/commune/' + encodeURIComponent(code), label);
+}
+
+/** "Chart: the first n of m rows" when a chart shows fewer rows than its table. */
+export function chartTop(n, m) {
+  return m > n ? t('ui.chart_top', n, m) : '';
 }
 
 /**

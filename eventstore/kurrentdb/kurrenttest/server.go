@@ -15,9 +15,15 @@
 //     idempotency and atomicity from the backing store; a conflict answers
 //     WrongExpectedVersion with the current revision (both the 20.6 and the
 //     current fields); an idempotent retry answers success without a
-//     position, as KurrentDB does; an append larger than MaxAppendSize
-//     fails with InvalidArgument "Maximum Append Size of N Exceeded." and
-//     the maximum-append-size-exceeded exception trailer.
+//     position, as KurrentDB does; an event larger than
+//     MaxAppendEventSize fails the append with InvalidArgument "Event with
+//     Id: …, Size: …, exceeds Maximum Append Event Size of N." and an
+//     append larger than MaxAppendSize with InvalidArgument "Maximum Append
+//     Size of N Exceeded.", each with its exception trailer, as soon as the
+//     offending event is read (the client may still be sending: with a
+//     small Window it then sees the call cut, as with a real server). Sizes
+//     are counted as KurrentDB 24.10.4 and later count them: data plus
+//     metadata plus twice the event type's length.
 //   - Read of a stream: forwards or backwards, from a revision, the start
 //     or (backwards) the end, up to count events; StreamNotFound for a
 //     stream with no events. Backwards from revision r reads revisions
@@ -36,7 +42,7 @@
 //     CaughtUp when it reaches the head (unless Options.NoCaughtUp, which
 //     mimics older servers); then live events.
 //   - TLS and HTTP Basic credentials when configured (Options.TLS,
-//     Options.Users).
+//     Options.Users), and which users may read $all (Options.AllReaders).
 //
 // Not implemented (the adapter does not use them; they answer
 // Unimplemented): stream subscriptions, filtered reads that are not
@@ -80,11 +86,21 @@ import (
 
 // Options configure the fake server. The zero value is sensible.
 type Options struct {
-	// MaxAppendSize bounds the total size of one append in bytes (type,
-	// data and metadata of its events), like KurrentDB's MaxAppendSize,
-	// whose default is 1 MiB. Default here: 16 MiB, the most KurrentDB
-	// allows, so that the contract suite's large events fit.
+	// MaxAppendSize bounds the total size of one append in bytes, like
+	// KurrentDB's MaxAppendSize, whose default is 1 MiB. Default here:
+	// MaxAppendSizeLimit, the most KurrentDB accepts as a setting, so that
+	// the contract suite's large events fit.
 	MaxAppendSize int
+	// MaxAppendEventSize bounds each event of an append, like KurrentDB's
+	// MaxAppendEventSize (24.10.4 and later; unlimited by default, as
+	// here when zero).
+	MaxAppendEventSize int
+	// Window, when set, fixes the HTTP/2 flow-control windows of the
+	// server at this many bytes (gRPC's minimum is 64 KiB) instead of
+	// letting them grow. A refused append larger than the windows is then
+	// cut while the client is still sending it, which is what a client
+	// sees from a real server when the append is large.
+	Window int
 	// NoCaughtUp makes subscriptions never send CaughtUp, like older
 	// servers.
 	NoCaughtUp bool
@@ -95,7 +111,17 @@ type Options struct {
 	// password) on every call and answers Unauthenticated otherwise. The
 	// client sends credentials only over TLS.
 	Users map[string]string
+	// AllReaders, when not nil, are the users who may read $all (reads
+	// and subscriptions), like KurrentDB's $admins (or the readers an ACL
+	// on $all names); the others get PermissionDenied "Access Denied" with
+	// the access-denied exception trailer, as KurrentDB answers them.
+	AllReaders map[string]bool
 }
+
+// MaxAppendSizeLimit is the largest MaxAppendSize KurrentDB accepts as a
+// setting (TFConsts.EffectiveMaxLogRecordSize: 16 MiB less 10,000 bytes of
+// record overhead); a larger value stops the server at start.
+const MaxAppendSizeLimit = 16<<20 - 10000
 
 // Server is the fake. Create it with Start or New.
 type Server struct {
@@ -119,7 +145,7 @@ var errDropped = errors.New("kurrenttest: subscription dropped")
 // owns store and must Close the server before closing the store.
 func Start(store eventstore.Store, opts Options) (*Server, error) {
 	if opts.MaxAppendSize <= 0 {
-		opts.MaxAppendSize = 16 << 20
+		opts.MaxAppendSize = MaxAppendSizeLimit
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -176,6 +202,9 @@ func (s *Server) serve(ln net.Listener) {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
 		grpc.WaitForHandlers(true),
 	}
+	if s.opts.Window > 0 {
+		opts = append(opts, grpc.InitialWindowSize(int32(s.opts.Window)), grpc.InitialConnWindowSize(int32(s.opts.Window)))
+	}
 	if s.opts.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.opts.TLS)))
 	}
@@ -205,6 +234,14 @@ func (s *Server) serve(ln net.Listener) {
 }
 
 func (s *Server) authenticate(ctx context.Context) error {
+	if _, ok := s.user(ctx); ok {
+		return nil
+	}
+	return status.Error(codes.Unauthenticated, "Bad username or password")
+}
+
+// user returns the authenticated user of a call.
+func (s *Server) user(ctx context.Context) (string, bool) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	for _, v := range md.Get("authorization") {
 		raw, ok := strings.CutPrefix(v, "Basic ")
@@ -217,10 +254,22 @@ func (s *Server) authenticate(ctx context.Context) error {
 		}
 		user, pass, _ := strings.Cut(string(b), ":")
 		if want, ok := s.opts.Users[user]; ok && want == pass {
-			return nil
+			return user, true
 		}
 	}
-	return status.Error(codes.Unauthenticated, "Bad username or password")
+	return "", false
+}
+
+// mayReadAll applies Options.AllReaders to a read of $all.
+func (s *Server) mayReadAll(call grpc.ServerStream) error {
+	if s.opts.AllReaders == nil {
+		return nil
+	}
+	if user, _ := s.user(call.Context()); s.opts.AllReaders[user] {
+		return nil
+	}
+	call.SetTrailer(metadata.Pairs("exception", "access-denied"))
+	return status.Error(codes.PermissionDenied, "Access Denied")
 }
 
 // Stop closes the listener and every connection, cancelling every call in

@@ -74,14 +74,21 @@ func (x *streamsServer) Append(call streams.Streams_AppendServer) error {
 		if _, ok := m.GetMetadata()["content-type"]; !ok {
 			return status.Error(codes.InvalidArgument, "Required Metadata Property 'content-type' is missing")
 		}
-		size += len(typ) + len(m.GetData()) + len(m.GetCustomMetadata())
-		if size > x.srv.opts.MaxAppendSize {
-			call.SetTrailer(metadata.Pairs("exception", "maximum-append-size-exceeded", "maximum-append-size", strconv.Itoa(x.srv.opts.MaxAppendSize)))
-			return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", x.srv.opts.MaxAppendSize)
-		}
 		id, err := fromProtoUUID(m.GetId())
 		if err != nil {
 			return status.Error(codes.InvalidArgument, err.Error())
+		}
+		// KurrentDB's Event.SizeOnDisk: the type counts twice (UTF-16).
+		eventSize := 2*len(typ) + len(m.GetData()) + len(m.GetCustomMetadata())
+		if limit := x.srv.opts.MaxAppendEventSize; limit > 0 && eventSize > limit {
+			call.SetTrailer(metadata.Pairs("exception", "maximum-append-event-size-exceeded",
+				"maximum-append-event-size", strconv.Itoa(limit), "event-id", id.String(), "proposed-event-size", strconv.Itoa(eventSize)))
+			return status.Errorf(codes.InvalidArgument, "Event with Id: %s, Size: %d, exceeds Maximum Append Event Size of %d.", id, eventSize, limit)
+		}
+		size += eventSize
+		if size > x.srv.opts.MaxAppendSize {
+			call.SetTrailer(metadata.Pairs("exception", "maximum-append-size-exceeded", "maximum-append-size", strconv.Itoa(x.srv.opts.MaxAppendSize)))
+			return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", x.srv.opts.MaxAppendSize)
 		}
 		events = append(events, eventstore.EventData{ID: id, Type: typ, Data: m.GetData(), Metadata: m.GetCustomMetadata()})
 	}
@@ -162,6 +169,11 @@ func (x *streamsServer) Read(req *streams.ReadReq, call streams.Streams_ReadServ
 		return status.Error(codes.InvalidArgument, "no read options")
 	}
 	structured := o.GetUuidOption().GetString_() == nil
+	if o.GetAll() != nil {
+		if err := x.srv.mayReadAll(call); err != nil {
+			return err
+		}
+	}
 	if o.GetSubscription() != nil {
 		if o.GetAll() == nil {
 			return status.Error(codes.Unimplemented, "kurrenttest: stream subscriptions are not implemented")

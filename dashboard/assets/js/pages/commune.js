@@ -11,7 +11,7 @@ import { num, areas as areaNames } from '../fmt.js';
 import { hbars, legend } from '../charts.js';
 import { renderKPIs } from '../kpis.js';
 import { loadTargets, loadProgress } from '../progress.js';
-import { trendPanel, coursesPanel, groupTargetsPanel, guard, loadCommunes, loadCourseNames } from '../views.js';
+import { trendPanel, coursesPanel, groupTargetsPanel, guard, loadCommunes, loadCourseNames, chartTop } from '../views.js';
 import { years } from '../period.js';
 
 /** The norm: each digital ambassador guides at least this many people. */
@@ -50,10 +50,12 @@ export default async function commune(app, loaded) {
     const p = f.period();
     const params = f.params(extra);
     const progress = await loadProgress(p.ref, f, extra);
-    const cumulative = { ...extra, to: p.ref };
+    // Teams and ambassadors over the period, like the other panels
+    // (the commune report counts them over its year too).
+    const period = { ...extra, from: p.from, to: p.to };
     await Promise.all([
-      teams(teamP, cumulative),
-      mentors(mentorP, cumulative),
+      teams(teamP, period, p.label),
+      mentors(mentorP, period, p.label),
       renderKPIs(kpis, f, extra, progress, targets),
       groupTargetsPanel(progP, progress, { year: p.year, ref: p.ref, targets }),
       trendPanel(trendP, params),
@@ -90,13 +92,13 @@ function reportBox(pn, code) {
   fill(pn.tableWrap, el('div', 'reportbox', el('label', '', t('filter.year') + ' ', sel), csv, html));
 }
 
-async function teams(pn, extra) {
+async function teams(pn, extra, label) {
   await guard(pn, 'teams', async () => {
     const r = await query('teams', extra);
     const rows = r.objects.slice().sort((a, b) => String(a.name).localeCompare(String(b.name), ctx.locale));
     pn.setCSV('teams', extra);
     hbars(pn.chart, rows.map((x) => ({ label: String(x.name || x.team).replace(/^Tổ công nghệ số cộng đồng\s+/i, ''), value: Number(x.learners) })));
-    pn.sub.textContent = `${t('col.learners')} · ${num(rows.length)}`;
+    pn.sub.textContent = `${t('col.learners')} · ${num(rows.length)} · ${label}`;
     pn.setTable([
       { key: 'name', label: t('col.name') },
       { key: 'members', label: t('col.members'), num: true },
@@ -105,9 +107,9 @@ async function teams(pn, extra) {
   });
 }
 
-async function mentors(pn, extra) {
+async function mentors(pn, extra, label) {
   await guard(pn, 'mentors', async () => {
-    const r = await query('mentors', extra);
+    const [r, m] = await Promise.all([query('mentors', extra), query('mentoring', extra)]);
     const rows = r.objects.slice().sort((a, b) => b.mentees - a.mentees || String(a.label).localeCompare(String(b.label)));
     pn.setCSV('mentors', extra);
     const meets = (x) => Number(x.mentees) >= NORM;
@@ -115,14 +117,17 @@ async function mentors(pn, extra) {
       { marker: NORM, markerLabel: '≥ ' + NORM });
     pn.setLegend(legend([{ cls: 'ok', label: t('ui.met') }, { cls: 'lag', label: t('ui.not_met') }]));
     const ok = rows.filter(meets).length;
-    pn.sub.textContent = t('ui.mentors_meeting_norm', num(ok), num(rows.length));
+    // Distinct mentees: a person guided by two ambassadors counts once.
+    const own = m ? m.objects.find((x) => x.commune === extra.commune) : null;
+    pn.sub.textContent = [t('ui.mentors_meeting_norm', num(ok), num(rows.length)), own ? t('ui.mentees_distinct', num(own.mentees)) : '', label].filter(Boolean).join(' · ');
     pn.el.dataset.meets = String(ok);
+    if (own) pn.el.dataset.mentees = String(own.mentees);
     pn.setTable([
       { key: 'label', label: t('col.label') },
       { key: 'team', label: t('col.team') },
       { key: 'mentees', label: t('col.mentees'), num: true },
       { key: 'meets_norm', label: t('col.meets_norm'), value: (x) => (meets(x) ? 1 : 0), fmt: (v) => el('span', 'badge ' + (v ? 'ok' : 'lag'), t(v ? 'ui.met' : 'ui.not_met')) },
     ], rows, { rowClass: (x) => (meets(x) ? '' : 'lag') });
-    pn.setNote(t('ui.norm'));
+    pn.setNote([t('ui.norm'), chartTop(30, rows.length)].filter(Boolean).join(' '));
   });
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/projections"
+)
+
+// /api/projections tells anyone each projection's state, but the text of
+// its last error (statement ids, decoder internals) only to operators:
+// credentials with the "all" scope.
+func TestProjectionsStatusKeepsErrorsForOperators(t *testing.T) {
+	leak := errors.New(`statement-index: apply event 3f1c2a9e-0000-4000-8000-000000000001: json: cannot unmarshal number 1e400 into Go value of type float64`)
+	statuses := func() []projections.Status {
+		return []projections.Status{
+			{Name: "statement-index", Applied: eventstore.Position{Commit: 7, Prepare: 7}, CaughtUp: true, LastErr: leak},
+			{Name: "document-index", Applied: eventstore.Position{Commit: 9, Prepare: 9}, CaughtUp: true},
+			{Name: "analytics", Applied: eventstore.Position{Commit: 2, Prepare: 2}},
+		}
+	}
+	head := func(context.Context) (eventstore.Position, error) {
+		return eventstore.Position{Commit: 9, Prepare: 9}, nil
+	}
+	verify := func(_ context.Context, key, secret, _, scope string) (bool, bool, error) {
+		switch {
+		case key == "operator" && secret == "s":
+			return true, true, nil
+		case key == "analyst" && secret == "s":
+			return true, scope == "analytics", nil
+		}
+		return false, false, nil
+	}
+	e := echo.New()
+	e.GET("/api/projections", projectionsStatus(head, statuses, verify))
+	ask := func(user, pass string) (int, string) {
+		req := httptest.NewRequest(http.MethodGet, "/api/projections", nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+
+	code, body := ask("", "")
+	if code != 200 || strings.Contains(body, "3f1c2a9e") || strings.Contains(body, "unmarshal") || strings.Contains(body, "lastError") {
+		t.Fatalf("public answer: %d %s", code, body)
+	}
+	var out struct {
+		Projections []struct {
+			Name   string `json:"name"`
+			State  string `json:"state"`
+			Behind uint64 `json:"behind"`
+		} `json:"projections"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, p := range out.Projections {
+		states[p.Name] = p.State
+	}
+	if states["statement-index"] != "failing" || states["document-index"] != "ok" || states["analytics"] != "catching-up" {
+		t.Errorf("public states %v", states)
+	}
+
+	if code, body := ask("operator", "s"); code != 200 || !strings.Contains(body, "3f1c2a9e") {
+		t.Errorf("operator: %d %s, want the last error", code, body)
+	}
+	if code, _ := ask("analyst", "s"); code != http.StatusForbidden {
+		t.Errorf("credential without the all scope: %d, want 403", code)
+	}
+	if code, body := ask("operator", "wrong"); code != http.StatusUnauthorized || strings.Contains(body, "3f1c2a9e") {
+		t.Errorf("wrong secret: %d %s, want 401", code, body)
+	}
+}

@@ -1,0 +1,795 @@
+package forwarding
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
+)
+
+// RuntimeStore is what forwarders need of the event store.
+type RuntimeStore interface {
+	Store
+	eventstore.LogReader
+}
+
+// StatementLookup finds stored statements by id, so that a voiding
+// statement is forwarded when the statement it voids matches the filter.
+// The statement index implements it.
+type StatementLookup interface {
+	LookupStatement(ctx context.Context, id uuid.UUID) (stored []byte, found bool, err error)
+	// WaitFor blocks until the lookup reflects the log through pos.
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+}
+
+// Gate admits one delivering process among several sharing a store
+// (projections/lease).
+type Gate interface {
+	Wait(ctx context.Context) error
+	Holding() bool
+}
+
+// ErrNotWriter stops a forwarder whose process no longer holds the lease
+// or whose progress stream another process wrote.
+var ErrNotWriter = errors.New("forwarding: another process delivers this forward now")
+
+// Env is what forwarders share.
+type Env struct {
+	Store    RuntimeStore
+	Registry *Registry
+	Targets  TargetFactory
+	// Secrets opens sealed secrets (nil: only secret references work).
+	Secrets *SecretBox
+	// Pseudonyms computes the analytics pseudonyms of agents.
+	Pseudonyms *analytics.Pseudonymizer
+	// Lookup finds voided statements (nil: a voiding statement is
+	// forwarded only when it matches the filter itself).
+	Lookup StatementLookup
+	// Gate, when set, must be held to deliver.
+	Gate    Gate
+	Log     *slog.Logger
+	Backoff Backoff
+	// Linger is how long a partial batch waits for more statements
+	// (default 100 ms).
+	Linger time.Duration
+	// CheckpointEvery bounds how often progress through filtered-out
+	// statements alone is recorded (default 30 s).
+	CheckpointEvery time.Duration
+	// LookupWait bounds the wait for the statement lookup (default 30 s).
+	LookupWait time.Duration
+}
+
+func (e *Env) defaults() {
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+	if e.Backoff.Base <= 0 {
+		e.Backoff = DefaultBackoff
+	}
+	if e.Linger <= 0 {
+		e.Linger = 100 * time.Millisecond
+	}
+	if e.CheckpointEvery <= 0 {
+		e.CheckpointEvery = 30 * time.Second
+	}
+	if e.LookupWait <= 0 {
+		e.LookupWait = 30 * time.Second
+	}
+}
+
+// forwarder delivers one forward.
+type forwarder struct {
+	env    *Env
+	fwd    Forward
+	log    *slog.Logger
+	target Target
+	filter Filter
+	retry  chan struct{} // a retry request may have arrived
+
+	mu       sync.Mutex
+	progress Progress
+	rev      uint64 // of the progress stream's last event
+	exists   bool
+	scanned  eventstore.Position // handled through here (may be past progress.Through)
+	caughtUp bool
+	runErr   error // why the last run stopped, until the next success
+
+	dead *deadLetters
+	ref  *reference.State // learner directory, when the filter needs it
+}
+
+func newForwarder(env *Env, st State) *forwarder {
+	return &forwarder{env: env, fwd: st.Forward, filter: st.Filter, log: env.Log.With("forward", st.Name), retry: make(chan struct{}, 1)}
+}
+
+// Live is a running forwarder's progress.
+type Live struct {
+	Progress Progress
+	// Scanned is how far the forwarder has read the log (its in-memory
+	// checkpoint, ahead of Progress.Through while only filtered-out
+	// events pass).
+	Scanned  eventstore.Position
+	CaughtUp bool
+	// Err is why delivery stopped and is being restarted, if it is.
+	Err error
+}
+
+func (w *forwarder) live() Live {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return Live{Progress: w.progress, Scanned: w.scanned, CaughtUp: w.caughtUp, Err: w.runErr}
+}
+
+// run delivers until ctx ends, restarting from the log after failures.
+func (w *forwarder) run(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := w.runOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		w.runErr = err
+		w.mu.Unlock()
+		w.log.Warn("forward stopped; restarting from its checkpoint", "err", err, "backoff", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+}
+
+// item is one message from the subscription.
+type item struct {
+	msg eventstore.Message
+	err error
+}
+
+// pendingEvent is a matching statement event waiting in a batch.
+type pendingEvent struct {
+	ref  EventRef
+	data []byte
+}
+
+func (w *forwarder) runOnce(ctx context.Context) error {
+	env := w.env
+	if env.Gate != nil {
+		if err := env.Gate.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if err := w.load(ctx); err != nil {
+		return err
+	}
+	if w.fwd.Pseudonymize && env.Pseudonyms == nil {
+		return errors.New("forwarding: the forward pseudonymizes agents but this process has no pseudonym key")
+	}
+	secret, err := env.Secrets.Open(w.fwd.ID, w.fwd.Target.Secret)
+	if err != nil {
+		return err
+	}
+	if w.target, err = env.Targets(&w.fwd, secret); err != nil {
+		return fmt.Errorf("forwarding: target: %w", err)
+	}
+	if p := w.progress.Pending; p != nil {
+		if err := w.resume(ctx, p); err != nil {
+			return err
+		}
+	}
+	if err := w.redrive(ctx); err != nil {
+		return err
+	}
+	after, err := w.checkpoint()
+	if err != nil {
+		return err
+	}
+	filter := eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+	if w.filter.needsDirectory() {
+		if err := w.loadDirectory(ctx, after); err != nil {
+			return err
+		}
+		filter.EventTypePrefixes = append(filter.EventTypePrefixes, reference.EventPrefix)
+	}
+	sub, err := env.Store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: filter})
+	if err != nil {
+		return fmt.Errorf("forwarding: subscribe after %s: %w", after, err)
+	}
+	defer sub.Close()
+	w.log.Info("forward started", "after", after.String(), "target", string(w.fwd.Target.Kind))
+	w.mu.Lock()
+	w.runErr = nil
+	w.mu.Unlock()
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	items := make(chan item, w.fwd.BatchSize)
+	go func() {
+		for {
+			m, err := sub.Recv(sctx)
+			select {
+			case items <- item{msg: m, err: err}:
+			case <-sctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	var (
+		batch     []pendingEvent
+		skipped   int // statements filtered out since progress was last recorded
+		lastSaved = time.Now()
+		linger    *time.Timer
+	)
+	flush := func() error {
+		if len(batch) > 0 {
+			err := w.send(ctx, batch)
+			batch = batch[:0]
+			skipped, lastSaved = 0, time.Now()
+			return err
+		}
+		return nil
+	}
+	for {
+		var it item
+		select {
+		case it = <-items:
+		case <-w.retry:
+			if err := w.redrive(ctx); err != nil {
+				return err
+			}
+			continue
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for {
+			if it.err != nil {
+				if err := flush(); err != nil {
+					return err
+				}
+				return fmt.Errorf("forwarding: subscription: %w", it.err)
+			}
+			ev, err := w.handle(ctx, it.msg)
+			if err != nil {
+				return err
+			}
+			switch {
+			case ev != nil:
+				batch = append(batch, *ev)
+			case it.msg.Event != nil && it.msg.Event.Type == lrs.EventStatementStored:
+				skipped++
+			}
+			if len(batch) >= w.fwd.BatchSize {
+				break
+			}
+			select {
+			case it = <-items:
+				continue
+			default:
+			}
+			if len(batch) == 0 {
+				break
+			}
+			// A partial batch waits a little for more statements.
+			if linger == nil {
+				linger = time.NewTimer(env.Linger)
+			} else {
+				linger.Reset(env.Linger)
+			}
+			select {
+			case it = <-items:
+				linger.Stop()
+				continue
+			case <-linger.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			break
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		// Only filtered-out statements passed: record how far, now and
+		// then, so that a restart need not read them again.
+		if skipped > 0 && (skipped >= 10000 || time.Since(lastSaved) >= env.CheckpointEvery) {
+			if err := w.saveCheckpoint(ctx); err != nil {
+				return err
+			}
+			skipped, lastSaved = 0, time.Now()
+		}
+	}
+}
+
+// load reads the forward's progress and dead letters from the log.
+func (w *forwarder) load(ctx context.Context) error {
+	p, rev, exists, err := ReadProgress(ctx, w.env.Store, w.fwd.ID)
+	if err != nil {
+		return err
+	}
+	dead, err := readDeadLetters(ctx, w.env.Store, w.fwd.ID)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.progress, w.rev, w.exists, w.dead = p, rev, exists, dead
+	w.scanned, err = w.checkpointLocked()
+	return err
+}
+
+func (w *forwarder) checkpoint() (eventstore.Position, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.checkpointLocked()
+}
+
+func (w *forwarder) checkpointLocked() (eventstore.Position, error) {
+	through := w.progress.Through
+	if through == "" {
+		through = w.fwd.Start.After
+	}
+	if through == "" {
+		return eventstore.Start, nil
+	}
+	pos, err := eventstore.ParsePosition(through)
+	if err != nil {
+		return eventstore.Start, fmt.Errorf("forwarding: checkpoint of %s: %w", w.fwd.Name, err)
+	}
+	return pos, nil
+}
+
+// loadDirectory folds the reference data up to pos (inclusive), so that
+// statements are attributed with the learner directory of their place in
+// the log.
+func (w *forwarder) loadDirectory(ctx context.Context, pos eventstore.Position) error {
+	st := reference.NewState()
+	var ferr error
+	err := eventstore.ReplayStream(ctx, w.env.Store, reference.Stream, func(ev *eventstore.RecordedEvent) {
+		if ferr != nil || ev.Position.Compare(pos) > 0 {
+			return
+		}
+		ferr = st.Apply(ev)
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("forwarding: reference data: %w", err)
+	}
+	w.ref = st
+	return nil
+}
+
+func (w *forwarder) directory() Directory {
+	if w.ref == nil {
+		return nil
+	}
+	return w.ref.Learner
+}
+
+// handle applies one subscription message and returns the statement event
+// to deliver, if it is one.
+func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingEvent, error) {
+	switch {
+	case m.CaughtUp:
+		w.mu.Lock()
+		w.caughtUp = true
+		w.mu.Unlock()
+		return nil, nil
+	case m.Checkpoint != nil:
+		w.advance(*m.Checkpoint)
+		return nil, nil
+	case m.Event == nil:
+		return nil, nil
+	}
+	ev := m.Event
+	defer w.advance(ev.Position)
+	if ev.Stream == reference.Stream {
+		if w.ref != nil {
+			if err := w.ref.Apply(ev); err != nil {
+				w.log.Error("skipping a reference-data event that does not apply", "position", ev.Position.String(), "err", err)
+			}
+		}
+		return nil, nil
+	}
+	if ev.Type != lrs.EventStatementStored || ev.Stream != lrs.StatementsStream {
+		return nil, nil
+	}
+	st, err := decodeStatement(ev.Data)
+	if err != nil {
+		// The LRS validated the statement; an event that does not decode
+		// was written below it and is skipped, never forwarded.
+		w.log.Error("skipping a statement event that does not decode", "position", ev.Position.String(), "event", ev.ID, "err", err)
+		return nil, nil
+	}
+	if w.fwd.Start.From == StartDate {
+		if t, ok := st.storedTime(); ok && t.Before(w.fwd.Start.Date) {
+			return nil, nil
+		}
+	}
+	ok, err := w.matches(ctx, st, ev.Position)
+	if err != nil || !ok {
+		return nil, err
+	}
+	out, err := w.prepare(ev.Data)
+	if err != nil {
+		// Never sent, or it would stop the forward for good: skipped, like
+		// an event that does not decode.
+		w.log.Error("skipping a statement that cannot be prepared for the target", "position", ev.Position.String(), "statement", st.ID, "err", err)
+		return nil, nil
+	}
+	return &pendingEvent{ref: EventRef{Position: ev.Position.String(), Statement: st.ID}, data: out}, nil
+}
+
+// matches applies the filter; a voiding statement also matches when the
+// statement it voids does.
+func (w *forwarder) matches(ctx context.Context, st *statement, pos eventstore.Position) (bool, error) {
+	if w.filter.match(st, w.directory()) {
+		return true, nil
+	}
+	target, voiding := st.voids()
+	lookup := w.env.Lookup
+	if !voiding || lookup == nil {
+		return false, nil
+	}
+	id, err := uuid.Parse(target)
+	if err != nil {
+		return false, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, w.env.LookupWait)
+	defer cancel()
+	if err := lookup.WaitFor(lctx, pos); err != nil {
+		return false, fmt.Errorf("forwarding: waiting for the statement index to look up the voided statement %s: %w", target, err)
+	}
+	data, found, err := lookup.LookupStatement(lctx, id)
+	if err != nil {
+		return false, fmt.Errorf("forwarding: look up voided statement %s: %w", target, err)
+	}
+	if !found {
+		return false, nil
+	}
+	voided, err := decodeStatement(data)
+	if err != nil {
+		return false, nil
+	}
+	return w.filter.match(voided, w.directory()), nil
+}
+
+func (w *forwarder) advance(pos eventstore.Position) {
+	w.mu.Lock()
+	if pos.Compare(w.scanned) > 0 {
+		w.scanned = pos
+	}
+	w.mu.Unlock()
+}
+
+// record appends a progress event at the revision this forwarder last
+// wrote; a conflict means another process writes the forward.
+func (w *forwarder) record(ctx context.Context, typ string, p Progress) error {
+	if w.env.Gate != nil && !w.env.Gate.Holding() {
+		return ErrNotWriter
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("forwarding: encode progress: %w", err)
+	}
+	w.mu.Lock()
+	exp := eventstore.NoStream
+	if w.exists {
+		exp = eventstore.Exact(w.rev)
+	}
+	w.mu.Unlock()
+	res, err := w.env.Store.Append(ctx, ProgressStream(w.fwd.ID), exp, eventstore.EventData{ID: uuid.New(), Type: typ, Data: data})
+	if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+		return fmt.Errorf("%w (%v)", ErrNotWriter, err)
+	}
+	if err != nil {
+		return fmt.Errorf("forwarding: record %s: %w", typ, err)
+	}
+	w.mu.Lock()
+	w.progress, w.rev, w.exists = p, res.NextExpectedRevision, true
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *forwarder) current() Progress {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.progress
+	if p.Pending != nil {
+		b := *p.Pending
+		p.Pending = &b
+	}
+	return p
+}
+
+// saveCheckpoint records progress through filtered-out statements.
+func (w *forwarder) saveCheckpoint(ctx context.Context) error {
+	p := w.current()
+	if p.Pending != nil {
+		return nil
+	}
+	w.mu.Lock()
+	through := w.scanned.String()
+	w.mu.Unlock()
+	if through == p.Through {
+		return nil
+	}
+	p.Through, p.DeadLetter = through, ""
+	return w.record(ctx, EventCheckpoint, p)
+}
+
+// send records a new batch as started, then delivers it.
+func (w *forwarder) send(ctx context.Context, events []pendingEvent) error {
+	w.mu.Lock()
+	through := w.scanned.String()
+	w.mu.Unlock()
+	b := &Batch{Delivery: uuid.NewString(), Through: through, Started: time.Now().UTC(), Events: make([]EventRef, len(events))}
+	data := make([][]byte, len(events))
+	for i, ev := range events {
+		b.Events[i], data[i] = ev.ref, ev.data
+	}
+	p := w.current()
+	p.Pending, p.DeadLetter = b, ""
+	if err := w.record(ctx, EventBatchStarted, p); err != nil {
+		return err
+	}
+	out := &Outgoing{Delivery: b.Delivery, Forward: w.fwd.Name, IDs: make([]string, len(events)), Statements: make([]json.RawMessage, len(events))}
+	for i, ev := range events {
+		out.IDs[i], out.Statements[i] = ev.ref.Statement, data[i]
+	}
+	return w.deliverPending(ctx, b, out)
+}
+
+// resume finishes the batch a previous run recorded as started: it goes
+// to the dead letters if it got there before the crash, else it is sent
+// again, the same statements under the same delivery id.
+func (w *forwarder) resume(ctx context.Context, b *Batch) error {
+	if _, dead := w.dead.byID[b.Delivery]; dead {
+		p := w.current()
+		p.Through, p.Pending, p.DeadLetter = b.Through, nil, b.Delivery
+		p.DeadLettered += uint64(len(b.Events))
+		return w.record(ctx, EventBatchDeadLettered, p)
+	}
+	w.log.Info("sending again the batch in flight at the last stop", "delivery", b.Delivery, "statements", len(b.Events))
+	out, err := w.readBatch(ctx, b.Delivery, b.Events)
+	if err != nil {
+		return err
+	}
+	b2 := *b
+	return w.deliverPending(ctx, &b2, out)
+}
+
+// readBatch reads a recorded batch's statements back from the log.
+func (w *forwarder) readBatch(ctx context.Context, delivery string, refs []EventRef) (*Outgoing, error) {
+	data := make([][]byte, len(refs))
+	for i, r := range refs {
+		pos, err := eventstore.ParsePosition(r.Position)
+		if err != nil {
+			return nil, fmt.Errorf("forwarding: batch %s: %w", delivery, err)
+		}
+		evs, err := w.env.Store.ReadAll(ctx, eventstore.ReadAllOptions{From: pos, Max: 1})
+		if err != nil {
+			return nil, fmt.Errorf("forwarding: read statement %s of batch %s: %w", r.Statement, delivery, err)
+		}
+		if len(evs) == 0 || evs[0].Position != pos {
+			return nil, fmt.Errorf("forwarding: statement %s of batch %s is not at position %s", r.Statement, delivery, r.Position)
+		}
+		data[i] = evs[0].Data
+	}
+	return w.outgoing(delivery, refs, data)
+}
+
+// prepare renders a stored statement as the target gets it.
+func (w *forwarder) prepare(data []byte) ([]byte, error) {
+	if !w.fwd.Pseudonymize {
+		return data, nil
+	}
+	return Pseudonymize(w.env.Pseudonyms, data)
+}
+
+// outgoing prepares statements read back from the log for the target
+// (they were prepared once already, when the batch was formed).
+func (w *forwarder) outgoing(delivery string, refs []EventRef, data [][]byte) (*Outgoing, error) {
+	out := &Outgoing{Delivery: delivery, Forward: w.fwd.Name, IDs: make([]string, len(refs)), Statements: make([]json.RawMessage, len(refs))}
+	for i, r := range refs {
+		b, err := w.prepare(data[i])
+		if err != nil {
+			return nil, fmt.Errorf("forwarding: statement %s: %w", r.Statement, err)
+		}
+		out.IDs[i], out.Statements[i] = r.Statement, b
+	}
+	return out, nil
+}
+
+// attempt sends out until the target acknowledges it, the batch has been
+// rejected MaxAttempts times, or ctx ends. failed is called after each
+// failed attempt with the batch's attempt counts updated.
+func (w *forwarder) attempt(ctx context.Context, out *Outgoing, attempts, rejections *int, failed func(Failure) error) (ok bool, last Failure, err error) {
+	for {
+		if w.env.Gate != nil && !w.env.Gate.Holding() {
+			return false, last, ErrNotWriter
+		}
+		derr := w.target.Deliver(ctx, out)
+		if derr == nil {
+			return true, last, nil
+		}
+		if ctx.Err() != nil {
+			return false, last, ctx.Err()
+		}
+		de := asDeliveryError(derr)
+		*attempts++
+		if de.Rejected {
+			*rejections++
+		}
+		last = Failure{At: time.Now().UTC(), Status: de.Status, Message: de.Message, Rejected: de.Rejected}
+		w.log.Warn("delivery failed", "delivery", out.Delivery, "status", de.Status, "err", de.Message, "attempts", *attempts, "rejected", de.Rejected)
+		if err := failed(last); err != nil {
+			return false, last, err
+		}
+		if de.Rejected && *rejections >= w.fwd.MaxAttempts {
+			return false, last, nil
+		}
+		select {
+		case <-time.After(w.env.Backoff.Delay(*attempts, de.RetryAfter)):
+		case <-ctx.Done():
+			return false, last, ctx.Err()
+		}
+	}
+}
+
+// deliverPending delivers a recorded batch, then records it delivered or
+// dead-lettered.
+func (w *forwarder) deliverPending(ctx context.Context, b *Batch, out *Outgoing) error {
+	retry := b.Attempts > 0
+	ok, last, err := w.attempt(ctx, out, &b.Attempts, &b.Rejections, func(f Failure) error {
+		p := w.current()
+		p.Failed++
+		if retry {
+			p.Retried++
+		}
+		retry = true
+		p.LastError, p.Pending, p.DeadLetter = &f, b, ""
+		return w.record(ctx, EventBatchFailed, p)
+	})
+	if err != nil {
+		return err
+	}
+	p := w.current()
+	p.Pending = nil
+	p.Through = b.Through
+	if ok {
+		if retry {
+			p.Retried++
+		}
+		p.Delivered += uint64(len(b.Events))
+		p.Batches++
+		p.LastDelivery, p.DeadLetter = time.Now().UTC(), ""
+		// The target has the batch: record it even when the process is
+		// stopping, so that a restart does not send it again.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return w.record(rctx, EventBatchDelivered, p)
+	}
+	// Rejected MaxAttempts times: dead letters first (idempotently, by the
+	// delivery id), then the checkpoint moves past the batch.
+	dl := DeadLetter{ID: b.Delivery, Events: b.Events, Attempts: b.Attempts, LastError: last, At: time.Now().UTC()}
+	if err := w.addDeadLetter(ctx, dl); err != nil {
+		return err
+	}
+	p.DeadLettered += uint64(len(b.Events))
+	p.DeadLetter = b.Delivery
+	if err := w.record(ctx, EventBatchDeadLettered, p); err != nil {
+		return err
+	}
+	w.log.Error("batch moved to the dead letters", "delivery", b.Delivery, "statements", len(b.Events), "status", last.Status, "err", last.Message, "policy", w.fwd.OnReject)
+	if w.fwd.OnReject == OnRejectPause {
+		reason := fmt.Sprintf("batch %s went to the dead letters (HTTP %d)", b.Delivery, last.Status)
+		if err := w.env.Registry.Pause(ctx, w.fwd.ID, reason); err != nil {
+			return fmt.Errorf("forwarding: pause after a dead letter: %w", err)
+		}
+		// The supervisor stops this forwarder when it sees the pause.
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (w *forwarder) addDeadLetter(ctx context.Context, dl DeadLetter) error {
+	return w.appendDead(ctx, EventDeadLetterAdded, uuid.NewSHA1(uuid.NameSpaceOID, []byte("hocvu-dead-letter/"+dl.ID)), dl)
+}
+
+func (w *forwarder) appendDead(ctx context.Context, typ string, id uuid.UUID, v any) error {
+	if w.env.Gate != nil && !w.env.Gate.Holding() {
+		return ErrNotWriter
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("forwarding: encode %s: %w", typ, err)
+	}
+	exp := eventstore.NoStream
+	if w.dead.exists {
+		exp = eventstore.Exact(w.dead.rev)
+	}
+	res, err := w.env.Store.Append(ctx, DeadLetterStream(w.fwd.ID), exp, eventstore.EventData{ID: id, Type: typ, Data: data})
+	if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+		return fmt.Errorf("%w (%v)", ErrNotWriter, err)
+	}
+	if err != nil {
+		return fmt.Errorf("forwarding: record %s: %w", typ, err)
+	}
+	return w.dead.apply(&eventstore.RecordedEvent{Type: typ, Data: data, Revision: res.NextExpectedRevision, Position: res.Position})
+}
+
+// redrive re-sends the dead letters that retry requests name and that
+// are still open and not yet re-driven for that request.
+func (w *forwarder) redrive(ctx context.Context) error {
+	for _, q := range w.env.Registry.Retries(w.fwd.ID) {
+		ids := q.DeadLetters
+		if len(ids) == 0 { // every dead letter recorded before the request
+			for _, dl := range w.dead.list {
+				if dl.position.Compare(q.Position) < 0 {
+					ids = append(ids, dl.ID)
+				}
+			}
+		}
+		for _, id := range ids {
+			dl, ok := w.dead.byID[id]
+			if !ok || !dl.Open || w.dead.handled(id, q.Request) {
+				continue
+			}
+			if err := w.redriveOne(ctx, dl, q.Request); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *forwarder) redriveOne(ctx context.Context, dl *DeadLetterState, request string) error {
+	w.log.Info("re-driving a dead letter", "delivery", dl.ID, "statements", len(dl.Events), "request", request)
+	out, err := w.readBatch(ctx, dl.ID, dl.Events)
+	if err != nil {
+		return err
+	}
+	attempts, rejections := 0, 0
+	ok, last, err := w.attempt(ctx, out, &attempts, &rejections, func(f Failure) error {
+		w.mu.Lock()
+		w.progress.Failed++
+		w.progress.LastError = &f
+		w.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r := Redrive{DeadLetter: dl.ID, Request: request, Delivered: ok, Attempts: attempts + 1, At: time.Now().UTC()}
+	if !ok {
+		r.Attempts = attempts
+		r.LastError = &last
+	}
+	if err := w.appendDead(ctx, EventDeadLetterRedrive, uuid.NewSHA1(uuid.NameSpaceOID, []byte("hocvu-redrive/"+dl.ID+"/"+request)), r); err != nil {
+		return err
+	}
+	p := w.current()
+	if ok {
+		p.Delivered += uint64(len(dl.Events))
+		p.LastDelivery = time.Now().UTC()
+	}
+	p.DeadLetter = ""
+	return w.record(ctx, EventCheckpoint, p)
+}
