@@ -62,7 +62,11 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 			if strings.HasPrefix(p.Lang, "en") {
 				n, tag = fmt.Sprintf("Course %d", i+1), "en-US"
 			}
-			res.Rows = append(res.Rows, []any{fakeCourse(i), n, tag})
+			id := fakeCourse(i)
+			if f.hostile != "" { // a course and its name, both from statements
+				id, n = f.hostile, f.hostile
+			}
+			res.Rows = append(res.Rows, []any{id, n, tag})
 		}
 		return res, nil
 	}
@@ -78,6 +82,9 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 				row[i] = c
 			case "course_id":
 				row[i] = fakeCourse(n)
+				if f.hostile != "" {
+					row[i] = f.hostile
+				}
 			case "name":
 				row[i] = "Xã " + c
 			case "month", "hour", "stage", "target_group", "verb", "activity_type", "object_id",
