@@ -28,6 +28,23 @@ func openStore(t *testing.T) *pebblestore.Store {
 	return s
 }
 
+// follow runs r.Follow until the test ends, and waits for it to return
+// before the store (opened earlier, so closed later) is closed: a
+// subscription still reading a closed store would panic.
+func follow(t *testing.T, r *users.Registry) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Follow(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
 func newRegistry(t *testing.T, s users.Store) *users.Registry {
 	t.Helper()
 	r := users.NewRegistry(s, nil)
@@ -72,9 +89,7 @@ func TestRegistryLifecycle(t *testing.T) {
 	if _, err := r2.Verify("xa", "another-password"); err != nil {
 		t.Fatalf("replayed registry: %v", err)
 	}
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go r2.Follow(fctx)
+	follow(t, r2)
 	if err := r.Remove(ctx, "xa"); err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +204,7 @@ func TestSetDisplayName(t *testing.T) {
 	}
 	before, _ := r.Get("xa")
 	follower := newRegistry(t, s)
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go follower.Follow(fctx)
+	follow(t, follower)
 	if err := r.SetDisplayName(ctx, "xa", "UBND xã Tịnh Khê"); err != nil {
 		t.Fatal(err)
 	}
