@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Definitions the named queries share (docs/analytics.md explains them):

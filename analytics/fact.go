@@ -13,9 +13,9 @@ import (
 	"github.com/sosodev/duration"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -60,6 +60,11 @@ type Fact struct {
 	HouseholdID     uint64
 	Team            string
 	Mentor          string
+	// TimestampFallback is true when the statement's timestamp is outside
+	// the range of fact times (MinFactTime..MaxFactTime): Timestamp and
+	// Date are then those of Stored. The engines do not store it; the
+	// projection counts it (TimestampFallbacks).
+	TimestampFallback bool
 	// ExtKeys are all context extension keys, sorted. Values are kept only
 	// for the campaign's own extensions, in the columns above; other
 	// extensions' values are not projected (they may hold personal data and
@@ -71,6 +76,27 @@ type Fact struct {
 	// define scope. They feed the course dimension, not the facts.
 	CourseNames []CourseName
 }
+
+// The times a fact holds (Stored, Timestamp and the local Date derived
+// from Timestamp) lie between MinFactTime and MaxFactTime, the times every
+// engine represents exactly: ClickHouse keeps them as DateTime (unsigned
+// 32-bit seconds since 1970, plus the milliseconds apart) and Date
+// (unsigned 16-bit days, up to 2149-06-06), which its driver wraps without
+// an error beyond; DuckDB's TIMESTAMP reaches much further. A statement
+// whose timestamp is outside takes its stored time instead
+// (Fact.TimestampFallback); one whose stored time is outside (never set so
+// by the LRS) is its event's poison.
+var (
+	MinFactTime = time.Unix(0, 0).UTC()                        // 1970-01-01T00:00:00Z
+	MaxFactTime = time.Unix(math.MaxUint32, 999_999_999).UTC() // 2106-02-07T06:28:15.999999999Z
+)
+
+func inFactRange(t time.Time) bool { return !t.Before(MinFactTime) && !t.After(MaxFactTime) }
+
+// TimestampFallbacks counts the facts this projection extracted, since it
+// was created, whose timestamp was outside MinFactTime..MaxFactTime and
+// took the statement's stored time instead.
+func (p *Projection) TimestampFallbacks() uint64 { return p.fallbacks.Load() }
 
 // Void says that a voiding statement targets another statement.
 type Void struct {
@@ -170,9 +196,21 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 	if f.Stored, err = parseTime(st.Stored); err != nil {
 		return Fact{}, nil, fmt.Errorf("statement %s: stored: %w", f.StatementID, err)
 	}
+	if !inFactRange(f.Stored) {
+		// The LRS sets stored from its clock: this event was written
+		// below it. Poison, rather than a time no engine can hold.
+		return Fact{}, nil, fmt.Errorf("statement %s: stored %s is outside the times analytics represents (%s to %s)",
+			f.StatementID, st.Stored, MinFactTime.Format(time.RFC3339), MaxFactTime.Format(time.RFC3339Nano))
+	}
 	f.Timestamp, err = parseTime(st.Timestamp)
-	if err != nil {
+	switch {
+	case err != nil:
 		f.Timestamp = f.Stored
+	case !inFactRange(f.Timestamp):
+		// A valid xAPI timestamp (years 0000 to 9999) that ClickHouse
+		// would wrap: the time the LRS stored it stands in, for every
+		// engine alike, and the projection counts it.
+		f.Timestamp, f.TimestampFallback = f.Stored, true
 	}
 	local := f.Timestamp.In(Local)
 	f.Date = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)

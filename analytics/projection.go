@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
@@ -84,6 +85,9 @@ type Projection struct {
 	// stream was folded at start (replayReference): poison, quarantined
 	// when the projection meets them in the log.
 	refErrs map[eventstore.Position]error
+	// fallbacks counts the facts whose timestamp took the fallback
+	// (TimestampFallbacks).
+	fallbacks atomic.Uint64
 
 	mu      sync.Mutex
 	voided  map[string]bool // statements voided so far
@@ -422,6 +426,9 @@ func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, er
 					// Extraction has no I/O: it fails the same way every time.
 					errs[w] = projections.Poison(&evs[i], err)
 					return
+				}
+				if f.TimestampFallback {
+					p.fallbacks.Add(1)
 				}
 				out[i] = extracted{fact: f, void: void, ok: true}
 			}

@@ -14,9 +14,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/dashboard/i18n"
 	"github.com/hocvu/hocvu/dashboard/users"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 //go:embed templates/*.html

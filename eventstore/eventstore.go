@@ -24,6 +24,11 @@
 //     and then live events, with no gap and no duplicate at the switch.
 //
 // All methods are safe for concurrent use.
+//
+// Over the contract, ReplayStream and FollowStream read one stream, and a
+// Fold keeps a state folded from one stream (the live registries, the
+// reference data) with one policy for an event it cannot apply: skip it,
+// log it at ERROR with an alert attribute, count it, never stop.
 package eventstore
 
 import (

@@ -13,9 +13,14 @@ const replayPage = 500
 // ReplayStream calls apply for every event of stream, in order. A stream
 // that does not exist has no events.
 func ReplayStream(ctx context.Context, r StreamReader, stream string, apply func(*RecordedEvent)) error {
-	from := uint64(0)
+	return replayFrom(ctx, r, stream, 0, replayPage, apply)
+}
+
+// replayFrom calls apply for every event of stream from revision from
+// on, reading page events at a time.
+func replayFrom(ctx context.Context, r StreamReader, stream string, from uint64, page int, apply func(*RecordedEvent)) error {
 	for {
-		evs, err := r.ReadStream(ctx, stream, ReadStreamOptions{From: from, Max: replayPage})
+		evs, err := r.ReadStream(ctx, stream, ReadStreamOptions{From: from, Max: page})
 		if errors.Is(err, ErrStreamNotFound) {
 			return nil
 		}
@@ -25,7 +30,7 @@ func ReplayStream(ctx context.Context, r StreamReader, stream string, apply func
 		for i := range evs {
 			apply(&evs[i])
 		}
-		if len(evs) < replayPage {
+		if len(evs) < page {
 			return nil
 		}
 		from = evs[len(evs)-1].Revision + 1

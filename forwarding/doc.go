@@ -34,6 +34,12 @@
 // (OnReject "pause"). Dead letters are re-driven on request with their
 // original delivery id.
 //
+// An event a forward cannot handle (a statement that does not decode or
+// cannot be prepared for the target, a reference-data event that does not
+// apply) follows the projections' poison-event policy: it is recorded in
+// the quarantine (Env.Quarantine, under QuarantineName), counted, logged
+// with the same alert, and skipped; the forward delivers the rest.
+//
 // Secrets (a Basic password, an OAuth2 client secret, a webhook signing
 // key) are never stored in clear: either the event holds a reference
 // ("env:NAME" or "file:PATH", resolved by the delivering process), or the

@@ -117,6 +117,9 @@ type Progress struct {
 	Retried      uint64 `json:"retried"`
 	DeadLettered uint64 `json:"deadLettered"`
 	Batches      uint64 `json:"batches"`
+	// Quarantined counts the poison events the forward skipped and
+	// recorded in the quarantine (docs/limits.md).
+	Quarantined uint64 `json:"quarantined,omitempty"`
 	// LastError is the last failed attempt (kept after later successes).
 	LastError *Failure `json:"lastError,omitempty"`
 	// LastDelivery is when the target last acknowledged a batch.

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/forwarding"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 const (

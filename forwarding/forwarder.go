@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/projections"
 )
 
 // RuntimeStore is what forwarders need of the event store.
@@ -56,9 +57,13 @@ type Env struct {
 	// forwarded only when it matches the filter itself).
 	Lookup StatementLookup
 	// Gate, when set, must be held to deliver.
-	Gate    Gate
-	Log     *slog.Logger
-	Backoff Backoff
+	Gate Gate
+	// Quarantine records the poison events forwarders skip (the
+	// projections' poison-event policy, under the name QuarantineName).
+	// Nil: they are skipped with the ERROR log line only.
+	Quarantine projections.Quarantine
+	Log        *slog.Logger
+	Backoff    Backoff
 	// Linger is how long a partial batch waits for more statements
 	// (default 100 ms).
 	Linger time.Duration
@@ -213,9 +218,13 @@ func (w *forwarder) runOnce(ctx context.Context) error {
 	w.mu.Unlock()
 
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	received := make(chan struct{})
+	// The reader ends before the subscription closes and before runOnce
+	// returns: no read of the store outlives the forwarder.
+	defer func() { cancel(); <-received }()
 	items := make(chan item, w.fwd.BatchSize)
 	go func() {
+		defer close(received)
 		for {
 			m, err := sub.Recv(sctx)
 			select {
@@ -355,22 +364,72 @@ func (w *forwarder) checkpointLocked() (eventstore.Position, error) {
 // loadDirectory folds the reference data up to pos (inclusive), so that
 // statements are attributed with the learner directory of their place in
 // the log.
+//
+// An event that does not apply is skipped (else the forward could never
+// start again) and recorded in the quarantine, where it most likely is
+// already: the forward met it live, unless it predates the forward. The
+// quarantine reports it, so the fold is not told of it.
 func (w *forwarder) loadDirectory(ctx context.Context, pos eventstore.Position) error {
 	st := reference.NewState()
-	var ferr error
-	err := eventstore.ReplayStream(ctx, w.env.Store, reference.Stream, func(ev *eventstore.RecordedEvent) {
-		if ferr != nil || ev.Position.Compare(pos) > 0 {
-			return
-		}
-		ferr = st.Apply(ev)
-	})
-	if err == nil {
-		err = ferr
+	type failed struct {
+		ev  eventstore.RecordedEvent
+		err error
 	}
-	if err != nil {
+	var poison []failed
+	f := eventstore.NewFold(reference.Stream, func(ev *eventstore.RecordedEvent) error {
+		if ev.Position.Compare(pos) > 0 {
+			return nil
+		}
+		if err := st.Apply(ev); err != nil {
+			e := *ev
+			e.Data, e.Metadata = nil, nil
+			poison = append(poison, failed{e, err})
+		}
+		return nil
+	}, eventstore.FoldOptions{Logger: w.log})
+	if err := f.Load(ctx, w.env.Store); err != nil {
 		return fmt.Errorf("forwarding: reference data: %w", err)
 	}
+	for i := range poison {
+		if err := w.quarantine(ctx, &poison[i].ev, fmt.Errorf("reference-data event does not apply: %w", poison[i].err), false); err != nil {
+			return err
+		}
+	}
 	w.ref = st
+	return nil
+}
+
+// QuarantineName is the name under which a forward's poison events are
+// recorded in the quarantine (the projection of projections.Quarantined).
+func QuarantineName(forward string) string { return "forward-" + forward }
+
+// quarantine applies the poison-event policy of the projections to ev,
+// which this forward cannot handle because of cause (docs/limits.md): it
+// records ev in the quarantine, counts it (Progress.Quarantined) and logs
+// the alert; the caller then skips it. An event met live always counts:
+// the count is recorded with the progress that moves past it, so a
+// restart before that meets and counts it once more in place of the
+// count lost. An event met again below the checkpoint (live is false)
+// counts only when its record is new. The error is a failure to record
+// it, which stops the run (it restarts from the checkpoint).
+func (w *forwarder) quarantine(ctx context.Context, ev *eventstore.RecordedEvent, cause error, live bool) error {
+	q := projections.NewQuarantined(QuarantineName(w.fwd.Name), ev, cause, time.Now())
+	added := true
+	if w.env.Quarantine != nil {
+		var err error
+		if added, err = w.env.Quarantine.Add(ctx, q); err != nil {
+			return fmt.Errorf("forwarding: %s: record poison event %s in the quarantine: %w", w.fwd.Name, q.EventID, err)
+		}
+	}
+	if !live && !added {
+		return nil
+	}
+	w.mu.Lock()
+	w.progress.Quarantined++
+	w.mu.Unlock()
+	w.log.Error("forward skipped a poison event and recorded it in the quarantine", "alert", projections.AlertPoisonEvent,
+		"projection", q.Projection, "event_id", q.EventID, "event_type", q.EventType, "stream", q.Stream, "revision", q.Revision,
+		"position", q.Position, "new_record", added, "err", cause)
 	return nil
 }
 
@@ -401,7 +460,7 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 	if ev.Stream == reference.Stream {
 		if w.ref != nil {
 			if err := w.ref.Apply(ev); err != nil {
-				w.log.Error("skipping a reference-data event that does not apply", "position", ev.Position.String(), "err", err)
+				return nil, w.quarantine(ctx, ev, fmt.Errorf("reference-data event does not apply: %w", err), true)
 			}
 		}
 		return nil, nil
@@ -413,8 +472,7 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 	if err != nil {
 		// The LRS validated the statement; an event that does not decode
 		// was written below it and is skipped, never forwarded.
-		w.log.Error("skipping a statement event that does not decode", "position", ev.Position.String(), "event", ev.ID, "err", err)
-		return nil, nil
+		return nil, w.quarantine(ctx, ev, fmt.Errorf("statement does not decode: %w", err), true)
 	}
 	if w.fwd.Start.From == StartDate {
 		if t, ok := st.storedTime(); ok && t.Before(w.fwd.Start.Date) {
@@ -429,8 +487,7 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 	if err != nil {
 		// Never sent, or it would stop the forward for good: skipped, like
 		// an event that does not decode.
-		w.log.Error("skipping a statement that cannot be prepared for the target", "position", ev.Position.String(), "statement", st.ID, "err", err)
-		return nil, nil
+		return nil, w.quarantine(ctx, ev, fmt.Errorf("statement %s cannot be prepared for the target: %w", st.ID, err), true)
 	}
 	return &pendingEvent{ref: EventRef{Position: ev.Position.String(), Statement: st.ID}, data: out}, nil
 }

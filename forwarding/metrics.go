@@ -14,6 +14,7 @@ var (
 	descFailed       = prometheus.NewDesc("hocvu_forward_failed_attempts_total", "Delivery attempts that failed.", []string{"forward"}, nil)
 	descRetried      = prometheus.NewDesc("hocvu_forward_retries_total", "Delivery attempts after a failed one.", []string{"forward"}, nil)
 	descDeadLettered = prometheus.NewDesc("hocvu_forward_dead_lettered_statements_total", "Statements moved to the dead letters.", []string{"forward"}, nil)
+	descQuarantined  = prometheus.NewDesc("hocvu_forward_quarantined_events_total", "Poison events the forward skipped and recorded in the quarantine (hocvu projections quarantine --projection forward-NAME).", []string{"forward"}, nil)
 	descPending      = prometheus.NewDesc("hocvu_forward_pending_statements", "Statements of the batch in flight.", []string{"forward"}, nil)
 	descPosition     = prometheus.NewDesc("hocvu_forward_position", "Global log position (commit) the forward has handled through.", []string{"forward"}, nil)
 	descLag          = prometheus.NewDesc("hocvu_forward_lag_positions", "Position of the newest statement minus the forward's position, 0 when it has nothing left to deliver (events for the embedded store, bytes of log for KurrentDB).", []string{"forward"}, nil)
@@ -33,7 +34,7 @@ type collector struct {
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDelivered, descFailed, descRetried, descDeadLettered, descPending, descPosition, descLag, descErrStatus, descErrTime} {
+	for _, d := range []*prometheus.Desc{descDelivered, descFailed, descRetried, descDeadLettered, descQuarantined, descPending, descPosition, descLag, descErrStatus, descErrTime} {
 		ch <- d
 	}
 }
@@ -52,6 +53,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descFailed, prometheus.CounterValue, float64(p.Failed), name)
 		ch <- prometheus.MustNewConstMetric(descRetried, prometheus.CounterValue, float64(p.Retried), name)
 		ch <- prometheus.MustNewConstMetric(descDeadLettered, prometheus.CounterValue, float64(p.DeadLettered), name)
+		ch <- prometheus.MustNewConstMetric(descQuarantined, prometheus.CounterValue, float64(p.Quarantined), name)
 		pending := 0
 		if p.Pending != nil {
 			pending = len(p.Pending.Events)

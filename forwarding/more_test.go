@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/vocab"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
@@ -181,6 +181,38 @@ func TestDirectoryAttributionFollowsTheLog(t *testing.T) {
 	}
 }
 
+// A reference-data event that does not apply is skipped when a restarted
+// forward folds the learner directory up to its checkpoint, as it is when
+// the forward meets it live: it never keeps the forward from starting.
+func TestUndecodableReferenceEventDoesNotStopARestart(t *testing.T) {
+	store := openStore(t)
+	evs, err := reference.Events(&reference.Data{Learners: []reference.Learner{
+		{HomePage: "https://vneid.example", Name: "hv-00001", Commune: "21172", Group: "citizen"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(context.Background(), reference.Stream, eventstore.Any, evs...); err != nil {
+		t.Fatal(err)
+	}
+	appendRaw(t, store, reference.Stream, reference.EventLearnersSet, []byte(`{"load":`))
+	h := newHarness(t, store)
+	h.create(forwarding.Spec{Name: "xa", Start: "beginning", Filter: forwarding.Filter{Commune: []string{"21172"}}})
+	s1, s2 := newStatement(1, verbCompleted, lesson1), newStatement(1, verbCompleted, lesson1)
+	appendStatements(t, store, s1)
+	stop := h.start(nil)
+	rec := h.target("xa")
+	rec.waitFor(t, "the first statement", func() bool { return len(rec.ackedIDs()) >= 1 })
+	rec.waitFor(t, "the progress", func() bool { return h.show("xa").Lag == 0 })
+	stop()
+	appendStatements(t, store, s2)
+	h.start(nil)
+	rec.waitFor(t, "the statement after the restart", func() bool { return len(rec.ackedIDs()) >= 2 })
+	if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s2.id()}) {
+		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s2.id()})
+	}
+}
+
 type prober struct{ err error }
 
 func (p prober) Deliver(context.Context, *forwarding.Outgoing) error { return nil }
@@ -296,27 +328,86 @@ func TestStartFromADate(t *testing.T) {
 	}
 }
 
-// An event no statement decoder accepts (written below the LRS's
-// validation) is skipped: it never stops the forward.
-func TestPoisonEventsAreSkipped(t *testing.T) {
-	store := openStore(t)
-	h := newHarness(t, store)
-	s1, s3 := newStatement(1, verbCompleted, lesson1), newStatement(3, verbCompleted, lesson1)
-	appendStatements(t, store, s1)
-	for _, data := range []string{`{"id":`, `{"id":"6f1c6e3a-0000-4000-8000-00000000000f","actor":"nobody","verb":{"id":"` + verbCompleted + `"}}`, "\xff\xfe"} {
-		if _, err := store.Append(context.Background(), lrs.StatementsStream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: lrs.EventStatementStored, Data: []byte(data)}); err != nil {
+// Events a forward cannot handle (written below the LRS's validation):
+// statement events no decoder accepts and a reference-data event that
+// does not apply. The forward follows the projections' poison-event
+// policy: it skips each, records it once in the quarantine under
+// forward-NAME, counts it, and delivers the rest, also after a restart
+// that folds the bad reference event again below its checkpoint.
+func TestPoisonEventsAreQuarantined(t *testing.T) {
+	forEachStore(t, func(t *testing.T, store forwarding.RuntimeStore) {
+		ctx := context.Background()
+		h := newHarness(t, store)
+		learners, err := reference.Events(&reference.Data{Learners: []reference.Learner{
+			{HomePage: "https://vneid.example", Name: "hv-00001", Commune: "21172", Group: "citizen"},
+		}})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	appendStatements(t, store, s3)
-	yes := true
-	h.create(forwarding.Spec{Name: "hook", Start: "beginning", Pseudonymize: &yes})
-	h.start(nil)
-	rec := h.target("hook")
-	rec.waitFor(t, "the statement after the poison", func() bool { return len(rec.ackedIDs()) >= 2 })
-	if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s3.id()}) {
-		t.Errorf("delivered %v, want %v", got, []string{s1.id(), s3.id()})
-	}
+		if _, err := store.Append(ctx, reference.Stream, eventstore.Any, learners...); err != nil {
+			t.Fatal(err)
+		}
+		var poison []string
+		add := func(stream, typ, data string) {
+			t.Helper()
+			id := uuid.New()
+			if _, err := store.Append(ctx, stream, eventstore.Any, eventstore.EventData{ID: id, Type: typ, Data: []byte(data)}); err != nil {
+				t.Fatal(err)
+			}
+			poison = append(poison, id.String())
+		}
+		add(reference.Stream, reference.EventType(reference.KindLearners), `{"load":"poison","part":7,"parts":1}`)
+		s1, s3, s4 := newStatement(1, verbCompleted, lesson1), newStatement(1, verbCompleted, lesson1), newStatement(1, verbCompleted, lesson1)
+		appendStatements(t, store, s1)
+		for _, data := range []string{`{"id":`, `{"id":"6f1c6e3a-0000-4000-8000-00000000000f","actor":"nobody","verb":{"id":"` + verbCompleted + `"}}`, `[1,2]`} {
+			add(lrs.StatementsStream, lrs.EventStatementStored, data)
+		}
+		appendStatements(t, store, s3)
+		yes := true
+		h.create(forwarding.Spec{Name: "hook", Start: "beginning", Pseudonymize: &yes, Filter: forwarding.Filter{Commune: []string{"21172"}}})
+		q := projections.NewLogQuarantine(store)
+		withQuarantine := func(env *forwarding.Env) { env.Quarantine = q }
+		stop := h.start(withQuarantine)
+		rec := h.target("hook")
+		rec.waitFor(t, "the statement after the poison", func() bool { return len(rec.ackedIDs()) >= 2 })
+		rec.waitFor(t, "the progress", func() bool { return h.show("hook").Lag == 0 && h.show("hook").Pending == 0 })
+		check := func(when string) {
+			t.Helper()
+			recs, err := projections.NewLogQuarantine(store).List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range recs {
+				if r.Projection != forwarding.QuarantineName("hook") || r.Error == "" {
+					t.Errorf("%s: unexpected record %+v", when, r)
+				}
+				got = append(got, r.EventID)
+			}
+			if !slices.Equal(got, poison) {
+				t.Fatalf("%s: quarantined %v, want the poison events %v", when, got, poison)
+			}
+			raw := 0
+			if err := eventstore.ReplayStream(ctx, store, projections.QuarantineStream, func(*eventstore.RecordedEvent) { raw++ }); err != nil {
+				t.Fatal(err)
+			}
+			if raw != len(poison) {
+				t.Errorf("%s: the quarantine holds %d records for %d events", when, raw, len(poison))
+			}
+			if n := h.show("hook").Quarantined; n != uint64(len(poison)) {
+				t.Errorf("%s: the forward counts %d quarantined events, want %d", when, n, len(poison))
+			}
+		}
+		check("first run")
+		stop()
+		appendStatements(t, store, s4)
+		h.start(withQuarantine)
+		rec.waitFor(t, "the statement after the restart", func() bool { return len(rec.ackedIDs()) >= 3 })
+		if got := rec.ackedIDs(); !slices.Equal(got, []string{s1.id(), s3.id(), s4.id()}) {
+			t.Errorf("delivered %v, want %v", got, []string{s1.id(), s3.id(), s4.id()})
+		}
+		check("after a restart")
+	})
 }
 
 // A retry of every dead letter covers those recorded before the request,

@@ -46,28 +46,26 @@ type State struct {
 // then Follow in a goroutine.
 type Registry struct {
 	store Store
-	log   *slog.Logger
+
+	fold *eventstore.Fold // of Stream into forwards and retries
 
 	mu       sync.RWMutex
 	forwards map[string]*State // by id, deleted ones included
 	retries  map[string][]RetryRequest
-	last     eventstore.Position
-	rev      uint64
-	exists   bool
 	changed  chan struct{}
 }
 
 // NewRegistry creates a registry over store.
 func NewRegistry(store Store, log *slog.Logger) *Registry {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Registry{store: store, log: log, forwards: map[string]*State{}, retries: map[string][]RetryRequest{}, changed: make(chan struct{})}
+	r := &Registry{store: store, forwards: map[string]*State{}, retries: map[string][]RetryRequest{}, changed: make(chan struct{})}
+	r.fold = eventstore.NewFold(Stream, r.apply, eventstore.FoldOptions{Logger: log})
+	return r
 }
 
-// Load replays the forwards stream.
+// Load replays the forwards stream. A configuration event that cannot be
+// decoded is skipped, logged and counted (eventstore.Fold, Skipped).
 func (r *Registry) Load(ctx context.Context) error {
-	if err := eventstore.ReplayStream(ctx, r.store, Stream, r.apply); err != nil {
+	if err := r.fold.Load(ctx, r.store); err != nil {
 		return fmt.Errorf("forwarding: load forwards: %w", err)
 	}
 	return nil
@@ -75,15 +73,11 @@ func (r *Registry) Load(ctx context.Context) error {
 
 // Follow applies configuration events appended after Load until ctx ends,
 // resubscribing after failures.
-func (r *Registry) Follow(ctx context.Context) {
-	eventstore.FollowStream(ctx, r.store, Stream, func() eventstore.Position {
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		return r.last
-	}, r.apply, func(err error) {
-		r.log.Warn("forwards subscription failed; resubscribing", "err", err)
-	})
-}
+func (r *Registry) Follow(ctx context.Context) { r.fold.Follow(ctx, r.store) }
+
+// Skipped returns how many configuration events the registry skipped
+// because it could not decode them.
+func (r *Registry) Skipped() uint64 { return r.fold.Skipped() }
 
 // Changed returns a channel closed at the next change.
 func (r *Registry) Changed() <-chan struct{} {
@@ -92,15 +86,11 @@ func (r *Registry) Changed() <-chan struct{} {
 	return r.changed
 }
 
-// apply folds one event; events at or before the last applied position
-// are ignored (Load, Follow and read-backs overlap).
-func (r *Registry) apply(ev *eventstore.RecordedEvent) {
+// apply folds one configuration event. Every event, a skipped one too,
+// closes the Changed channel.
+func (r *Registry) apply(ev *eventstore.RecordedEvent) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.exists && ev.Position.Compare(r.last) <= 0 {
-		return
-	}
-	r.last, r.rev, r.exists = ev.Position, ev.Revision, true
 	defer func() {
 		close(r.changed)
 		r.changed = make(chan struct{})
@@ -109,8 +99,7 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 	case EventCreated, EventChanged:
 		var f Forward
 		if err := json.Unmarshal(ev.Data, &f); err != nil {
-			r.log.Error("bad forward event", "id", ev.ID, "type", ev.Type, "err", err)
-			return
+			return fmt.Errorf("forwarding: decode %s: %w", ev.Type, err)
 		}
 		st := &State{Forward: f, Changed: ev.Recorded, Version: ev.Revision}
 		if old, ok := r.forwards[f.ID]; ok && ev.Type == EventChanged {
@@ -120,12 +109,11 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 	case EventPaused, EventResumed, EventDeleted:
 		var c StateChange
 		if err := json.Unmarshal(ev.Data, &c); err != nil {
-			r.log.Error("bad forward event", "id", ev.ID, "type", ev.Type, "err", err)
-			return
+			return fmt.Errorf("forwarding: decode %s: %w", ev.Type, err)
 		}
 		old, ok := r.forwards[c.ID]
 		if !ok {
-			return
+			return nil
 		}
 		st := *old
 		st.Changed = ev.Recorded
@@ -141,12 +129,12 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) {
 	case EventRetryRequested:
 		var q RetryRequest
 		if err := json.Unmarshal(ev.Data, &q); err != nil {
-			r.log.Error("bad forward event", "id", ev.ID, "type", ev.Type, "err", err)
-			return
+			return fmt.Errorf("forwarding: decode %s: %w", ev.Type, err)
 		}
 		q.Position = ev.Position
 		r.retries[q.ID] = append(r.retries[q.ID], q)
 	}
+	return nil
 }
 
 // List returns the forwards that are not deleted, sorted by name.
@@ -272,12 +260,7 @@ func event(typ string, data any) (eventstore.EventData, error) {
 // catches up and decides again.
 func (r *Registry) append(ctx context.Context, decide func() (eventstore.EventData, error)) error {
 	for attempt := 0; ; attempt++ {
-		r.mu.RLock()
-		exp := eventstore.NoStream
-		if r.exists {
-			exp = eventstore.Exact(r.rev)
-		}
-		r.mu.RUnlock()
+		exp := r.fold.Expected()
 		ev, err := decide()
 		if errors.Is(err, errNothingToDo) {
 			return nil
@@ -287,8 +270,8 @@ func (r *Registry) append(ctx context.Context, decide func() (eventstore.EventDa
 		}
 		res, err := r.store.Append(ctx, Stream, exp, ev)
 		if errors.Is(err, eventstore.ErrWrongExpectedRevision) && attempt < 10 {
-			if err := r.catchUp(ctx); err != nil {
-				return err
+			if err := r.fold.Load(ctx, r.store); err != nil {
+				return fmt.Errorf("forwarding: catch up: %w", err)
 			}
 			continue
 		}
@@ -300,33 +283,8 @@ func (r *Registry) append(ctx context.Context, decide func() (eventstore.EventDa
 			return fmt.Errorf("forwarding: read back %s: %w", ev.Type, err)
 		}
 		for i := range evs {
-			r.apply(&evs[i])
+			r.fold.Apply(&evs[i])
 		}
 		return nil
-	}
-}
-
-// catchUp applies the events appended after the registry's state.
-func (r *Registry) catchUp(ctx context.Context) error {
-	for {
-		r.mu.RLock()
-		from := uint64(0)
-		if r.exists {
-			from = r.rev + 1
-		}
-		r.mu.RUnlock()
-		evs, err := r.store.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: 500})
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("forwarding: read forwards: %w", err)
-		}
-		for i := range evs {
-			r.apply(&evs[i])
-		}
-		if len(evs) < 500 {
-			return nil
-		}
 	}
 }

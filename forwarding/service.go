@@ -63,14 +63,17 @@ type Status struct {
 	// distance from there to the newest statement in the log (events for
 	// the embedded store, bytes of log for KurrentDB; 0: nothing left to
 	// deliver).
-	Through      string    `json:"through"`
-	Lag          uint64    `json:"lag"`
-	Pending      int       `json:"pending"`
-	Delivered    uint64    `json:"delivered"`
-	Failed       uint64    `json:"failed"`
-	Retried      uint64    `json:"retried"`
-	DeadLettered uint64    `json:"deadLettered"`
-	DeadLetters  int       `json:"openDeadLetters"`
+	Through      string `json:"through"`
+	Lag          uint64 `json:"lag"`
+	Pending      int    `json:"pending"`
+	Delivered    uint64 `json:"delivered"`
+	Failed       uint64 `json:"failed"`
+	Retried      uint64 `json:"retried"`
+	DeadLettered uint64 `json:"deadLettered"`
+	DeadLetters  int    `json:"openDeadLetters"`
+	// Quarantined counts the poison events the forward skipped
+	// (hocvu projections quarantine --projection forward-NAME).
+	Quarantined  uint64    `json:"quarantined"`
 	LastError    *Failure  `json:"lastError,omitempty"`
 	LastDelivery time.Time `json:"lastDelivery,omitzero"`
 	// Live is true when this process delivers the forward (the progress
@@ -374,7 +377,7 @@ func (s *Service) status(ctx context.Context, st State, head eventstore.Position
 	if p.Pending != nil {
 		out.Pending = len(p.Pending.Events)
 	}
-	out.Delivered, out.Failed, out.Retried, out.DeadLettered = p.Delivered, p.Failed, p.Retried, p.DeadLettered
+	out.Delivered, out.Failed, out.Retried, out.DeadLettered, out.Quarantined = p.Delivered, p.Failed, p.Retried, p.DeadLettered, p.Quarantined
 	out.LastError, out.LastDelivery = p.LastError, p.LastDelivery
 	dls, err := ReadDeadLetters(ctx, s.store, st.ID)
 	if err != nil {

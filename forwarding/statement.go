@@ -10,7 +10,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Directory looks an account up in the learner directory.

@@ -3,6 +3,8 @@ package lrs
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // Kind classifies an LRS error. The HTTP layer maps each kind to one
@@ -76,4 +78,14 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return KindInternal
+}
+
+// ProblemsOf turns xAPI rule findings into error problems, their paths
+// prefixed (with "agent" for the agent parameter, say).
+func ProblemsOf(prefix string, ps []xapi.Problem) []Problem {
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = Problem{Path: prefix + p.Path, Rule: p.Rule, Message: p.Message}
+	}
+	return out
 }

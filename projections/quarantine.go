@@ -59,13 +59,26 @@ func (q Quarantined) ID() uuid.UUID {
 	return uuid.NewSHA1(quarantineNamespace, []byte(q.Projection+"\n"+q.Position+"\n"+q.EventID))
 }
 
+// AlertPoisonEvent is the value of the "alert" attribute of the ERROR log
+// line written for every poison event skipped, by a projection runner or
+// by another follower of the log that applies the same policy (the
+// statement forwarders).
+const AlertPoisonEvent = "projection-poison-event"
+
 // newQuarantined describes the poison event of pe for projection.
 func newQuarantined(projection string, pe *EventError, now time.Time) Quarantined {
-	msg := pe.Err.Error()
+	return NewQuarantined(projection, pe.Event, pe.Err, now)
+}
+
+// NewQuarantined describes ev, which projection skips because of err, as
+// a quarantine record made at now (the error text is cut to 2 KiB). It is
+// for followers of the log that are not run by a Runner but apply the
+// same poison-event policy.
+func NewQuarantined(projection string, ev *eventstore.RecordedEvent, err error, now time.Time) Quarantined {
+	msg := err.Error()
 	if len(msg) > maxErrorText {
 		msg = msg[:maxErrorText] + "…"
 	}
-	ev := pe.Event
 	return Quarantined{
 		Projection: projection, EventID: ev.ID.String(), EventType: ev.Type, Stream: ev.Stream, Revision: ev.Revision,
 		Position: ev.Position.String(), Recorded: ev.Recorded.UTC(), Error: msg, At: now.UTC(),

@@ -362,7 +362,7 @@ func (r *Runner) isolate(ctx context.Context, err error) bool {
 		r.quarantined++
 		r.notify()
 		r.mu.Unlock()
-		r.log.Error("projection skipped a poison event and recorded it in the quarantine", "alert", "projection-poison-event",
+		r.log.Error("projection skipped a poison event and recorded it in the quarantine", "alert", AlertPoisonEvent,
 			"event_id", q.EventID, "event_type", q.EventType, "stream", q.Stream, "revision", q.Revision, "position", q.Position,
 			"new_record", added, "err", pe.Err)
 		return true

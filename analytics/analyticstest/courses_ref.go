@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/hocvu/hocvu/analytics"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // courses is the reference of the courses query, written from the

@@ -13,9 +13,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // Dataset is a small, deterministic campaign: statements over 2025–2026 in

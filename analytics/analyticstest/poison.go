@@ -21,7 +21,8 @@ import (
 // poisonEvents are events that no analytics projection can apply, as
 // they could reach the log below the LRS's validation (issue 12, F1): a
 // statement that is not JSON, one that is not an object, one without a
-// stored time, and a reference-data part that belongs to no load.
+// stored time, one stored (so it says) after 2106, beyond the range of
+// fact times, and a reference-data part that belongs to no load.
 func poisonEvents() []eventstore.EventData {
 	stmt := func(data string) eventstore.EventData {
 		return eventstore.EventData{ID: uuid.New(), Type: lrs.EventStatementStored, Data: []byte(data)}
@@ -30,6 +31,7 @@ func poisonEvents() []eventstore.EventData {
 		stmt(`{"id":"` + uuid.NewString() + `","stored":`),
 		stmt(`[1,2,3]`),
 		stmt(`{"id":"` + uuid.NewString() + `","actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/act/1"}}`),
+		stmt(`{"id":"` + uuid.NewString() + `","actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/act/1"},"stored":"2106-02-07T06:28:16Z","timestamp":"2026-01-01T00:00:00Z"}`),
 		{ID: uuid.New(), Type: reference.EventType(reference.KindCommunes), Data: []byte(`{"load":"poison","part":7,"parts":1}`)},
 	}
 }

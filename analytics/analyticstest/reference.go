@@ -11,7 +11,7 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -330,13 +330,23 @@ func sortedKeys(m map[string][]row) []string {
 	return keys
 }
 
-func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State) row {
-	r := row{duration: -1, expected: -1}
+// factTimestamp is the time a statement's fact holds as its timestamp
+// (UTC): its timestamp, or its stored time when the timestamp is outside
+// what ClickHouse's DateTime holds (unsigned seconds since 1970: up to
+// 2106-02-07T06:28:15Z, milliseconds apart), in every engine
+// (docs/analytics.md).
+func factTimestamp(st map[string]any) time.Time {
 	ts, err := time.Parse(time.RFC3339Nano, st["timestamp"].(string))
-	if err != nil {
+	if err != nil || ts.Before(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)) || !ts.Before(time.Date(2106, 2, 7, 6, 28, 16, 0, time.UTC)) {
 		ts, _ = time.Parse(time.RFC3339Nano, st["stored"].(string))
 	}
-	r.ts = ts.UTC()
+	return ts.UTC()
+}
+
+func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State) row {
+	r := row{duration: -1, expected: -1}
+	ts := factTimestamp(st)
+	r.ts = ts
 	r.month = ts.In(analytics.Local).Format("2006-01")
 	r.verb = st["verb"].(map[string]any)["id"].(string)
 	if k, ok := xapi.AgentKey(st["actor"].(map[string]any)); ok {

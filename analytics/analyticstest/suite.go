@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
 	t.Run("PoisonEvents", func(t *testing.T) { testPoisonEvents(t, h) })
+	t.Run("TimestampsOutOfRange", func(t *testing.T) { testTimestampsOutOfRange(t, h) })
 }
 
 func ctx(t testing.TB) context.Context {

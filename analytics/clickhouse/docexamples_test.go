@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/hocvu/hocvu/analytics/analyticstest"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // exampleReferences answer the example queries of docs/analytics.md, in

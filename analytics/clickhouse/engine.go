@@ -35,8 +35,8 @@ type Engine struct {
 	db         *DB
 	projection string
 	layout     layout
-	// crashAfter makes Write stop after a stage ("facts", "voids"), as a
-	// crash would; set only by tests.
+	// crashAfter makes Write (or the repair) stop after a stage ("facts",
+	// "voids", "repair-delete"), as a crash would; set only by tests.
 	crashAfter string
 
 	checkMu sync.Mutex
@@ -147,6 +147,10 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 	if err := e.waitInserts(ctx); err != nil {
 		return err
 	}
+	pending, err := e.pendingRepairs(ctx)
+	if err != nil {
+		return err
+	}
 	var facts uint64
 	var months []uint32
 	row := e.db.conn.QueryRow(ctx, "SELECT count(), groupUniqArray(toYYYYMM(date)) FROM statements WHERE event_position > ?", commit)
@@ -159,12 +163,19 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 	if err := row.Scan(&voids, &targets); err != nil {
 		return fmt.Errorf("clickhouse: look for half-written voids: %w", err)
 	}
-	if facts == 0 && voids == 0 {
+	if facts == 0 && voids == 0 && len(pending) == 0 {
 		return nil
 	}
-	e.db.log.Warn("clickhouse: repairing a batch written after the last checkpoint", "facts", facts, "voids", voids, "checkpoint", commit)
+	e.db.log.Warn("clickhouse: repairing a batch written after the last checkpoint", "facts", facts, "voids", voids, "checkpoint", commit, "unfinished_repair_months", len(pending))
 	voidMonths, err := e.monthsOf(ctx, targets)
 	if err != nil {
+		return err
+	}
+	months = append(append(months, voidMonths...), pending...)
+	// Once the rows are deleted nothing says which months they touched:
+	// write the months down first, so that a crash from here on leaves
+	// them to the next repair.
+	if err := e.recordRepairs(ctx, months); err != nil {
 		return err
 	}
 	for _, table := range []string{"statements", "voided_statements", "course_names"} {
@@ -175,7 +186,13 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 			return err
 		}
 	}
-	return e.rebuild(ctx, append(months, voidMonths...))
+	if e.crashAfter == "repair-delete" {
+		return errCrash
+	}
+	if err := e.rebuild(ctx, months); err != nil {
+		return err
+	}
+	return e.clearRepairs(ctx)
 }
 
 // waitGone waits until table has no row past commit: the mutation that
@@ -387,7 +404,7 @@ func (e *Engine) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors",
+	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors", "aggregate_repairs",
 		"learner_attributions", "reattributions", "statements_reattributed", "course_names"} {
 		if err := e.db.conn.Exec(ctx, e.layout.truncate(t)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticstest"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // synthetic generates campaign-like facts directly (no statements): 300

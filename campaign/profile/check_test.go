@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hocvu/hocvu/campaign/profile"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 

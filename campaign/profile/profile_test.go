@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/hocvu/hocvu/campaign/profile"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	doc "github.com/hocvu/hocvu/schemas/profile"
 )
 
-// vocabIRIs lists every IRI of lrs/vocab with the concept type the
+// vocabIRIs lists every IRI of campaign/vocab with the concept type the
 // profile must give it.
 var vocabIRIs = map[string]string{
 	vocab.VerbLaunched:          "Verb",
@@ -73,7 +73,7 @@ func TestEmbeddedProfileIsValid(t *testing.T) {
 }
 
 // TestConceptsMatchVocab: every IRI the profile defines is one of
-// lrs/vocab's, with the right concept type, and every lrs/vocab IRI is in
+// campaign/vocab's, with the right concept type, and every campaign/vocab IRI is in
 // the profile.
 func TestConceptsMatchVocab(t *testing.T) {
 	p := profile.Default()
@@ -82,15 +82,15 @@ func TestConceptsMatchVocab(t *testing.T) {
 		want, ok := vocabIRIs[c.ID]
 		switch {
 		case !ok:
-			t.Errorf("profile concept %s is not in lrs/vocab", c.ID)
+			t.Errorf("profile concept %s is not in campaign/vocab", c.ID)
 		case want != c.Type:
-			t.Errorf("concept %s has type %s, lrs/vocab uses it as %s", c.ID, c.Type, want)
+			t.Errorf("concept %s has type %s, campaign/vocab uses it as %s", c.ID, c.Type, want)
 		}
 		defined[c.ID] = true
 	}
 	for iri := range vocabIRIs {
 		if !defined[iri] {
-			t.Errorf("lrs/vocab IRI %s is not defined by the profile", iri)
+			t.Errorf("campaign/vocab IRI %s is not defined by the profile", iri)
 		}
 	}
 	// Campaign-owned IRIs live under vocab.Base; reused ones are ADL's.

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Default sizes of the default province (the April 2026 conclusions,

@@ -3,7 +3,6 @@ package reference
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -45,33 +44,25 @@ func NewState() *State {
 	return &State{info: map[Kind]KindInfo{}, pending: map[Kind][][]byte{}, pendingLoad: map[Kind]string{}}
 }
 
+// replayPage is how many reference-data events Replay reads at a time
+// (a set part holds up to MaxRowsPerEvent rows).
+const replayPage = 256
+
 // Replay reads the whole reference-data stream and folds it. An event
 // that does not apply (it reached the log below [Load]'s checks) is
 // skipped, as the analytics projection skips and quarantines it, and is
 // listed by [State.Skipped]: one such event must not keep every later
 // load, and every command that reads the reference data, from working.
+// Replay is an [eventstore.Fold] with the registries' poison-event
+// policy; it has no logger, so the caller logs what Skipped lists.
 func Replay(ctx context.Context, r eventstore.StreamReader) (*State, error) {
 	s := NewState()
-	from := uint64(0)
-	const page = 256
-	for {
-		evs, err := r.ReadStream(ctx, Stream, eventstore.ReadStreamOptions{From: from, Max: page})
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return s, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reference: read %s: %w", Stream, err)
-		}
-		for i := range evs {
-			if err := s.Apply(&evs[i]); err != nil {
-				s.skipped = append(s.skipped, err)
-			}
-		}
-		if len(evs) < page {
-			return s, nil
-		}
-		from = evs[len(evs)-1].Revision + 1
+	f := eventstore.NewFold(Stream, s.Apply, eventstore.FoldOptions{Page: replayPage,
+		OnSkip: func(_ *eventstore.RecordedEvent, err error) { s.skipped = append(s.skipped, err) }})
+	if err := f.Load(ctx, r); err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
 	}
+	return s, nil
 }
 
 // Apply folds one event of the reference-data stream. Event types it

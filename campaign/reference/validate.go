@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/schemas"
 )
 

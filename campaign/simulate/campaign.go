@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Campaign is a generated campaign: learners and their statements in

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Sub-group bits, in the order of reference.Subgroups.

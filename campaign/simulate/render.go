@@ -9,7 +9,7 @@ import (
 
 	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/reference"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
 // Form selects how a statement is rendered.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/simulate"
-	"github.com/hocvu/hocvu/lrs/vocab"
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 

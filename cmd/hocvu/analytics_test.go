@@ -14,9 +14,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/internal/chtest"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // campaignStatement is a lesson completion carrying the campaign's context.
@@ -135,11 +135,13 @@ func TestProjectorKilledDuringReplay(t *testing.T) {
 		t.Fatalf("stop serve: %d %v", code, err)
 	}
 	dsn := srv.DSN("hocvu_killed")
+	var logs strings.Builder // of every projector, for a failure
 	for round := 0; round < 5; round++ {
 		pr := proctest.Start(t, nil, "project", "--listen=127.0.0.1:0", "--data-dir="+dir, "--clickhouse="+dsn, "--batch-size=150", "--pseudonym-key=0123456789abcdef0123456789abcdef")
 		time.Sleep(time.Duration(100+rng.IntN(700)) * time.Millisecond)
 		pr.Signal(syscall.SIGKILL)
 		_, _ = pr.Wait(30 * time.Second)
+		fmt.Fprintf(&logs, "--- projector %d (killed)\n%s", round, pr.Logs())
 	}
 	pr := proctest.Start(t, nil, "project", "--listen=127.0.0.1:0", "--data-dir="+dir, "--clickhouse="+dsn, "--batch-size=150", "--pseudonym-key=0123456789abcdef0123456789abcdef")
 	if err := pr.WaitReady(120 * time.Second); err != nil {
@@ -147,6 +149,7 @@ func TestProjectorKilledDuringReplay(t *testing.T) {
 	}
 	pr.Signal(syscall.SIGTERM)
 	_, _ = pr.Wait(30 * time.Second)
+	fmt.Fprintf(&logs, "--- last projector\n%s", pr.Logs())
 
 	query := func(dsn string) string {
 		code, out, errOut := proctest.Run(t, nil, "analytics", "query", "by_commune", "--json", "--data-dir="+dir, "--clickhouse="+dsn, "--pseudonym-key=0123456789abcdef0123456789abcdef")
@@ -162,7 +165,7 @@ func TestProjectorKilledDuringReplay(t *testing.T) {
 		t.Fatalf("rebuild: %d %s", code, errOut)
 	}
 	if want := query(clean); killed != want {
-		t.Fatalf("after kills the analytics differ from a clean rebuild:\n got %s\nwant %s", killed, want)
+		t.Fatalf("after kills the analytics differ from a clean rebuild:\n got %s\nwant %s\n%s", killed, want, logs.String())
 	}
 	if !strings.Contains(killed, fmt.Sprint(n/3)) {
 		t.Fatalf("expected %d lesson completions per commune in %s", n/3, killed)

@@ -19,8 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // The end-to-end dashboard test: a real hocvu binary serves a simulated

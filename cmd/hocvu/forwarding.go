@@ -81,6 +81,7 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 	if err := rt.registry.Load(ctx); err != nil {
 		return nil, err
 	}
+	registerRegistrySkips(reg, forwarding.Stream, rt.registry.Skipped)
 	rctx, cancel := context.WithCancel(context.Background())
 	rt.cancel = cancel
 	rt.wg.Add(1)
@@ -95,7 +96,7 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 			go func() { defer rt.wg.Done(); l.Run(rctx) }()
 		}
 		rt.supervisor = forwarding.NewSupervisor(forwarding.Env{Store: store, Registry: rt.registry, Targets: newForwardTarget, Secrets: box,
-			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log})
+			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log, Quarantine: projections.NewLogQuarantine(store)})
 		rt.wg.Add(1)
 		go func() { defer rt.wg.Done(); rt.supervisor.Run(rctx) }()
 		if reg != nil {

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/forwarding"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // BenchmarkForwardToHocvu measures delivery throughput to a local Hocvu

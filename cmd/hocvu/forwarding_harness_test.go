@@ -21,9 +21,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/forwarding/webhook"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // The target Hocvu's credential.

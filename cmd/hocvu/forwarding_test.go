@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb/kurrenttest"
 	"github.com/hocvu/hocvu/forwarding"
 	"github.com/hocvu/hocvu/internal/proctest"
-	"github.com/hocvu/hocvu/lrs/vocab"
 )
 
 // postStatements POSTs statements to the source in batches of 10 and

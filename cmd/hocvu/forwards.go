@@ -249,7 +249,7 @@ func (c *forwardsListCmd) Run(ctx context.Context, g *globals) error {
 			return printJSON(g, list)
 		}
 		w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tSTATE\tTARGET\tDELIVERED\tFAILED\tRETRIED\tDEAD-LETTERED\tOPEN DL\tPENDING\tLAG\tLAST ERROR")
+		fmt.Fprintln(w, "NAME\tSTATE\tTARGET\tDELIVERED\tFAILED\tRETRIED\tDEAD-LETTERED\tOPEN DL\tQUARANTINED\tPENDING\tLAG\tLAST ERROR")
 		for _, st := range list {
 			last := ""
 			if e := st.LastError; e != nil {
@@ -258,8 +258,8 @@ func (c *forwardsListCmd) Run(ctx context.Context, g *globals) error {
 					last = fmt.Sprintf("%s no answer: %s", e.At.Format("2006-01-02 15:04:05"), e.Message)
 				}
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", st.Forward.Name, st.State, st.Forward.Target.Kind, st.Forward.Target.URL,
-				st.Delivered, st.Failed, st.Retried, st.DeadLettered, st.DeadLetters, st.Pending, st.Lag, last)
+			fmt.Fprintf(w, "%s\t%s\t%s %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", st.Forward.Name, st.State, st.Forward.Target.Kind, st.Forward.Target.URL,
+				st.Delivered, st.Failed, st.Retried, st.DeadLettered, st.DeadLetters, st.Quarantined, st.Pending, st.Lag, last)
 		}
 		return w.Flush()
 	})

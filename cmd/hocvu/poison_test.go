@@ -245,3 +245,89 @@ func TestPoisonEventDoesNotStopTheLRS(t *testing.T) {
 		checkQuarantine(t, quarantined(t, env, "--data-dir="+t.TempDir()), undecodable.ID)
 	})
 }
+
+// The forwarders follow the same policy, as wired by serve: an event a
+// forward cannot decode, appended below the LRS, is recorded in the
+// quarantine under forward-NAME, counted and alerted, and the forward
+// delivers the statements around it.
+func TestPoisonEventDoesNotStopAForward(t *testing.T) {
+	kdb := kurrenttest.New(t, kurrenttest.Options{})
+	hook := newReceiver(t)
+	env := append(append([]string{}, creds...), "HOCVU_EVENTSTORE_URL="+kdb.URL(), "SSL_CERT_FILE="+hook.certFile,
+		"HOCVU_PSEUDONYM_KEY=0123456789abcdef0123456789abcdef", "HOCVU_FORWARD_SECRETS_KEY="+strings.Repeat("ab", 32))
+	p := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+t.TempDir(), "--no-analytics-projector")
+	if err := p.WaitReady(time.Minute); err != nil {
+		t.Fatalf("%v\n%s", err, p.Logs())
+	}
+	spec := map[string]any{"name": "lms", "start": "beginning", "batchSize": 1,
+		"target": map[string]any{"kind": "webhook", "url": hook.URL + "/hocvu", "secret": hookSecret}}
+	if code := doJSON(t, "POST", p.URL()+"/api/forwards", spec, nil); code != http.StatusCreated {
+		t.Fatalf("create forward: %d", code)
+	}
+	first, second := campaignStatement(1, "21172", time.Now()), campaignStatement(2, "21172", time.Now())
+	if code, body := call(t, "POST", p.URL()+"/xapi/statements", first); code != 200 {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client, err := kurrentdb.Open(ctx, kdb.URL(), kurrentdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	_, undecodable := poisonEvents(t)
+	if _, err := client.Append(ctx, lrs.StatementsStream, eventstore.Any, undecodable); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, "POST", p.URL()+"/xapi/statements", second); code != 200 {
+		t.Fatalf("POST after the poison event: %d %s", code, body)
+	}
+	waitUntil(t, time.Minute, "both statements at the webhook", func() bool { return len(hook.ids(t)) >= 2 })
+	if got := hook.ids(t); !sortedEqual(got, []string{first["id"].(string), second["id"].(string)}) {
+		t.Errorf("the webhook received %v", got)
+	}
+	waitUntil(t, time.Minute, "the forward's quarantine metric", func() bool {
+		_, body := get(t, p.URL()+"/metrics")
+		return strings.Contains(string(body), `hocvu_forward_quarantined_events_total{forward="lms"} 1`+"\n")
+	})
+	if !strings.Contains(p.Logs(), `"alert":"projection-poison-event","projection":"forward-lms"`) {
+		t.Errorf("no alert log line for the forward:\n%s", p.Logs())
+	}
+	recs := quarantined(t, env, "--data-dir="+t.TempDir(), "--projection=forward-lms")
+	if len(recs) != 1 || recs[0].EventID != undecodable.ID.String() || recs[0].Stream != lrs.StatementsStream {
+		t.Fatalf("quarantine of forward-lms: %+v, want the undecodable event %s", recs, undecodable.ID)
+	}
+	stop(t, p)
+}
+
+// TestRegistryPoisonIsCounted: an undecodable event in each registry's
+// stream (credentials, dashboard users, forwards), appended below every
+// check, neither stops serve nor goes unseen: each registry counts it on
+// /metrics.
+func TestRegistryPoisonIsCounted(t *testing.T) {
+	dir := t.TempDir()
+	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stream, typ := range map[string]string{"credentials": "credential.set.v1", "dashboard-users": "dashboard.user.set.v1", "forwards": "forward.created.v1"} {
+		if _, err := store.Append(context.Background(), stream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: typ, Data: []byte(`{"key":`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := proctest.Start(t, []string{"HOCVU_API_KEY=durability", "HOCVU_API_SECRET=durability-secret"}, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	if err := p.WaitReady(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, registry := range []string{"credentials", "dashboard-users", "forwards"} {
+		if got := metricSeries(t, p.URL(), `hocvu_registry_skipped_events_total{registry="`+registry+`"}`); got != 1 {
+			t.Errorf("hocvu_registry_skipped_events_total{registry=%q} = %v, want 1\n%s", registry, got, p.Logs())
+		}
+	}
+	if code, body := call(t, "GET", p.URL()+"/xapi/statements", nil); code != 200 {
+		t.Fatalf("GET statements with the seeded credential: %d %s", code, body)
+	}
+}

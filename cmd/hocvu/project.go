@@ -37,6 +37,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
 	registerProjectionMetrics(reg, store, runner)
+	registerAnalyticsMetrics(reg, proj)
 	if c.Forwarding {
 		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
 		if err != nil {

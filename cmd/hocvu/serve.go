@@ -154,6 +154,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)
+		registerAnalyticsMetrics(reg, proj)
 		runners = append(runners, run)
 	}
 
@@ -208,7 +209,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
-	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log)
+	stopDashboard, err := c.dashboardConfig.mount(ctx, srv.Echo, store, engine, log, reg)
 	if err != nil {
 		return err
 	}

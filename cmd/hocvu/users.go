@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"os"
@@ -215,11 +216,12 @@ type dashboardConfig struct {
 // mount loads the dashboard users (seeding the admin when configured),
 // follows the users stream, and mounts the dashboard on e. stop ends the
 // follower.
-func (c dashboardConfig) mount(ctx context.Context, e *echo.Echo, store users.Store, q dashboard.Querier, log *slog.Logger) (stop func(), err error) {
+func (c dashboardConfig) mount(ctx context.Context, e *echo.Echo, store users.Store, q dashboard.Querier, log *slog.Logger, metrics prometheus.Registerer) (stop func(), err error) {
 	reg := users.NewRegistry(store, log)
 	if err := reg.Load(ctx); err != nil {
 		return nil, err
 	}
+	registerRegistrySkips(metrics, users.Stream, reg.Skipped)
 	if c.DashboardAdmin != "" || c.DashboardPassword != "" {
 		if c.DashboardAdmin == "" || c.DashboardPassword == "" {
 			return nil, errorf("set both --dashboard-admin and --dashboard-password (HOCVU_DASHBOARD_ADMIN, HOCVU_DASHBOARD_PASSWORD), or neither")

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -152,6 +153,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		_ = c.index.Close()
 		return nil, err
 	}
+	registerRegistrySkips(reg, auth.Stream, c.registry.Skipped)
 	rctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
@@ -260,6 +262,25 @@ func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
 }
 
 func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
+
+// registerRegistrySkips exports how many events a self-folding registry
+// (eventstore.Fold) skipped as undecodable, labelled with the registry's
+// stream.
+func registerRegistrySkips(reg prometheus.Registerer, stream string, skipped func() uint64) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_registry_skipped_events_total",
+		Help:        "Events of a registry's stream (credentials, dashboard-users, forwards) it could not decode and skipped, since this process started (docs/limits.md).",
+		ConstLabels: prometheus.Labels{"registry": stream}},
+		func() float64 { return float64(skipped()) }))
+}
+
+// registerAnalyticsMetrics exports what the analytics projection counts
+// besides its runner's figures.
+func registerAnalyticsMetrics(reg prometheus.Registerer, p *analytics.Projection) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_analytics_timestamp_fallbacks_total",
+		Help:        "Statements whose timestamp is outside the times analytics represents (1970 to 2106) and that took their stored time instead, since this process started (docs/analytics.md).",
+		ConstLabels: prometheus.Labels{"projection": p.Name()}},
+		func() float64 { return float64(p.TimestampFallbacks()) }))
+}
 
 // registerProjectionMetrics exports how far each projection is behind,
 // the poison events it skipped, and whether it is stuck.

@@ -30,16 +30,14 @@ type Store interface {
 // use. Create it with NewRegistry, call Load, then Follow in a goroutine.
 type Registry struct {
 	store Store
-	log   *slog.Logger
 	// cost is the bcrypt cost of new hashes; dummy a hash of that cost.
 	cost  int
 	dummy []byte
 
-	mu     sync.RWMutex
-	users  map[string]*User
-	last   eventstore.Position
-	rev    uint64
-	exists bool
+	fold *eventstore.Fold // of Stream into users
+
+	mu    sync.RWMutex
+	users map[string]*User
 }
 
 // dummyHash is compared against when a user does not exist, so that a
@@ -57,19 +55,19 @@ func dummyFor(cost int) []byte {
 
 // NewRegistry creates a registry over store.
 func NewRegistry(store Store, log *slog.Logger) *Registry {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Registry{store: store, log: log, cost: bcrypt.DefaultCost, dummy: dummyHash, users: map[string]*User{}}
+	r := &Registry{store: store, cost: bcrypt.DefaultCost, dummy: dummyHash, users: map[string]*User{}}
+	r.fold = eventstore.NewFold(Stream, r.apply, eventstore.FoldOptions{Logger: log})
+	return r
 }
 
 // SetCost sets the bcrypt cost of new hashes (tests use bcrypt.MinCost),
 // and of the hash unknown names are compared against. Call it before use.
 func (r *Registry) SetCost(cost int) { r.cost, r.dummy = cost, dummyFor(cost) }
 
-// Load replays the users stream.
+// Load replays the users stream. A user event that cannot be decoded is
+// skipped, logged and counted (eventstore.Fold, Skipped).
 func (r *Registry) Load(ctx context.Context) error {
-	if err := eventstore.ReplayStream(ctx, r.store, Stream, r.apply); err != nil {
+	if err := r.fold.Load(ctx, r.store); err != nil {
 		return fmt.Errorf("users: load: %w", err)
 	}
 	return nil
@@ -77,54 +75,47 @@ func (r *Registry) Load(ctx context.Context) error {
 
 // Follow applies dashboard-user events appended after Load until ctx ends,
 // resubscribing after failures.
-func (r *Registry) Follow(ctx context.Context) {
-	eventstore.FollowStream(ctx, r.store, Stream, func() eventstore.Position {
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		return r.last
-	}, r.apply, func(err error) {
-		r.log.Warn("dashboard-user subscription failed; resubscribing", "err", err)
-	})
-}
+func (r *Registry) Follow(ctx context.Context) { r.fold.Follow(ctx, r.store) }
 
-// apply folds one event into the state; events at or before the last
-// applied position are ignored (Load and Follow may overlap).
-func (r *Registry) apply(ev *eventstore.RecordedEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.exists && ev.Position.Compare(r.last) <= 0 {
-		return
-	}
-	r.last, r.rev, r.exists = ev.Position, ev.Revision, true
+// Skipped returns how many dashboard-user events the registry skipped
+// because it could not decode them.
+func (r *Registry) Skipped() uint64 { return r.fold.Skipped() }
+
+// apply folds one dashboard-user event into the state.
+func (r *Registry) apply(ev *eventstore.RecordedEvent) error {
 	switch ev.Type {
 	case EventUserSet:
 		var u User
 		if err := json.Unmarshal(ev.Data, &u); err != nil {
-			r.log.Error("bad dashboard-user event", "id", ev.ID, "err", err)
-			return
+			return fmt.Errorf("users: decode %s: %w", ev.Type, err)
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.users[u.Username] = &u
 	case EventUserRemoved:
 		var v struct {
 			Username string `json:"username"`
 		}
 		if err := json.Unmarshal(ev.Data, &v); err != nil {
-			r.log.Error("bad dashboard-user event", "id", ev.ID, "err", err)
-			return
+			return fmt.Errorf("users: decode %s: %w", ev.Type, err)
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		delete(r.users, v.Username)
 	case EventDisplayNameSet:
 		var v DisplayNameChange
 		if err := json.Unmarshal(ev.Data, &v); err != nil {
-			r.log.Error("bad dashboard-user event", "id", ev.ID, "err", err)
-			return
+			return fmt.Errorf("users: decode %s: %w", ev.Type, err)
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		if u, ok := r.users[v.Username]; ok {
 			c := *u
 			c.DisplayName, c.Updated = v.DisplayName, v.Updated
 			r.users[v.Username] = &c
 		}
 	}
+	return nil
 }
 
 // Get returns a user by name.
@@ -288,13 +279,7 @@ func (r *Registry) Seed(ctx context.Context, username, password, displayName str
 }
 
 func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {
-	r.mu.RLock()
-	exp := eventstore.NoStream
-	if r.exists {
-		exp = eventstore.Exact(r.rev)
-	}
-	r.mu.RUnlock()
-	res, err := r.store.Append(ctx, Stream, exp, ev)
+	res, err := r.store.Append(ctx, Stream, r.fold.Expected(), ev)
 	if err != nil {
 		return fmt.Errorf("users: append %s (reload and retry on a conflict): %w", ev.Type, err)
 	}
@@ -303,7 +288,7 @@ func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {
 		return fmt.Errorf("users: read back %s: %w", ev.Type, err)
 	}
 	for i := range evs {
-		r.apply(&evs[i])
+		r.fold.Apply(&evs[i])
 	}
 	return nil
 }

@@ -1,11 +1,15 @@
 package users_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +313,54 @@ func TestUncheckedDisplayNameKeptOnNewPassword(t *testing.T) {
 	u.DisplayName = " another "
 	if err := r.Set(ctx, u, ""); err == nil {
 		t.Error("Set accepted a new display name with surrounding spaces")
+	}
+}
+
+// An undecodable user event (a set, a removal or a display-name change) is
+// skipped, logged at ERROR with the poison-event alert and counted; the
+// events around it apply, and the registry appends after it.
+func TestUndecodableEventsAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w := newRegistry(t, s)
+	if err := w.Set(ctx, users.User{Username: "tinh", Role: users.RoleProvince}, "province-password"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []struct{ typ, data string }{{users.EventUserSet, `{"username":`}, {users.EventUserRemoved, `["tinh"]`}, {users.EventDisplayNameSet, `"tinh"`}} {
+		if _, err := s.Append(ctx, users.Stream, eventstore.Any, eventstore.EventData{ID: uuid.New(), Type: ev.typ, Data: []byte(ev.data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	r := users.NewRegistry(s, slog.New(slog.NewJSONHandler(&buf, nil)))
+	r.SetCost(bcrypt.MinCost)
+	if err := r.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Verify("tinh", "province-password"); err != nil {
+		t.Fatalf("the user before the bad events: %v", err)
+	}
+	if r.Skipped() != 3 {
+		t.Errorf("Skipped = %d, want 3", r.Skipped())
+	}
+	var types []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["level"] != "ERROR" || m["alert"] != eventstore.AlertRegistryPoisonEvent || m["stream"] != users.Stream {
+			t.Errorf("log line %v", m)
+		}
+		types = append(types, fmt.Sprint(m["event_type"]))
+	}
+	if want := []string{users.EventUserSet, users.EventUserRemoved, users.EventDisplayNameSet}; !slices.Equal(types, want) {
+		t.Errorf("logged event types %v, want %v", types, want)
+	}
+	if err := r.Remove(ctx, "tinh"); err != nil {
+		t.Fatalf("append after skipped events: %v", err)
+	}
+	if _, ok := r.Get("tinh"); ok {
+		t.Error("the removal read back was not applied")
 	}
 }

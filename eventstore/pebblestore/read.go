@@ -37,6 +37,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if err := s.readable(ctx); err != nil {
 		return nil, err
 	}
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	max := opts.Max
 	if max <= 0 {
 		max = defaultReadMax
@@ -118,6 +123,11 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 	if err := s.readable(ctx); err != nil {
 		return nil, err
 	}
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	max := opts.Max
 	if max <= 0 {
 		max = defaultReadMax
@@ -127,7 +137,7 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 		from = 1
 	}
 	out := make([]eventstore.RecordedEvent, 0, min(max, 1024))
-	out, _, err := s.scan(from, max, eventstore.Filter{}, out)
+	out, _, err = s.scan(from, max, eventstore.Filter{}, out)
 	return out, err
 }
 

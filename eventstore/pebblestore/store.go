@@ -64,9 +64,13 @@ type Store struct {
 	sendMu   sync.RWMutex
 	stopping bool
 	closed   chan struct{} // closed when Close starts
-	done     chan struct{} // closed when the writer has stopped
-	once     sync.Once
-	maxGrp   int
+	// readMu orders reads against Close: a read holds it shared from its
+	// check that the store is open until it has finished with Pebble, and
+	// Close takes it before closing Pebble, so no read meets a closed DB.
+	readMu sync.RWMutex
+	done   chan struct{} // closed when the writer has stopped
+	once   sync.Once
+	maxGrp int
 
 	// head is the last committed global position (0 when empty).
 	head atomic.Uint64
@@ -165,14 +169,28 @@ func (s *Store) Close() error {
 		close(s.closed)
 		<-s.done
 		s.wake()
+		s.readMu.Lock()
 		if cerr := s.db.Close(); cerr != nil {
 			err = fmt.Errorf("pebblestore: close: %w", cerr)
 		}
+		s.readMu.Unlock()
 		if cerr := s.lock.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("pebblestore: release lock: %w", cerr)
 		}
 	})
 	return err
+}
+
+// reading guards one read against Close (readMu): it fails with
+// eventstore.ErrClosed once Close has started, else the read may use
+// Pebble until it calls done.
+func (s *Store) reading() (done func(), err error) {
+	s.readMu.RLock()
+	if s.isClosed() {
+		s.readMu.RUnlock()
+		return nil, eventstore.ErrClosed
+	}
+	return s.readMu.RUnlock, nil
 }
 
 func (s *Store) isClosed() bool {

@@ -93,6 +93,11 @@ func (sub *subscription) Recv(ctx context.Context) (eventstore.Message, error) {
 }
 
 func (sub *subscription) fill() error {
+	done, err := sub.s.reading()
+	if err != nil {
+		return fmt.Errorf("%w: %w", eventstore.ErrSubscriptionClosed, err)
+	}
+	defer done()
 	// A fresh slice each time: callers may keep the events they received.
 	out, last, err := sub.s.scan(sub.last+1, subscriptionBatch, sub.filter, make([]eventstore.RecordedEvent, 0, 64))
 	if err != nil {

@@ -28,17 +28,13 @@ type Store interface {
 
 // Registry is the live set of credentials.
 type Registry struct {
-	store Store
-	log   *slog.Logger
-
+	store    Store
 	verifier verifier
+	fold     *eventstore.Fold // of Stream into creds
 
-	mu     sync.RWMutex
-	creds  map[string]*Credential
-	cache  map[[32]byte]*cacheEntry // remembered verifications, by fingerprint of key and secret
-	last   eventstore.Position
-	rev    uint64
-	exists bool
+	mu    sync.RWMutex
+	creds map[string]*Credential
+	cache map[[32]byte]*cacheEntry // remembered verifications, by fingerprint of key and secret
 }
 
 // NewRegistry creates a registry with the default Options; call Load,
@@ -49,16 +45,16 @@ func NewRegistry(store Store, log *slog.Logger) *Registry {
 
 // NewRegistryWith creates a registry with opts.
 func NewRegistryWith(store Store, log *slog.Logger, opts Options) *Registry {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Registry{store: store, log: log, verifier: newVerifier(opts),
+	r := &Registry{store: store, verifier: newVerifier(opts),
 		creds: map[string]*Credential{}, cache: map[[32]byte]*cacheEntry{}}
+	r.fold = eventstore.NewFold(Stream, r.apply, eventstore.FoldOptions{Logger: log})
+	return r
 }
 
-// Load replays the credentials stream.
+// Load replays the credentials stream. A credential event that cannot be
+// decoded is skipped, logged and counted (eventstore.Fold, Skipped).
 func (r *Registry) Load(ctx context.Context) error {
-	if err := eventstore.ReplayStream(ctx, r.store, Stream, r.apply); err != nil {
+	if err := r.fold.Load(ctx, r.store); err != nil {
 		return fmt.Errorf("auth: load credentials: %w", err)
 	}
 	return nil
@@ -66,45 +62,41 @@ func (r *Registry) Load(ctx context.Context) error {
 
 // Follow applies credential events appended after Load until ctx ends,
 // resubscribing after failures.
-func (r *Registry) Follow(ctx context.Context) {
-	eventstore.FollowStream(ctx, r.store, Stream, func() eventstore.Position {
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		return r.last
-	}, r.apply, func(err error) {
-		r.log.Warn("credential subscription failed; resubscribing", "err", err)
-	})
-}
+func (r *Registry) Follow(ctx context.Context) { r.fold.Follow(ctx, r.store) }
 
-func (r *Registry) apply(ev *eventstore.RecordedEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if ev.Position.Compare(r.last) <= 0 && r.exists {
-		return
-	}
-	r.last, r.rev, r.exists = ev.Position, ev.Revision, true
+// Skipped returns how many credential events the registry skipped because
+// it could not decode them.
+func (r *Registry) Skipped() uint64 { return r.fold.Skipped() }
+
+// apply folds one credential event into the state.
+func (r *Registry) apply(ev *eventstore.RecordedEvent) error {
 	switch ev.Type {
 	case EventCredentialSet:
 		var c Credential
 		if err := json.Unmarshal(ev.Data, &c); err != nil {
-			r.log.Error("bad credential event", "id", ev.ID, "err", err)
-			return
+			return fmt.Errorf("auth: decode %s: %w", ev.Type, err)
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.creds[c.Key] = &c
 		r.forgetLocked(c.Key)
 	case EventCredentialRevoked:
 		var v struct {
 			Key string `json:"key"`
 		}
-		if err := json.Unmarshal(ev.Data, &v); err == nil {
-			if c, ok := r.creds[v.Key]; ok {
-				cc := *c
-				cc.Revoked = true
-				r.creds[v.Key] = &cc
-			}
-			r.forgetLocked(v.Key)
+		if err := json.Unmarshal(ev.Data, &v); err != nil {
+			return fmt.Errorf("auth: decode %s: %w", ev.Type, err)
 		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if c, ok := r.creds[v.Key]; ok {
+			cc := *c
+			cc.Revoked = true
+			r.creds[v.Key] = &cc
+		}
+		r.forgetLocked(v.Key)
 	}
+	return nil
 }
 
 // Get returns a credential by key.
@@ -163,13 +155,7 @@ func (r *Registry) Revoke(ctx context.Context, key string) error {
 }
 
 func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {
-	r.mu.RLock()
-	exp := eventstore.NoStream
-	if r.exists {
-		exp = eventstore.Exact(r.rev)
-	}
-	r.mu.RUnlock()
-	res, err := r.store.Append(ctx, Stream, exp, ev)
+	res, err := r.store.Append(ctx, Stream, r.fold.Expected(), ev)
 	if err != nil {
 		return fmt.Errorf("auth: append credential event (reload and retry on a conflict): %w", err)
 	}
@@ -178,7 +164,7 @@ func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {
 		return fmt.Errorf("auth: read back credential event: %w", err)
 	}
 	for i := range evs {
-		r.apply(&evs[i])
+		r.fold.Apply(&evs[i])
 	}
 	return nil
 }

@@ -1,46 +1,32 @@
 package httpapi
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
-	"github.com/hocvu/hocvu/projections/statementindex"
 	"github.com/hocvu/hocvu/schemas"
 )
 
 // StatementReader is the statement read model (the statement index).
 type StatementReader interface {
-	Get(ctx context.Context, id uuid.UUID) (statementindex.Statement, bool, error)
-	Query(ctx context.Context, q statementindex.Query) ([]statementindex.Statement, *statementindex.Cursor, error)
+	lrs.StatementQuerier
 	// LastStored is the newest stored time visible to queries.
 	LastStored() time.Time
-}
-
-// StatementStorer stores statements (lrs.StatementWriter).
-type StatementStorer interface {
-	Store(ctx context.Context, req *lrs.StoreRequest) (lrs.StoreResult, error)
-}
-
-// Visibility waits until the statement read model shows a log position.
-type Visibility interface {
-	WaitFor(ctx context.Context, pos eventstore.Position) error
 }
 
 // Limits bound requests.
 type Limits struct {
 	// MaxBody bounds a request body in bytes (default 16 MiB).
 	MaxBody int64
-	// MaxBatch bounds the statements of one POST (default 1000).
+	// MaxBatch bounds the statements of one POST (default 1000;
+	// lrs.ServiceOptions.MaxBatch).
 	MaxBatch int
 	// MaxPage bounds the statements of one GET page (default 500).
 	MaxPage int
@@ -50,9 +36,10 @@ type Limits struct {
 	MaxPageBytes int
 	// VisibleWithin bounds how long a statement write waits, once its
 	// statements are durable, for the query API to show them (default
-	// 10 s). Past it the write still succeeds (the statements are
-	// stored) and X-Experience-API-Consistent-Through tells clients what
-	// the queries reflect; a warning is logged.
+	// 10 s; lrs.ServiceOptions.VisibleWithin). Past it the write still
+	// succeeds (the statements are stored) and
+	// X-Experience-API-Consistent-Through tells clients what the queries
+	// reflect; a warning is logged.
 	VisibleWithin time.Duration
 }
 
@@ -62,8 +49,11 @@ type Config struct {
 	Build      BuildInfo
 	Auth       Authenticator
 	Statements StatementReader
-	Writer     StatementStorer
-	Visibility Visibility
+	// Writer, Visibility and Blobs serve the statement writes, which the
+	// API hands to an lrs.StatementService built from them; Blobs also
+	// serves the attachments of GET.
+	Writer     lrs.StatementStorer
+	Visibility lrs.Visibility
 	Blobs      *attachments.Store
 	Documents  DocumentService
 	Limits     Limits
@@ -86,13 +76,13 @@ type API struct {
 	build      BuildInfo
 	auth       Authenticator
 	statements StatementReader
-	writer     StatementStorer
-	visibility Visibility
-	blobs      *attachments.Store
-	documents  DocumentService
-	limits     Limits
-	consistent func() time.Time
-	tempDir    string
+	// statementService applies the xAPI rules of statement writes.
+	statementService *lrs.StatementService
+	blobs            *attachments.Store
+	documents        DocumentService
+	limits           Limits
+	consistent       func() time.Time
+	tempDir          string
 	// defaultVersion is Config.DefaultVersion, resolved.
 	defaultVersion schemas.Version
 }
@@ -121,9 +111,13 @@ func New(cfg Config) *API {
 	if cfg.DefaultVersion != schemas.V200 {
 		cfg.DefaultVersion = schemas.V103
 	}
+	service := lrs.NewStatementService(lrs.ServiceOptions{
+		Writer: cfg.Writer, Visibility: cfg.Visibility, Attachments: cfg.Blobs, Logger: cfg.Logger,
+		MaxBatch: l.MaxBatch, VisibleWithin: l.VisibleWithin,
+	})
 	return &API{
 		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,
-		writer: cfg.Writer, visibility: cfg.Visibility, blobs: cfg.Blobs, documents: cfg.Documents, limits: l,
+		statementService: service, blobs: cfg.Blobs, documents: cfg.Documents, limits: l,
 		consistent: cfg.ConsistentThrough, tempDir: cfg.TempDir, defaultVersion: cfg.DefaultVersion,
 	}
 }

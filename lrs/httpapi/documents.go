@@ -191,7 +191,7 @@ func parseAgent(op string, v schemas.Version, raw string, present bool) (string,
 		return "", nil, invalid(op, "agent is required")
 	}
 	if ps := xapi.CheckDepth([]byte(raw)); ps != nil {
-		return "", nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: problems("agent", ps)}
+		return "", nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: lrs.ProblemsOf("agent", ps)}
 	}
 	doc, err := xapi.Decode([]byte(raw))
 	if err != nil {
@@ -202,7 +202,7 @@ func parseAgent(op string, v schemas.Version, raw string, present bool) (string,
 		return "", nil, invalid(op, "agent must be an Agent object")
 	}
 	if ps := xapi.ValidateAgent(v, doc); len(ps) > 0 {
-		return "", nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent: " + ps[0].Path + ": " + ps[0].Message, Problems: problems("agent", ps)}
+		return "", nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent: " + ps[0].Path + ": " + ps[0].Message, Problems: lrs.ProblemsOf("agent", ps)}
 	}
 	key, ok := documents.AgentKey(m)
 	if !ok {

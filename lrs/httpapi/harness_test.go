@@ -91,7 +91,7 @@ func newLRS(t testing.TB, limits httpapi.Limits) *lrsServer {
 
 // newLRSWith is newLRS with the statement visibility wrapped (nil: as is)
 // and the API's configuration changed by configure.
-func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibility) httpapi.Visibility, configure ...func(*httpapi.Config)) *lrsServer {
+func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(lrs.Visibility) lrs.Visibility, configure ...func(*httpapi.Config)) *lrsServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
@@ -134,7 +134,7 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(httpapi.Visibilit
 		t.Fatal(err)
 	}
 	rm := readModel{ix, run}
-	var vis httpapi.Visibility = rm
+	var vis lrs.Visibility = rm
 	if wrap != nil {
 		vis = wrap(rm)
 	}

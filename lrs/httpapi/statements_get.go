@@ -19,7 +19,7 @@ import (
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/xapi"
-	"github.com/hocvu/hocvu/projections/statementindex"
+	"github.com/hocvu/hocvu/schemas"
 )
 
 // getParams are the query parameters GET /xapi/statements recognises.
@@ -33,7 +33,7 @@ var getParams = map[string]bool{
 // statementQuery is a parsed GET request.
 type statementQuery struct {
 	id, voidedID *uuid.UUID
-	q            statementindex.Query
+	q            lrs.Query
 	format       string
 	attachments  bool
 	// params are the filter parameters as received, for the more link.
@@ -44,9 +44,9 @@ type statementQuery struct {
 // (pinned to the time of the first page, so the pages are one consistent
 // result) and where the next page starts.
 type moreToken struct {
-	Params string                `json:"p"`
-	Until  int64                 `json:"u"`
-	After  statementindex.Cursor `json:"a"`
+	Params string     `json:"p"`
+	Until  int64      `json:"u"`
+	After  lrs.Cursor `json:"a"`
 }
 
 func (a *API) parseStatementQuery(c echo.Context) (*statementQuery, error) {
@@ -87,7 +87,6 @@ func (a *API) parseStatementQuery(c echo.Context) (*statementQuery, error) {
 
 func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, error) {
 	const op = "get statements"
-	v := version(c)
 	sq := &statementQuery{format: xapi.FormatExact, params: url.Values{}}
 	for k, vs := range vals {
 		if len(vs) > 1 {
@@ -98,108 +97,17 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 		}
 	}
 	get := vals.Get
-	parseBool := func(name string) (bool, error) {
-		s := get(name)
-		if s == "" {
-			return false, nil
-		}
-		b, err := strconv.ParseBool(s)
-		if err != nil || (s != "true" && s != "false") {
-			return false, invalid(op, "%s must be true or false, not %q", name, s)
-		}
-		return b, nil
-	}
-	var err error
-	if s := get("statementId"); s != "" {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			return nil, invalid(op, "statementId %q is not a UUID", s)
-		}
-		sq.id = &id
-	}
-	if s := get("voidedStatementId"); s != "" {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			return nil, invalid(op, "voidedStatementId %q is not a UUID", s)
-		}
-		sq.voidedID = &id
-	}
-	if sq.id != nil && sq.voidedID != nil {
-		return nil, invalid(op, "give statementId or voidedStatementId, not both")
-	}
-	if sq.id != nil || sq.voidedID != nil {
-		for k := range vals {
-			if k != "statementId" && k != "voidedStatementId" && k != "format" && k != "attachments" {
-				return nil, invalid(op, "with statementId or voidedStatementId only format and attachments may be given, not %q", k)
-			}
-		}
-	}
-	if s := get("agent"); s != "" {
-		if ps := xapi.CheckDepth([]byte(s)); ps != nil {
-			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: problems("agent", ps)}
-		}
-		doc, err := xapi.Decode([]byte(s))
-		if err != nil {
-			return nil, invalid(op, "agent is not JSON: %v", err)
-		}
-		if ps := xapi.ValidateActor(v, doc); len(ps) > 0 {
-			return nil, &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent or identified Group", Problems: problems("agent", ps)}
-		}
-		m, _ := doc.(map[string]any)
-		key, ok := xapi.AgentKey(m)
-		if !ok {
-			return nil, invalid(op, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)")
-		}
-		sq.q.Agent = key
-	}
-	if s := get("verb"); s != "" {
-		if ps := xapi.ValidateActivityID(s); len(ps) > 0 {
-			return nil, invalid(op, "verb %q is not an IRI", s)
-		}
-		sq.q.Verb = s
-	}
-	if s := get("activity"); s != "" {
-		if ps := xapi.ValidateActivityID(s); len(ps) > 0 {
-			return nil, invalid(op, "activity %q is not an IRI", s)
-		}
-		sq.q.Activity = s
-	}
-	if s := get("registration"); s != "" {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			return nil, invalid(op, "registration %q is not a UUID", s)
-		}
-		sq.q.Registration = id.String()
-	}
-	if sq.q.RelatedActivities, err = parseBool("related_activities"); err != nil {
+	if err := parseStatementIDs(op, vals, sq); err != nil {
 		return nil, err
 	}
-	if sq.q.RelatedAgents, err = parseBool("related_agents"); err != nil {
+	if err := parseMatch(op, version(c), get, &sq.q); err != nil {
 		return nil, err
 	}
-	if sq.q.Ascending, err = parseBool("ascending"); err != nil {
+	if err := parseFlags(op, get, sq); err != nil {
 		return nil, err
 	}
-	if sq.attachments, err = parseBool("attachments"); err != nil {
+	if err := parseStoredRange(op, get, &sq.q); err != nil {
 		return nil, err
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &sq.q.Since}, {"until", &sq.q.Until}} {
-		if s := get(p.name); s != "" {
-			t, ok := parseTimestamp(s)
-			if !ok {
-				return nil, invalid(op, "%s %q is not an ISO 8601 timestamp with a time zone", p.name, s)
-			}
-			if t.IsZero() && p.name == "until" {
-				// 0001-01-01T00:00:00Z is the zero time, which the query
-				// reads as "no bound": any time before every stored
-				// statement means the same.
-				t = statementindex.MinStored.Add(-time.Nanosecond)
-			}
-			*p.dst = t
-		}
 	}
 	if s := get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -227,6 +135,137 @@ func (a *API) parseFilters(c echo.Context, vals url.Values) (*statementQuery, er
 	return sq, nil
 }
 
+// parseStatementIDs reads statementId and voidedStatementId, which take
+// no filter parameters besides them.
+func parseStatementIDs(op string, vals url.Values, sq *statementQuery) error {
+	get := vals.Get
+	if s := get("statementId"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return invalid(op, "statementId %q is not a UUID", s)
+		}
+		sq.id = &id
+	}
+	if s := get("voidedStatementId"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return invalid(op, "voidedStatementId %q is not a UUID", s)
+		}
+		sq.voidedID = &id
+	}
+	if sq.id != nil && sq.voidedID != nil {
+		return invalid(op, "give statementId or voidedStatementId, not both")
+	}
+	if sq.id != nil || sq.voidedID != nil {
+		for k := range vals {
+			if k != "statementId" && k != "voidedStatementId" && k != "format" && k != "attachments" {
+				return invalid(op, "with statementId or voidedStatementId only format and attachments may be given, not %q", k)
+			}
+		}
+	}
+	return nil
+}
+
+// parseMatch reads the filters on what statements say: agent, verb,
+// activity and registration.
+func parseMatch(op string, v schemas.Version, get func(string) string, q *lrs.Query) error {
+	if s := get("agent"); s != "" {
+		key, err := parseAgentFilter(op, v, s)
+		if err != nil {
+			return err
+		}
+		q.Agent = key
+	}
+	if s := get("verb"); s != "" {
+		if ps := xapi.ValidateActivityID(s); len(ps) > 0 {
+			return invalid(op, "verb %q is not an IRI", s)
+		}
+		q.Verb = s
+	}
+	if s := get("activity"); s != "" {
+		if ps := xapi.ValidateActivityID(s); len(ps) > 0 {
+			return invalid(op, "activity %q is not an IRI", s)
+		}
+		q.Activity = s
+	}
+	if s := get("registration"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return invalid(op, "registration %q is not a UUID", s)
+		}
+		q.Registration = id.String()
+	}
+	return nil
+}
+
+// parseAgentFilter reads the agent parameter of a statement query (an
+// Agent or identified Group) and returns its AgentKey.
+func parseAgentFilter(op string, v schemas.Version, s string) (string, error) {
+	if ps := xapi.CheckDepth([]byte(s)); ps != nil {
+		return "", &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent " + ps[0].Message, Problems: lrs.ProblemsOf("agent", ps)}
+	}
+	doc, err := xapi.Decode([]byte(s))
+	if err != nil {
+		return "", invalid(op, "agent is not JSON: %v", err)
+	}
+	if ps := xapi.ValidateActor(v, doc); len(ps) > 0 {
+		return "", &lrs.Error{Kind: lrs.KindInvalid, Op: op, Msg: "agent is not a valid Agent or identified Group", Problems: lrs.ProblemsOf("agent", ps)}
+	}
+	m, _ := doc.(map[string]any)
+	key, ok := xapi.AgentKey(m)
+	if !ok {
+		return "", invalid(op, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)")
+	}
+	return key, nil
+}
+
+// parseFlags reads the boolean parameters.
+func parseFlags(op string, get func(string) string, sq *statementQuery) error {
+	for _, p := range []struct {
+		name string
+		dst  *bool
+	}{
+		{"related_activities", &sq.q.RelatedActivities}, {"related_agents", &sq.q.RelatedAgents},
+		{"ascending", &sq.q.Ascending}, {"attachments", &sq.attachments},
+	} {
+		s := get(p.name)
+		if s == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil || (s != "true" && s != "false") {
+			return invalid(op, "%s must be true or false, not %q", p.name, s)
+		}
+		*p.dst = b
+	}
+	return nil
+}
+
+// parseStoredRange reads since and until.
+func parseStoredRange(op string, get func(string) string, q *lrs.Query) error {
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &q.Since}, {"until", &q.Until}} {
+		s := get(p.name)
+		if s == "" {
+			continue
+		}
+		t, ok := parseTimestamp(s)
+		if !ok {
+			return invalid(op, "%s %q is not an ISO 8601 timestamp with a time zone", p.name, s)
+		}
+		if t.IsZero() && p.name == "until" {
+			// 0001-01-01T00:00:00Z is the zero time, which the query
+			// reads as "no bound": any time before every stored
+			// statement means the same.
+			t = lrs.MinStored.Add(-time.Nanosecond)
+		}
+		*p.dst = t
+	}
+	return nil
+}
+
 func parseTimestamp(s string) (time.Time, bool) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05Z0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -236,53 +275,50 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func problems(prefix string, ps []xapi.Problem) []lrs.Problem {
-	out := make([]lrs.Problem, len(ps))
-	for i, p := range ps {
-		out[i] = lrs.Problem{Path: prefix + p.Path, Rule: p.Rule, Message: p.Message}
-	}
-	return out
-}
-
 // getStatements serves GET and HEAD /xapi/statements.
 func (a *API) getStatements(c echo.Context) error {
 	sq, err := a.parseStatementQuery(c)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	ctx := c.Request().Context()
-	accept := acceptLanguages(c.Request())
-	h := c.Response().Header()
-	h.Set(consistentThroughHeader, a.consistentThrough().UTC().Format(time.RFC3339Nano))
-
+	c.Response().Header().Set(consistentThroughHeader, a.consistentThrough().UTC().Format(time.RFC3339Nano))
 	if sq.id != nil || sq.voidedID != nil {
-		id, wantVoided := sq.id, false
-		if sq.voidedID != nil {
-			id, wantVoided = sq.voidedID, true
-		}
-		st, found, err := a.statements.Get(ctx, *id)
-		if err != nil {
-			return a.fail(c, err)
-		}
-		if !found || st.Voided != wantVoided || !a.mayRead(c, st) {
-			what := "statement"
-			if wantVoided {
-				what = "voided statement"
-			}
-			return a.fail(c, lrs.Errorf(lrs.KindNotFound, "get statement", "no %s with id %s", what, id))
-		}
-		body, doc, err := formatted(st.JSON, sq.format, accept, sq.attachments)
-		if err != nil {
-			return a.fail(c, err)
-		}
-		h.Set(echo.HeaderLastModified, st.Stored.Format(http.TimeFormat))
-		return a.respondStatements(c, body, doc, sq.attachments)
+		return a.getStatement(c, sq)
 	}
+	return a.getPage(c, sq)
+}
 
-	first := sq.q.After == nil
-	if first {
-		// Pin the result to what is visible now, so further pages stay one
-		// result while new statements arrive.
+// getStatement answers a GET of one statement (statementId) or voided
+// statement (voidedStatementId).
+func (a *API) getStatement(c echo.Context, sq *statementQuery) error {
+	id, wantVoided := sq.id, false
+	if sq.voidedID != nil {
+		id, wantVoided = sq.voidedID, true
+	}
+	st, found, err := a.statements.Get(c.Request().Context(), *id)
+	if err != nil {
+		return a.fail(c, err)
+	}
+	if !found || st.Voided != wantVoided || !a.mayRead(c, st) {
+		what := "statement"
+		if wantVoided {
+			what = "voided statement"
+		}
+		return a.fail(c, lrs.Errorf(lrs.KindNotFound, "get statement", "no %s with id %s", what, id))
+	}
+	body, doc, err := formatted(st.JSON, sq.format, acceptLanguages(c.Request()), sq.attachments)
+	if err != nil {
+		return a.fail(c, err)
+	}
+	c.Response().Header().Set(echo.HeaderLastModified, st.Stored.Format(http.TimeFormat))
+	return a.respondStatements(c, body, doc, sq.attachments)
+}
+
+// getPage answers a query with a page of its StatementResult.
+func (a *API) getPage(c echo.Context, sq *statementQuery) error {
+	if sq.q.After == nil {
+		// The first page: pin the result to what is visible now, so
+		// further pages stay one result while new statements arrive.
 		visible := a.statements.LastStored()
 		if visible.IsZero() {
 			visible = time.Unix(0, 0)
@@ -292,7 +328,7 @@ func (a *API) getStatements(c echo.Context) error {
 		}
 	}
 	sq.q.MaxBytes = a.limits.MaxPageBytes
-	sts, next, err := a.statements.Query(ctx, sq.q)
+	sts, next, err := a.statements.Query(c.Request().Context(), sq.q)
 	if err != nil {
 		return a.fail(c, err)
 	}
@@ -303,53 +339,71 @@ func (a *API) getStatements(c echo.Context) error {
 		}
 	}
 	if !lastMod.IsZero() {
-		h.Set(echo.HeaderLastModified, lastMod.Format(http.TimeFormat))
+		c.Response().Header().Set(echo.HeaderLastModified, lastMod.Format(http.TimeFormat))
 	}
-	more := ""
+	page := &resultPage{sts: sts, format: sq.format, accept: acceptLanguages(c.Request()), blobs: a.blobs}
 	if next != nil {
 		tok, _ := json.Marshal(moreToken{Params: sq.params.Encode(), Until: sq.q.Until.UnixNano(), After: *next})
-		more = c.Request().URL.Path + "?more=" + base64.RawURLEncoding.EncodeToString(tok)
+		page.more = c.Request().URL.Path + "?more=" + base64.RawURLEncoding.EncodeToString(tok)
 	}
-	// The StatementResult is streamed: each statement is rendered and
-	// sent in turn, and let go once sent, so a page costs its statements'
-	// memory (bounded by MaxPageBytes) once, not twice.
-	write := func(w io.Writer, refs *[]attachments.BlobRef) error {
-		bw := bufio.NewWriterSize(w, 32<<10)
-		bw.WriteString(`{"statements":[`)
-		for i := range sts {
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			body, doc, err := formatted(sts[i].JSON, sq.format, accept, refs != nil)
-			if err != nil {
-				return err
-			}
-			if _, err := bw.Write(body); err != nil {
-				return err
-			}
-			if refs != nil {
-				for _, r := range attachments.Refs(doc) {
-					if a.blobs.Has(r.SHA2) {
-						*refs = append(*refs, r)
-					}
+	return a.respondPage(c, page, sq.attachments)
+}
+
+// resultPage is one page of a StatementResult, to be rendered.
+type resultPage struct {
+	sts    []lrs.StoredStatement
+	format string
+	accept []language.Tag
+	more   string
+	blobs  *attachments.Store
+}
+
+// write streams the StatementResult: each statement is rendered and sent
+// in turn, and let go once sent, so a page costs its statements' memory
+// (bounded by MaxPageBytes) once, not twice. With refs set it collects
+// the attachments the statements refer to that the blob store holds.
+func (p *resultPage) write(w io.Writer, refs *[]attachments.BlobRef) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString(`{"statements":[`)
+	for i := range p.sts {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		body, doc, err := formatted(p.sts[i].JSON, p.format, p.accept, refs != nil)
+		if err != nil {
+			return err
+		}
+		if _, err := bw.Write(body); err != nil {
+			return err
+		}
+		if refs != nil {
+			for _, r := range attachments.Refs(doc) {
+				if p.blobs.Has(r.SHA2) {
+					*refs = append(*refs, r)
 				}
 			}
-			sts[i].JSON = nil
 		}
-		bw.WriteString(`],"more":`)
-		mb, _ := json.Marshal(more)
-		bw.Write(mb)
-		bw.WriteByte('}')
-		return bw.Flush()
+		p.sts[i].JSON = nil
 	}
+	bw.WriteString(`],"more":`)
+	mb, _ := json.Marshal(p.more)
+	bw.Write(mb)
+	bw.WriteByte('}')
+	return bw.Flush()
+}
+
+// respondPage sends page as JSON or, with attachments=true, as
+// multipart/mixed with the attachment data. Once the status is sent an
+// error only cuts the body, and is logged.
+func (a *API) respondPage(c echo.Context, page *resultPage, withAttachments bool) error {
 	res := c.Response()
-	if !sq.attachments {
+	if !withAttachments {
 		res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		res.WriteHeader(http.StatusOK)
 		if c.Request().Method == http.MethodHead {
 			return nil
 		}
-		if err := write(res, nil); err != nil {
+		if err := page.write(res, nil); err != nil {
 			// The status is sent: the client sees a cut body.
 			a.log.Error("writing statements response", "err", err)
 		}
@@ -361,9 +415,9 @@ func (a *API) getStatements(c echo.Context) error {
 		return c.NoContent(http.StatusOK)
 	}
 	res.WriteHeader(http.StatusOK)
-	err = attachments.WriteMultipartFrom(ctx, res, boundary, func(w io.Writer) ([]attachments.BlobRef, error) {
+	err := attachments.WriteMultipartFrom(c.Request().Context(), res, boundary, func(w io.Writer) ([]attachments.BlobRef, error) {
 		var refs []attachments.BlobRef
-		err := write(w, &refs)
+		err := page.write(w, &refs)
 		return refs, err
 	}, a.blobs)
 	if err != nil {
@@ -373,7 +427,7 @@ func (a *API) getStatements(c echo.Context) error {
 }
 
 // mayRead applies statements/read/mine to a single-statement GET.
-func (a *API) mayRead(c echo.Context, st statementindex.Statement) bool {
+func (a *API) mayRead(c echo.Context, st lrs.StoredStatement) bool {
 	cred := credential(c)
 	if cred == nil || cred.HasAny(auth.ScopeStatementsRead, auth.ScopeAllRead) {
 		return true

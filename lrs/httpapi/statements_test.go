@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
 )
@@ -480,7 +481,7 @@ func TestConcurrentWritersOfOneID(t *testing.T) {
 // stuckVisibility holds every WaitFor until released, as a statement index
 // that has fallen far behind would.
 type stuckVisibility struct {
-	next    httpapi.Visibility
+	next    lrs.Visibility
 	release chan struct{}
 }
 
@@ -504,7 +505,7 @@ func TestStatementWriteAnswersWhenVisibilityLags(t *testing.T) {
 	// regression fails below instead of hanging the suite.
 	timer := time.AfterFunc(30*time.Second, unstick)
 	defer timer.Stop()
-	s := newLRSWith(t, httpapi.Limits{VisibleWithin: 200 * time.Millisecond}, func(v httpapi.Visibility) httpapi.Visibility {
+	s := newLRSWith(t, httpapi.Limits{VisibleWithin: 200 * time.Millisecond}, func(v lrs.Visibility) lrs.Visibility {
 		return stuckVisibility{next: v, release: release}
 	})
 	start := time.Now()

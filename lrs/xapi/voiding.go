@@ -1,6 +1,8 @@
 package xapi
 
-import "github.com/hocvu/hocvu/lrs/vocab"
+// VerbVoided is the verb xAPI reserves for voiding statements (Data
+// 2.3.2). It belongs to the specification, not to the campaign vocabulary.
+const VerbVoided = "http://adlnet.gov/expapi/verbs/voided"
 
 // VoidingTarget returns the id of the statement that st voids, as written
 // (UUIDs compare case-insensitively). st is a voiding statement when its
@@ -16,7 +18,7 @@ import "github.com/hocvu/hocvu/lrs/vocab"
 // the statement writer of package lrs).
 func VoidingTarget(st map[string]any) (id string, ok bool) {
 	verb, _ := st["verb"].(map[string]any)
-	if v, _ := verb["id"].(string); v != vocab.VerbVoided {
+	if v, _ := verb["id"].(string); v != VerbVoided {
 		return "", false
 	}
 	obj, _ := st["object"].(map[string]any)

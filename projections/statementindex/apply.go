@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -70,22 +69,15 @@ func decodeRecord(b []byte) (record, error) {
 	return r, nil
 }
 
-// The range of stored times the index orders exactly: nanoseconds since
-// 1970 in an int64, 1970-01-01 to 2262-04-11. The LRS sets stored from
-// its clock, so every statement it stores is inside; an event written
-// below the LRS with a stored time outside is held at the nearest end.
-var (
-	MinStored = time.Unix(0, 0).UTC()
-	MaxStored = time.Unix(0, math.MaxInt64).UTC()
-)
-
-// clampStored returns t in UTC, moved into [MinStored, MaxStored].
+// clampStored returns t in UTC, moved into [lrs.MinStored, lrs.MaxStored]
+// (the range the index orders exactly: nanoseconds since 1970 in an
+// int64).
 func clampStored(t time.Time) time.Time {
 	switch {
-	case t.Before(MinStored):
-		return MinStored
-	case t.After(MaxStored):
-		return MaxStored
+	case t.Before(lrs.MinStored):
+		return lrs.MinStored
+	case t.After(lrs.MaxStored):
+		return lrs.MaxStored
 	}
 	return t.UTC()
 }
@@ -228,20 +220,9 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 // time: that is a poison event (projections.Poison), which the runner
 // quarantines and skips. Other errors are the index's own (I/O).
 func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
-	// Numbers stay json.Number: the index reads none of them, and a
-	// number no float64 holds must not make the statement undecodable.
-	doc, err := xapi.Decode(ev.Data)
+	st, id, err := decodeStatement(ev)
 	if err != nil {
-		return projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
-	}
-	st, ok := doc.(map[string]any)
-	if !ok {
-		return projections.Poison(ev, errors.New("the statement is not a JSON object"))
-	}
-	idStr, _ := st["id"].(string)
-	id, err := uuid.Parse(idStr)
-	if err != nil {
-		return projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
+		return err
 	}
 	// Statement ids are unique in the log (the statement writer checks
 	// every id against this index before it appends), and the runner
@@ -267,52 +248,16 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	if ext.voiding {
 		rec.flags |= flagVoiding
 	}
-	keys := ext.keys
-	if ext.target != "" {
-		if target, err := uuid.Parse(ext.target); err == nil {
-			if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
-				return err
-			}
-			if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
-				return err
-			}
-			a.refs[target] = append(a.refs[target], seq)
-			tseq, found, err := a.seqOf(target)
-			if err != nil {
-				return err
-			}
-			if found {
-				trec, err := a.record(tseq)
-				if err != nil {
-					return err
-				}
-				for _, k := range trec.keys {
-					if inheritable(k.kind) {
-						keys.addKey(k)
-					}
-				}
-				if ext.voiding && trec.flags&flagVoiding == 0 {
-					if err := a.b.Set(voidedKey(tseq), nil, nil); err != nil {
-						return err
-					}
-				}
-			} else if ext.voiding {
-				if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
-					return err
-				}
-				a.voidedBy[target] = true
-			}
-		}
+	if err := a.linkTarget(&ext, seq); err != nil {
+		return err
 	}
 	// A voiding statement for this one may have arrived first.
-	if !ext.voiding {
-		if a.isVoidedBefore(id) {
-			if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
-				return err
-			}
+	if !ext.voiding && a.isVoidedBefore(id) {
+		if err := a.b.Set(voidedKey(seq), nil, nil); err != nil {
+			return err
 		}
 	}
-	rec.keys = keys.list
+	rec.keys = ext.keys.list
 	for _, k := range rec.keys {
 		if err := a.b.Set(postingKey(k, stored, seq), nil, nil); err != nil {
 			return err
@@ -328,6 +273,74 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	// Statements that referenced this one before it arrived now inherit
 	// its keys (recursively through chains of references).
 	return a.propagate(id, rec.keys, map[uuid.UUID]bool{id: true})
+}
+
+// decodeStatement decodes a statement event and its id; what it refuses
+// is a poison event.
+func decodeStatement(ev *eventstore.RecordedEvent) (map[string]any, uuid.UUID, error) {
+	// Numbers stay json.Number: the index reads none of them, and a
+	// number no float64 holds must not make the statement undecodable.
+	doc, err := xapi.Decode(ev.Data)
+	if err != nil {
+		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
+	}
+	st, ok := doc.(map[string]any)
+	if !ok {
+		return nil, uuid.Nil, projections.Poison(ev, errors.New("the statement is not a JSON object"))
+	}
+	idStr, _ := st["id"].(string)
+	id, err := uuid.Parse(idStr)
+	if err != nil {
+		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
+	}
+	return st, id, nil
+}
+
+// linkTarget records that statement seq refers to the statement
+// ext.target (a StatementRef object): the statement inherits the
+// target's filter keys when the target is indexed, and a voiding
+// statement voids it, or marks it voided for when it arrives.
+func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
+	if ext.target == "" {
+		return nil
+	}
+	target, err := uuid.Parse(ext.target)
+	if err != nil {
+		return nil // the schemas refuse a StatementRef without a UUID
+	}
+	if err := a.b.Set(refKey(target, seq), nil, nil); err != nil {
+		return err
+	}
+	if err := a.b.Set(refMarkerKey(target), nil, nil); err != nil {
+		return err
+	}
+	a.refs[target] = append(a.refs[target], seq)
+	tseq, found, err := a.seqOf(target)
+	if err != nil {
+		return err
+	}
+	if !found {
+		if ext.voiding {
+			if err := a.b.Set(voidedByKey(target), u64(seq), nil); err != nil {
+				return err
+			}
+			a.voidedBy[target] = true
+		}
+		return nil
+	}
+	trec, err := a.record(tseq)
+	if err != nil {
+		return err
+	}
+	for _, k := range trec.keys {
+		if inheritable(k.kind) {
+			ext.keys.addKey(k)
+		}
+	}
+	if ext.voiding && trec.flags&flagVoiding == 0 {
+		return a.b.Set(voidedKey(tseq), nil, nil)
+	}
+	return nil
 }
 
 func (a *applyState) propagate(target uuid.UUID, keys []key, visited map[uuid.UUID]bool) error {

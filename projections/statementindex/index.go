@@ -1,6 +1,8 @@
 // Package statementindex is the read model behind GET /xapi/statements: a
 // projection of the statement events into a Pebble database in the data
-// directory. It can always be deleted and rebuilt by replaying the log.
+// directory that implements the query contract of package lrs
+// (lrs.StatementQuerier). It can always be deleted and rebuilt by
+// replaying the log.
 //
 // Layout (one Pebble database):
 //
@@ -46,6 +48,7 @@ import (
 var (
 	_ projections.Projection = (*Index)(nil)
 	_ projections.Resetter   = (*Index)(nil)
+	_ lrs.StatementQuerier   = (*Index)(nil)
 )
 
 // Name of the projection.

@@ -88,7 +88,7 @@ func (f *fixture) add(sts ...map[string]any) []string {
 	return ids
 }
 
-func (f *fixture) query(q statementindex.Query) []string {
+func (f *fixture) query(q lrs.Query) []string {
 	f.t.Helper()
 	sts, _, err := f.ix.Query(context.Background(), q)
 	if err != nil {
@@ -97,7 +97,7 @@ func (f *fixture) query(q statementindex.Query) []string {
 	return idsOf(sts)
 }
 
-func idsOf(sts []statementindex.Statement) []string {
+func idsOf(sts []lrs.StoredStatement) []string {
 	out := []string{}
 	for _, s := range sts {
 		out = append(out, s.ID.String())
@@ -125,19 +125,19 @@ func TestOrderPagingAndTime(t *testing.T) {
 		}
 		return out
 	}
-	if got := f.query(statementindex.Query{}); !eq(got, rev(ids)) {
+	if got := f.query(lrs.Query{}); !eq(got, rev(ids)) {
 		t.Fatalf("default order is not newest first:\n got %v\nwant %v", got, rev(ids))
 	}
-	if got := f.query(statementindex.Query{Ascending: true}); !eq(got, ids) {
+	if got := f.query(lrs.Query{Ascending: true}); !eq(got, ids) {
 		t.Fatalf("ascending:\n got %v\nwant %v", got, ids)
 	}
 	// Paging: 3 + 3 + 1, cursors chain without gaps or repeats.
 	for _, asc := range []bool{false, true} {
 		var all []string
-		var after *statementindex.Cursor
+		var after *lrs.Cursor
 		pages := 0
 		for {
-			sts, next, err := f.ix.Query(context.Background(), statementindex.Query{Limit: 3, Ascending: asc, After: after})
+			sts, next, err := f.ix.Query(context.Background(), lrs.Query{Limit: 3, Ascending: asc, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func TestOrderPagingAndTime(t *testing.T) {
 		}
 	}
 	// since is exclusive, until inclusive (statement i stored at base+(i+1)s).
-	got := f.query(statementindex.Query{Since: base.Add(2 * time.Second), Until: base.Add(5 * time.Second), Ascending: true})
+	got := f.query(lrs.Query{Since: base.Add(2 * time.Second), Until: base.Add(5 * time.Second), Ascending: true})
 	if !eq(got, ids[2:5]) {
 		t.Fatalf("since/until: %v, want %v", got, ids[2:5])
 	}
@@ -184,24 +184,24 @@ func TestFilters(t *testing.T) {
 	ids := f.add(s1, s2, s3, s4, s5, s6)
 	cases := []struct {
 		name string
-		q    statementindex.Query
+		q    lrs.Query
 		want []string
 	}{
-		{"agent as actor or object", statementindex.Query{Agent: akey("an"), Ascending: true}, []string{ids[0], ids[2], ids[3]}},
-		{"verb", statementindex.Query{Verb: "http://adlnet.gov/expapi/verbs/completed", Ascending: true}, []string{ids[0], ids[1]}},
-		{"activity", statementindex.Query{Activity: "https://hoctap.example/bai-2", Ascending: true}, []string{ids[1], ids[2]}},
-		{"agent and verb", statementindex.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/passed"}, []string{ids[2]}},
-		{"registration", statementindex.Query{Registration: reg}, []string{ids[0]}},
-		{"context activity needs related", statementindex.Query{Activity: "https://hoctap.example/khoa-1"}, []string{}},
-		{"related activities", statementindex.Query{Activity: "https://hoctap.example/khoa-1", RelatedActivities: true}, []string{ids[0]}},
-		{"instructor needs related", statementindex.Query{Agent: akey("co-giao")}, []string{}},
-		{"related agents: instructor", statementindex.Query{Agent: akey("co-giao"), RelatedAgents: true}, []string{ids[0]}},
-		{"related agents: authority", statementindex.Query{Agent: akey("portal"), RelatedAgents: true}, []string{ids[1]}},
-		{"related agents: team member", statementindex.Query{Agent: akey("em"), RelatedAgents: true}, []string{ids[5]}},
-		{"substatement actor is related only", statementindex.Query{Agent: akey("dung")}, []string{}},
-		{"substatement actor related", statementindex.Query{Agent: akey("dung"), RelatedAgents: true}, []string{ids[4]}},
-		{"substatement activity related", statementindex.Query{Activity: "https://hoctap.example/bai-9", RelatedActivities: true}, []string{ids[4]}},
-		{"no match", statementindex.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/attended"}, []string{}},
+		{"agent as actor or object", lrs.Query{Agent: akey("an"), Ascending: true}, []string{ids[0], ids[2], ids[3]}},
+		{"verb", lrs.Query{Verb: "http://adlnet.gov/expapi/verbs/completed", Ascending: true}, []string{ids[0], ids[1]}},
+		{"activity", lrs.Query{Activity: "https://hoctap.example/bai-2", Ascending: true}, []string{ids[1], ids[2]}},
+		{"agent and verb", lrs.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/passed"}, []string{ids[2]}},
+		{"registration", lrs.Query{Registration: reg}, []string{ids[0]}},
+		{"context activity needs related", lrs.Query{Activity: "https://hoctap.example/khoa-1"}, []string{}},
+		{"related activities", lrs.Query{Activity: "https://hoctap.example/khoa-1", RelatedActivities: true}, []string{ids[0]}},
+		{"instructor needs related", lrs.Query{Agent: akey("co-giao")}, []string{}},
+		{"related agents: instructor", lrs.Query{Agent: akey("co-giao"), RelatedAgents: true}, []string{ids[0]}},
+		{"related agents: authority", lrs.Query{Agent: akey("portal"), RelatedAgents: true}, []string{ids[1]}},
+		{"related agents: team member", lrs.Query{Agent: akey("em"), RelatedAgents: true}, []string{ids[5]}},
+		{"substatement actor is related only", lrs.Query{Agent: akey("dung")}, []string{}},
+		{"substatement actor related", lrs.Query{Agent: akey("dung"), RelatedAgents: true}, []string{ids[4]}},
+		{"substatement activity related", lrs.Query{Activity: "https://hoctap.example/bai-9", RelatedActivities: true}, []string{ids[4]}},
+		{"no match", lrs.Query{Agent: akey("an"), Verb: "http://adlnet.gov/expapi/verbs/attended"}, []string{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -219,7 +219,7 @@ func TestVoiding(t *testing.T) {
 	// The voided statement is gone; the voiding statement targets it, so
 	// it matches the voided statement's filters (xAPI 1.0.3 §2.1.4,
 	// conformance 7.2.4.b "still returns Statements which target it").
-	got := f.query(statementindex.Query{Agent: akey("an"), Ascending: true})
+	got := f.query(lrs.Query{Agent: akey("an"), Ascending: true})
 	if !eq(got, []string{ids[1], voiding}) {
 		t.Fatalf("got %v, want [%s %s]", got, ids[1], voiding)
 	}
@@ -241,7 +241,7 @@ func TestVoiding(t *testing.T) {
 	if st, _, _ := f.ix.Get(context.Background(), uuid.MustParse(later)); !st.Voided {
 		t.Fatal("statement voided before it arrived is not voided")
 	}
-	if got := f.query(statementindex.Query{Activity: "https://hoctap.example/bai-3"}); !eq(got, []string{lateVoiding}) {
+	if got := f.query(lrs.Query{Activity: "https://hoctap.example/bai-3"}); !eq(got, []string{lateVoiding}) {
 		t.Fatalf("got %v, want only the voiding statement %s", got, lateVoiding)
 	}
 }
@@ -251,7 +251,7 @@ func TestStatementRefInheritsFilters(t *testing.T) {
 	target := f.add(stmt("an", "completed", activity("bai-1")))[0]
 	r1 := f.add(stmt("binh", "commented", ref(target)))[0]
 	r2 := f.add(stmt("chi", "liked", ref(r1)))[0] // chain: r2 -> r1 -> target
-	got := f.query(statementindex.Query{Activity: "https://hoctap.example/bai-1", Ascending: true})
+	got := f.query(lrs.Query{Activity: "https://hoctap.example/bai-1", Ascending: true})
 	if !eq(got, []string{target, r1, r2}) {
 		t.Fatalf("targeting statements not returned: %v", got)
 	}
@@ -261,12 +261,12 @@ func TestStatementRefInheritsFilters(t *testing.T) {
 	s := stmt("em", "completed", activity("bai-7"))
 	s["id"] = late
 	f.add(s)
-	got = f.query(statementindex.Query{Activity: "https://hoctap.example/bai-7", Ascending: true})
+	got = f.query(lrs.Query{Activity: "https://hoctap.example/bai-7", Ascending: true})
 	if !eq(got, []string{r3, late}) {
 		t.Fatalf("late target: %v, want [%s %s]", got, r3, late)
 	}
 	// The referencing statement's own time still applies.
-	got = f.query(statementindex.Query{Agent: akey("an"), Ascending: true})
+	got = f.query(lrs.Query{Agent: akey("an"), Ascending: true})
 	if !eq(got, []string{target, r1, r2}) {
 		t.Fatalf("agent filter through refs: %v", got)
 	}
@@ -275,7 +275,7 @@ func TestStatementRefInheritsFilters(t *testing.T) {
 func TestCheckpointReopenAndReset(t *testing.T) {
 	f := newFixture(t)
 	f.add(stmt("an", "completed", activity("bai-1")), stmt("an", "completed", activity("bai-2")))
-	before := f.query(statementindex.Query{})
+	before := f.query(lrs.Query{})
 	cp, _ := f.ix.Checkpoint(context.Background())
 	if cp.Commit != 2 {
 		t.Fatalf("checkpoint %s, want 2", cp)
@@ -291,7 +291,7 @@ func TestCheckpointReopenAndReset(t *testing.T) {
 	if cp2, _ := ix.Checkpoint(context.Background()); cp2 != cp {
 		t.Fatalf("checkpoint after reopen %s, want %s", cp2, cp)
 	}
-	if got := f.query(statementindex.Query{}); !eq(got, before) {
+	if got := f.query(lrs.Query{}); !eq(got, before) {
 		t.Fatalf("after reopen: %v, want %v", got, before)
 	}
 	if ct := ix.ConsistentThrough(); !ct.Equal(base.Add(2 * time.Second)) {
@@ -300,7 +300,7 @@ func TestCheckpointReopenAndReset(t *testing.T) {
 	if err := ix.Reset(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.query(statementindex.Query{}); len(got) != 0 {
+	if got := f.query(lrs.Query{}); len(got) != 0 {
 		t.Fatalf("after reset: %v", got)
 	}
 	if cp, _ := ix.Checkpoint(context.Background()); !cp.IsStart() {
@@ -320,7 +320,7 @@ func TestSinceUntilOverTheWholeTimestampRange(t *testing.T) {
 		}
 		return v
 	}
-	stored := []time.Time{statementindex.MinStored, at("2026-10-10T08:00:00Z"), statementindex.MaxStored}
+	stored := []time.Time{lrs.MinStored, at("2026-10-10T08:00:00Z"), lrs.MaxStored}
 	var all []string
 	for _, st := range stored {
 		s := stmt("an", "completed", activity("bai"))
@@ -355,7 +355,7 @@ func TestSinceUntilOverTheWholeTimestampRange(t *testing.T) {
 		{"2100-01-01T00:00:00Z", "9999-01-01T00:00:00Z", []string{all[2], edge[1]}},
 	}
 	for _, c := range cases {
-		q := statementindex.Query{Ascending: true}
+		q := lrs.Query{Ascending: true}
 		if c.since != "" {
 			q.Since = at(c.since)
 		}
@@ -377,7 +377,7 @@ func TestUnusualAndPoisonEvents(t *testing.T) {
 	st := stmt("an", "completed", activity("bai"))
 	st["result"] = map[string]any{"score": map[string]any{"raw": json.Number("1e400")}, "extensions": map[string]any{"http://example.com/x": json.Number("-1" + strings.Repeat("0", 400))}}
 	ids := f.add(st)
-	if got := f.query(statementindex.Query{Agent: akey("an")}); !eq(got, ids) {
+	if got := f.query(lrs.Query{Agent: akey("an")}); !eq(got, ids) {
 		t.Fatalf("statement with 1e400: %v", got)
 	}
 	before, _ := f.ix.Checkpoint(context.Background())
@@ -394,7 +394,7 @@ func TestUnusualAndPoisonEvents(t *testing.T) {
 		if cp, _ := f.ix.Checkpoint(context.Background()); cp != before {
 			t.Fatalf("%s: checkpoint moved to %s", data, cp)
 		}
-		if got := f.query(statementindex.Query{Agent: akey("binh")}); len(got) != 0 {
+		if got := f.query(lrs.Query{Agent: akey("binh")}); len(got) != 0 {
 			t.Fatalf("%s: half a batch applied: %v", data, got)
 		}
 	}
@@ -432,7 +432,7 @@ func TestPagesAreBoundedInBytes(t *testing.T) {
 		}
 		var got []string
 		var sizes []int
-		q := statementindex.Query{Ascending: asc, MaxBytes: 2500, Limit: 100}
+		q := lrs.Query{Ascending: asc, MaxBytes: 2500, Limit: 100}
 		for {
 			sts, next, err := f.ix.Query(context.Background(), q)
 			if err != nil {

@@ -7,34 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/google/uuid"
-)
 
-// Statement is a statement as the index holds it.
-type Statement struct {
-	ID     uuid.UUID
-	Stored time.Time
-	Voided bool
-	// Voiding reports that this statement voids another.
-	Voiding bool
-	// JSON is the statement as stored (LRS-set fields included).
-	JSON []byte
-}
+	"github.com/hocvu/hocvu/lrs"
+)
 
 // Get returns the statement with the given id, voided or not; found is
 // false when the index does not hold it.
-func (ix *Index) Get(ctx context.Context, id uuid.UUID) (Statement, bool, error) {
+func (ix *Index) Get(ctx context.Context, id uuid.UUID) (lrs.StoredStatement, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return Statement{}, false, err
+		return lrs.StoredStatement{}, false, err
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	seq, found, err := getSeq(ix.db, idKey(id))
 	if err != nil || !found {
-		return Statement{}, false, wrap(err)
+		return lrs.StoredStatement{}, false, wrap(err)
 	}
 	st, _, err := ix.load(seq, -1)
 	return st, err == nil, wrap(err)
@@ -51,18 +41,18 @@ func wrap(err error) error {
 // budget bytes long (any length when budget < 0); size is its length
 // either way, so a page can stop before a statement it has no room for
 // without copying it.
-func (ix *Index) load(seq uint64, budget int) (st Statement, size int, err error) {
+func (ix *Index) load(seq uint64, budget int) (st lrs.StoredStatement, size int, err error) {
 	v, closer, err := ix.db.Get(recordKey(seq))
 	if err != nil {
-		return Statement{}, 0, fmt.Errorf("read record %d: %w", seq, err)
+		return lrs.StoredStatement{}, 0, fmt.Errorf("read record %d: %w", seq, err)
 	}
 	rec, err := decodeRecord(v) // aliases v until closer.Close
 	if err != nil {
 		_ = closer.Close()
-		return Statement{}, 0, err
+		return lrs.StoredStatement{}, 0, err
 	}
 	size = len(rec.json)
-	st = Statement{ID: rec.id, Stored: rec.stored, Voiding: rec.flags&flagVoiding != 0}
+	st = lrs.StoredStatement{ID: rec.id, Stored: rec.stored, Voiding: rec.flags&flagVoiding != 0}
 	if budget < 0 || size <= budget {
 		st.JSON = append([]byte(nil), rec.json...)
 	}
@@ -72,48 +62,9 @@ func (ix *Index) load(seq uint64, budget int) (st Statement, size int, err error
 	if st.Voided {
 		_ = vcloser.Close()
 	} else if !errors.Is(err, pebble.ErrNotFound) {
-		return Statement{}, 0, err
+		return lrs.StoredStatement{}, 0, err
 	}
 	return st, size, nil
-}
-
-// Query selects statements. Every set field is a filter; the zero Query
-// selects all statements. Voided statements are never returned.
-type Query struct {
-	// Agent is an AgentKey; with RelatedAgents it also matches authority,
-	// instructor, team, context agents and groups, group members and the
-	// same inside a SubStatement.
-	Agent         string
-	RelatedAgents bool
-	Verb          string
-	// Activity is an activity id; with RelatedActivities it also matches
-	// context activities and a SubStatement's activities.
-	Activity          string
-	RelatedActivities bool
-	Registration      string
-	// Authority restricts to statements whose authority has this key
-	// (statements/read/mine).
-	Authority string
-	// Since is exclusive, Until inclusive (stored time); zero for none.
-	// Any time is exact, also outside the range the index holds stored
-	// times in (MinStored to MaxStored): no statement is stored outside it.
-	Since, Until time.Time
-	Ascending    bool
-	// Limit bounds the page (default and maximum are the caller's).
-	Limit int
-	// MaxBytes bounds the page's statements by the size of their stored
-	// JSON, summed (0: no bound). A page always holds at least one
-	// statement, so one larger than MaxBytes comes alone.
-	MaxBytes int
-	// After continues a previous page: results start strictly after it in
-	// the query's order.
-	After *Cursor
-}
-
-// Cursor is a place in the (stored, seq) order of a query.
-type Cursor struct {
-	Stored int64  `json:"s"`
-	Seq    uint64 `json:"q"`
 }
 
 type suffix [16]byte
@@ -125,8 +76,8 @@ func mkSuffix(stored int64, seq uint64) suffix {
 	return s
 }
 
-func (s suffix) cursor() Cursor {
-	return Cursor{Stored: int64(binary.BigEndian.Uint64(s[:8])), Seq: binary.BigEndian.Uint64(s[8:])}
+func (s suffix) cursor() lrs.Cursor {
+	return lrs.Cursor{Stored: int64(binary.BigEndian.Uint64(s[:8])), Seq: binary.BigEndian.Uint64(s[8:])}
 }
 
 func (s suffix) seq() uint64 { return binary.BigEndian.Uint64(s[8:]) }
@@ -153,62 +104,16 @@ func (s suffix) prev() (suffix, bool) {
 }
 
 // Query returns up to q.Limit statements (and up to q.MaxBytes of them)
-// and, when more match, the cursor to pass as After for the next page.
-func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, error) {
+// and, when more match, the cursor to pass as After for the next page
+// (lrs.StatementQuerier).
+func (ix *Index) Query(ctx context.Context, q lrs.Query) ([]lrs.StoredStatement, *lrs.Cursor, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	limit := q.Limit
-	if limit <= 0 {
-		limit = math.MaxInt32
-	}
-	keys := q.keys()
-	lo, hi := mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
-	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
-	// bound outside that range is decided here, not converted: it would
-	// wrap.
-	if !q.Since.IsZero() {
-		switch {
-		case q.Since.Before(MinStored):
-			// Every statement is stored after it.
-		case !q.Since.Before(MaxStored):
-			return nil, nil, nil
-		default:
-			lo = mkSuffix(q.Since.UnixNano()+1, 0)
-		}
-	}
-	if !q.Until.IsZero() {
-		switch {
-		case q.Until.Before(MinStored):
-			return nil, nil, nil
-		case q.Until.After(MaxStored):
-			// Every statement is stored before it.
-		default:
-			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
-		}
-	}
-	if q.After != nil {
-		a := mkSuffix(q.After.Stored, q.After.Seq)
-		if q.Ascending {
-			n, ok := a.next()
-			if !ok {
-				return nil, nil, nil
-			}
-			if bytes.Compare(n[:], lo[:]) > 0 {
-				lo = n
-			}
-		} else {
-			p, ok := a.prev()
-			if !ok {
-				return nil, nil, nil
-			}
-			if bytes.Compare(p[:], hi[:]) < 0 {
-				hi = p
-			}
-		}
-	}
-	if bytes.Compare(lo[:], hi[:]) > 0 {
+	lo, hi, ok := queryRange(&q)
+	if !ok {
 		return nil, nil, nil
 	}
+	keys := queryKeys(&q)
 	iters := make([]*postingIter, 0, len(keys))
 	defer func() {
 		for _, it := range iters {
@@ -226,7 +131,69 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 	if !q.Ascending {
 		target = hi
 	}
-	var out []Statement
+	return ix.page(ctx, &q, iters, target)
+}
+
+// queryRange returns the first and last (stored, seq) suffix q can
+// select, in key order; ok is false when it selects nothing.
+func queryRange(q *lrs.Query) (lo, hi suffix, ok bool) {
+	lo, hi = mkSuffix(0, 0), mkSuffix(math.MaxInt64, math.MaxUint64)
+	// Stored times are held as nanoseconds since 1970 (storedNanos), so a
+	// bound outside that range is decided here, not converted: it would
+	// wrap.
+	if !q.Since.IsZero() {
+		switch {
+		case q.Since.Before(lrs.MinStored):
+			// Every statement is stored after it.
+		case !q.Since.Before(lrs.MaxStored):
+			return lo, hi, false
+		default:
+			lo = mkSuffix(q.Since.UnixNano()+1, 0)
+		}
+	}
+	if !q.Until.IsZero() {
+		switch {
+		case q.Until.Before(lrs.MinStored):
+			return lo, hi, false
+		case q.Until.After(lrs.MaxStored):
+			// Every statement is stored before it.
+		default:
+			hi = mkSuffix(q.Until.UnixNano(), math.MaxUint64)
+		}
+	}
+	if q.After != nil {
+		a := mkSuffix(q.After.Stored, q.After.Seq)
+		if q.Ascending {
+			n, ok := a.next()
+			if !ok {
+				return lo, hi, false
+			}
+			if bytes.Compare(n[:], lo[:]) > 0 {
+				lo = n
+			}
+		} else {
+			p, ok := a.prev()
+			if !ok {
+				return lo, hi, false
+			}
+			if bytes.Compare(p[:], hi[:]) < 0 {
+				hi = p
+			}
+		}
+	}
+	return lo, hi, bytes.Compare(lo[:], hi[:]) <= 0
+}
+
+// page walks the statements every posting list holds from target on, in
+// the query's direction, and collects the page: voided statements are
+// skipped, and the page ends at q.Limit statements or before the one that
+// would take it past q.MaxBytes, with the cursor of its last statement.
+func (ix *Index) page(ctx context.Context, q *lrs.Query, iters []*postingIter, target suffix) ([]lrs.StoredStatement, *lrs.Cursor, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	var out []lrs.StoredStatement
 	var last suffix
 	size := 0
 	for {
@@ -266,7 +233,7 @@ func (ix *Index) Query(ctx context.Context, q Query) ([]Statement, *Cursor, erro
 	}
 }
 
-func (q *Query) keys() []key {
+func queryKeys(q *lrs.Query) []key {
 	var ks []key
 	if q.Agent != "" {
 		kind := byte(kindAgent)

@@ -20,7 +20,9 @@ const (
 	VerbPassed      = "http://adlnet.gov/expapi/verbs/passed"
 	VerbFailed      = "http://adlnet.gov/expapi/verbs/failed"
 	VerbTerminated  = "http://adlnet.gov/expapi/verbs/terminated"
-	VerbVoided      = "http://adlnet.gov/expapi/verbs/voided"
+	// VerbVoided is reserved by xAPI itself (lrs/xapi.VerbVoided), named
+	// here too because campaign code speaks of it.
+	VerbVoided = "http://adlnet.gov/expapi/verbs/voided"
 	// VerbEarned: the learner earned a certificate (the object is the
 	// certificate activity).
 	VerbEarned = Base + "verbs/earned"
