@@ -119,6 +119,9 @@ var Catalog = []Query{
 	{"vneid", "People confirmed on the VNeID platform (distinct learners with a VNeID confirmation statement, docs/vocabulary.md) from the start of the campaign to the end of `to`, per target group.",
 		[]string{"target_group", "confirmed_learners"},
 		[]string{"to", "commune", "group"}},
+	{"courses", "The course dimension: every course the statements name, with its name in `lang` (default vi-VN; else Vietnamese, then English, then the course IRI) from the activity definitions of statements stored with the define scope, and the language tag of that name ('' when it is the IRI).",
+		[]string{"course_id", "name", "lang"},
+		[]string{"course", "lang"}},
 }
 
 // Lookup returns the named query.
@@ -145,6 +148,9 @@ type Params struct {
 	// Limit caps the rows of a query that caps them (bursts; default
 	// DefaultLimit, at most MaxLimit).
 	Limit int
+	// Lang is the viewer's language (a BCP 47 tag) for names (courses;
+	// default DefaultLang).
+	Lang string
 }
 
 // ErrBadParams is wrapped by Validate's errors.
@@ -173,6 +179,9 @@ func (p *Params) Validate() error {
 	}
 	if p.Limit < 1 || p.Limit > MaxLimit {
 		return fmt.Errorf("%w: limit %d out of range (1 to %d)", ErrBadParams, p.Limit, MaxLimit)
+	}
+	if p.Lang != "" && !validLang(p.Lang) {
+		return fmt.Errorf("%w: lang %q is not a language tag", ErrBadParams, p.Lang)
 	}
 	return nil
 }

@@ -20,6 +20,10 @@ type Counter interface {
 	// grouped by one of the LearnersBy groupings, over the period of p
 	// (each grouping says which fields of p it reads).
 	LearnerCounts(ctx context.Context, p Params, by LearnersBy) (map[string]LearnerCount, error)
+	// Courses returns the course dimension, sorted by course IRI: every
+	// course of a counted (not voided) statement and every course with a
+	// learned name, with its latest name per language.
+	Courses(ctx context.Context) ([]DimCourse, error)
 }
 
 // LearnersBy names a grouping of LearnerCounts.
@@ -68,7 +72,7 @@ const MetricSkilledShare = "skilled-share"
 // IsComposite reports whether name is one of the composite queries.
 func IsComposite(name string) bool {
 	switch name {
-	case "communes", "targets", "progress", "mentors", "mentoring", "teams":
+	case "communes", "targets", "progress", "mentors", "mentoring", "teams", "courses":
 		return true
 	}
 	return false
@@ -82,6 +86,9 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if name == "courses" {
+		return courses(ctx, c, q, p)
 	}
 	dims, err := c.Dims(ctx)
 	if err != nil {
@@ -196,6 +203,56 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 		}
 	}
 	return res, nil
+}
+
+// courses answers the courses query: one row per course, with its name
+// in p.Lang (PickName), or its IRI when no name fits.
+func courses(ctx context.Context, c Counter, q Query, p Params) (*Result, error) {
+	list, err := c.Courses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Query: q.Name, Columns: q.Columns, Rows: [][]any{}}
+	for _, co := range list {
+		if p.Course != "" && co.ID != p.Course {
+			continue
+		}
+		name, tag := PickName(co.Names, p.Lang)
+		if name == "" {
+			name = co.ID
+		}
+		res.Rows = append(res.Rows, []any{co.ID, name, tag})
+	}
+	return res, nil
+}
+
+// MergeCourses builds the course dimension from the course IRIs of the
+// counted statements and the learned names (per course and language, the
+// highest position wins), sorted by IRI. Both engines use it.
+func MergeCourses(ids []string, names []CourseName) []DimCourse {
+	byID := map[string]*DimCourse{}
+	get := func(id string) *DimCourse {
+		d, ok := byID[id]
+		if !ok {
+			d = &DimCourse{ID: id, Names: map[string]string{}}
+			byID[id] = d
+		}
+		return d
+	}
+	for _, id := range ids {
+		if id != "" {
+			get(id)
+		}
+	}
+	for _, n := range latestNames(names) {
+		get(n.CourseID).Names[n.Lang] = n.Name
+	}
+	out := make([]DimCourse, 0, len(byID))
+	for _, d := range byID {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b DimCourse) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // groupsOf lists the target groups with a population in commune, in the

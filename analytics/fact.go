@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -68,6 +70,11 @@ type Fact struct {
 	// extensions' values are not projected (they may hold personal data and
 	// stay available through the Statement API).
 	ExtKeys []string
+	// CourseNames are the names the statement gives its course (the
+	// object's, or its parent or grouping course activity's,
+	// definition.name), kept only when the statement was stored with the
+	// define scope. They feed the course dimension, not the facts.
+	CourseNames []CourseName
 }
 
 // The times a fact holds (Stored, Timestamp and the local Date derived
@@ -120,6 +127,7 @@ type (
 		ID         string `json:"id"`
 		Definition *struct {
 			Type       string           `json:"type"`
+			Name       jsontext.Value   `json:"name"`
 			Extensions expectedDuration `json:"extensions"`
 		} `json:"definition"`
 		Object *struct {
@@ -129,7 +137,8 @@ type (
 	activityJSON struct {
 		ID         string `json:"id"`
 		Definition *struct {
-			Type string `json:"type"`
+			Type string         `json:"type"`
+			Name jsontext.Value `json:"name"`
 		} `json:"definition"`
 	}
 	statementJSON struct {
@@ -181,6 +190,7 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 		return Fact{}, nil, fmt.Errorf("decode statement at %s: %w", ev.Position, err)
 	}
 	f := Fact{Position: ev.Position.Commit, Prepare: ev.Position.Prepare, DurationSeconds: -1, ExpectedSeconds: -1, Success: -1, Completion: -1}
+	define := defines(ev.Metadata)
 	f.StatementID = strings.ToLower(st.ID)
 	var err error
 	if f.Stored, err = parseTime(st.Stored); err != nil {
@@ -227,6 +237,12 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 		}
 		if f.ActivityType == vocab.TypeCourse {
 			f.CourseID = f.ObjectID
+			if define && len(obj.Definition.Name) > 0 {
+				var names map[string]string
+				if jsonv2.Unmarshal(obj.Definition.Name, &names) == nil {
+					f.CourseNames = courseNames(f.CourseID, names, f.Position, f.CourseNames)
+				}
+			}
 		}
 	case "Agent", "Group":
 		if k, ok := obj.key(); ok {
@@ -265,7 +281,14 @@ func extract(ev *eventstore.RecordedEvent, ps *Pseudonymizer, dir Directory) (Fa
 		f.Platform = ctx.Platform
 		f.Language = ctx.Language
 		if f.CourseID == "" {
-			f.CourseID = courseOf(ctx.ContextActivities.Parent, ctx.ContextActivities.Grouping)
+			var name jsontext.Value
+			f.CourseID, name = courseOf(ctx.ContextActivities.Parent, ctx.ContextActivities.Grouping)
+			if define && len(name) > 0 {
+				var names map[string]string
+				if jsonv2.Unmarshal(name, &names) == nil {
+					f.CourseNames = courseNames(f.CourseID, names, f.Position, f.CourseNames)
+				}
+			}
 		}
 		ctx.Extensions.apply(&f, ps)
 	}
@@ -300,8 +323,8 @@ func (f *Fact) attribute(l reference.Learner, ps *Pseudonymizer) {
 }
 
 // courseOf finds the first parent, then grouping, activity typed as a
-// course.
-func courseOf(kinds ...jsontext.Value) string {
+// course, and the name its definition gives it.
+func courseOf(kinds ...jsontext.Value) (string, jsontext.Value) {
 	for _, raw := range kinds {
 		if len(raw) == 0 {
 			continue
@@ -318,11 +341,21 @@ func courseOf(kinds ...jsontext.Value) string {
 		}
 		for _, a := range list {
 			if a.Definition != nil && a.Definition.Type == vocab.TypeCourse {
-				return a.ID
+				return a.ID, a.Definition.Name
 			}
 		}
 	}
-	return ""
+	return "", nil
+}
+
+// defines reports whether a statement event's metadata says its
+// credential had the define scope (lrs.StatementStoredMeta.Define).
+func defines(meta []byte) bool {
+	if !bytes.Contains(meta, []byte(`"define"`)) {
+		return false
+	}
+	var m lrs.StatementStoredMeta
+	return jsonv2.Unmarshal(meta, &m) == nil && m.Define
 }
 
 // scalar renders a string or number extension value as text.

@@ -56,6 +56,11 @@ type Batch struct {
 	Voids []Void
 	// Dims, when set, replace the dimension tables.
 	Dims *Dims
+	// CourseNames are the course names the batch's statements define: one
+	// per course and language (the batch's latest), sorted by course and
+	// language. The sink keeps, per course and language, the name of the
+	// highest position it was given.
+	CourseNames []CourseName
 	// Reattribute lists the learners whose directory entry changed, with
 	// their new entry (only the actor id when they left the directory):
 	// after writing the facts, the sink gives every fact of theirs that is
@@ -238,6 +243,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
 	refChanged, dirChanged := false, false
+	var names []CourseName
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
@@ -270,6 +276,10 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 				continue
 			}
 			f, void := r.fact, r.void
+			// A name counts even when its statement is voided, like the
+			// LRS's canonical definitions.
+			names = append(names, f.CourseNames...)
+			f.CourseNames = nil
 			if _, dup := inBatch[f.StatementID]; dup {
 				continue
 			}
@@ -302,6 +312,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 		}
 	}
 	b.Facts = kept
+	b.CourseNames = latestNames(names)
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}

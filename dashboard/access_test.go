@@ -128,6 +128,34 @@ func TestCSVExport(t *testing.T) {
 	}
 }
 
+// Every export with a course IRI names the course in the viewer's
+// language, from the courses query, beside the IRI.
+func TestCSVNamesCourses(t *testing.T) {
+	h := newHarness(t, false)
+	c := h.login("tinh", provPass)
+	for _, cs := range []struct{ lang, head, row string }{
+		{"vi", "\uFEFFMã khóa học (IRI),Khóa học,Số bản ghi,", "https://khoa.example/1,Khóa học 1,7,"},
+		{"en", "\uFEFFCourse IRI,Course,Statements,", "https://khoa.example/1,Course 1,7,"},
+	} {
+		_, body := h.get(c, "/dashboard/csv/by_course?lang="+cs.lang)
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if !strings.HasPrefix(lines[0], cs.head) || len(lines) < 2 || !strings.HasPrefix(lines[1], cs.row) {
+			t.Errorf("by_course CSV in %s:\n%s", cs.lang, body)
+		}
+		if p := h.engine.params("courses"); p.Lang != map[string]string{"vi": "vi-VN", "en": "en-US"}[cs.lang] {
+			t.Errorf("courses asked in %q for a %s page", p.Lang, cs.lang)
+		}
+	}
+	_, body := h.get(c, "/dashboard/csv/fast_completions?lang=en")
+	if !strings.Contains(strings.SplitN(body, "\n", 2)[0], ",Course IRI,Course,Completions,") {
+		t.Errorf("fast_completions CSV header: %q", strings.SplitN(body, "\n", 2)[0])
+	}
+	_, body = h.get(c, "/dashboard/csv/summary?lang=en")
+	if strings.Contains(body, "Course") {
+		t.Errorf("a CSV without courses got a course column: %q", body)
+	}
+}
+
 // TestCSVNeutralisesFormulas: values that came from statements open in a
 // spreadsheet as text, never as formulas (issue 12, F5), in every CSV the
 // dashboard serves.

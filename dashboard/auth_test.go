@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hocvu/hocvu/dashboard"
+	"github.com/hocvu/hocvu/dashboard/users"
 )
 
 func sessionCookie(res *http.Response) *http.Cookie {
@@ -223,5 +225,41 @@ func TestBackoffGrows(t *testing.T) {
 		if _, ok := b.Reserve("k"); !ok {
 			t.Fatalf("after a reset, attempt %d refused", i)
 		}
+	}
+}
+
+// The header names the signed-in user by their display name, or by their
+// user name, never by the note earlier versions stored for the seeded
+// admin; a new display name shows at once and keeps the session.
+func TestHeaderShowsTheUsersName(t *testing.T) {
+	h := newHarness(t, false)
+	c := h.login("tinh", provPass)
+	header := func() string {
+		t.Helper()
+		res, body := h.get(c, "/dashboard/")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /dashboard/: %d", res.StatusCode)
+		}
+		m := regexp.MustCompile(`<span class="user" data-user="tinh">([^<]*)</span>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no user in the header:\n%s", body)
+		}
+		return m[1]
+	}
+	if got := header(); got != "tinh · Cấp tỉnh" {
+		t.Errorf("header without a display name: %q", got)
+	}
+	ctx := context.Background()
+	if err := h.reg.SetDisplayName(ctx, "tinh", "UBND tỉnh Quảng Ngãi"); err != nil {
+		t.Fatal(err)
+	}
+	if got := header(); got != "UBND tỉnh Quảng Ngãi · Cấp tỉnh" {
+		t.Errorf("header with a display name: %q", got)
+	}
+	if err := h.reg.SetDisplayName(ctx, "tinh", users.LegacySeedNote); err != nil {
+		t.Fatal(err)
+	}
+	if got := header(); strings.Contains(got, "seeded") || got != "tinh · Cấp tỉnh" {
+		t.Errorf("header with the legacy seed note: %q", got)
 	}
 }

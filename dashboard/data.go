@@ -64,7 +64,8 @@ func (d *Dashboard) data(c echo.Context) error {
 }
 
 // csv answers a named query as CSV for Excel: UTF-8 with a BOM, a header
-// row of translated column names, plain numbers. A query that caps its
+// row of translated column names, plain numbers, and the course's name in
+// the viewer's language beside every course IRI. A query that caps its
 // rows (bursts) gives the CSV as many as it may (analytics.MaxLimit)
 // unless the request names a limit; should rows still be left out, the
 // CSV's last line says how many.
@@ -79,6 +80,9 @@ func (d *Dashboard) csv(c echo.Context) error {
 		return err
 	}
 	lang := d.lang(c)
+	if res.Query != "courses" && slices.Contains(res.Columns, "course_id") {
+		res = WithCourseNames(res, d.courseNames(c.Request().Context(), lang))
+	}
 	name := "hocvu-" + res.Query
 	for _, part := range []string{p.Commune, p.From, p.To} {
 		if part != "" {

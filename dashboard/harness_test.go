@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,18 +56,38 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 	f.last[name] = p
 	f.mu.Unlock()
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
-	for _, c := range []string{ownCommune, otherCommune} {
+	if name == "courses" { // the course dimension: names in the asked language
+		for i := range 2 {
+			n, tag := fmt.Sprintf("Khóa học %d", i+1), "vi-VN"
+			if strings.HasPrefix(p.Lang, "en") {
+				n, tag = fmt.Sprintf("Course %d", i+1), "en-US"
+			}
+			id := fakeCourse(i)
+			if f.hostile != "" { // a course and its name, both from statements
+				id, n = f.hostile, f.hostile
+			}
+			res.Rows = append(res.Rows, []any{id, n, tag})
+		}
+		return res, nil
+	}
+	for i, c := range []string{ownCommune, otherCommune} {
 		if p.Commune != "" && slices.Contains(q.Params, "commune") && c != p.Commune {
 			continue
 		}
+		n := i
 		row := make([]any, len(q.Columns))
 		for i, col := range q.Columns {
 			switch col {
 			case "commune":
 				row[i] = c
+			case "course_id":
+				row[i] = fakeCourse(n)
+				if f.hostile != "" {
+					row[i] = f.hostile
+				}
 			case "name":
 				row[i] = "Xã " + c
-			case "month", "hour", "stage", "target_group", "course_id", "verb", "activity_type", "object_id",
+			case "month", "hour", "stage", "target_group", "verb", "activity_type", "object_id",
 				"area_types", "district", "kind", "team", "label", "mentor", "learner", "metric":
 				row[i] = col + "-" + c
 				if f.hostile != "" {
@@ -87,6 +108,9 @@ func (f *fakeEngine) Query(_ context.Context, name string, p analytics.Params) (
 	}
 	return res, nil
 }
+
+// fakeCourse is the IRI of the fake engine's i-th course.
+func fakeCourse(i int) string { return fmt.Sprintf("https://khoa.example/%d", i+1) }
 
 func (f *fakeEngine) params(name string) analytics.Params {
 	f.mu.Lock()

@@ -32,7 +32,7 @@ func TestPresentationLogic(t *testing.T) {
 	mux.Handle("/testdata/", http.StripPrefix("/testdata/", http.FileServer(http.Dir("testdata"))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		dict, _ := json.Marshal(i18n.Dict("en"))
-		ctx, _ := json.Marshal(map[string]any{"lang": "en", "locale": "en-US", "now": "2026-03", "campaignStart": "2025-05",
+		ctx, _ := json.Marshal(map[string]any{"lang": "en", "locale": "en-US", "now": "2026-03", "today": "2026-03-10", "campaignStart": "2025-05",
 			"role": "province", "queries": map[string]any{}, "groups": []string{}, "areas": []string{}})
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = page.Execute(w, map[string]any{"Dict": template.JS(dict), "Ctx": template.JS(ctx)}) //nolint:gosec // test page, our own JSON

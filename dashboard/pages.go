@@ -99,6 +99,7 @@ type pageContext struct {
 	Commune       string               `json:"commune,omitempty"` // the user's commune
 	Code          string               `json:"code,omitempty"`    // the commune page's commune
 	Now           string               `json:"now"`               // current month, YYYY-MM (local)
+	Today         string               `json:"today"`             // current day, YYYY-MM-DD (local)
 	CampaignStart string               `json:"campaignStart"`
 	Groups        []string             `json:"groups"`
 	Areas         []string             `json:"areas"`
@@ -141,8 +142,9 @@ func (d *Dashboard) shell(c echo.Context, page, code string) error {
 	}
 	v.Nav = append(v.Nav, navItem{Prefix + "/courses", i18n.T(lang, "nav.courses"), page == "courses"},
 		navItem{Prefix + "/integrity", i18n.T(lang, "nav.integrity"), page == "integrity"})
+	now := d.cfg.Now().In(analytics.Local)
 	v.Ctx = pageContext{Lang: lang, Locale: i18n.Locale(lang), Page: page, Role: u.Role, Commune: u.Commune, Code: code,
-		Now: d.cfg.Now().In(analytics.Local).Format("2006-01"), CampaignStart: d.cfg.CampaignStart,
+		Now: now.Format("2006-01"), Today: now.Format("2006-01-02"), CampaignStart: d.cfg.CampaignStart,
 		Groups: vocab.TargetGroups, Areas: areaTypes, Queries: d.catalogFor(u)}
 	return d.render(c, http.StatusOK, "shell", v)
 }

@@ -1,7 +1,7 @@
 // Package analyticsapi serves the named analytics queries as JSON over
 // HTTP, under /api/analytics/: the catalogue at /api/analytics/queries and
 // each query at /api/analytics/{name}?from=YYYY-MM&to=YYYY-MM&commune=
-// &group=&course=&area_type=&threshold=&limit=. Callers authenticate with an LRS credential
+// &group=&course=&area_type=&threshold=&limit=&lang=. Callers authenticate with an LRS credential
 // that has the "analytics" (or "all") scope; the dashboard calls the same
 // handler with its own session check.
 package analyticsapi
@@ -49,6 +49,7 @@ func ParseParams(c echo.Context) (analytics.Params, error) {
 		Group:    c.QueryParam("group"),
 		Course:   c.QueryParam("course"),
 		AreaType: c.QueryParam("area_type"),
+		Lang:     c.QueryParam("lang"),
 	}
 	if s := c.QueryParam("threshold"); s != "" {
 		n, err := strconv.Atoi(s)

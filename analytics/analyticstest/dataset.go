@@ -27,6 +27,10 @@ import (
 type Dataset struct {
 	Events     []eventstore.RecordedEvent
 	Statements []map[string]any // decoded, in log order
+	// noDefine holds the statements (by index) whose credential lacked
+	// the define scope; every other statement had it (the portal's), in
+	// every dataset, however it was built.
+	noDefine map[int]bool
 	// entries interleaves statements and reference-data loads in log order.
 	entries []entry
 	// cache holds what Reference computes from the whole log (reset by
@@ -44,7 +48,29 @@ type entry struct {
 var (
 	communes = []string{"21172", "21175", "21178", "21181"}
 	courses  = []string{"https://hoctap.example/khoa/ky-nang-so", "https://hoctap.example/khoa/dich-vu-cong"}
+	// Courses beside the learners' two, for the course dimension: one
+	// only an untrusted client names, one named in English only, in a
+	// grouping activity.
+	unnamedCourse = "https://hoctap.example/khoa/an-toan-so"
+	englishCourse = "https://hoctap.example/khoa/online-safety"
 )
+
+// courseObject is a course as a statement's object, with the names the
+// content gives it in round (courses[0] is renamed in Vietnamese from
+// round 10; courses[1] is named only in its lessons' parent activity).
+func courseObject(course string, round int) map[string]any {
+	obj := activity(course, vocab.TypeCourse, "")
+	def := obj["definition"].(map[string]any)
+	switch {
+	case course == courses[0] && round < 10:
+		def["name"] = map[string]any{"vi-VN": "Kỹ năng số cơ bản", "en-US": "Digital skills basics"}
+	case course == courses[0]:
+		def["name"] = map[string]any{"vi-VN": "Kỹ năng số cơ bản (2026)"}
+	default:
+		delete(def, "name")
+	}
+	return obj
+}
 
 func lessonID(course string, i int) string { return fmt.Sprintf("%s/bai-%d", course, i) }
 
@@ -63,8 +89,15 @@ func NewDataset(seed uint64) *Dataset {
 			d.entries = append(d.entries, entry{statement: -1, ref: &evs[i]})
 		}
 	}
+	define := true
 	add := func(st map[string]any) string {
 		d.entries = append(d.entries, entry{statement: len(d.Statements)})
+		if !define {
+			if d.noDefine == nil {
+				d.noDefine = map[int]bool{}
+			}
+			d.noDefine[len(d.Statements)] = true
+		}
 		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
 		if _, ok := st["id"]; !ok {
 			st["id"] = uuid.NewString()
@@ -117,7 +150,7 @@ func NewDataset(seed uint64) *Dataset {
 		if round == 3 {
 			// Before the learner directory knows this account: attributed
 			// all the same, by the latest directory.
-			add(stmt("khach", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil, nil))
+			add(stmt("khach", vocab.VerbLaunched, courseObject(courses[0], round), nil, nil))
 		}
 		if round == 7 {
 			load(&reference.Data{
@@ -148,7 +181,7 @@ func NewDataset(seed uint64) *Dataset {
 				ext[vocab.ExtTeam] = "T-" + l.commune + "-1"
 				ext[vocab.ExtMentor] = fmt.Sprintf("M-%s-%d", l.commune, len(l.name)%2)
 			}
-			add(stmt(l.name, vocab.VerbLaunched, activity(course, vocab.TypeCourse, ""), nil, ctx))
+			add(stmt(l.name, vocab.VerbLaunched, courseObject(course, round), nil, ctx))
 			for i := 0; i < 1+rng.IntN(3); i++ {
 				expected := "PT15M"
 				took := fmt.Sprintf("PT%dM%dS", 2+rng.IntN(20), rng.IntN(60))
@@ -168,7 +201,7 @@ func NewDataset(seed uint64) *Dataset {
 				add(stmt(l.name, verb, activity(course+"/kiem-tra", vocab.TypeAssessment, ""),
 					map[string]any{"success": verb == vocab.VerbPassed, "score": map[string]any{"scaled": scaled}}, ctx))
 				if verb == vocab.VerbPassed {
-					add(stmt(l.name, vocab.VerbCompleted, activity(course, vocab.TypeCourse, ""), map[string]any{"completion": true}, ctx))
+					add(stmt(l.name, vocab.VerbCompleted, courseObject(course, round), map[string]any{"completion": true}, ctx))
 					if rng.IntN(3) > 0 {
 						add(stmt(l.name, vocab.VerbEarned, activity(course+"/chung-chi", vocab.TypeCertificate, ""), nil, ctx))
 					}
@@ -255,7 +288,22 @@ func NewDataset(seed uint64) *Dataset {
 	// A learner no directory knows, whose statements name no commune.
 	add(stmt("hv-noone", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
 	// A statement without campaign extensions, and one about an agent.
-	add(stmt("khach", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
+	add(stmt("khach", vocab.VerbLaunched, courseObject(courses[1], 14), nil, nil))
+	// Course names from clients without the define scope do not count:
+	// a renaming of courses[0] and the only name of unnamedCourse.
+	define = false
+	renamed := courseObject(courses[0], 14)
+	renamed["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Khóa học bị đổi tên", "en-US": "Renamed"}
+	add(stmt("hv-002", vocab.VerbLaunched, renamed, nil, contextFor("21172", vocab.GroupCitizen, "")))
+	unnamed := contextFor("21175", vocab.GroupStudent, unnamedCourse)
+	unnamed["contextActivities"].(map[string]any)["parent"].([]any)[0].(map[string]any)["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Tên không được nhận"}
+	add(stmt("hv-004", vocab.VerbCompleted, activity(lessonID(unnamedCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT9M"}, unnamed))
+	define = true
+	// A course named in English only, in a grouping activity.
+	english := contextFor("21178", vocab.GroupCitizen, "")
+	english["contextActivities"] = map[string]any{"grouping": []any{map[string]any{"id": englishCourse,
+		"definition": map[string]any{"type": vocab.TypeCourse, "name": map[string]any{"en-GB": "Online safety", "": "ignored"}}}}}
+	add(stmt("hv-006", vocab.VerbCompleted, activity(lessonID(englishCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT12M"}, english))
 	add(stmt("hv-001", "http://id.tincanapi.com/verb/mentored", map[string]any{"objectType": "Agent", "mbox": "mailto:hv-002@example.com"}, nil, contextFor("21172", vocab.GroupCitizen, "")))
 	// Voiding: after the target; before the target; of a voiding statement.
 	voiding := add(void(lessonCompletions[5]))
@@ -270,6 +318,9 @@ func NewDataset(seed uint64) *Dataset {
 	d.seal()
 	return d
 }
+
+// defines reports whether statement i was stored with the define scope.
+func (d *Dataset) defines(i int) bool { return !d.noDefine[i] }
 
 // seal numbers the entries into the log's events (positions from 1).
 func (d *Dataset) seal() {
@@ -291,9 +342,13 @@ func (d *Dataset) seal() {
 			panic(err)
 		}
 		id, _ := uuid.Parse(st["id"].(string))
+		meta, err := json.Marshal(lrs.StatementStoredMeta{Batch: "b-" + st["id"].(string), XAPIVersion: "2.0.0", Define: d.defines(e.statement)})
+		if err != nil {
+			panic(err)
+		}
 		d.Events = append(d.Events, eventstore.RecordedEvent{
 			ID: id, Type: lrs.EventStatementStored, Stream: lrs.StatementsStream, Revision: stRev,
-			Position: pos, Recorded: time.Now().UTC(), Data: data,
+			Position: pos, Recorded: time.Now().UTC(), Data: data, Metadata: meta,
 		})
 		stRev++
 	}
@@ -365,7 +420,11 @@ func contextFor(commune, group, course string) map[string]any {
 		},
 	}
 	if course != "" {
-		ctx["contextActivities"] = map[string]any{"parent": []any{map[string]any{"id": course, "definition": map[string]any{"type": vocab.TypeCourse}}}}
+		def := map[string]any{"type": vocab.TypeCourse}
+		if course == courses[1] {
+			def["name"] = map[string]any{"vi": "Dịch vụ công trực tuyến", "fr": "Services publics en ligne"}
+		}
+		ctx["contextActivities"] = map[string]any{"parent": []any{map[string]any{"id": course, "definition": def}}}
 	}
 	return ctx
 }
@@ -400,6 +459,12 @@ func Concat(ds ...*Dataset) *Dataset {
 			}
 		}
 		out.Statements = append(out.Statements, d.Statements...)
+		for i := range d.noDefine {
+			if out.noDefine == nil {
+				out.noDefine = map[int]bool{}
+			}
+			out.noDefine[base+i] = true
+		}
 	}
 	return out
 }

@@ -109,6 +109,9 @@ func (d *Dataset) Reference(ps *analytics.Pseudonymizer, name string, p analytic
 		rows = append(rows, r)
 	}
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	if name == "courses" {
+		return d.courses(res, p, all), nil
+	}
 	if analytics.IsComposite(name) {
 		return composite(res, name, p, ref, all)
 	}

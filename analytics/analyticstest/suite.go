@@ -28,16 +28,16 @@ var ParamSets = []analytics.Params{
 	{},
 	{From: "2025-07", To: "2025-12"},
 	{From: "2026-01"},
-	{Commune: "21175"},
+	{Commune: "21175", Lang: "en"},
 	{Group: "citizen", From: "2025-06", To: "2026-03"},
-	{Course: "https://hoctap.example/khoa/ky-nang-so"},
+	{Course: "https://hoctap.example/khoa/ky-nang-so", Lang: "en-US"},
 	{Commune: "21172", Group: "public-staff"},
 	{Threshold: 5},
 	{Threshold: 25, Commune: "21181"},
-	{From: "2030-01"},
-	{To: "2025-12"},
+	{From: "2030-01", Lang: "fr"},
+	{To: "2025-12", Lang: "vi"},
 	{To: "2026-06", AreaType: "mountainous"},
-	{AreaType: "island", Group: "citizen"},
+	{AreaType: "island", Group: "citizen", Lang: "en-GB"},
 	{Commune: "21184"},
 	{Threshold: 2, Limit: 3},
 	{Group: "worker", To: "2025-09"},
@@ -165,6 +165,21 @@ func testQueries(t *testing.T, h Harness) {
 	bursts, _ := e.Query(ctx(t), "bursts", analytics.Params{})
 	if len(bursts.Rows) == 0 {
 		t.Fatal("the dataset's burst is not found")
+	}
+	// Courses with a learned name and courses shown by their IRI.
+	named, unnamed := 0, 0
+	for _, lang := range []string{"", "en"} {
+		cs, _ := e.Query(ctx(t), "courses", analytics.Params{Lang: lang})
+		for _, r := range cs.Rows {
+			if r[1] == r[0] {
+				unnamed++
+			} else {
+				named++
+			}
+		}
+	}
+	if named == 0 || unnamed == 0 {
+		t.Fatalf("the dataset's courses do not exercise names: %d named, %d shown by IRI", named, unnamed)
 	}
 }
 

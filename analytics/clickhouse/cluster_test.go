@@ -55,7 +55,22 @@ func clusterStatements(t testing.TB) []string {
 	return out
 }
 
-var replicated = regexp.MustCompile(`Replicated(\w*MergeTree)\('[^']*', '[^']*'\)`)
+// replicated matches a Replicated*MergeTree engine's Keeper path and
+// replica name (and the comma or parenthesis after them: some engines take
+// more arguments, ReplicatedReplacingMergeTree its version column).
+var replicated = regexp.MustCompile(`Replicated(\w*MergeTree)\('[^']*', '[^']*'(\)|, )`)
+
+// unreplicated turns the Replicated*MergeTree engines of stmt into the
+// *MergeTree engines with their other arguments.
+func unreplicated(stmt string) string {
+	return replicated.ReplaceAllStringFunc(stmt, func(m string) string {
+		sub := replicated.FindStringSubmatch(m)
+		if sub[2] == ")" {
+			return sub[1]
+		}
+		return sub[1] + "("
+	})
+}
 
 // clusterMu: the file names its database, hocvu, so one test at a time.
 var clusterMu sync.Mutex
@@ -71,7 +86,7 @@ func newClusterDB(t testing.TB, opts clickhouse.Options) *clickhouse.DB {
 	t.Cleanup(func() { _ = s.Exec("", "DROP DATABASE IF EXISTS hocvu") })
 	conn := s.Conn("default", chdbtest.StripOnCluster())
 	for _, stmt := range clusterStatements(t) {
-		if err := conn.Exec(context.Background(), replicated.ReplaceAllString(stmt, "$1")); err != nil {
+		if err := conn.Exec(context.Background(), unreplicated(stmt)); err != nil {
 			t.Fatalf("%v\nin: %s", err, stmt)
 		}
 	}

@@ -16,10 +16,11 @@ import (
 )
 
 // TestCrashBetweenWriteAndCheckpoint stops a batch after each stage of a
-// write (facts inserted; void rows inserted; aggregates rebuilt) without
-// its checkpoint, as a crash would, then restarts the projection on a new
-// engine: the repair removes the half-written batch, the batch is written
-// again, and every named query matches the reference exactly.
+// write (facts inserted; void rows inserted; aggregates rebuilt; course
+// names inserted) without its checkpoint, as a crash would, then restarts
+// the projection on a new engine: the repair removes the half-written
+// batch, the batch is written again, and every named query matches the
+// reference exactly.
 func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
 	for _, stage := range crashStages {
 		t.Run(stage, func(t *testing.T) {
@@ -43,7 +44,7 @@ func TestCrashBetweenWriteAndCheckpoint(t *testing.T) {
 // crashStages are the stages a write stops at; "+repair": the restarted
 // process's repair crashes too, after it deleted the half-written rows and
 // before it rebuilt the aggregates, and a third process finishes it.
-var crashStages = []string{"facts", "void-rows", "voids", "void-rows+repair"}
+var crashStages = []string{"facts", "void-rows", "voids", "course-names", "void-rows+repair"}
 
 // testCrash crashes a write at stage on the engines that open returns (each
 // call a new process's engine on the same database) and checks the repair.

@@ -178,7 +178,7 @@ func (e *Engine) repair(ctx context.Context, commit uint64) error {
 	if err := e.recordRepairs(ctx, months); err != nil {
 		return err
 	}
-	for _, table := range []string{"statements", "voided_statements"} {
+	for _, table := range []string{"statements", "voided_statements", "course_names"} {
 		if err := e.db.conn.Exec(ctx, e.layout.deletePast(table), commit); err != nil {
 			return fmt.Errorf("clickhouse: delete from %s past the checkpoint: %w", table, err)
 		}
@@ -221,7 +221,7 @@ func (e *Engine) waitInserts(ctx context.Context) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var n uint64
-		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO statements %' OR query LIKE 'INSERT INTO voided_statements %' OR query LIKE 'INSERT INTO "+checkpointTable+" %'")
+		row := e.db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO statements %' OR query LIKE 'INSERT INTO voided_statements %' OR query LIKE 'INSERT INTO course_names %' OR query LIKE 'INSERT INTO "+checkpointTable+" %'")
 		if err := row.Scan(&n); err != nil {
 			return fmt.Errorf("clickhouse: look for running inserts: %w", err)
 		}
@@ -351,6 +351,12 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			return err
 		}
 	}
+	if err := e.writeCourseNames(ctx, b.CourseNames); err != nil {
+		return err
+	}
+	if e.crashAfter == "course-names" {
+		return errCrash
+	}
 	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO "+checkpointTable+" (projection_name, commit_position, prepare_position, written_at)")
 	if err != nil {
 		return fmt.Errorf("clickhouse: prepare checkpoint: %w", err)
@@ -399,7 +405,7 @@ func (e *Engine) Reset(ctx context.Context) error {
 		return err
 	}
 	for _, t := range []string{"statements", "voided_statements", "agg_daily", "agg_monthly", "agg_learner_months", "dim_communes", "dim_population", "dim_targets", "dim_teams", "dim_mentors", "aggregate_repairs",
-		"learner_attributions", "reattributions", "statements_reattributed"} {
+		"learner_attributions", "reattributions", "statements_reattributed", "course_names"} {
 		if err := e.db.conn.Exec(ctx, e.layout.truncate(t)); err != nil {
 			return fmt.Errorf("clickhouse: truncate %s: %w", t, err)
 		}

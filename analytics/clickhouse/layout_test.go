@@ -39,7 +39,12 @@ func TestLayoutStatements(t *testing.T) {
 		}
 	}
 	// Replicated (not sharded) tables are acted on directly.
-	if got := cluster.truncate("dim_communes"); got != "TRUNCATE TABLE dim_communes" {
-		t.Errorf("truncate of a replicated table: %s", got)
+	for _, table := range []string{"dim_communes", "learner_attributions", "course_names"} {
+		if got := cluster.truncate(table); got != "TRUNCATE TABLE "+table {
+			t.Errorf("truncate of a replicated table: %s", got)
+		}
+	}
+	if got := cluster.deletePast("course_names"); got != "ALTER TABLE course_names DELETE WHERE event_position > ?" {
+		t.Errorf("delete from a replicated table: %s", got)
 	}
 }

@@ -195,6 +195,9 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 				return err
 			}
 		}
+		if err := writeCourseNames(ctx, c, b.CourseNames); err != nil {
+			return err
+		}
 		if err := writeCheckpoint(ctx, c, e.projection, b.Through); err != nil {
 			return err
 		}
@@ -370,6 +373,9 @@ func (e *Engine) Reset(ctx context.Context) error {
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM voided_statements`); err != nil {
 			return fmt.Errorf("duckdb: reset voided_statements: %w", err)
+		}
+		if _, err := c.ExecContext(ctx, `DELETE FROM course_names`); err != nil {
+			return fmt.Errorf("duckdb: reset course_names: %w", err)
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM learner_attributions`); err != nil {
 			return fmt.Errorf("duckdb: reset learner_attributions: %w", err)

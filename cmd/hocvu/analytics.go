@@ -130,6 +130,7 @@ type analyticsQueryCmd struct {
 	AreaType        string `name:"area-type" help:"Area type of the communes (composite queries): urban, rural, mountainous, island, ethnic-minority."`
 	Threshold       int    `name:"threshold" help:"Burst size for the bursts query (default 20)."`
 	Limit           int    `name:"limit" help:"Most rows of a query that caps them (bursts; default 1000, at most 100000); the JSON's total counts them all."`
+	Lang            string `name:"lang" help:"Language of names (courses query): a BCP 47 tag, default vi-VN."`
 	JSON            bool   `name:"json" help:"Print JSON instead of a table."`
 	Runs            int    `name:"runs" default:"1" help:"Run the query this many times and print its latency percentiles on stderr (for benchmarks)."`
 }
@@ -144,7 +145,7 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 	}
 	defer e.Close()
 	params := analytics.Params{From: c.From, To: c.To, Commune: c.Commune, Group: c.Group, Course: c.Course, AreaType: c.AreaType,
-		Threshold: c.Threshold, Limit: c.Limit}
+		Threshold: c.Threshold, Limit: c.Limit, Lang: c.Lang}
 	var (
 		res   *analytics.Result
 		times = make([]time.Duration, 0, max(c.Runs, 1))

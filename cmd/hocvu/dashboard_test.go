@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/internal/proctest"
 )
 
@@ -34,6 +36,9 @@ const (
 	e2eKey, e2eSecret     = "e2e-key", "e2e-secret-0123456789"
 	provinceUser          = "tinh"
 	provincePassword      = "mat-khau-tinh-2025"
+	provinceName          = "UBND tỉnh Quảng Ngãi"
+	adminUser             = "quantri"
+	adminPassword         = "mat-khau-quan-tri-2025"
 	communeUser           = "tinhkhe"
 	communePassword       = "mat-khau-xa-2025"
 	ownCommune            = "21121" // Tịnh Khê in the built-in reference data
@@ -77,8 +82,9 @@ func artifactsDir(t *testing.T) string {
 }
 
 // e2eServer prepares a data directory with a small simulated campaign and
-// the two dashboard users, then serves it.
-func e2eServer(t *testing.T) *proctest.Process {
+// the two dashboard users, then serves it, with one statement in the month
+// in progress (whose month it returns).
+func e2eServer(t *testing.T) (*proctest.Process, string) {
 	t.Helper()
 	dir := t.TempDir()
 	// Bulk mode needs a past end date: the last day of the previous month.
@@ -88,9 +94,15 @@ func e2eServer(t *testing.T) *proctest.Process {
 		"--seed=8", "--to="+to, "--no-progress"); code != 0 {
 		t.Fatalf("simulate: exit %d\n%s\n%s", code, out, errOut)
 	}
-	addUser(t, dir, provincePassword, "users", "add", provinceUser, "--role=province", "--display-name=UBND tỉnh")
+	// The province user gets its display name afterwards, with
+	// `hocvu users display-name`; the admin is seeded by serve, without one.
+	addUser(t, dir, provincePassword, "users", "add", provinceUser, "--role=province")
+	if code, out, errOut := proctest.Run(t, nil, "users", "display-name", provinceUser, provinceName, "--data-dir="+dir); code != 0 {
+		t.Fatalf("users display-name: exit %d\n%s\n%s", code, out, errOut)
+	}
 	addUser(t, dir, communePassword, "users", "add", communeUser, "--role=commune", "--commune="+ownCommune, "--display-name=UBND xã Tịnh Khê")
-	p := proctest.Start(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret},
+	p := proctest.Start(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret,
+		"HOCVU_DASHBOARD_ADMIN=" + adminUser, "HOCVU_DASHBOARD_PASSWORD=" + adminPassword},
 		"serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 	if err := p.WaitReady(3 * time.Minute); err != nil {
 		t.Fatal(err)
@@ -103,7 +115,60 @@ func e2eServer(t *testing.T) *proctest.Process {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /dashboard/login: %d: the dashboard is not mounted by `hocvu serve` (see docs/dashboard.md)", res.StatusCode)
 	}
-	return p
+	return p, postRunningMonth(t, p)
+}
+
+// postRunningMonth gives the month in progress a little data: one lesson
+// completion now, in another commune than the commune user's, in a named
+// course. The province's month in progress then has figures so far (shown,
+// never compared; a dashed end of the trend), the own commune's has none.
+// It returns the month (ICT) of the statement.
+func postRunningMonth(t *testing.T, p *proctest.Process) string {
+	t.Helper()
+	names, ok := apiQuery(t, p, "courses", url.Values{"lang": {"vi-VN"}})
+	if !ok || len(names.Rows) == 0 {
+		t.Fatal("the simulated campaign names no course")
+	}
+	course := fmt.Sprint(names.Rows[0][names.col("course_id")])
+	at := time.Now()
+	st := map[string]any{
+		"id":        uuid.NewString(),
+		"actor":     map[string]any{"account": map[string]any{"homePage": "https://vneid.example", "name": "hv-running-month"}},
+		"verb":      map[string]any{"id": vocab.VerbCompleted},
+		"object":    map[string]any{"id": course + "/bai-thang-nay", "definition": map[string]any{"type": vocab.TypeLesson}},
+		"result":    map[string]any{"completion": true, "duration": "PT12M"},
+		"timestamp": at.Format(time.RFC3339),
+		"context": map[string]any{
+			"contextActivities": map[string]any{"parent": []any{map[string]any{"id": course, "definition": map[string]any{"type": vocab.TypeCourse}}}},
+			"extensions":        map[string]any{vocab.ExtCommune: otherCommune, vocab.ExtTargetGroup: vocab.TargetGroups[0]},
+		},
+	}
+	body, _ := json.Marshal(st)
+	req, _ := http.NewRequest(http.MethodPost, p.URL()+"/xapi/statements", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.SetBasicAuth(e2eKey, e2eSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST a statement of the month in progress: %d %s", res.StatusCode, out)
+	}
+	// Wait for the analytics projection to count it.
+	month := at.In(time.FixedZone("ICT", 7*3600)).Format("2006-01")
+	for deadline := time.Now().Add(time.Minute); ; {
+		r, _ := apiQuery(t, p, "summary", url.Values{"from": {month}, "to": {month}, "commune": {otherCommune}})
+		if len(r.Rows) == 1 && apiNumber(t, r, 0, "lesson_completions") != "0" {
+			return month
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the statement of the month in progress did not reach the analytics: %v", r.Rows)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func addUser(t *testing.T, dir, password string, args ...string) {
@@ -174,6 +239,7 @@ type browser struct {
 	errs   []string
 	shots  string
 	base   string
+	width  int
 	ignore []string // substrings of expected console errors
 }
 
@@ -191,8 +257,15 @@ func newBrowser(t *testing.T, base string, width, height int) *browser {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
-	b := &browser{t: t, ctx: ctx, shots: artifactsDir(t), base: base}
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+	b := &browser{t: t, ctx: ctx, shots: artifactsDir(t), base: base, width: width}
+	// The window size alone is not the viewport: headless Chromium keeps
+	// windows at least 500 px wide. Emulate the device's viewport (as a
+	// phone, with its meta viewport, below 700 px).
+	var vopts []chromedp.EmulateViewportOption
+	if width < 700 {
+		vopts = append(vopts, chromedp.EmulateMobile)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.EmulateViewport(int64(width), int64(height), vopts...)); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("start Chromium (%s): %v", bin, err)
 		}
@@ -357,7 +430,7 @@ func yearParams(extra ...string) url.Values {
 }
 
 func TestDashboardInBrowser(t *testing.T) {
-	p := e2eServer(t)
+	p, runningMonth := e2eServer(t)
 	year := yearParams().Get("from")[:4]
 	_, haveProgress := apiQuery(t, p, "progress", url.Values{"to": {year + "-12"}})
 	if !haveProgress {
@@ -382,6 +455,20 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("trend first month lesson completions = %q, API says %s", got, apiNumber(t, trend, 0, "lesson_completions"))
 			}
 		}
+		// The header names the user by the display name set with
+		// `hocvu users display-name`.
+		if who := eval[string](b, `document.querySelector('.who .user').textContent`); !strings.HasPrefix(who, provinceName+" · ") {
+			t.Errorf("header: %q, want the display name %q", who, provinceName)
+		}
+		// Periods: like with like, the month in progress apart, no data
+		// yet is not a drop; and the rules themselves on fixed dates.
+		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{})
+		if running, now := checkTrendRunning(t, b, p, year, url.Values{}); !running && now == runningMonth {
+			t.Error("overview: the month in progress has a statement (postRunningMonth) but the trend does not show it")
+		}
+		checkComparisonRules(t, b)
+		checkPaceRules(t, b)
+		b.checkContrast("overview", true)
 		b.screenshot("01-overview")
 		b.checkConsole("overview")
 
@@ -400,6 +487,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, q2, 0, "learners") {
 			t.Errorf("overview learners in Q2 for students = %q, API says %s", got, apiNumber(t, q2, 0, "learners"))
 		}
+		checkPeriods(t, b, p, year+"-04", year+"-06", url.Values{"group": {"student"}})
 		b.screenshot("02-overview-filtered")
 		b.checkConsole("overview with filters")
 
@@ -425,6 +513,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		} else if !b.exists(`#panel-ranking.unavailable`) {
 			t.Error("communes page: without the progress query the ranking should say it is unavailable")
 		}
+		b.checkContrast("communes", true)
 		b.screenshot("03-communes")
 		b.checkConsole("communes")
 
@@ -434,6 +523,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("commune page learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		checkPeriods(t, b, p, year+"-01", year+"-12", url.Values{"commune": {ownCommune}})
+		if running, _ := checkTrendRunning(t, b, p, year, url.Values{"commune": {ownCommune}}); running {
+			t.Error("commune page: the own commune has no statement in the month in progress, its trend shows one")
+		}
+		b.checkContrast("commune", true)
 		b.screenshot("04-commune")
 		b.checkConsole("commune")
 
@@ -442,6 +536,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		funnel, _ := apiQuery(t, p, "funnel", yearParams())
 		if got := b.attr(`#panel-funnel tbody tr:first-child td[data-col="learners"]`, "data-v"); got != apiNumber(t, funnel, 0, "learners") {
 			t.Errorf("funnel started = %q, API says %s", got, apiNumber(t, funnel, 0, "learners"))
+		}
+		// The funnel's labels (and every other text) meet AA contrast.
+		if r := b.checkContrast("courses", true); r.SVG < 8 {
+			t.Errorf("courses page: only %d chart texts measured", r.SVG)
 		}
 		b.screenshot("05-courses")
 		b.checkConsole("courses")
@@ -458,6 +556,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`#panel-bursts`, "data-shown"); got != fmt.Sprint(len(bursts.Rows)) {
 			t.Errorf("bursts shown = %q, API has %d rows", got, len(bursts.Rows))
 		}
+		b.checkContrast("integrity", true)
 		b.screenshot("06-integrity")
 		b.checkConsole("integrity")
 
@@ -467,35 +566,52 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`#activity tbody tr:first-child td[data-v]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("report learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		b.checkContrast("report", false)
 		b.screenshot("07-report")
 		b.checkConsole("report")
+
+		// Course names, on every page that shows courses, in CSV and in
+		// the report.
+		checkCourseNamesEverywhere(t, b, p, year)
+		b.checkConsole("course names")
 
 		// English.
 		b.open("/dashboard/?lang=en")
 		if lang := b.attr("html", "lang"); lang != "en" {
 			t.Errorf("?lang=en gave lang=%q", lang)
 		}
+		b.checkContrast("overview (en)", true)
 		b.screenshot("08-overview-en")
 		b.checkConsole("overview (en)")
 	})
 
+	t.Run("front door", func(t *testing.T) {
+		b := newBrowser(t, p.URL(), 1366, 900)
+		checkFrontDoor(t, b, p)
+		b.screenshot("00-front-door-en")
+		b.visit("/", "#door-leaders")
+		b.checkContrast("front door", false)
+		b.screenshot("00-front-door")
+		b.checkConsole("front door")
+	})
+
+	t.Run("seeded admin", func(t *testing.T) {
+		b := newBrowser(t, p.URL(), 1366, 900)
+		b.login(adminUser, adminPassword)
+		if who := eval[string](b, `document.querySelector('.who .user').textContent`); !strings.HasPrefix(who, adminUser+" · ") || strings.Contains(who, "seeded") {
+			t.Errorf("header of the HOCVU_DASHBOARD_ADMIN user: %q, want its user name", who)
+		}
+		b.checkConsole("seeded admin")
+	})
+
 	t.Run("phone", func(t *testing.T) {
 		b := newBrowser(t, p.URL(), 390, 844)
-		b.login(provinceUser, provincePassword)
-		b.noFailure("overview on a phone")
-		if eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 2`) {
-			t.Error("the overview scrolls sideways on a 390 px wide phone")
-		}
-		b.screenshot("09-overview-phone")
-		b.checkConsole("overview on a phone")
+		checkLayout(t, b, "phone", year)
 	})
 
 	t.Run("projector", func(t *testing.T) {
 		b := newBrowser(t, p.URL(), 1920, 1080)
-		b.login(provinceUser, provincePassword)
-		b.open("/dashboard/communes")
-		b.screenshot("10-communes-projector")
-		b.checkConsole("communes on a projector")
+		checkLayout(t, b, "projector", year)
 	})
 
 	t.Run("commune", func(t *testing.T) {
@@ -509,6 +625,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.attr(`[data-kpi="learners"]`, "data-v"); got != apiNumber(t, own, 0, "learners") {
 			t.Errorf("commune user's learners = %q, API says %s", got, apiNumber(t, own, 0, "learners"))
 		}
+		b.checkContrast("commune user's page", true)
 		b.screenshot("11-commune-user")
 		b.checkConsole("commune user's page")
 		// Forced filtering: the data endpoint answers for the own commune.

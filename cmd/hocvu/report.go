@@ -102,7 +102,7 @@ func (h *httpQuerier) has(name string) bool { return h.names[name] }
 
 func (h *httpQuerier) Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error) {
 	v := url.Values{}
-	for k, s := range map[string]string{"from": p.From, "to": p.To, "commune": p.Commune, "group": p.Group, "course": p.Course} {
+	for k, s := range map[string]string{"from": p.From, "to": p.To, "commune": p.Commune, "group": p.Group, "course": p.Course, "lang": p.Lang} {
 		if s != "" {
 			v.Set(k, s)
 		}

@@ -70,6 +70,31 @@ func TestReportCommune(t *testing.T) {
 	if groups != 4 {
 		t.Errorf("%d target-group rows, want 4:\n%s", groups, out)
 	}
+	// Section IV names every course as the courses query does in
+	// Vietnamese: the activity definitions' names, not the IRIs.
+	_, coursesOut, _ := proctest.Run(t, nil, "analytics", "query", "courses", "--lang=vi-VN", "--json", "--data-dir="+dir)
+	var courses struct {
+		Rows [][]string `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(coursesOut), &courses); err != nil {
+		t.Fatalf("courses: %v\n%s", err, coursesOut)
+	}
+	names := map[string]string{}
+	for _, r := range courses.Rows {
+		names[r[0]] = r[1]
+	}
+	n := 0
+	for _, rec := range recs {
+		if len(rec) > 14 && rec[0] == "IV" {
+			n++
+			if rec[2] != names[rec[14]] || rec[2] == rec[14] || rec[2] == "" {
+				t.Errorf("course row %q: name %q, the courses query says %q", rec, rec[2], names[rec[14]])
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no course rows in the report:\n%s", out)
+	}
 
 	// `analytics query` takes the --area-type that `analytics queries`
 	// lists (issue 22, item 9): only mountainous communes, fewer of them.
@@ -127,6 +152,15 @@ func TestReportCommuneThroughAPI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Tịnh Khê") {
 		t.Fatalf("report through the API: %d\n%s\n%s", code, out, errOut)
 	}
+	// Course names come through the API as well, in each language.
+	if !strings.Contains(out, "Kỹ năng số cơ bản") {
+		t.Errorf("report through the API without the Vietnamese course names:\n%s", out)
+	}
+	_, out, _ = proctest.Run(t, []string{"HOCVU_API_KEY=" + e2eKey, "HOCVU_API_SECRET=" + e2eSecret},
+		"report", "commune", "21121", "--year=2025", "--lang=en", "--url="+p.URL(), "--data-dir="+dir)
+	if !strings.Contains(out, "Digital skills basics") {
+		t.Errorf("report through the API without the English course names:\n%s", out)
+	}
 }
 
 func TestUsersCommands(t *testing.T) {
@@ -147,6 +181,8 @@ func TestUsersCommands(t *testing.T) {
 		{"users", "add", "Bad Name", "--role=province"},              // invalid name
 		{"users", "passwd", "nobody"},                                // unknown
 		{"users", "remove", "nobody"},                                // unknown
+		{"users", "display-name", "nobody", "X"},                     // unknown
+		{"users", "display-name", "tinh", "tab\there"},               // control character
 	} {
 		if code, _, _ := proctest.Run(t, nil, append(bad, "--data-dir="+dir)...); code == 0 {
 			t.Errorf("hocvu %s succeeded", strings.Join(bad, " "))
@@ -165,6 +201,13 @@ func TestUsersCommands(t *testing.T) {
 	_, out, _ = proctest.Run(t, nil, "users", "list", "--data-dir="+dir)
 	if !strings.Contains(out, "tinhkhe  commune   21121") || !strings.Contains(out, "tinh     province") || strings.Contains(out, "$2a$") {
 		t.Errorf("users list:\n%s", out)
+	}
+	// The display name changes without touching the password.
+	if code, out, errOut := proctest.Run(t, nil, "users", "display-name", "tinhkhe", "UBND xã Tịnh Khê", "--data-dir="+dir); code != 0 {
+		t.Fatalf("users display-name: %d\n%s\n%s", code, out, errOut)
+	}
+	if _, out, _ = proctest.Run(t, nil, "users", "list", "--data-dir="+dir); !strings.Contains(out, "UBND xã Tịnh Khê") {
+		t.Errorf("users list after display-name:\n%s", out)
 	}
 	if code, out, _ := proctest.Run(t, nil, "users", "passwd", "tinhkhe", "--data-dir="+dir); code != 0 || !strings.Contains(out, "password: ") {
 		t.Errorf("users passwd: %d %s", code, out)

@@ -17,6 +17,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
 	"github.com/hocvu/hocvu/forwarding/forwardingapi"
+	"github.com/hocvu/hocvu/frontdoor"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
@@ -213,6 +214,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer stopDashboard()
+	frontdoor.Mount(srv.Echo)
 
 	if err := srv.Listen(c.Listen); err != nil {
 		return err

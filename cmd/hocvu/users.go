@@ -26,10 +26,11 @@ import (
 // be stopped first; a server picks the change up when it starts (or at
 // once on a shared KurrentDB, since servers follow the stream live).
 type usersCmd struct {
-	Add    usersAddCmd    `cmd:"" help:"Add a dashboard user and print its password once (or read it with --password-stdin)."`
-	List   usersListCmd   `cmd:"" help:"List dashboard users (never their passwords)."`
-	Remove usersRemoveCmd `cmd:"" help:"Remove a dashboard user (their sessions end at once)."`
-	Passwd usersPasswdCmd `cmd:"" help:"Set a new password for a dashboard user (their sessions end)."`
+	Add         usersAddCmd         `cmd:"" help:"Add a dashboard user and print its password once (or read it with --password-stdin)."`
+	List        usersListCmd        `cmd:"" help:"List dashboard users (never their passwords)."`
+	Remove      usersRemoveCmd      `cmd:"" help:"Remove a dashboard user (their sessions end at once)."`
+	Passwd      usersPasswdCmd      `cmd:"" help:"Set a new password for a dashboard user (their sessions end)."`
+	DisplayName usersDisplayNameCmd `cmd:"" name:"display-name" help:"Set the name the dashboard shows for a user (\"\" to show the user name); sessions go on."`
 }
 
 type usersAddCmd struct {
@@ -37,7 +38,7 @@ type usersAddCmd struct {
 	Name          string `arg:"" help:"Sign-in name: lower-case letters, digits, '.', '_' or '-'."`
 	Role          string `name:"role" required:"" enum:"province,commune" help:"province (sees everything) or commune (sees only --commune)."`
 	Commune       string `name:"commune" placeholder:"CODE" help:"Commune/ward code of a commune user (see 'hocvu reference show communes')."`
-	DisplayName   string `name:"display-name" help:"Name shown in the dashboard, e.g. 'UBND xã Tịnh Khê'."`
+	DisplayName   string `name:"display-name" help:"Name shown in the dashboard's header, e.g. 'UBND xã Tịnh Khê' (default: none, the user name is shown)."`
 	PasswordStdin bool   `name:"password-stdin" help:"Read the password from the first line of standard input instead of generating one."`
 }
 
@@ -66,7 +67,7 @@ func (c *usersAddCmd) Run(ctx context.Context, g *globals) error {
 				return err
 			}
 		}
-		u := users.User{Username: name, Role: role, Commune: c.Commune, DisplayName: c.DisplayName}
+		u := users.User{Username: name, Role: role, Commune: c.Commune, DisplayName: strings.TrimSpace(c.DisplayName)}
 		if err := r.Set(ctx, u, password); err != nil {
 			return err
 		}
@@ -132,6 +133,23 @@ func (c *usersPasswdCmd) Run(ctx context.Context, g *globals) error {
 	})
 }
 
+type usersDisplayNameCmd struct {
+	storeConfig `embed:""`
+	Name        string `arg:"" help:"User whose display name to set."`
+	DisplayName string `arg:"" name:"display-name" help:"Name shown in the dashboard's header, e.g. 'UBND tỉnh Quảng Ngãi' (\"\": none)."`
+}
+
+func (c *usersDisplayNameCmd) Run(ctx context.Context, g *globals) error {
+	return withUsers(ctx, c.storeConfig, g, func(r *users.Registry, _ reference.Store) error {
+		name := strings.ToLower(c.Name)
+		if err := r.SetDisplayName(ctx, name, strings.TrimSpace(c.DisplayName)); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "display name of %s: %q\n", name, strings.TrimSpace(c.DisplayName))
+		return nil
+	})
+}
+
 // readPassword reads the first line of r, or generates a password.
 func readPassword(fromStdin bool, r io.Reader) (password string, generated bool, err error) {
 	if !fromStdin {
@@ -190,6 +208,7 @@ func suffix(sep, s string) string {
 type dashboardConfig struct {
 	DashboardAdmin       string        `name:"dashboard-admin" env:"HOCVU_DASHBOARD_ADMIN" placeholder:"NAME" help:"Make sure a province dashboard user with this name exists at start (with --dashboard-password)."`
 	DashboardPassword    string        `name:"dashboard-password" env:"HOCVU_DASHBOARD_PASSWORD" help:"Password of the --dashboard-admin user (stored only as a bcrypt hash)."`
+	DashboardAdminName   string        `name:"dashboard-admin-name" env:"HOCVU_DASHBOARD_ADMIN_NAME" placeholder:"NAME" help:"Display name of the --dashboard-admin user, shown in the dashboard's header (default: none, the user name is shown; 'hocvu users display-name' sets it too)."`
 	DashboardSecure      bool          `name:"dashboard-secure-cookies" env:"HOCVU_DASHBOARD_SECURE_COOKIES" help:"Mark dashboard cookies Secure: set it when people reach Hocvu over HTTPS."`
 	DashboardSessionIdle time.Duration `name:"dashboard-session-idle" env:"HOCVU_DASHBOARD_SESSION_IDLE" default:"12h" help:"Sign dashboard users out after this long without a request."`
 }
@@ -207,7 +226,7 @@ func (c dashboardConfig) mount(ctx context.Context, e *echo.Echo, store users.St
 		if c.DashboardAdmin == "" || c.DashboardPassword == "" {
 			return nil, errorf("set both --dashboard-admin and --dashboard-password (HOCVU_DASHBOARD_ADMIN, HOCVU_DASHBOARD_PASSWORD), or neither")
 		}
-		if err := reg.Seed(ctx, strings.ToLower(c.DashboardAdmin), c.DashboardPassword, "seeded from HOCVU_DASHBOARD_ADMIN"); err != nil {
+		if err := reg.Seed(ctx, strings.ToLower(c.DashboardAdmin), c.DashboardPassword, strings.TrimSpace(c.DashboardAdminName)); err != nil {
 			return nil, err
 		}
 	}

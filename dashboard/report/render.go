@@ -22,7 +22,8 @@ const BOM = "\uFEFF"
 // line is one indicator of the report, as the CSV and the HTML show it.
 // Section I rows carry a target group's figures (Learners is people with
 // any activity, Certified the people who count towards the target);
-// sections II and III one figure each (Value). Nil: not applicable, or no
+// sections II and III one figure each (Value); section IV one course each
+// (Learners, Certified, Lessons and CourseID). Nil: not applicable, or no
 // target.
 type line struct {
 	Section     string
@@ -39,6 +40,9 @@ type line struct {
 	Status      string
 	Met         bool
 	Value       *int64
+	// Course lines (section IV).
+	Lessons  *int64
+	CourseID string
 }
 
 // kv is one labelled count (nil: not available).
@@ -87,14 +91,21 @@ func (r *Report) lines(lang string) []line {
 			out = append(out, line{Section: "III", No: i + 1, Indicator: i18n.T(lang, x.key), Value: x.v})
 		}
 	}
+	for i, c := range r.Courses {
+		c := c
+		out = append(out, line{Section: "IV", No: i + 1, Indicator: c.Name(lang), Learners: ptr(c.Learners),
+			Certified: ptr(c.CertifiedLearners), Lessons: ptr(c.LessonCompletions), CourseID: c.ID})
+	}
 	return out
 }
 
 // CSVColumns are the CSV's column keys, in order (translated in the
 // header row). Section I fills the target columns, sections II and III
-// the last one.
+// the figure (report.value); section IV (courses) learners, certified
+// learners and the last two.
 var CSVColumns = []string{"report.section", "report.no", "report.indicator", "col.target_group", "col.population",
-	"col.target_pct", "col.target_count", "report.learners", "col.certified_learners", "report.pct_of_target", "col.progress_pct", "col.status", "report.value"}
+	"col.target_pct", "col.target_count", "report.learners", "col.certified_learners", "report.pct_of_target", "col.progress_pct", "col.status", "report.value",
+	"col.lesson_completions", "col.course_id"}
 
 // Notes are the definitions printed under the report (CSV and HTML).
 var Notes = []string{"report.note_learners", "report.note_certified", "report.note_target", "report.note_periods", "report.note_rounding"}
@@ -114,11 +125,12 @@ func (r *Report) WriteCSV(w io.Writer, lang string) error {
 	}
 	_ = cw.Write([]string{i18n.Tf(lang, "report.title", r.Year)})
 	_ = cw.Write([]string{r.unitLine(lang)})
-	_ = cw.Write([]string{i18n.Tf(lang, "report.through", MonthLabel(lang, r.Through))})
+	_ = cw.Write([]string{r.throughLine(lang)})
 	_ = cw.Write(head)
 	for _, l := range r.lines(lang) {
 		_ = cw.Write([]string{l.Section, strconv.Itoa(l.No), l.Indicator, l.Group, optInt(l.Population), optFloat(l.TargetPct),
-			optInt(l.TargetCount), optInt(l.Learners), optInt(l.Certified), optFloat(l.PctTarget), optFloat(l.ProgressPct), l.Status, optInt(l.Value)})
+			optInt(l.TargetCount), optInt(l.Learners), optInt(l.Certified), optFloat(l.PctTarget), optFloat(l.ProgressPct), l.Status, optInt(l.Value),
+			optInt(l.Lessons), l.CourseID})
 	}
 	for _, m := range r.Missing {
 		_ = cw.Write([]string{i18n.Tf(lang, "report.missing", m)})
@@ -135,7 +147,7 @@ func (r *Report) WriteCSV(w io.Writer, lang string) error {
 
 // note renders a note, with the report's periods where it names them.
 func (r *Report) note(lang, key string) string {
-	return i18n.Tf(lang, key, MonthLabel(lang, r.Through), r.Year)
+	return i18n.Tf(lang, key, r.periodEnd(lang), r.Year)
 }
 
 // unitLine names the commune ("Đơn vị: Tịnh Khê (mã 21121)").
@@ -152,6 +164,38 @@ func MonthLabel(lang, month string) string {
 		return month
 	}
 	return i18n.Tf(lang, "ui.month_label", strings.TrimPrefix(month[5:], "0"), month[:4])
+}
+
+// throughLine says what the figures cover: to the end of Through, or,
+// when Through is the month the report was made in (the year runs), to
+// that day, so that a report of 7 December does not claim all December.
+func (r *Report) throughLine(lang string) string {
+	day, running := r.madeOn(lang)
+	if !running {
+		return i18n.Tf(lang, "report.through", MonthLabel(lang, r.Through))
+	}
+	return i18n.Tf(lang, "report.through_today", day, MonthLabel(lang, r.Through))
+}
+
+// periodEnd is where the report's periods end, as the notes say it: "the
+// end of" Through, or the day the report was made in a month that runs.
+func (r *Report) periodEnd(lang string) string {
+	day, running := r.madeOn(lang)
+	if !running {
+		return i18n.Tf(lang, "report.period_end_month", MonthLabel(lang, r.Through))
+	}
+	return i18n.Tf(lang, "report.period_end_day", day)
+}
+
+// madeOn returns the day the report was made, and whether Through is that
+// day's month (the month runs).
+func (r *Report) madeOn(lang string) (string, bool) {
+	made := r.Generated.In(analytics.Local)
+	day := made.Format("2/1/2006")
+	if lang == "en" {
+		day = made.Format("2 January 2006")
+	}
+	return day, r.Through == made.Format("2006-01")
 }
 
 func (r *Report) displayName() string {
@@ -227,15 +271,17 @@ func StyleHash() string {
 // inline style, no script, no external resource).
 func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	lang = i18n.Normalize(lang)
-	var sections [3][]line
+	var sections [4][]line
 	for _, l := range r.lines(lang) {
 		switch l.Section {
 		case "I":
 			sections[0] = append(sections[0], l)
 		case "II":
 			sections[1] = append(sections[1], l)
-		default:
+		case "III":
 			sections[2] = append(sections[2], l)
+		default:
+			sections[3] = append(sections[3], l)
 		}
 	}
 	var buf bytes.Buffer
@@ -244,8 +290,8 @@ func (r *Report) WriteHTML(w io.Writer, lang string) error {
 		notes[i] = r.note(lang, n)
 	}
 	err := page.Execute(&buf, map[string]any{
-		"Lang": lang, "R": r, "Name": r.displayName(), "Unit": r.unitLine(lang), "Through": MonthLabel(lang, r.Through),
-		"Targets": sections[0], "Activity": sections[1], "Community": sections[2], "Notes": notes,
+		"Lang": lang, "R": r, "Name": r.displayName(), "Unit": r.unitLine(lang), "Through": r.throughLine(lang),
+		"Targets": sections[0], "Activity": sections[1], "Community": sections[2], "Courses": sections[3], "Notes": notes,
 		"Generated": r.Generated.In(analytics.Local).Format("02/01/2006 15:04"),
 	})
 	if err != nil {

@@ -4,25 +4,31 @@
 // queries, and renders it as CSV (for Excel) and as a printable HTML page.
 //
 // Every number comes from a named query (progress, summary, teams,
-// mentors, mentoring, communes); the report only arranges them and derives
-// the presentation (attained or not). The same Build serves `hocvu report
+// mentors, mentoring, communes, by_course; course names from courses); the
+// report only arranges them and derives the presentation (attained or
+// not). The same Build serves `hocvu report
 // commune` and the dashboard's download button.
 //
 // Periods: section I (targets) is cumulative from the start of the
 // campaign, because a target counts people reached so far; sections II
-// (activity) and III (teams and ambassadors) cover the report's year, from
-// January to Through, both of them.
+// (activity), III (teams and ambassadors) and IV (courses) cover the
+// report's year, from January to Through, all of them. In a year that
+// runs, Through is the month in progress, counted to the day the report is
+// made, and the report says so.
 package report
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/dashboard/i18n"
 )
 
 // Querier answers named queries (an analytics engine, or a client of the
@@ -59,6 +65,9 @@ type Report struct {
 	// Community is the community structures (teams, mentors), over the
 	// same months as Activity.
 	Community *Community `json:"community,omitempty"`
+	// Courses is the year's activity per course (the by_course query,
+	// January to Through), most learners first.
+	Courses []CourseRow `json:"courses"`
 	// Missing names the named queries the engine does not answer yet;
 	// their sections are empty.
 	Missing []string `json:"missing,omitempty"`
@@ -123,6 +132,25 @@ type Community struct {
 	Mentees      *int64 `json:"mentees"`
 	teamsKnown   bool
 	mentorsKnown bool
+}
+
+// CourseRow is one course's activity in the commune over the year.
+type CourseRow struct {
+	ID string `json:"course_id"`
+	// Names is the course's name per report language (vi, en), from the
+	// courses query (the activity definitions' names, else the IRI).
+	Names             map[string]string `json:"names"`
+	Learners          int64             `json:"learners"`
+	LessonCompletions int64             `json:"lesson_completions"`
+	CertifiedLearners int64             `json:"certified_learners"`
+}
+
+// Name is the course's name in lang, or its IRI.
+func (c CourseRow) Name(lang string) string {
+	if n := c.Names[lang]; n != "" {
+		return n
+	}
+	return c.ID
 }
 
 // ErrBadRequest is wrapped by Build for an invalid commune or year.
@@ -247,7 +275,52 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 	if cm.teamsKnown || cm.mentorsKnown {
 		r.Community = cm
 	}
+	if err := r.addCourses(run, first, through); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// addCourses fills Courses from by_course over the year and the course
+// names of the courses query in each report language.
+func (r *Report) addCourses(run func(string, analytics.Params) ([]map[string]any, error), first, through string) error {
+	rows, err := run("by_course", analytics.Params{From: first, To: through, Commune: r.Commune})
+	if err != nil {
+		return err
+	}
+	names := map[string]map[string]string{}
+	for i, lang := range i18n.Languages {
+		list, err := run("courses", analytics.Params{Lang: i18n.Locale(lang)})
+		if err != nil {
+			return err
+		}
+		if list == nil && i == 0 && len(r.Missing) > 0 && r.Missing[len(r.Missing)-1] == "courses" {
+			break // missing: reported once; the IRIs stand in
+		}
+		for _, c := range list {
+			id := Str(c["course_id"])
+			if names[id] == nil {
+				names[id] = map[string]string{}
+			}
+			names[id][lang] = Str(c["name"])
+		}
+	}
+	r.Courses = []CourseRow{}
+	for _, c := range rows {
+		id := Str(c["course_id"])
+		if id == "" {
+			continue
+		}
+		r.Courses = append(r.Courses, CourseRow{ID: id, Names: names[id], Learners: Int(c["learners"]),
+			LessonCompletions: Int(c["lesson_completions"]), CertifiedLearners: Int(c["certified_learners"])})
+	}
+	slices.SortStableFunc(r.Courses, func(a, b CourseRow) int {
+		if a.Learners != b.Learners {
+			return cmp.Compare(b.Learners, a.Learners)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return nil
 }
 
 // Rows turns a result into one map per row, keyed by column.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,11 +49,27 @@ func (s *stub) Query(_ context.Context, name string, p analytics.Params) (*analy
 		// Two of m2's mentees are m1's too: 6 distinct people, not 8.
 		res.Columns = []string{"commune", "name", "mentors", "mentors_meeting_norm", "mentees"}
 		res.Rows = [][]any{{"21121", "Tịnh Khê", int64(2), int64(1), int64(6)}}
+	case "by_course":
+		res.Columns = []string{"course_id", "statements", "learners", "lesson_completions", "passes", "fails", "certificates", "certified_learners"}
+		res.Rows = [][]any{
+			{"https://hoctap.example/khoa/vneid", int64(900), int64(40), int64(300), int64(30), int64(5), int64(25), int64(25)},
+			{"https://hoctap.example/khoa/ky-nang-so", int64(3000), int64(120), int64(800), int64(100), int64(9), int64(90), int64(88)},
+			{"", int64(5), int64(1), int64(0), int64(0), int64(0), int64(0), int64(0)},
+		}
+	case "courses":
+		res.Columns = []string{"course_id", "name", "lang"}
+		if p.Lang == "en-US" {
+			res.Rows = [][]any{{"https://hoctap.example/khoa/ky-nang-so", "Digital skills basics", "en-US"}, {"https://hoctap.example/khoa/vneid", "https://hoctap.example/khoa/vneid", ""}}
+		} else {
+			res.Rows = [][]any{{"https://hoctap.example/khoa/ky-nang-so", "Kỹ năng số cơ bản", "vi-VN"}, {"https://hoctap.example/khoa/vneid", "https://hoctap.example/khoa/vneid", ""}}
+		}
 	default:
 		return nil, errors.New("unexpected query " + name)
 	}
 	return res, nil
 }
+
+var externalRE = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?(https?:)?//|@import`)
 
 var now = time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
 
@@ -122,6 +139,20 @@ func TestBuildAndRender(t *testing.T) {
 	if last := recs[len(recs)-1][0]; !strings.Contains(last, "4 chữ số") {
 		t.Errorf("the CSV ends without the notes: %q", last)
 	}
+	// Section IV: the year's courses, most learners first, by name.
+	var courses [][]string
+	for _, rec := range recs {
+		if len(rec) > 0 && rec[0] == "IV" {
+			courses = append(courses, rec)
+		}
+	}
+	if len(courses) != 2 || courses[0][2] != "Kỹ năng số cơ bản" || courses[0][7] != "120" || courses[0][8] != "88" || courses[0][12] != "" || courses[0][13] != "800" ||
+		courses[1][2] != "https://hoctap.example/khoa/vneid" || courses[1][14] != "https://hoctap.example/khoa/vneid" {
+		t.Errorf("course rows %q", courses)
+	}
+	if p := s.asked["by_course"]; p.From != "2025-01" || p.To != "2025-12" || p.Commune != "21121" {
+		t.Errorf("by_course asked with %+v", p)
+	}
 
 	buf.Reset()
 	if err := r.WriteHTML(&buf, "en"); err != nil {
@@ -129,12 +160,14 @@ func TestBuildAndRender(t *testing.T) {
 	}
 	html := buf.String()
 	for _, want := range []string{`<html lang="en">`, "Unit: Tịnh Khê (code 21121)", "Citizens (adults)", "22,500", ">Met<", "Not met", "Ambassadors guiding 5 or more people",
-		">No target<", ">&lt; 0.1<", "Learners (any activity)", "each person once", "rounded up to whole people"} {
+		">No target<", ">&lt; 0.1<", "Learners (any activity)", "each person once", "rounded up to whole people",
+		"IV. Courses during the year", "<td>Digital skills basics</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if strings.Contains(html, "<script") || strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+	// Course IRIs appear as text and data; nothing is loaded from outside.
+	if strings.Contains(html, "<script") || externalRE.MatchString(html) {
 		t.Error("the printable report must be standalone (no script, no external resource)")
 	}
 	if !strings.HasPrefix(report.StyleHash(), "'sha256-") {
@@ -181,7 +214,7 @@ func TestMissingQueriesAndBadRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Through != "2026-03" || len(r.Missing) != 4 || r.Community != nil || len(r.Targets) != 0 {
+	if r.Through != "2026-03" || len(r.Missing) != 6 || r.Community != nil || len(r.Targets) != 0 || len(r.Courses) != 0 {
 		t.Errorf("report without the reference queries: %+v", r)
 	}
 	var buf bytes.Buffer
@@ -195,5 +228,48 @@ func TestMissingQueriesAndBadRequests(t *testing.T) {
 		if _, err := report.Build(context.Background(), s, only, c.code, c.year, now); !errors.Is(err, report.ErrBadRequest) {
 			t.Errorf("Build(%q, %d) = %v", c.code, c.year, err)
 		}
+	}
+}
+
+// A report of a year that runs counts to the day it was made, and says so:
+// on 7 December it must not claim the end of December.
+func TestThroughTheMonthInProgress(t *testing.T) {
+	s := &stub{asked: map[string]analytics.Params{}}
+	dec7 := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC) // 10:00 in Vietnam
+	r, err := report.Build(context.Background(), s, func(string) bool { return true }, "21121", 2026, dec7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Through != "2026-12" {
+		t.Fatalf("through %s", r.Through)
+	}
+	for lang, want := range map[string]string{
+		"vi": "Số liệu tính đến ngày 7/12/2026 (tháng 12/2026 chưa kết thúc)",
+		"en": "Figures to 7 December 2026 (2026-12 has not ended)",
+	} {
+		var csvBuf, htmlBuf bytes.Buffer
+		if err := r.WriteCSV(&csvBuf, lang); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteHTML(&htmlBuf, lang); err != nil {
+			t.Fatal(err)
+		}
+		for what, out := range map[string]string{"CSV": csvBuf.String(), "HTML": htmlBuf.String()} {
+			if !strings.Contains(out, want) || strings.Contains(out, "đến hết") || strings.Contains(out, "through the end") {
+				t.Errorf("%s in %s: want %q in\n%s", what, lang, want, out[:min(len(out), 600)])
+			}
+		}
+	}
+	// The year before, made the same day, is complete.
+	r, err = report.Build(context.Background(), s, func(string) bool { return true }, "21121", 2025, dec7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteHTML(&buf, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Số liệu tính đến hết tháng 12/2025") {
+		t.Errorf("a past year: %s", buf.String()[:600])
 	}
 }

@@ -102,6 +102,18 @@ func (r *Registry) apply(ev *eventstore.RecordedEvent) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		delete(r.users, v.Username)
+	case EventDisplayNameSet:
+		var v DisplayNameChange
+		if err := json.Unmarshal(ev.Data, &v); err != nil {
+			return fmt.Errorf("users: decode %s: %w", ev.Type, err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if u, ok := r.users[v.Username]; ok {
+			c := *u
+			c.DisplayName, c.Updated = v.DisplayName, v.Updated
+			r.users[v.Username] = &c
+		}
 	}
 	return nil
 }
@@ -164,6 +176,15 @@ func (r *Registry) Set(ctx context.Context, u User, password string) error {
 		return err
 	}
 	old, exists := r.Get(u.Username)
+	// A new or changed display name must pass CheckDisplayName; one stored
+	// before display names were checked is kept as it is, so that a new
+	// password (users passwd, a new seed password at start) never fails
+	// on it.
+	if !exists || u.DisplayName != old.DisplayName {
+		if err := CheckDisplayName(u.DisplayName); err != nil {
+			return err
+		}
+	}
 	now := time.Now().UTC()
 	u.Created, u.Updated = now, now
 	if exists {
@@ -203,6 +224,23 @@ func (r *Registry) SetPassword(ctx context.Context, username, password string) e
 	return r.Set(ctx, u, password)
 }
 
+// SetDisplayName changes the name the dashboard shows for a user (empty:
+// none, the user name is shown). Sessions go on: the name is not part of
+// the user's Stamp.
+func (r *Registry) SetDisplayName(ctx context.Context, username, displayName string) error {
+	if _, ok := r.Get(username); !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, username)
+	}
+	if err := CheckDisplayName(displayName); err != nil {
+		return err
+	}
+	data, err := json.Marshal(DisplayNameChange{Username: username, DisplayName: displayName, Updated: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("users: encode display name: %w", err)
+	}
+	return r.append(ctx, eventstore.EventData{ID: uuid.New(), Type: EventDisplayNameSet, Data: data})
+}
+
 // Remove deletes a user; their sessions end at their next request.
 func (r *Registry) Remove(ctx context.Context, username string) error {
 	if _, ok := r.Get(username); !ok {
@@ -216,15 +254,28 @@ func (r *Registry) Remove(ctx context.Context, username string) error {
 }
 
 // Seed makes sure a province user with this name and password exists
-// (HOCVU_DASHBOARD_ADMIN / HOCVU_DASHBOARD_PASSWORD). It writes only when
-// the user is missing, is not a province user, or has another password.
+// (HOCVU_DASHBOARD_ADMIN / HOCVU_DASHBOARD_PASSWORD), with displayName
+// when it is not empty (HOCVU_DASHBOARD_ADMIN_NAME). It writes only what
+// differs: the user when it is missing, is not a province user or has
+// another password (keeping a display name set since, e.g. by
+// `hocvu users display-name`, unless displayName is given); the display
+// name when displayName differs from it, or when it is LegacySeedNote.
 func (r *Registry) Seed(ctx context.Context, username, password, displayName string) error {
-	if u, ok := r.Get(username); ok && u.Role == RoleProvince {
-		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
-			return nil
+	u, ok := r.Get(username)
+	if !ok || u.Role != RoleProvince || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		name := displayName
+		if name == "" && ok && u.DisplayName != LegacySeedNote {
+			name = u.DisplayName
 		}
+		return r.Set(ctx, User{Username: username, Role: RoleProvince, DisplayName: name}, password)
 	}
-	return r.Set(ctx, User{Username: username, Role: RoleProvince, DisplayName: displayName}, password)
+	switch {
+	case displayName != "" && u.DisplayName != displayName:
+		return r.SetDisplayName(ctx, username, displayName)
+	case displayName == "" && u.DisplayName == LegacySeedNote:
+		return r.SetDisplayName(ctx, username, "")
+	}
+	return nil
 }
 
 func (r *Registry) append(ctx context.Context, ev eventstore.EventData) error {

@@ -15,7 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Stream is the stream holding every dashboard-user event.
@@ -25,7 +28,27 @@ const Stream = "dashboard-users"
 const (
 	EventUserSet     = "dashboard.user.set.v1"
 	EventUserRemoved = "dashboard.user.removed.v1"
+	// EventDisplayNameSet changes only a user's display name
+	// (DisplayNameChange): no password hash is written again for it.
+	EventDisplayNameSet = "dashboard.user.display-name.set.v1"
 )
+
+// DisplayNameChange is the data of a dashboard.user.display-name.set.v1
+// event. An empty DisplayName removes the display name (the dashboard
+// then shows the user name).
+type DisplayNameChange struct {
+	Username    string    `json:"username"`
+	DisplayName string    `json:"displayName"`
+	Updated     time.Time `json:"updated"`
+}
+
+// LegacySeedNote is the display name that versions before the display-name
+// event gave the HOCVU_DASHBOARD_ADMIN user: a note, not a name. Seed
+// replaces it.
+const LegacySeedNote = "seeded from HOCVU_DASHBOARD_ADMIN"
+
+// MaxDisplayName is the longest display name, in characters.
+const MaxDisplayName = 120
 
 // Role is what a user may see.
 type Role string
@@ -60,6 +83,15 @@ type User struct {
 	Updated     time.Time `json:"updated"`
 }
 
+// Label is how the dashboard names the user: the display name, or the
+// user name when there is none (or only LegacySeedNote).
+func (u User) Label() string {
+	if u.DisplayName != "" && u.DisplayName != LegacySeedNote {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
 // ErrUnauthorized is returned by Verify for an unknown user or a wrong
 // password (deliberately indistinguishable).
 var ErrUnauthorized = errors.New("users: invalid user name or password")
@@ -75,7 +107,8 @@ var (
 // MinPassword is the shortest password accepted.
 const MinPassword = 10
 
-// Validate checks a user's fields (not its password).
+// Validate checks a user's name, role and commune (not its password; the
+// display name is checked by Set when it is new or changed).
 func (u *User) Validate() error {
 	if !usernameRE.MatchString(u.Username) {
 		return fmt.Errorf("users: user name %q: use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", u.Username)
@@ -92,6 +125,22 @@ func (u *User) Validate() error {
 		if u.Commune != "" {
 			return errors.New("users: a province user has no commune")
 		}
+	}
+	return nil
+}
+
+// CheckDisplayName checks a display name: at most MaxDisplayName
+// characters of valid UTF-8, no control characters, no surrounding spaces.
+func CheckDisplayName(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("users: a display name must be UTF-8 text")
+	case utf8.RuneCountInString(s) > MaxDisplayName:
+		return fmt.Errorf("users: a display name may have at most %d characters", MaxDisplayName)
+	case strings.TrimSpace(s) != s:
+		return errors.New("users: a display name may not start or end with spaces")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return errors.New("users: a display name may not hold control characters")
 	}
 	return nil
 }

@@ -44,12 +44,20 @@ export function delta(cur, prev) {
   return { text: (d > 0 ? '▲ ' : '▼ ') + pct(Math.abs(d)), cls: d > 0 ? 'up' : 'down' };
 }
 
-/** A course IRI shown by its last path segment ("ky-nang-so-co-ban" → "ky nang so co ban"). */
+let courseNames = new Map();
+
+/** Use these course names (IRI → name in the page's language). */
+export function setCourseNames(names) {
+  courseNames = names;
+}
+
+/**
+ * A course by its name in the page's language (the courses query: the
+ * activity definitions' names, vi-VN, then en-US), else by its IRI.
+ */
 export function course(iri) {
   if (!iri) return t('group.');
-  const seg = String(iri).replace(/\/+$/, '').split('/').pop() || iri;
-  const s = decodeURIComponent(seg).replace(/[-_]+/g, ' ');
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return courseNames.get(iri) || String(iri);
 }
 
 export const group = (g) => t('group.' + (g || ''));

@@ -1,18 +1,53 @@
 // Key-figure cards: learners, lesson completions and certificates in the
-// period, this month and this quarter against the previous ones, and the
-// cumulative progress against the year's targets.
+// period; the last complete month and its quarter against like periods
+// (compare.js), the month in progress on its own; and the cumulative
+// progress against the year's targets.
 import { el, fill } from './dom.js';
 import { ctx, t } from './i18n.js';
 import { query, allowed } from './api.js';
-import { num, pct, delta, month, ratio } from './fmt.js';
-import { addMonths, quarterOf, paceFraction, previousQuarterToDate } from './period.js';
+import { num, pct, ratio } from './fmt.js';
+import { paceFraction } from './period.js';
+import { plan, hasData, judge, periodHasData } from './compare.js';
 import { aggregate, absoluteTarget, vneidGroups, LAG_SHARE } from './progress.js';
 
 const first = (r) => (r && r.objects[0]) || null;
 
-function line(label, value, d, vs) {
-  const p = el('p', 'line', label + ': ', el('b', '', value));
-  if (d) p.append(' ', el('span', 'delta ' + d.cls, d.text), ' ', vs);
+/**
+ * One comparison line: "label: value ▲ x % vs previous" (state ok), or
+ * "label: value — no data for previous to compare with" (noprev), or
+ * "label: no data yet" (nodata). Its data-* attributes carry the ranges,
+ * the values and the state, for people and tests.
+ */
+function cmpLine(kind, c, cur, prev, withData) {
+  const j = judge(cur, prev, hasData(c.cur, withData), hasData(c.prev, withData));
+  const p = el('p', 'line cmp ' + j.state, c.cur.label + ': ');
+  Object.assign(p.dataset, { cmp: kind, state: j.state, from: c.cur.from, to: c.cur.to, prevFrom: c.prev.from, prevTo: c.prev.to });
+  if (j.state === 'nodata') {
+    p.append(el('b', '', t('ui.nodata_yet')));
+    return p;
+  }
+  p.dataset.v = String(cur);
+  p.append(el('b', '', num(cur)));
+  if (j.state === 'noprev') {
+    p.append(' — ', t('ui.noprev', c.prev.label));
+    return p;
+  }
+  p.dataset.prev = String(prev);
+  p.append(' ', el('span', 'delta ' + j.delta.cls, j.delta.text), ' ', c.vs);
+  return p;
+}
+
+/** The month in progress: its figure so far, never compared. */
+function runningLine(r, value, withData) {
+  const has = hasData(r, withData);
+  const p = el('p', 'line cmp running ' + (has ? 'ok' : 'nodata'), r.label + ': ');
+  Object.assign(p.dataset, { cmp: 'running', state: has ? 'running' : 'nodata', from: r.from, to: r.to });
+  if (!has) {
+    p.append(el('b', '', t('ui.nodata_yet')));
+    return p;
+  }
+  p.dataset.v = String(value);
+  p.append(el('b', '', num(value)), ' — ', t('ui.running_note'));
   return p;
 }
 
@@ -41,25 +76,25 @@ export async function renderKPIs(container, f, extra, progress, targets) {
 async function draw(container, f, extra, progress, targets) {
   const p = f.period();
   const base = { group: f.state.group, ...extra };
-  const q = quarterOf(p.ref);
-  // Quarter to date against the same months of the previous quarter.
-  const pq = previousQuarterToDate(p.ref);
-  const [cur, m, pm, qd, pqd] = await Promise.all([
+  const cmp = plan(p, ctx.now);
+  const ranges = [cmp.month.cur, cmp.month.prev, cmp.quarter.cur, cmp.quarter.prev, cmp.running || cmp.month.cur];
+  const earliest = ranges.reduce((a, r) => (r.from < a ? r.from : a), p.from < ctx.now ? p.from : ctx.now);
+  // Months with any statement in the scope (the whole province, or the
+  // commune; not narrowed by the group): a period without any has no data
+  // yet, whatever the filters.
+  const [cur, trend, ...got] = await Promise.all([
     query('summary', { ...base, from: p.from, to: p.to }),
-    query('summary', { ...base, from: p.ref, to: p.ref }),
-    query('summary', { ...base, from: addMonths(p.ref, -1), to: addMonths(p.ref, -1) }),
-    query('summary', { ...base, from: q.from, to: p.ref }),
-    query('summary', { ...base, from: pq.from, to: pq.to }),
+    query('trend', { commune: extra.commune, from: earliest, to: ctx.now }),
+    ...ranges.map((r) => query('summary', { ...base, from: r.from, to: r.to })),
   ]);
   const c = first(cur);
   if (!c) {
     fill(container, el('p', 'muted', t('ui.nodata')));
     return;
   }
-  const mm = first(m), pmm = first(pm), qq = first(qd), pqq = first(pqd);
-  // "This quarter" is quarter-to-date when the reference month is not the
-  // quarter's last: say so.
-  const qLabel = p.ref < q.to ? t('ui.qtd', t('ui.quarter_label', q.q, q.year), month(p.ref)) : t('ui.quarter_label', q.q, q.year);
+  const withData = new Set((trend ? trend.objects : []).filter((x) => Number(x.statements) > 0).map((x) => x.month));
+  const [mm, pmm, qq, pqq, run] = got.map(first);
+  const periodHas = periodHasData(p, ctx.now, withData);
   let units = null;
   if (progress) units = aggregate(progress.rows, () => 'all', { year: p.year, ref: p.ref, targets })[0] || null;
   // Learners outside every commune's progress (no commune known, a code
@@ -77,12 +112,14 @@ async function draw(container, f, extra, progress, targets) {
     const card = el('div', 'kpi');
     card.dataset.kpi = col;
     card.dataset.v = String(c[col]);
+    card.dataset.state = periodHas ? 'ok' : 'nodata';
     const h = el('h3', 'defined', t('kpi.' + key));
     h.title = t('def.' + col);
-    card.append(h, el('div', 'big', num(c[col])));
+    card.append(h, periodHas ? el('div', 'big', num(c[col])) : el('div', 'big nodata', t('ui.nodata_yet')));
     const v = (o) => (o ? Number(o[col]) : 0);
-    card.append(line(month(p.ref), num(v(mm)), delta(v(mm), v(pmm)), t('ui.prev_month')));
-    card.append(line(qLabel, num(v(qq)), delta(v(qq), v(pqq)), t(pq.partial ? 'ui.prev_qtd' : 'ui.prev_quarter')));
+    card.append(cmpLine('month', cmp.month, v(mm), v(pmm), withData));
+    card.append(cmpLine('quarter', cmp.quarter, v(qq), v(pqq), withData));
+    if (cmp.running) card.append(runningLine(cmp.running, v(run), withData));
     if (col === 'learners') {
       if (units && units.target_count > 0) {
         const tgt = el('div', 'target');

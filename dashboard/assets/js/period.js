@@ -1,6 +1,7 @@
 // Months, quarters and the expected pace towards a year's target. Months
 // are "YYYY-MM" strings, as the named queries take them.
 import { ctx, t } from './i18n.js';
+import { month as monthLabel } from './fmt.js';
 
 const pad = (n) => String(n).padStart(2, '0');
 export const ym = (y, m) => `${y}-${pad(m)}`;
@@ -58,17 +59,41 @@ export function years() {
   return out;
 }
 
+/** The number of days in month s. */
+export function daysIn(s) {
+  const [y, m] = split(s);
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /**
  * Share (0–1) of the way through year's target period at month ref: the
  * first campaign year runs from the campaign's first month, later years
- * from January.
+ * from January. A month counts whole once it has ended; the month in
+ * progress (ref is today's month) counts only its days so far, today
+ * included: on 7 December a year is 11 + 7/31 months through, not 12.
  */
-export function paceFraction(year, ref) {
+export function paceFraction(year, ref, today = ctx.today) {
   const [sy, sm] = split(ctx.campaignStart);
   const start = year === sy ? sm : 1;
   const months = 12 - start + 1;
   const [ry, rm] = split(ref);
   if (ry < year) return 0;
   if (ry > year) return 1;
-  return Math.min(1, Math.max(0, (rm - start + 1) / months));
+  let elapsed = rm - start + 1;
+  if (today && today.slice(0, 7) === ref) elapsed -= 1 - Number(today.slice(8, 10)) / daysIn(ref);
+  return Math.min(1, Math.max(0, elapsed / months));
+}
+
+/**
+ * What a cumulative figure to month ref covers: "to the end of" a month
+ * that has ended, "to date" (today's date) while ref is the month in
+ * progress.
+ */
+export function cumulativeLabel(ref, today = ctx.today) {
+  if (today && today.slice(0, 7) === ref) {
+    const [y, m, d] = split(today);
+    const date = new Intl.DateTimeFormat(ctx.locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+    return t('ui.cumulative_today', date);
+  }
+  return t('ui.cumulative', monthLabel(ref));
 }

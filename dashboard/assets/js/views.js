@@ -3,10 +3,11 @@
 import { el, link } from './dom.js';
 import { t, ctx } from './i18n.js';
 import { query, allowed } from './api.js';
-import { num, pct, month, group as groupName, course as courseName, areas as areaNames, communeLabel } from './fmt.js';
+import { num, pct, month, group as groupName, course as courseName, areas as areaNames, setCourseNames, communeLabel } from './fmt.js';
 import { hbars, lines, legend, funnel } from './charts.js';
 import { ignoredNote } from './filters.js';
 import { aggregate } from './progress.js';
+import { cumulativeLabel } from './period.js';
 
 /** Run fn for panel pn, showing unavailability and errors in the panel. */
 export async function guard(pn, name, fn) {
@@ -33,14 +34,19 @@ export async function trendPanel(pn, params) {
     const r = await query('trend', params);
     const rows = r.objects;
     pn.setCSV('trend', params);
-    const labels = rows.map((x) => month(x.month));
-    lines(pn.chart, labels, [
+    // The month in progress is marked as such (a dashed last segment, a
+    // note, its label in the table; the chart's axis keeps short month
+    // labels, which a phone needs): its figures so far are not a fall.
+    const label = (m) => (m === ctx.now ? t('ui.running', month(m)) : month(m));
+    const running = rows.length > 0 && rows[rows.length - 1].month === ctx.now;
+    lines(pn.chart, rows.map((x) => month(x.month)), [
       { name: t('col.learners'), values: rows.map((x) => Number(x.learners)), cls: 's1' },
       { name: t('col.lesson_completions'), values: rows.map((x) => Number(x.lesson_completions)), cls: 's2' },
-    ]);
+    ], { partialLast: running });
     pn.setLegend(legend([{ cls: 's1', label: t('col.learners') }, { cls: 's2', label: t('col.lesson_completions') }]));
-    pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => month(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
-    pn.setNote([t('ui.rows_distinct_months'), ignoredNote('trend', params)].filter(Boolean).join(' '));
+    pn.setTable([{ key: 'month', label: t('col.month'), fmt: (v) => label(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.el.dataset.running = running ? ctx.now : '';
+    pn.setNote([t('ui.rows_distinct_months'), running ? t('ui.running_trend', month(ctx.now)) : '', ignoredNote('trend', params)].filter(Boolean).join(' '));
   });
 }
 
@@ -90,7 +96,7 @@ export async function groupTargetsPanel(pn, progress, ctxp) {
     { key: 'expected_pct', label: t('col.expected_pct'), num: true, value: (u) => u.expectedPct, fmt: (v) => pct(v) },
     { key: 'status', label: t('col.status'), value: status, fmt: statusBadge },
   ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
-  pn.sub.textContent = t('ui.cumulative', month(ctxp.ref));
+  pn.sub.textContent = cumulativeLabel(ctxp.ref);
   pn.setNote([t('ui.lag_rule'), t('ui.cumulative_rule')].join(' '));
   pn.done();
 }
@@ -104,7 +110,7 @@ export async function coursesPanel(pn, params) {
     const rows = r.objects.slice().sort((a, b) => b.learners - a.learners);
     pn.setCSV('by_course', params);
     hbars(pn.chart, rows.map((x) => ({ label: courseName(x.course_id), value: Number(x.learners) })));
-    pn.setTable([{ key: 'course_id', label: t('col.course_id'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
+    pn.setTable([{ key: 'course_id', label: t('col.course_name'), fmt: (v) => courseName(v) }, ...cols(['learners', 'lesson_completions', 'passes', 'fails', 'certificates', 'certified_learners'])], rows);
     pn.sub.textContent = t('col.learners');
     pn.setNote([t('ui.rows_distinct'), ignoredNote('by_course', params)].filter(Boolean).join(' '));
   });
@@ -141,6 +147,16 @@ export function communeLink(code, name) {
 /** "Chart: the first n of m rows" when a chart shows fewer rows than its table. */
 export function chartTop(n, m) {
   return m > n ? t('ui.chart_top', n, m) : '';
+}
+
+/**
+ * Load the course dimension's names in the page's language (the courses
+ * query); without it courses show as their IRIs.
+ */
+export async function loadCourseNames() {
+  if (!allowed('courses')) return;
+  const r = await query('courses', { lang: ctx.locale });
+  setCourseNames(new Map(r.objects.map((c) => [c.course_id, c.name])));
 }
 
 /** Commune reference rows by code (the communes query; empty when missing). */

@@ -70,6 +70,15 @@ check('province certified towards the target', all.targeted_certified, 410);
 check('province pct', all.pct, 410 / 970 * 100);
 check('province expectedPct', all.expectedPct, (1000 * (80 + 10 / 12) / 100 + 70) / 970 * 100);
 
+// Both rules at once in the month in progress: the page's today is
+// 2026-03-10, so March counts 10 of its 31 days (2 + 10/31 months of 12),
+// and each unit's pace still follows its own path, never above its target.
+const f = (2 + 10 / 31) / 12;
+check('paceFraction(2026, 2026-03) on 2026-03-10', paceFraction(2026, '2026-03'), f);
+const running = rank(aggregate(rows, (r) => r.commune, { year: 2026, ref: '2026-03' }));
+check('A expectedPct in the running month', running[0].expectedPct, (1000 * (80 + 10 * f) / 100) / 900 * 100);
+check('B expectedPct in the running month never above 100', running[1].expectedPct, 100);
+
 // The VNeID target names its groups: compare like with like.
 const targets = [
   { year: 2026, target_group: 'citizen', metric: 'vneid-certified', value: 500000 },

@@ -11,7 +11,7 @@ import { num, areas as areaNames } from '../fmt.js';
 import { hbars, legend } from '../charts.js';
 import { renderKPIs } from '../kpis.js';
 import { loadTargets, loadProgress } from '../progress.js';
-import { trendPanel, coursesPanel, groupTargetsPanel, guard, loadCommunes, chartTop } from '../views.js';
+import { trendPanel, coursesPanel, groupTargetsPanel, guard, loadCommunes, loadCourseNames, chartTop } from '../views.js';
 import { years } from '../period.js';
 
 /** The norm: each digital ambassador guides at least this many people. */
@@ -36,7 +36,7 @@ export default async function commune(app, loaded) {
   const reportP = new Panel(grid, { id: 'report', title: t('ui.report'), tableOnly: true });
   reportBox(reportP, code);
 
-  const [targets, names] = await Promise.all([loadTargets(), loadCommunes(extra)]);
+  const [targets, names] = await Promise.all([loadTargets(), loadCommunes(extra), loadCourseNames()]);
   const info = names.get(code);
   if (info) {
     document.getElementById('title').textContent = `${t('page.commune')} ${info.name} (${code})`;
@@ -45,7 +45,6 @@ export default async function commune(app, loaded) {
       el('span', '', t('col.area_types') + ': ', el('b', '', areaNames(info.area_types) || '—')),
       el('span', '', t('col.population') + ': ', el('b', '', num(info.population))));
   }
-  
 
   async function load() {
     const p = f.period();

@@ -6,9 +6,10 @@ import { t } from '../i18n.js';
 import { query } from '../api.js';
 import { Filters, ignoredNote } from '../filters.js';
 import { Panel } from '../panel.js';
-import { num, pct, month, areas as areaNames, communeLabel } from '../fmt.js';
+import { num, pct, areas as areaNames, communeLabel } from '../fmt.js';
 import { hbars, legend } from '../charts.js';
 import { aggregate, rank, loadTargets, loadProgress } from '../progress.js';
+import { cumulativeLabel } from '../period.js';
 import { byGroupPanel, groupTargetsPanel, guard, communeLink, loadCommunes, progressBars, status, statusBadge, chartTop } from '../views.js';
 
 export default async function communes(app, loaded) {
@@ -68,7 +69,7 @@ async function ranking(pn, progress, cp) {
   ], units, { rowClass: (u) => (u.lagging ? 'lag' : ''), rowKey: (u) => u.key });
   const lagging = units.filter((u) => u.lagging).length;
   const untargeted = units.filter((u) => !u.hasTarget).length;
-  pn.sub.textContent = [t('ui.cumulative', month(cp.ref)), t('ui.commune_count', num(units.length)), t('ui.lagging_count', num(lagging)),
+  pn.sub.textContent = [cumulativeLabel(cp.ref), t('ui.commune_count', num(units.length)), t('ui.lagging_count', num(lagging)),
     untargeted ? t('ui.untargeted_count', num(untargeted)) : ''].filter(Boolean).join(' · ');
   pn.setNote([t('ui.lag_rule'), t('ui.cumulative_rule')].join(' '));
   pn.el.dataset.lagging = String(lagging);

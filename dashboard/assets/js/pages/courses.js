@@ -5,7 +5,7 @@ import { query, allowed } from '../api.js';
 import { Filters } from '../filters.js';
 import { Panel } from '../panel.js';
 import { course as courseName } from '../fmt.js';
-import { coursesPanel, funnelPanel } from '../views.js';
+import { coursesPanel, funnelPanel, loadCourseNames } from '../views.js';
 
 export default async function courses(app, loaded) {
   const extra = ctx.role === 'commune' ? { commune: ctx.commune } : {};
@@ -15,9 +15,11 @@ export default async function courses(app, loaded) {
   const funnelP = new Panel(grid, { id: 'funnel', title: t('p.funnel') });
   const courseP = new Panel(grid, { id: 'by_course', title: t('p.courses') });
 
+  await loadCourseNames();
   if (allowed('by_course')) {
     const all = await query('by_course', extra);
-    f.setCourses(all.objects.filter((x) => x.course_id).map((x) => [x.course_id, courseName(x.course_id)]));
+    f.setCourses(all.objects.filter((x) => x.course_id).map((x) => [x.course_id, courseName(x.course_id)])
+      .sort((a, b) => a[1].localeCompare(b[1], ctx.locale)));
   }
 
   async function load() {

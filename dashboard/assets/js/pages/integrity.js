@@ -8,7 +8,7 @@ import { Filters, ignoredNote } from '../filters.js';
 import { Panel } from '../panel.js';
 import { num, pct, course as courseName, communeLabel } from '../fmt.js';
 import { hbars, legend } from '../charts.js';
-import { guard, communeLink, loadCommunes, chartTop } from '../views.js';
+import { guard, communeLink, loadCommunes, loadCourseNames, chartTop } from '../views.js';
 
 /** A commune/course pair is flagged when at least FAST_SHARE % of its
  * lesson completions were too fast, and at least FAST_MIN of them. */
@@ -23,7 +23,7 @@ export default async function integrity(app, loaded) {
   app.append(grid);
   const fastP = new Panel(grid, { id: 'fast_completions', title: t('p.fast'), wide: true });
   const burstP = new Panel(grid, { id: 'bursts', title: t('p.bursts'), wide: true });
-  const names = await loadCommunes(extra);
+  const [names] = await Promise.all([loadCommunes(extra), loadCourseNames()]);
   const name = (c) => communeLabel(c, (names.get(c) || {}).name);
 
   async function load() {
@@ -56,7 +56,7 @@ async function fast(pn, params, name) {
     pn.el.dataset.unchecked = String(unchecked);
     pn.setTable([
       { key: 'commune', label: t('col.name'), fmt: (v) => communeLink(v, name(v)) },
-      { key: 'course_id', label: t('col.course_id'), fmt: (v) => courseName(v) },
+      { key: 'course_id', label: t('col.course_name'), fmt: (v) => courseName(v) },
       { key: 'completions', label: t('col.completions'), num: true },
       { key: 'fast_completions', label: t('col.fast_completions'), num: true },
       { key: 'unchecked', label: t('col.unchecked'), num: true },
