@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hocvu/hocvu/analytics"
 )
@@ -27,15 +28,22 @@ var openToDirectory = fmt.Sprintf("NOT (has(ext_keys, '%s') AND has(ext_keys, '%
 // (Current servers require the joined subquery to have an alias.)
 var reattributedColumns = func() string {
 	k := analytics.DirectoryKeys
-	pick := func(col, key, from string) string {
-		return fmt.Sprintf("if(r_hit = 1 AND %s AND NOT has(ext_keys, '%s'), %s, %s)", openToDirectory, key, from, col)
+	// The columns the learner directory fills: the extension that, sent
+	// by the statement itself, keeps the directory out, and the change's
+	// column.
+	directory := map[string][2]string{
+		"commune": {k.Commune, "r_commune"}, "target_group": {k.Group, "r_group"},
+		"subgroups": {k.Subgroups, "r_subgroups"}, "household_id": {k.Household, "r_household"},
+		"team": {k.Team, "r_team"}, "mentor": {k.Mentor, "r_mentor"},
 	}
-	return `event_position, event_prepare, statement_id, stored, stored_ms, timestamp, timestamp_ms, date,
-verb, object_id, object_type, activity_type, course_id, registration, actor_id,
-result_success, result_completion, has_score, score_scaled, score_raw, duration_seconds, expected_seconds,
-platform, language, province, ` + pick("commune", k.Commune, "r_commune") + ", " + pick("target_group", k.Group, "r_group") + ", " +
-		pick("subgroups", k.Subgroups, "r_subgroups") + ", " + pick("household_id", k.Household, "r_household") + ", " +
-		pick("team", k.Team, "r_team") + ", " + pick("mentor", k.Mentor, "r_mentor") + ", ext_keys"
+	cols := make([]string, len(factSchema))
+	for i, c := range factSchema {
+		cols[i] = c.name
+		if d, ok := directory[c.name]; ok {
+			cols[i] = fmt.Sprintf("if(r_hit = 1 AND %s AND NOT has(ext_keys, '%s'), %s, %s)", openToDirectory, d[0], d[1], c.name)
+		}
+	}
+	return strings.Join(cols, ", ")
 }()
 
 // reattribute attributes again the facts of the learners whose directory

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 )
@@ -273,12 +271,6 @@ func (e *Engine) rebuild(ctx context.Context, months []uint32) error {
 	return nil
 }
 
-// factColumns is the insert column list (explicit, as 18.16 needs).
-const factColumns = `event_position, event_prepare, statement_id, stored, stored_ms, timestamp, timestamp_ms, date,
-verb, object_id, object_type, activity_type, course_id, registration, actor_id,
-result_success, result_completion, has_score, score_scaled, score_raw, duration_seconds, expected_seconds,
-platform, language, province, commune, target_group, subgroups, household_id, team, mentor, ext_keys`
-
 // Write implements analytics.Sink.
 func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	ctx, err := e.begin(ctx)
@@ -427,106 +419,4 @@ func (e *Engine) Reset(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// appendFactColumns fills the columns of factColumns, in order.
-func appendFactColumns(batch driver.Batch, facts []analytics.Fact) error {
-	n := len(facts)
-	u64 := func(f func(*analytics.Fact) uint64) []uint64 {
-		out := make([]uint64, n)
-		for i := range facts {
-			out[i] = f(&facts[i])
-		}
-		return out
-	}
-	str := func(f func(*analytics.Fact) string) []string {
-		out := make([]string, n)
-		for i := range facts {
-			out[i] = f(&facts[i])
-		}
-		return out
-	}
-	tm := func(f func(*analytics.Fact) time.Time) []time.Time {
-		out := make([]time.Time, n)
-		for i := range facts {
-			out[i] = f(&facts[i])
-		}
-		return out
-	}
-	ms := func(f func(*analytics.Fact) time.Time) []uint16 {
-		out := make([]uint16, n)
-		for i := range facts {
-			out[i] = uint16(f(&facts[i]).Nanosecond() / 1e6)
-		}
-		return out
-	}
-	i8 := func(f func(*analytics.Fact) int8) []int8 {
-		out := make([]int8, n)
-		for i := range facts {
-			out[i] = f(&facts[i])
-		}
-		return out
-	}
-	f64 := func(f func(*analytics.Fact) float64) []float64 {
-		out := make([]float64, n)
-		for i := range facts {
-			out[i] = f(&facts[i])
-		}
-		return out
-	}
-	arr := func(f func(*analytics.Fact) []string) [][]string {
-		out := make([][]string, n)
-		for i := range facts {
-			if v := f(&facts[i]); v != nil {
-				out[i] = v
-			} else {
-				out[i] = []string{}
-			}
-		}
-		return out
-	}
-	hasScore := make([]uint8, n)
-	for i := range facts {
-		hasScore[i] = facts[i].HasScore
-	}
-	cols := []any{
-		u64(func(f *analytics.Fact) uint64 { return f.Position }),
-		u64(func(f *analytics.Fact) uint64 { return f.Prepare }),
-		str(func(f *analytics.Fact) string { return f.StatementID }),
-		tm(func(f *analytics.Fact) time.Time { return f.Stored }),
-		ms(func(f *analytics.Fact) time.Time { return f.Stored }),
-		tm(func(f *analytics.Fact) time.Time { return f.Timestamp }),
-		ms(func(f *analytics.Fact) time.Time { return f.Timestamp }),
-		tm(func(f *analytics.Fact) time.Time { return f.Date }),
-		str(func(f *analytics.Fact) string { return f.Verb }),
-		str(func(f *analytics.Fact) string { return f.ObjectID }),
-		str(func(f *analytics.Fact) string { return f.ObjectType }),
-		str(func(f *analytics.Fact) string { return f.ActivityType }),
-		str(func(f *analytics.Fact) string { return f.CourseID }),
-		str(func(f *analytics.Fact) string { return f.Registration }),
-		u64(func(f *analytics.Fact) uint64 { return f.ActorID }),
-		i8(func(f *analytics.Fact) int8 { return f.Success }),
-		i8(func(f *analytics.Fact) int8 { return f.Completion }),
-		hasScore,
-		f64(func(f *analytics.Fact) float64 { return f.ScoreScaled }),
-		f64(func(f *analytics.Fact) float64 { return f.ScoreRaw }),
-		f64(func(f *analytics.Fact) float64 { return f.DurationSeconds }),
-		f64(func(f *analytics.Fact) float64 { return f.ExpectedSeconds }),
-		str(func(f *analytics.Fact) string { return f.Platform }),
-		str(func(f *analytics.Fact) string { return f.Language }),
-		str(func(f *analytics.Fact) string { return f.Province }),
-		str(func(f *analytics.Fact) string { return f.Commune }),
-		str(func(f *analytics.Fact) string { return f.TargetGroup }),
-		arr(func(f *analytics.Fact) []string { return f.Subgroups }),
-		u64(func(f *analytics.Fact) uint64 { return f.HouseholdID }),
-		str(func(f *analytics.Fact) string { return f.Team }),
-		str(func(f *analytics.Fact) string { return f.Mentor }),
-		arr(func(f *analytics.Fact) []string { return f.ExtKeys }),
-	}
-	for i, col := range cols {
-		if err := batch.Column(i).Append(col); err != nil {
-			return fmt.Errorf("column %d: %w", i, err)
-		}
-	}
-	return nil
 }

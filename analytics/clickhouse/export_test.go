@@ -30,3 +30,12 @@ func OnConn(conn driver.Conn, database string, opts Options) *DB {
 
 // Conn exposes the connection to tests.
 func (db *DB) Conn() driver.Conn { return db.conn }
+
+// FactSchema lists the declared columns of statements as name and type.
+func FactSchema() [][2]string {
+	out := make([][2]string, len(factSchema))
+	for i, c := range factSchema {
+		out[i] = [2]string{c.name, c.typ}
+	}
+	return out
+}
