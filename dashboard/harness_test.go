@@ -226,5 +226,3 @@ func (h *harness) login(user, password string) *http.Client {
 	}
 	return c
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -34,11 +34,11 @@ type backoffState struct {
 const maxKeys = 10000
 
 // NewBackoff creates a backoff; now may be nil (time.Now).
-func NewBackoff(free int, base, max, forget time.Duration, now func() time.Time) *Backoff {
+func NewBackoff(free int, base, maxDelay, forget time.Duration, now func() time.Time) *Backoff {
 	if now == nil {
 		now = time.Now
 	}
-	return &Backoff{Free: free, Base: base, Max: max, Forget: forget, now: now, m: map[string]*backoffState{}}
+	return &Backoff{Free: free, Base: base, Max: maxDelay, Forget: forget, now: now, m: map[string]*backoffState{}}
 }
 
 // LockFor is how long the n-th failure in a row locks a key (0 while free).

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -196,5 +195,3 @@ func (d *Dashboard) assets(c echo.Context) error {
 	http.StripPrefix(Prefix+"/assets/", http.FileServer(http.FS(assetRoot))).ServeHTTP(c.Response(), c.Request())
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -148,6 +148,7 @@ type AppendResult struct {
 // Direction of a stream read.
 type Direction int
 
+// The directions of a read.
 const (
 	Forwards Direction = iota
 	Backwards

@@ -30,9 +30,13 @@ var (
 // Exact requires that the stream's last event has revision rev.
 func Exact(rev uint64) ExpectedRevision { return ExpectedRevision{kind: expectExact, revision: rev} }
 
-// IsAny, IsNoStream, IsStreamExists report the kind of e.
-func (e ExpectedRevision) IsAny() bool          { return e.kind == expectAny }
-func (e ExpectedRevision) IsNoStream() bool     { return e.kind == expectNoStream }
+// IsAny reports whether e is Any.
+func (e ExpectedRevision) IsAny() bool { return e.kind == expectAny }
+
+// IsNoStream reports whether e is NoStream.
+func (e ExpectedRevision) IsNoStream() bool { return e.kind == expectNoStream }
+
+// IsStreamExists reports whether e is StreamExists.
 func (e ExpectedRevision) IsStreamExists() bool { return e.kind == expectStreamExists }
 
 // Revision returns the exact revision and true when e is Exact.

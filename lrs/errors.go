@@ -11,6 +11,7 @@ import (
 // status code in one place (lrs/httpapi).
 type Kind int
 
+// The kinds of LRS error.
 const (
 	KindInternal             Kind = iota // a fault of the LRS or its stores (500)
 	KindInvalid                          // the request breaks a rule of the spec (400)

@@ -51,7 +51,7 @@ func oneStatement() *StoreRequest {
 
 // answer runs Store in a goroutine and returns its result, failing the
 // test if it never answers (instead of hanging the suite).
-func answer(t *testing.T, w *StatementWriter, ctx context.Context) error {
+func answer(ctx context.Context, t *testing.T, w *StatementWriter) error {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {
@@ -85,7 +85,7 @@ func TestWriteAnswersWhenTheIndexIsStuck(t *testing.T) {
 	w := NewStatementWriter(store, lookup, WriterOptions{CatchUpWithin: 50 * time.Millisecond})
 	defer w.Close()
 	for i := 0; i < 3; i++ {
-		err := answer(t, w, context.Background())
+		err := answer(context.Background(), t, w)
 		if KindOf(err) != KindUnavailable {
 			t.Fatalf("write %d: %v, want KindUnavailable", i, err)
 		}
@@ -118,7 +118,7 @@ func TestWriteReturnsWhenItsCallerGoes(t *testing.T) {
 			<-lookup.entered // the ingester is waiting for the index for this call
 			cancel()
 		}()
-		if err := answer(t, w, ctx); !errors.Is(err, context.Canceled) {
+		if err := answer(ctx, t, w); !errors.Is(err, context.Canceled) {
 			t.Fatalf("abandoned write %d: %v", i, err)
 		}
 	}

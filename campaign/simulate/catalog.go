@@ -75,12 +75,3 @@ func init() {
 		Catalog[i].Questions, Catalog[i].PassScore = 10, 7
 	}
 }
-
-// totalLessons is the number of lessons in the catalogue.
-func totalLessons() int {
-	n := 0
-	for _, c := range Catalog {
-		n += len(c.Lessons)
-	}
-	return n
-}

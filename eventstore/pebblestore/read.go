@@ -42,9 +42,9 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		return nil, err
 	}
 	defer done()
-	max := opts.Max
-	if max <= 0 {
-		max = defaultReadMax
+	limit := opts.Max
+	if limit <= 0 {
+		limit = defaultReadMax
 	}
 	prefix := streamPrefix(stream)
 	upper := append(append([]byte(nil), prefix[:len(prefix)-1]...), 1)
@@ -80,9 +80,9 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		}
 		return []eventstore.RecordedEvent{}, nil
 	}
-	out := make([]eventstore.RecordedEvent, 0, min(max, 256))
+	out := make([]eventstore.RecordedEvent, 0, min(limit, 256))
 	var sl slab
-	for ; valid && len(out) < max; valid = nextOrPrev(it, opts.Direction) {
+	for ; valid && len(out) < limit; valid = nextOrPrev(it, opts.Direction) {
 		pos := beU64(it.Value())
 		v, closer, err := s.db.Get(globalKey(pos))
 		if err != nil {
@@ -128,23 +128,23 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 		return nil, err
 	}
 	defer done()
-	max := opts.Max
-	if max <= 0 {
-		max = defaultReadMax
+	limit := opts.Max
+	if limit <= 0 {
+		limit = defaultReadMax
 	}
 	from := opts.From.Commit
 	if from == 0 {
 		from = 1
 	}
-	out := make([]eventstore.RecordedEvent, 0, min(max, 1024))
-	out, _, err = s.scan(from, max, eventstore.Filter{}, out)
+	out := make([]eventstore.RecordedEvent, 0, min(limit, 1024))
+	out, _, err = s.scan(from, limit, eventstore.Filter{}, out)
 	return out, err
 }
 
 // scan reads the global log from position from (inclusive), appending to
-// out the events that pass filter, until max events matched or the log
+// out the events that pass filter, until limit events matched or the log
 // ends. It returns the last position scanned (0 when nothing was).
-func (s *Store) scan(from uint64, max int, filter eventstore.Filter, out []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, uint64, error) {
+func (s *Store) scan(from uint64, limit int, filter eventstore.Filter, out []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, uint64, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: globalKey(from), UpperBound: []byte{tagGlobal + 1}})
 	if err != nil {
 		return out, 0, fmt.Errorf("pebblestore: read log: %w", err)
@@ -154,7 +154,7 @@ func (s *Store) scan(from uint64, max int, filter eventstore.Filter, out []event
 	var sl slab
 	var last uint64
 	scanned := 0
-	for valid := it.First(); valid && len(out) < max; valid = it.Next() {
+	for valid := it.First(); valid && len(out) < limit; valid = it.Next() {
 		k := it.Key()
 		if len(k) != 9 {
 			return out, last, fmt.Errorf("pebblestore: read log: %w", errCorrupt)
@@ -171,7 +171,7 @@ func (s *Store) scan(from uint64, max int, filter eventstore.Filter, out []event
 			if !filter.Match(typ, stream) {
 				// Bound the work of one call on long runs of filtered-out
 				// events so that checkpoints keep flowing.
-				if scanned >= max*16 {
+				if scanned >= limit*16 {
 					break
 				}
 				continue

@@ -47,12 +47,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/build"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,7 +198,7 @@ func start(lib string) (*Session, error) {
 	bin := filepath.Join(dir, "chdbsql")
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		gobin = filepath.Join(build.Default.GOROOT, "bin", "go")
 	}
 	build := exec.Command(gobin, "build", "-o", bin, "github.com/hocvu/hocvu/internal/chdbtest/chdbsql")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

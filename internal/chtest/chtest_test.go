@@ -201,7 +201,7 @@ func TestParallelStarts(t *testing.T) {
 			t.Error(errs[i])
 			continue
 		}
-		t.Cleanup(func() { servers[i].Stop() })
+		t.Cleanup(func() { _ = servers[i].Stop() })
 		if seen[servers[i].Addr()] {
 			t.Errorf("two servers on %s", servers[i].Addr())
 		}
@@ -271,7 +271,7 @@ func TestDatabaseName(t *testing.T) {
 			t.Errorf("databaseName(%q) = %q, want %s + 8 hex digits", tc.test, got, tc.prefix)
 		}
 	}
-	if databaseName("T") == databaseName("T") {
+	if a, b := databaseName("T"), databaseName("T"); a == b {
 		t.Error("two calls gave the same name")
 	}
 }
@@ -346,7 +346,7 @@ func TestPortTaken(t *testing.T) {
 	}
 	srv, err := launchOn(bin, args, ln.Addr().(*net.TCPAddr).Port, ports[0])
 	if err == nil {
-		srv.Stop()
+		_ = srv.Stop()
 		t.Fatal("server started on a taken port")
 	}
 	if !errors.Is(err, errPortTaken) {

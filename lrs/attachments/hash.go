@@ -50,11 +50,11 @@ func digestOf(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
 // clip shortens s for error messages.
 func clip(s string) string {
-	const max = 140
-	if len(s) <= max {
+	const maxLen = 140
+	if len(s) <= maxLen {
 		return s
 	}
-	return s[:max] + "…"
+	return s[:maxLen] + "…"
 }
 
 // equalHash compares two hex digests ignoring letter case.

@@ -151,14 +151,14 @@ func readStatementsPart(ctx context.Context, lr *limitReader, p *multipart.Part,
 	return data, nil
 }
 
-// readJSON reads r whole, refusing more than max bytes.
-func readJSON(r io.Reader, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+// readJSON reads r whole, refusing more than limit bytes.
+func readJSON(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > max {
-		return nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("the statements are larger than %d bytes", max)}
+	if int64(len(data)) > limit {
+		return nil, &Error{Kind: KindTooLarge, Msg: fmt.Sprintf("the statements are larger than %d bytes", limit)}
 	}
 	return data, nil
 }

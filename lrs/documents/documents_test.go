@@ -50,7 +50,7 @@ func TestGoldenEvents(t *testing.T) {
 		data any
 	}{
 		{"set.v1.json", documents.EventDocumentSet, documents.SetData{
-			KeyData:     documents.KeyData{Resource: goldenKey.Resource, ActivityID: goldenKey.ActivityID, Agent: goldenKey.Agent, Registration: goldenKey.Registration, ID: goldenKey.ID},
+			KeyData:     documents.KeyData(goldenKey),
 			ContentType: "application/json", Size: 7,
 			SHA256: "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862",
 			SHA1:   "9f89c740ceb46d7418c924a78ac57941d5e96520", Updated: updated, Merged: true,

@@ -35,11 +35,11 @@ type KeyData struct {
 
 // Key returns the document key.
 func (k KeyData) Key() Key {
-	return Key{Resource: k.Resource, ActivityID: k.ActivityID, Agent: k.Agent, Registration: k.Registration, ID: k.ID}
+	return Key(k)
 }
 
 func keyData(k Key) KeyData {
-	return KeyData{Resource: k.Resource, ActivityID: k.ActivityID, Agent: k.Agent, Registration: k.Registration, ID: k.ID}
+	return KeyData(k)
 }
 
 // SetData is the data of EventDocumentSet.

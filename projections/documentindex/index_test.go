@@ -39,12 +39,12 @@ func (e *events) next(typ string, data any, meta any) eventstore.RecordedEvent {
 }
 
 func set(k documents.Key, at time.Time) documents.SetData {
-	return documents.SetData{KeyData: documents.KeyData{Resource: k.Resource, ActivityID: k.ActivityID, Agent: k.Agent, Registration: k.Registration, ID: k.ID},
+	return documents.SetData{KeyData: documents.KeyData(k),
 		ContentType: "text/plain", Size: 1, Updated: at}
 }
 
 func deleted(k documents.Key) documents.DeletedData {
-	return documents.DeletedData{KeyData: documents.KeyData{Resource: k.Resource, ActivityID: k.ActivityID, Agent: k.Agent, Registration: k.Registration, ID: k.ID}}
+	return documents.DeletedData{KeyData: documents.KeyData(k)}
 }
 
 func list(t *testing.T, ix *documentindex.Index, q documents.ListQuery) string {
