@@ -1,4 +1,4 @@
-// Package profile reads the campaign's xAPI Profile (schemas/profile,
+// Package xapiprofile reads the campaign's xAPI Profile (schemas/profiledoc,
 // https://w3id.org/hocvu/xapi/profile) and checks statements against it.
 //
 //   - [Parse] and [Default] give the profile as Go values ([Profile],
@@ -26,4 +26,4 @@
 // each accepted statement in lrs/httpapi (after xapi.ValidateStatement)
 // and either rejecting (400 with the misfits as problems) or recording the
 // misfits in the event metadata so read models can flag them.
-package profile
+package xapiprofile
