@@ -16,9 +16,11 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 	"github.com/hocvu/hocvu/forwarding/forwardingapi"
 	"github.com/hocvu/hocvu/frontdoor"
 	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
 	"github.com/hocvu/hocvu/schemas"
@@ -41,6 +43,7 @@ type serveCmd struct {
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
 	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
 	MaxPageBytes       int           `name:"max-page-bytes" env:"HOCVU_MAX_PAGE_BYTES" default:"4194304" help:"Most bytes of statements in one GET page (a larger statement comes alone); the page ends early with a more link."`
+	ValidateProfile    bool          `name:"validate-profile" env:"HOCVU_VALIDATE_PROFILE" help:"Refuse (400, naming the template and the rule) statements that do not follow the campaign's xAPI Profile (docs/vocabulary.md); off, every valid xAPI statement is accepted."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 	connLimits         `embed:""`
 }
@@ -95,6 +98,15 @@ func (l connLimits) apply(cfg *httpserver.Config) {
 	if cfg.MinBodyRate <= 0 {
 		cfg.MinBodyRate = -1
 	}
+}
+
+// profileChecker is the campaign-profile check of statement writes, nil
+// unless --validate-profile.
+func (c *serveCmd) profileChecker() lrs.ProfileChecker {
+	if !c.ValidateProfile {
+		return nil
+	}
+	return xapiprofile.DefaultChecker()
 }
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
@@ -192,6 +204,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
 		ConsistentThrough: core.ConsistentThrough,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
+		Profile:           c.profileChecker(),
 	}).Mount(srv.Echo)
 	verify := func(ctx context.Context, key, secret, addr, scope string) (bool, bool, error) {
 		cred, err := core.registry.Authenticate(ctx, key, secret, addr)
