@@ -17,6 +17,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
 	"github.com/hocvu/hocvu/campaign/xapiprofile"
+	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding/forwardingapi"
 	"github.com/hocvu/hocvu/frontdoor"
 	"github.com/hocvu/hocvu/httpserver"
@@ -111,12 +112,49 @@ func (c *serveCmd) profileChecker() lrs.ProfileChecker {
 
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
+	// Flags first, then the port (httpserver.Server.Listen): a bad flag or
+	// a busy port fails before any store is opened or projector started.
 	extractIP, err := c.connLimits.ipExtractor()
 	if err != nil {
 		return err
 	}
+	if (c.APIKey == "") != (c.APISecret == "") {
+		return errorf("set both --api-key and --api-secret (HOCVU_API_KEY, HOCVU_API_SECRET), or neither")
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The readiness checks read store and core, which are set before Serve
+	// starts answering /readyz.
+	var (
+		store eventstore.Store
+		core  *lrsCore
+	)
+	srvCfg := httpserver.Config{
+		Logger:          log,
+		Registry:        reg,
+		ShutdownTimeout: c.ShutdownTimeout,
+		Ready: map[string]httpserver.Check{
+			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			// Caught up once, and not stuck (failing without progress
+			// behind the log); the analytics projector is not needed to
+			// serve the xAPI and has its own metrics.
+			"read-models": func(ctx context.Context) error {
+				for _, r := range core.runners() {
+					if err := runnerReady(r)(ctx); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		},
+	}
+	c.connLimits.apply(&srvCfg)
+	srv := httpserver.New(srvCfg)
+	srv.Echo.IPExtractor = extractIP
+	if err := srv.Listen(c.Listen); err != nil {
+		return err
+	}
+	defer srv.Close()
 
 	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
@@ -128,15 +166,12 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 			log.Error("closing event store", "err", err)
 		}
 	}()
-	core, err := startCore(ctx, store, exclusive, c.storeConfig, log, reg)
+	core, err = startCore(ctx, store, exclusive, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
 	defer core.Close()
-	if c.APIKey != "" || c.APISecret != "" {
-		if c.APIKey == "" || c.APISecret == "" {
-			return errorf("set both --api-key and --api-secret (HOCVU_API_KEY, HOCVU_API_SECRET), or neither")
-		}
+	if c.APIKey != "" {
 		if err := core.registry.Seed(ctx, c.APIKey, c.APISecret, "seeded from HOCVU_API_KEY", c.AuthorityHome); err != nil {
 			return err
 		}
@@ -170,28 +205,6 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		runners = append(runners, run)
 	}
 
-	srvCfg := httpserver.Config{
-		Logger:          log,
-		Registry:        reg,
-		ShutdownTimeout: c.ShutdownTimeout,
-		Ready: map[string]httpserver.Check{
-			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
-			// Caught up once, and not stuck (failing without progress
-			// behind the log); the analytics projector is not needed to
-			// serve the xAPI and has its own metrics.
-			"read-models": func(ctx context.Context) error {
-				for _, r := range core.runners() {
-					if err := runnerReady(r)(ctx); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-		},
-	}
-	c.connLimits.apply(&srvCfg)
-	srv := httpserver.New(srvCfg)
-	srv.Echo.IPExtractor = extractIP
 	httpapi.New(httpapi.Config{
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
@@ -229,9 +242,6 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	defer stopDashboard()
 	frontdoor.Mount(srv.Echo)
 
-	if err := srv.Listen(c.Listen); err != nil {
-		return err
-	}
 	head, _ := store.Head(ctx)
 	log.Info("hocvu serving", "addr", "http://"+srv.Addr().String(), "xapi", "http://"+srv.Addr().String()+"/xapi/",
 		"data_dir", c.DataDir, "eventstore", c.storeName(), "analytics", engine.Engine(), "analytics_projector", c.AnalyticsProjector,
