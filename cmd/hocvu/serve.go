@@ -185,7 +185,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, readModel{core.index, core.indexRun}, log, reg)
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), log, reg)
 	if err != nil {
 		return err
 	}
@@ -209,9 +209,9 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
 		Auth:              core.registry,
-		Statements:        readModel{core.index, core.indexRun},
+		Statements:        core.live(),
 		Writer:            core.writer,
-		Visibility:        readModel{core.index, core.indexRun},
+		Visibility:        core.live(),
 		Blobs:             core.blobs,
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
