@@ -24,6 +24,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
 )
 
@@ -140,7 +141,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 			// serve the xAPI and has its own metrics.
 			"read-models": func(ctx context.Context) error {
 				for _, r := range core.runners() {
-					if err := runnerReady(r)(ctx); err != nil {
+					if err := projectionsapi.Ready(r)(ctx); err != nil {
 						return err
 					}
 				}
@@ -230,7 +231,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return true, cred.Has(scope), nil
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
-	srv.Echo.GET("/api/projections", projectionsStatus(store.Head, runnerStatuses(runners), verify))
+	srv.Echo.GET("/api/projections", projectionsapi.Status(store.Head, projectionsapi.Statuses(runners), verify))
 	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
