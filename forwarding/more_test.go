@@ -92,21 +92,6 @@ func TestOneProcessDeliversUnderTheLease(t *testing.T) {
 	})
 }
 
-// lookup adapts the statement index for voiding statements.
-type lookup struct {
-	ix  *statementindex.Index
-	run *projections.Runner
-}
-
-func (l lookup) LookupStatement(ctx context.Context, id uuid.UUID) ([]byte, bool, error) {
-	st, found, err := l.ix.Get(ctx, id)
-	return st.JSON, found, err
-}
-
-func (l lookup) WaitFor(ctx context.Context, pos eventstore.Position) error {
-	return l.run.WaitFor(ctx, pos)
-}
-
 // A voiding statement goes where the statement it voids went, whatever
 // the filter says of the voiding statement itself.
 func TestVoidingStatementsFollowTheirTarget(t *testing.T) {
@@ -134,7 +119,7 @@ func TestVoidingStatementsFollowTheirTarget(t *testing.T) {
 	v1, v2 := void(matching), void(other)
 	appendStatements(t, store, matching, other)
 	appendStatements(t, store, v1, v2)
-	h.start(func(env *forwarding.Env) { env.Lookup = lookup{ix, run} })
+	h.start(func(env *forwarding.Env) { env.Lookup = statementindex.Live{Index: ix, Runner: run} })
 	rec := h.target("hook")
 	rec.waitFor(t, "the voiding statement", func() bool { return len(rec.ackedIDs()) >= 2 })
 	// Everything up to v2 is handled once the progress says so.

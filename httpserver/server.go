@@ -77,8 +77,10 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// Server is the HTTP server. Create it with New, mount APIs on Echo, then
-// call Serve.
+// Server is the HTTP server. Create it with New and bind its port with
+// Listen before opening stores or starting projectors, so that a busy port
+// fails fast; then mount APIs on Echo and call Serve (Close when start-up
+// fails in between).
 type Server struct {
 	Echo *echo.Echo
 	cfg  Config
@@ -278,6 +280,15 @@ func (s *Server) Listen(addr string) error {
 	s.Echo.Listener = ln
 	s.addr = ln.Addr()
 	return nil
+}
+
+// Close releases the listener of a server that Listen bound and that will
+// not Serve (start-up failed after the port was bound). After Serve it
+// does nothing.
+func (s *Server) Close() {
+	if s.Echo.Listener != nil {
+		_ = s.Echo.Listener.Close()
+	}
 }
 
 // Addr is the bound address (after Listen).

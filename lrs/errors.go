@@ -37,11 +37,16 @@ type Error struct {
 }
 
 // Problem is one finding about a request body: where (a JSON pointer such
-// as /2/actor/mbox) and which rule.
+// as /2/actor/mbox) and which rule. A statement that does not follow the
+// required xAPI Profile (ProfileChecker) also names the Statement
+// Template and the Location (JSONPath) in the statement; its Path is then
+// the statement's place in the body.
 type Problem struct {
-	Path    string `json:"path"`
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
+	Path     string `json:"path"`
+	Rule     string `json:"rule"`
+	Message  string `json:"message"`
+	Template string `json:"template,omitempty"`
+	Location string `json:"location,omitempty"`
 }
 
 func (e *Error) Error() string {

@@ -37,6 +37,10 @@ type ServiceOptions struct {
 	Visibility  Visibility
 	Attachments AttachmentStore
 	Logger      *slog.Logger
+	// Profile, when set, refuses statements that do not follow the xAPI
+	// Profile it checks (400 naming the template and the rule); nil
+	// accepts every valid xAPI statement.
+	Profile ProfileChecker
 	// MaxBatch bounds the statements of one POST (default 1000).
 	MaxBatch int
 	// VisibleWithin bounds how long a write waits, once its statements
@@ -47,7 +51,8 @@ type ServiceOptions struct {
 
 // StatementService applies the xAPI rules of a statement write (a PUT or
 // a POST of the Statement Resource) to a request its transport has read:
-// it refuses what breaks the spec, stores the attachment data, sets the
+// it refuses what breaks the spec (and, with ServiceOptions.Profile, what
+// does not follow the required xAPI Profile), stores the attachment data, sets the
 // properties the LRS owns (id, authority, version), hands the statements
 // to the StatementWriter and waits until queries show them. Its errors
 // are *Errors whose kind the transport maps to a status, or internal
@@ -56,6 +61,7 @@ type StatementService struct {
 	writer        StatementStorer
 	visibility    Visibility
 	attachments   AttachmentStore
+	profile       ProfileChecker
 	log           *slog.Logger
 	maxBatch      int
 	visibleWithin time.Duration
@@ -73,7 +79,7 @@ func NewStatementService(opts ServiceOptions) *StatementService {
 		opts.VisibleWithin = 10 * time.Second
 	}
 	return &StatementService{
-		writer: opts.Writer, visibility: opts.Visibility, attachments: opts.Attachments, log: opts.Logger,
+		writer: opts.Writer, visibility: opts.Visibility, attachments: opts.Attachments, profile: opts.Profile, log: opts.Logger,
 		maxBatch: opts.MaxBatch, visibleWithin: opts.VisibleWithin,
 	}
 }
@@ -117,6 +123,10 @@ func (svc *StatementService) Store(ctx context.Context, sub *Submission) ([]stri
 		return nil, err
 	}
 	if err := validate(op, sub.Version, doc); err != nil {
+		return nil, err
+	}
+	_, isArray := doc.([]any)
+	if err := svc.checkProfile(op, list, isArray); err != nil {
 		return nil, err
 	}
 	if err := attachments.CheckParts(doc, sub.Parts); err != nil {

@@ -3,7 +3,7 @@
 // target groups of the reference data in proportion to their populations,
 // a catalogue of courses with lessons and a quiz, and each learner's
 // journey as xAPI statements that follow the campaign profile's templates
-// (schemas/profile): launch, progress and complete lessons, pass or fail
+// (schemas/profiledoc): launch, progress and complete lessons, pass or fail
 // the quiz (with retries), complete the course, earn the certificate,
 // with plausible drop-off, durations and pass rates. Participation over
 // the campaign window rises with the campaign's pushes (the provincial

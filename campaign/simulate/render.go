@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 )
 
 // Form selects how a statement is rendered.
@@ -77,7 +77,7 @@ func newRenderer(cfg Config, prov *province, authority map[string]any) (*rendere
 		}
 		return `"object":` + string(b)
 	}
-	category := `"category":[{"objectType":"Activity","id":` + q(profile.VersionID) + `}]`
+	category := `"category":[{"objectType":"Activity","id":` + q(xapiprofile.VersionID) + `}]`
 	for _, co := range Catalog {
 		courseID := base + "courses/" + co.Slug
 		var lessons []string
@@ -134,7 +134,7 @@ var (
 	extHousehold = q(vocab.ExtHousehold) + ":"
 	extTeam      = q(vocab.ExtTeam) + ":"
 	extMentor    = q(vocab.ExtMentor) + ":"
-	extProgress  = q(profile.ResultProgress) + ":"
+	extProgress  = q(xapiprofile.ResultProgress) + ":"
 )
 
 // appendStatement renders event e of learner l.

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/simulate"
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -87,7 +87,7 @@ func TestStatementsValidateAndFitTheProfile(t *testing.T) {
 	if c.Len() < 2000 {
 		t.Fatalf("only %d statements", c.Len())
 	}
-	checker := profile.DefaultChecker()
+	checker := xapiprofile.DefaultChecker()
 	templates := map[string]int{}
 	var buf []byte
 	for i := 0; i < c.Len(); i++ {
@@ -101,7 +101,7 @@ func TestStatementsValidateAndFitTheProfile(t *testing.T) {
 				t.Fatalf("statement %d (%v): %v\n%s", i, form, ps, buf)
 			}
 			id, misfits := checker.Match(doc.(map[string]any))
-			if len(misfits) > 0 || id != profile.TemplateBase+c.Template(i) {
+			if len(misfits) > 0 || id != xapiprofile.TemplateBase+c.Template(i) {
 				t.Fatalf("statement %d: template %s (want %s), misfits %v\n%s", i, id, c.Template(i), misfits, buf)
 			}
 		}
@@ -121,16 +121,16 @@ func TestRegistrationsFollowThePattern(t *testing.T) {
 	for i, s := range sts {
 		byReg[s.Context.Registration] = append(byReg[s.Context.Registration], i)
 	}
-	p := profile.Default()
+	p := xapiprofile.Default()
 	for reg, idx := range byReg {
 		seq := make([]string, len(idx))
 		for k, i := range idx {
-			seq[k] = profile.TemplateBase + c.Template(i)
+			seq[k] = xapiprofile.TemplateBase + c.Template(i)
 			if k > 0 && !sts[i].Timestamp.After(sts[idx[k-1]].Timestamp) {
 				t.Fatalf("registration %s: timestamps not increasing at %d", reg, i)
 			}
 		}
-		ok, err := p.MatchPattern(profile.PatternCourseJourney, seq)
+		ok, err := p.MatchPattern(xapiprofile.PatternCourseJourney, seq)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,7 @@
 // campaign: the verbs, activity types and context extensions that content
 // and the portal put in statements so that progress can be counted by
 // target group, commune and course. The same IRIs are published as an xAPI
-// Profile in schemas/profile (docs/vocabulary.md explains them).
+// Profile in schemas/profiledoc (docs/vocabulary.md explains them).
 //
 // ADL and cmi5 terms are reused where they fit; the campaign's own terms
 // live under https://w3id.org/hocvu/xapi/.

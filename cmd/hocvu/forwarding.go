@@ -119,7 +119,7 @@ func openStatementLookup(store eventstore.Store, dataDir string, log *slog.Logge
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = run.Run(ctx) }()
-	return readModel{ix, run}, func() {
+	return statementindex.Live{Index: ix, Runner: run}, func() {
 		cancel()
 		<-done
 		if err := ix.Close(); err != nil {

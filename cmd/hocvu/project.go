@@ -9,6 +9,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/projectionsapi"
 )
 
 // Run runs the analytics projector until SIGINT/SIGTERM, with its own
@@ -56,7 +57,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	srv := httpserver.New(httpserver.Config{
 		Logger: log, Registry: reg,
 		Ready: map[string]httpserver.Check{
-			proj.Name(): runnerReady(runner),
+			proj.Name(): projectionsapi.Ready(runner),
 		},
 	})
 	if err := srv.Listen(c.Listen); err != nil {

@@ -5,21 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
-	"github.com/hocvu/hocvu/httpserver"
-	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
+	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -101,7 +97,7 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\tAHEAD of the log (restored from an older backup?): rebuild it\n", p.Name(), cp, head)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", p.Name(), cp, head, behind(head, cp))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", p.Name(), cp, head, projectionsapi.Behind(head, cp))
 	}
 	return w.Flush()
 }
@@ -120,13 +116,6 @@ func readPosition(ctx context.Context, p projections.Projection) (eventstore.Pos
 		return ps.Position(ctx)
 	}
 	return p.Checkpoint(ctx)
-}
-
-func behind(head, cp eventstore.Position) uint64 {
-	if head.Commit <= cp.Commit {
-		return 0
-	}
-	return head.Commit - cp.Commit
 }
 
 type projectionsRebuildCmd struct {
@@ -297,80 +286,4 @@ type projectCmd struct {
 	BatchSize            int    `name:"batch-size" env:"HOCVU_PROJECT_BATCH_SIZE" default:"20000" help:"Most events written to the analytics engine in one batch."`
 	forwardSecretsConfig `embed:""`
 	Forwarding           bool `name:"forwarding" env:"HOCVU_PROJECT_FORWARDING" help:"Also deliver statement forwards (under the forwarding lease; keeps a statement index in <data-dir>/index to look voided statements up)."`
-}
-
-// projectionsStatus serves GET /api/projections: each projection's
-// progress. Anyone may read the state (position, lag, caught up, and
-// "state": ok, catching-up or failing); the text of the last error, which
-// can name statements and decoder internals, only a request with HTTP
-// Basic credentials of the "all" scope (operators). Credentials that are
-// sent are checked: wrong ones get 401, ones without that scope 403.
-func projectionsStatus(head func(context.Context) (eventstore.Position, error), statuses func() []projections.Status, verify httpserver.Verifier) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		detail := false
-		if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
-			if err := httpserver.CheckBasic(c, verify, auth.ScopeAll); err != nil {
-				return err
-			}
-			detail = true
-		}
-		h, err := head(c.Request().Context())
-		if err != nil {
-			return err
-		}
-		out := []map[string]any{}
-		for _, st := range statuses() {
-			item := map[string]any{
-				"name": st.Name, "position": st.Applied.String(), "head": h.String(),
-				"behind": behind(h, st.Applied), "caughtUp": st.CaughtUp, "state": projectionState(st),
-			}
-			if !st.LastTime.IsZero() {
-				item["lastEventRecorded"] = st.LastTime
-			}
-			if detail && st.LastErr != nil {
-				item["lastError"] = st.LastErr.Error()
-			}
-			out = append(out, item)
-		}
-		return c.JSON(http.StatusOK, map[string]any{"projections": out})
-	}
-}
-
-// projectionState is the public one-word state of a projection.
-func projectionState(st projections.Status) string {
-	switch {
-	case st.LastErr != nil:
-		return "failing"
-	case !st.CaughtUp:
-		return "catching-up"
-	}
-	return "ok"
-}
-
-// runnerStatuses reads the status of each runner.
-func runnerStatuses(runners []*projections.Runner) func() []projections.Status {
-	return func() []projections.Status {
-		out := make([]projections.Status, len(runners))
-		for i, r := range runners {
-			out[i] = r.Status()
-		}
-		return out
-	}
-}
-
-// runnerReady is the readiness check of a projection runner for /readyz: a
-// runner catching up says so publicly; a stuck one (failing without
-// progress behind the log, projections.Runner.Ready) shows only as failing
-// on the public page, and its cause goes to the log.
-func runnerReady(r *projections.Runner) httpserver.Check {
-	return func(ctx context.Context) error {
-		err := r.Ready(ctx)
-		if err == nil {
-			return nil
-		}
-		if st := r.Status(); !st.CaughtUp && st.LastErr == nil {
-			return httpserver.NotReady("%s is catching up (at %s)", st.Name, st.Applied)
-		}
-		return err
-	}
 }

@@ -16,11 +16,15 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
+	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/forwarding/forwardingapi"
 	"github.com/hocvu/hocvu/frontdoor"
 	"github.com/hocvu/hocvu/httpserver"
+	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
 )
 
@@ -41,6 +45,7 @@ type serveCmd struct {
 	MaxPage            int           `name:"max-page" env:"HOCVU_MAX_PAGE" default:"500" help:"Most statements in one GET page (and the page size for limit=0)."`
 	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
 	MaxPageBytes       int           `name:"max-page-bytes" env:"HOCVU_MAX_PAGE_BYTES" default:"4194304" help:"Most bytes of statements in one GET page (a larger statement comes alone); the page ends early with a more link."`
+	ValidateProfile    bool          `name:"validate-profile" env:"HOCVU_VALIDATE_PROFILE" help:"Refuse (400, naming the template and the rule) statements that do not follow the campaign's xAPI Profile (docs/vocabulary.md); off, every valid xAPI statement is accepted."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 	connLimits         `embed:""`
 }
@@ -97,14 +102,60 @@ func (l connLimits) apply(cfg *httpserver.Config) {
 	}
 }
 
+// profileChecker is the campaign-profile check of statement writes, nil
+// unless --validate-profile.
+func (c *serveCmd) profileChecker() lrs.ProfileChecker {
+	if !c.ValidateProfile {
+		return nil
+	}
+	return xapiprofile.DefaultChecker()
+}
+
 func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	log := g.log
+	// Flags first, then the port (httpserver.Server.Listen): a bad flag or
+	// a busy port fails before any store is opened or projector started.
 	extractIP, err := c.connLimits.ipExtractor()
 	if err != nil {
 		return err
 	}
+	if (c.APIKey == "") != (c.APISecret == "") {
+		return errorf("set both --api-key and --api-secret (HOCVU_API_KEY, HOCVU_API_SECRET), or neither")
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The readiness checks read store and core, which are set before Serve
+	// starts answering /readyz.
+	var (
+		store eventstore.Store
+		core  *lrsCore
+	)
+	srvCfg := httpserver.Config{
+		Logger:          log,
+		Registry:        reg,
+		ShutdownTimeout: c.ShutdownTimeout,
+		Ready: map[string]httpserver.Check{
+			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
+			// Caught up once, and not stuck (failing without progress
+			// behind the log); the analytics projector is not needed to
+			// serve the xAPI and has its own metrics.
+			"read-models": func(ctx context.Context) error {
+				for _, r := range core.runners() {
+					if err := projectionsapi.Ready(r)(ctx); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		},
+	}
+	c.connLimits.apply(&srvCfg)
+	srv := httpserver.New(srvCfg)
+	srv.Echo.IPExtractor = extractIP
+	if err := srv.Listen(c.Listen); err != nil {
+		return err
+	}
+	defer srv.Close()
 
 	store, exclusive, err := c.awaitStore(ctx, c.storeConfig, log, reg)
 	if err != nil {
@@ -116,15 +167,12 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 			log.Error("closing event store", "err", err)
 		}
 	}()
-	core, err := startCore(ctx, store, exclusive, c.storeConfig, log, reg)
+	core, err = startCore(ctx, store, exclusive, c.storeConfig, log, reg)
 	if err != nil {
 		return err
 	}
 	defer core.Close()
-	if c.APIKey != "" || c.APISecret != "" {
-		if c.APIKey == "" || c.APISecret == "" {
-			return errorf("set both --api-key and --api-secret (HOCVU_API_KEY, HOCVU_API_SECRET), or neither")
-		}
+	if c.APIKey != "" {
 		if err := core.registry.Seed(ctx, c.APIKey, c.APISecret, "seeded from HOCVU_API_KEY", c.AuthorityHome); err != nil {
 			return err
 		}
@@ -138,7 +186,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, readModel{core.index, core.indexRun}, log, reg)
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), log, reg)
 	if err != nil {
 		return err
 	}
@@ -158,40 +206,19 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		runners = append(runners, run)
 	}
 
-	srvCfg := httpserver.Config{
-		Logger:          log,
-		Registry:        reg,
-		ShutdownTimeout: c.ShutdownTimeout,
-		Ready: map[string]httpserver.Check{
-			"eventstore": func(ctx context.Context) error { _, err := store.Head(ctx); return err },
-			// Caught up once, and not stuck (failing without progress
-			// behind the log); the analytics projector is not needed to
-			// serve the xAPI and has its own metrics.
-			"read-models": func(ctx context.Context) error {
-				for _, r := range core.runners() {
-					if err := runnerReady(r)(ctx); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-		},
-	}
-	c.connLimits.apply(&srvCfg)
-	srv := httpserver.New(srvCfg)
-	srv.Echo.IPExtractor = extractIP
 	httpapi.New(httpapi.Config{
 		Logger:            log,
 		Build:             httpapi.BuildInfo{Name: "hocvu", Version: buildVersion()},
 		Auth:              core.registry,
-		Statements:        readModel{core.index, core.indexRun},
+		Statements:        core.live(),
 		Writer:            core.writer,
-		Visibility:        readModel{core.index, core.indexRun},
+		Visibility:        core.live(),
 		Blobs:             core.blobs,
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
 		ConsistentThrough: core.ConsistentThrough,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
+		Profile:           c.profileChecker(),
 	}).Mount(srv.Echo)
 	verify := func(ctx context.Context, key, secret, addr, scope string) (bool, bool, error) {
 		cred, err := core.registry.Authenticate(ctx, key, secret, addr)
@@ -204,7 +231,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return true, cred.Has(scope), nil
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
-	srv.Echo.GET("/api/projections", projectionsStatus(store.Head, runnerStatuses(runners), verify))
+	srv.Echo.GET("/api/projections", projectionsapi.Status(store.Head, projectionsapi.Statuses(runners), verify))
 	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
@@ -216,9 +243,6 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	defer stopDashboard()
 	frontdoor.Mount(srv.Echo)
 
-	if err := srv.Listen(c.Listen); err != nil {
-		return err
-	}
 	head, _ := store.Head(ctx)
 	log.Info("hocvu serving", "addr", "http://"+srv.Addr().String(), "xapi", "http://"+srv.Addr().String()+"/xapi/",
 		"data_dir", c.DataDir, "eventstore", c.storeName(), "analytics", engine.Engine(), "analytics_projector", c.AnalyticsProjector,

@@ -82,3 +82,30 @@ func TestConnLimitsFromEnvironment(t *testing.T) {
 		t.Errorf("server config %+v: want 0 (off) as a negative value", cfg)
 	}
 }
+
+// --validate-profile (or HOCVU_VALIDATE_PROFILE) hands the campaign
+// profile's checker to the statement writes; by default there is none.
+func TestValidateProfileFlag(t *testing.T) {
+	parse := func(args ...string) *serveCmd {
+		t.Helper()
+		var c cli
+		parser, err := kong.New(&c, kong.Exit(func(int) { t.Fatal("exited") }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse(append([]string{"serve"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		return &c.Serve
+	}
+	if pc := parse().profileChecker(); pc != nil {
+		t.Errorf("default: profile checker %T, want none", pc)
+	}
+	if pc := parse("--validate-profile").profileChecker(); pc == nil {
+		t.Error("--validate-profile: no profile checker")
+	}
+	t.Setenv("HOCVU_VALIDATE_PROFILE", "true")
+	if pc := parse().profileChecker(); pc == nil {
+		t.Error("HOCVU_VALIDATE_PROFILE=true: no profile checker")
+	}
+}

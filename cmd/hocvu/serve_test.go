@@ -3,7 +3,9 @@ package main_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -121,5 +123,27 @@ func TestHelpAndConfiguration(t *testing.T) {
 	}
 	if !strings.Contains(p.Logs(), dir) {
 		t.Errorf("HOCVU_DATA_DIR not used:\n%s", p.Logs())
+	}
+}
+
+// A busy port fails serve before it opens any store (httpserver: the port
+// is bound first): the data directory stays empty.
+func TestServeBusyPortFailsBeforeOpeningStores(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	code, _, stderr := proctest.Run(t, nil, "serve", "--listen="+ln.Addr().String(), "--data-dir="+dir)
+	if code != 1 || !strings.Contains(stderr, "listen on "+ln.Addr().String()) {
+		t.Fatalf("serve on a busy port: exit %d, stderr %s", code, stderr)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) > 0 {
+		t.Errorf("serve on a busy port created %v in the data directory: it opened stores before binding the port", entries)
 	}
 }

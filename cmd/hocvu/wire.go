@@ -160,7 +160,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
-	c.writer = lrs.NewStatementWriter(store, readModel{c.index, c.indexRun}, lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
+	c.writer = lrs.NewStatementWriter(store, c.live(), lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
 	if c.docIndex, err = documentindex.Open(filepath.Join(dataDir, "documents"), log); err != nil {
 		c.Close()
 		return nil, err
@@ -192,6 +192,11 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		registerProjectionMetrics(reg, store, c.indexRun, c.docRun, c.defRun)
 	}
 	return c, nil
+}
+
+// live is the statement index with its runner.
+func (c *lrsCore) live() statementindex.Live {
+	return statementindex.Live{Index: c.index, Runner: c.indexRun}
 }
 
 // runners are the projection runners of the core, for status and metrics.
@@ -244,24 +249,6 @@ func (c *lrsCore) ConsistentThrough() time.Time {
 	}
 	return last.Add(-time.Millisecond)
 }
-
-// readModel adapts the statement index and its runner to the lookups the
-// statement writer and the HTTP API need.
-type readModel struct {
-	*statementindex.Index
-	run *projections.Runner
-}
-
-func (r readModel) LookupStatement(ctx context.Context, id uuid.UUID) ([]byte, bool, error) {
-	st, found, err := r.Index.Get(ctx, id)
-	return st.JSON, found, err
-}
-
-func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
-	return r.run.WaitFor(ctx, pos)
-}
-
-func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
 
 // registerRegistrySkips exports how many events a self-folding registry
 // (eventstore.Fold) skipped as undecodable, labelled with the registry's

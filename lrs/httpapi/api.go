@@ -57,6 +57,10 @@ type Config struct {
 	Blobs      *attachments.Store
 	Documents  DocumentService
 	Limits     Limits
+	// Profile, when set, refuses statements that do not follow the xAPI
+	// Profile it checks (lrs.ServiceOptions.Profile); nil accepts every
+	// valid xAPI statement.
+	Profile lrs.ProfileChecker
 	// ConsistentThrough reports the X-Experience-API-Consistent-Through
 	// time: every statement stored at or before it is visible.
 	ConsistentThrough func() time.Time
@@ -113,7 +117,7 @@ func New(cfg Config) *API {
 	}
 	service := lrs.NewStatementService(lrs.ServiceOptions{
 		Writer: cfg.Writer, Visibility: cfg.Visibility, Attachments: cfg.Blobs, Logger: cfg.Logger,
-		MaxBatch: l.MaxBatch, VisibleWithin: l.VisibleWithin,
+		MaxBatch: l.MaxBatch, VisibleWithin: l.VisibleWithin, Profile: cfg.Profile,
 	})
 	return &API{
 		log: cfg.Logger, build: cfg.Build, auth: cfg.Auth, statements: cfg.Statements,

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
@@ -64,20 +63,6 @@ func (c *testClock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
-
-type readModel struct {
-	*statementindex.Index
-	run *projections.Runner
-}
-
-func (r readModel) LookupStatement(ctx context.Context, id uuid.UUID) ([]byte, bool, error) {
-	st, found, err := r.Index.Get(ctx, id)
-	return st.JSON, found, err
-}
-func (r readModel) WaitFor(ctx context.Context, pos eventstore.Position) error {
-	return r.run.WaitFor(ctx, pos)
-}
-func (r readModel) LastStored() time.Time { return r.Index.ConsistentThrough() }
 
 const (
 	testKey    = "test-key"
@@ -133,7 +118,7 @@ func newLRSWith(t testing.TB, limits httpapi.Limits, wrap func(lrs.Visibility) l
 	if err := reg.Seed(ctx, testKey, testSecret, "test", "https://lrs.test/"); err != nil {
 		t.Fatal(err)
 	}
-	rm := readModel{ix, run}
+	rm := statementindex.Live{Index: ix, Runner: run}
 	var vis lrs.Visibility = rm
 	if wrap != nil {
 		vis = wrap(rm)

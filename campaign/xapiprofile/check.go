@@ -1,4 +1,4 @@
-package profile
+package xapiprofile
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	doc "github.com/hocvu/hocvu/schemas/profile"
+	"github.com/hocvu/hocvu/schemas/profiledoc"
 )
 
 // Misfit is one way a statement does not fit the profile.
@@ -39,7 +39,7 @@ func (m Misfit) String() string {
 type Checker struct {
 	profile   *Profile
 	templates []checkTemplate
-	ext       *doc.Extensions
+	ext       *profiledoc.Extensions
 	extType   map[string]string // extension IRI -> concept type
 	verbs     map[string]bool
 }
@@ -56,7 +56,7 @@ type checkRule struct {
 
 // NewChecker compiles the templates of p. ext may be nil (no extension
 // value checks).
-func NewChecker(p *Profile, ext *doc.Extensions) (*Checker, error) {
+func NewChecker(p *Profile, ext *profiledoc.Extensions) (*Checker, error) {
 	c := &Checker{profile: p, ext: ext, extType: map[string]string{}, verbs: map[string]bool{}}
 	for _, con := range p.Concepts {
 		if strings.HasSuffix(con.Type, "Extension") {
@@ -87,7 +87,7 @@ func NewChecker(p *Profile, ext *doc.Extensions) (*Checker, error) {
 }
 
 var defaultChecker = sync.OnceValues(func() (*Checker, error) {
-	ext, err := doc.DefaultExtensions()
+	ext, err := profiledoc.DefaultExtensions()
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package profile
+package xapiprofile
 
 import (
 	"fmt"

@@ -1,20 +1,20 @@
-package profile_test
+package xapiprofile_test
 
 import (
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/profile"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 )
 
 func TestMatchPattern(t *testing.T) {
 	const (
-		L = profile.TemplateLessonLaunched
-		P = profile.TemplateLessonProgressed
-		C = profile.TemplateLessonCompleted
-		Y = profile.TemplateAssessmentPassed
-		N = profile.TemplateAssessmentFailed
-		K = profile.TemplateCourseCompleted
-		E = profile.TemplateCertificateEarned
+		L = xapiprofile.TemplateLessonLaunched
+		P = xapiprofile.TemplateLessonProgressed
+		C = xapiprofile.TemplateLessonCompleted
+		Y = xapiprofile.TemplateAssessmentPassed
+		N = xapiprofile.TemplateAssessmentFailed
+		K = xapiprofile.TemplateCourseCompleted
+		E = xapiprofile.TemplateCertificateEarned
 	)
 	cases := []struct {
 		seq  []string
@@ -35,9 +35,9 @@ func TestMatchPattern(t *testing.T) {
 		{[]string{P, C}, false},
 		{[]string{L, "https://example.com/other"}, false},
 	}
-	p := profile.Default()
+	p := xapiprofile.Default()
 	for _, c := range cases {
-		got, err := p.MatchPattern(profile.PatternCourseJourney, c.seq)
+		got, err := p.MatchPattern(xapiprofile.PatternCourseJourney, c.seq)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,8 +53,8 @@ func TestMatchPattern(t *testing.T) {
 func short(ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		if len(id) > len(profile.TemplateBase) && id[:len(profile.TemplateBase)] == profile.TemplateBase {
-			id = id[len(profile.TemplateBase):]
+		if len(id) > len(xapiprofile.TemplateBase) && id[:len(xapiprofile.TemplateBase)] == xapiprofile.TemplateBase {
+			id = id[len(xapiprofile.TemplateBase):]
 		}
 		out[i] = id
 	}

@@ -1,11 +1,11 @@
-package profile_test
+package xapiprofile_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/profile"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 )
 
 func TestJSONPath(t *testing.T) {
@@ -35,7 +35,7 @@ func TestJSONPath(t *testing.T) {
 		{"$.a.f.g", `null`},
 	}
 	for _, c := range cases {
-		p, err := profile.CompilePath(c.path)
+		p, err := xapiprofile.CompilePath(c.path)
 		if err != nil {
 			t.Errorf("%s: %v", c.path, err)
 			continue
@@ -62,7 +62,7 @@ func TestJSONPathErrors(t *testing.T) {
 		"$.a.":         "empty name",
 		"$a":           "unexpected",
 	} {
-		_, err := profile.CompilePath(path)
+		_, err := xapiprofile.CompilePath(path)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", path, err, want)
 		}

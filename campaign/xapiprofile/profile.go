@@ -1,4 +1,4 @@
-package profile
+package xapiprofile
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	doc "github.com/hocvu/hocvu/schemas/profile"
+	"github.com/hocvu/hocvu/schemas/profiledoc"
 )
 
 // Identifiers of the campaign profile.
@@ -168,7 +168,7 @@ func Parse(data []byte) (*Profile, error) {
 }
 
 var loadDefault = sync.OnceValues(func() (*Profile, error) {
-	p, err := Parse(doc.Document())
+	p, err := Parse(profiledoc.Document())
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package profile_test
+package xapiprofile_test
 
 import (
 	"bufio"
@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -74,7 +74,7 @@ func TestVocabularyExamples(t *testing.T) {
 			t.Errorf("%s: xAPI 2.0.0: %s: %s (%s)", where, p.Path, p.Message, p.Rule)
 		}
 		st, _ := doc.(map[string]any)
-		id, misfits := profile.DefaultChecker().Match(st)
+		id, misfits := xapiprofile.DefaultChecker().Match(st)
 		if id == "" {
 			t.Errorf("%s: matches no template of the profile", where)
 		}
@@ -86,7 +86,7 @@ func TestVocabularyExamples(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no json examples found")
 	}
-	for _, tp := range profile.Default().Templates {
+	for _, tp := range xapiprofile.Default().Templates {
 		if !covered[tp.ID] {
 			t.Errorf("template %s has no example in %s", tp.ID, vocabularyDoc)
 		}

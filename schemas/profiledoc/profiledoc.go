@@ -1,13 +1,13 @@
-// Package profile embeds the campaign's xAPI Profile document
+// Package profiledoc embeds the campaign's xAPI Profile document
 // (hocvu-profile.jsonld, https://w3id.org/hocvu/xapi/profile) and compiles
 // the JSON Schemas its extension concepts carry inline, so that extension
 // values can be checked with the same JSON Schema engine as the statements
 // (package schemas). Parsing the profile and checking statements against
-// its templates lives in package campaign/profile.
+// its templates lives in package campaign/xapiprofile.
 //
 // Everything here is read-only after the first use and safe for concurrent
 // use.
-package profile
+package profiledoc
 
 import (
 	"bytes"

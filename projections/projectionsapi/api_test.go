@@ -1,4 +1,4 @@
-package main
+package projectionsapi_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/projectionsapi"
 )
 
 // /api/projections tells anyone each projection's state, but the text of
@@ -40,7 +41,7 @@ func TestProjectionsStatusKeepsErrorsForOperators(t *testing.T) {
 		return false, false, nil
 	}
 	e := echo.New()
-	e.GET("/api/projections", projectionsStatus(head, statuses, verify))
+	e.GET("/api/projections", projectionsapi.Status(head, statuses, verify))
 	ask := func(user, pass string) (int, string) {
 		req := httptest.NewRequest(http.MethodGet, "/api/projections", nil)
 		if user != "" {

@@ -1,4 +1,4 @@
-package profile_test
+package xapiprofile_test
 
 import (
 	"encoding/json"
@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/vocab"
-	doc "github.com/hocvu/hocvu/schemas/profile"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
+	"github.com/hocvu/hocvu/schemas/profiledoc"
 )
 
 // vocabIRIs lists every IRI of campaign/vocab with the concept type the
@@ -42,20 +42,20 @@ var vocabIRIs = map[string]string{
 // vocab.VerbVoided is reserved by xAPI itself and not part of the profile.
 
 func TestEmbeddedProfileIsValid(t *testing.T) {
-	p, err := profile.Parse(doc.Document())
+	p, err := xapiprofile.Parse(profiledoc.Document())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range p.Validate() {
 		t.Error(e)
 	}
-	if p.ID != profile.ID || len(p.Versions) != 1 || p.Versions[0].ID != profile.VersionID {
-		t.Errorf("profile id %s, versions %v; want %s, %s", p.ID, p.Versions, profile.ID, profile.VersionID)
+	if p.ID != xapiprofile.ID || len(p.Versions) != 1 || p.Versions[0].ID != xapiprofile.VersionID {
+		t.Errorf("profile id %s, versions %v; want %s, %s", p.ID, p.Versions, xapiprofile.ID, xapiprofile.VersionID)
 	}
 	if p.Context != "https://w3id.org/xapi/profiles/context" || p.ConformsTo != "https://w3id.org/xapi/profiles#1.0" {
 		t.Errorf("@context %v, conformsTo %s", p.Context, p.ConformsTo)
 	}
-	for _, lm := range []profile.LangMap{p.PrefLabel, p.Definition} {
+	for _, lm := range []xapiprofile.LangMap{p.PrefLabel, p.Definition} {
 		if lm["vi"] == "" || lm["en"] == "" {
 			t.Errorf("profile labels need vi and en: %v", lm)
 		}
@@ -76,7 +76,7 @@ func TestEmbeddedProfileIsValid(t *testing.T) {
 // campaign/vocab's, with the right concept type, and every campaign/vocab IRI is in
 // the profile.
 func TestConceptsMatchVocab(t *testing.T) {
-	p := profile.Default()
+	p := xapiprofile.Default()
 	defined := map[string]bool{}
 	for _, c := range p.Concepts {
 		want, ok := vocabIRIs[c.ID]
@@ -105,15 +105,15 @@ func TestConceptsMatchVocab(t *testing.T) {
 // properties, extension keys in rule locations) is a concept of the
 // profile, or cmi5's progress extension.
 func TestTemplatesUseProfileConcepts(t *testing.T) {
-	p := profile.Default()
+	p := xapiprofile.Default()
 	known := func(iri string) bool {
 		_, ok := p.Concept(iri)
-		return ok || iri == profile.ResultProgress
+		return ok || iri == xapiprofile.ResultProgress
 	}
 	keyRE := regexp.MustCompile(`\['([^']+)'\]`)
-	want := []string{profile.TemplateLessonLaunched, profile.TemplateLessonProgressed, profile.TemplateLessonCompleted,
-		profile.TemplateAssessmentPassed, profile.TemplateAssessmentFailed, profile.TemplateCourseCompleted, profile.TemplateCertificateEarned,
-		profile.TemplateVNeIDConfirmed}
+	want := []string{xapiprofile.TemplateLessonLaunched, xapiprofile.TemplateLessonProgressed, xapiprofile.TemplateLessonCompleted,
+		xapiprofile.TemplateAssessmentPassed, xapiprofile.TemplateAssessmentFailed, xapiprofile.TemplateCourseCompleted, xapiprofile.TemplateCertificateEarned,
+		xapiprofile.TemplateVNeIDConfirmed}
 	var got []string
 	for _, tp := range p.Templates {
 		got = append(got, tp.ID)
@@ -138,13 +138,13 @@ func TestTemplatesUseProfileConcepts(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("templates %v, want %v", got, want)
 	}
-	if _, ok := p.Pattern(profile.PatternCourseJourney); !ok {
-		t.Errorf("no primary pattern %s", profile.PatternCourseJourney)
+	if _, ok := p.Pattern(xapiprofile.PatternCourseJourney); !ok {
+		t.Errorf("no primary pattern %s", xapiprofile.PatternCourseJourney)
 	}
 }
 
 func TestExtensionSchemas(t *testing.T) {
-	ext, err := doc.DefaultExtensions()
+	ext, err := profiledoc.DefaultExtensions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,33 +189,33 @@ func TestExtensionSchemas(t *testing.T) {
 func TestValidateFindsBrokenProfiles(t *testing.T) {
 	cases := []struct {
 		name   string
-		mutate func(p *profile.Profile)
+		mutate func(p *xapiprofile.Profile)
 		want   string
 	}{
-		{"duplicate id", func(p *profile.Profile) { p.Concepts[1].ID = p.Concepts[0].ID }, "already used"},
-		{"foreign inScheme", func(p *profile.Profile) { p.Concepts[0].InScheme = "https://example.com/v9" }, "inScheme"},
-		{"bad concept type", func(p *profile.Profile) { p.Concepts[0].Type = "Verbe" }, "unknown type"},
-		{"two pattern kinds", func(p *profile.Profile) { p.Patterns[1].Optional = profile.TemplateLessonLaunched }, "want exactly one"},
-		{"unknown member", func(p *profile.Profile) { p.Patterns[0].Sequence[0] = "https://example.com/nothing" }, "neither a template nor a pattern"},
-		{"self reference", func(p *profile.Profile) { p.Patterns[1].OneOrMore = p.Patterns[0].ID }, "refers to itself"},
-		{"optional in alternates", func(p *profile.Profile) {
+		{"duplicate id", func(p *xapiprofile.Profile) { p.Concepts[1].ID = p.Concepts[0].ID }, "already used"},
+		{"foreign inScheme", func(p *xapiprofile.Profile) { p.Concepts[0].InScheme = "https://example.com/v9" }, "inScheme"},
+		{"bad concept type", func(p *xapiprofile.Profile) { p.Concepts[0].Type = "Verbe" }, "unknown type"},
+		{"two pattern kinds", func(p *xapiprofile.Profile) { p.Patterns[1].Optional = xapiprofile.TemplateLessonLaunched }, "want exactly one"},
+		{"unknown member", func(p *xapiprofile.Profile) { p.Patterns[0].Sequence[0] = "https://example.com/nothing" }, "neither a template nor a pattern"},
+		{"self reference", func(p *xapiprofile.Profile) { p.Patterns[1].OneOrMore = p.Patterns[0].ID }, "refers to itself"},
+		{"optional in alternates", func(p *xapiprofile.Profile) {
 			for i := range p.Patterns {
 				if p.Patterns[i].Alternates != nil {
-					p.Patterns[i].Alternates[0] = profile.PatternBase + "lesson-completion-optional"
+					p.Patterns[i].Alternates[0] = xapiprofile.PatternBase + "lesson-completion-optional"
 					return
 				}
 			}
 		}, "directly inside alternates"},
-		{"bad JSONPath", func(p *profile.Profile) { p.Templates[0].Rules[0].Location = "$..id" }, "recursive descent"},
-		{"filter", func(p *profile.Profile) { p.Templates[0].Rules[0].Location = "$.x[?(@.y)]" }, "filter"},
-		{"rule without requirement", func(p *profile.Profile) { p.Templates[0].Rules[0].Presence = "" }, "needs one of"},
-		{"bad presence", func(p *profile.Profile) { p.Templates[0].Rules[0].Presence = "required" }, "presence"},
-		{"inline schema not JSON", func(p *profile.Profile) { p.Concepts[len(p.Concepts)-1].InlineSchema = "{" }, "not JSON"},
-		{"primary without label", func(p *profile.Profile) { p.Patterns[0].PrefLabel = nil }, "primary pattern needs"},
+		{"bad JSONPath", func(p *xapiprofile.Profile) { p.Templates[0].Rules[0].Location = "$..id" }, "recursive descent"},
+		{"filter", func(p *xapiprofile.Profile) { p.Templates[0].Rules[0].Location = "$.x[?(@.y)]" }, "filter"},
+		{"rule without requirement", func(p *xapiprofile.Profile) { p.Templates[0].Rules[0].Presence = "" }, "needs one of"},
+		{"bad presence", func(p *xapiprofile.Profile) { p.Templates[0].Rules[0].Presence = "required" }, "presence"},
+		{"inline schema not JSON", func(p *xapiprofile.Profile) { p.Concepts[len(p.Concepts)-1].InlineSchema = "{" }, "not JSON"},
+		{"primary without label", func(p *xapiprofile.Profile) { p.Patterns[0].PrefLabel = nil }, "primary pattern needs"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := profile.Parse(doc.Document())
+			p, err := xapiprofile.Parse(profiledoc.Document())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestValidateFindsBrokenProfiles(t *testing.T) {
 }
 
 func TestParseRejectsUnknownProperties(t *testing.T) {
-	_, err := profile.Parse([]byte(`{"id":"x","type":"Profile","concept":[]}`))
+	_, err := xapiprofile.Parse([]byte(`{"id":"x","type":"Profile","concept":[]}`))
 	if err == nil || !strings.Contains(err.Error(), "concept") {
 		t.Errorf("want an unknown-field error, got %v", err)
 	}

@@ -1,4 +1,4 @@
-// Package profile reads the campaign's xAPI Profile (schemas/profile,
+// Package xapiprofile reads the campaign's xAPI Profile (schemas/profiledoc,
 // https://w3id.org/hocvu/xapi/profile) and checks statements against it.
 //
 //   - [Parse] and [Default] give the profile as Go values ([Profile],
@@ -22,8 +22,8 @@
 // ['name'] (unions with commas), [n], [*] and .*; no filters or scripts.
 //
 // Nothing here does I/O; a [Checker] is immutable and safe for concurrent
-// use. The LRS does not call it yet: wiring it in means calling Check on
-// each accepted statement in lrs/httpapi (after xapi.ValidateStatement)
-// and either rejecting (400 with the misfits as problems) or recording the
-// misfits in the event metadata so read models can flag them.
-package profile
+// use. [Checker.CheckStatement] is the optional check of the LRS write
+// (lrs.ProfileChecker): `hocvu serve --validate-profile` refuses with 400
+// a statement that does not follow the profile, naming the template and
+// the rule (docs/vocabulary.md).
+package xapiprofile

@@ -1,12 +1,12 @@
-package profile_test
+package xapiprofile_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/profile"
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/campaign/xapiprofile"
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -65,8 +65,8 @@ func TestCheckFits(t *testing.T) {
 	if ps := xapi.ValidateStatement(xapi.V200, st); len(ps) > 0 {
 		t.Fatalf("the base statement is invalid xAPI: %v", ps)
 	}
-	id, misfits := profile.DefaultChecker().Match(st)
-	if id != profile.TemplateLessonCompleted || len(misfits) > 0 {
+	id, misfits := xapiprofile.DefaultChecker().Match(st)
+	if id != xapiprofile.TemplateLessonCompleted || len(misfits) > 0 {
 		t.Fatalf("Match = %s, %v", id, misfits)
 	}
 }
@@ -99,7 +99,7 @@ func TestCheckMisfits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := decode(t, lessonCompleted)
 			c.mutate(st)
-			misfits := profile.Check(st)
+			misfits := xapiprofile.Check(st)
 			for _, m := range misfits {
 				if strings.Contains(m.Location, c.location) && m.Rule == c.rule {
 					return
@@ -116,7 +116,7 @@ func TestCheckScope(t *testing.T) {
 	ctx := st["context"].(map[string]any)
 	ca := ctx["contextActivities"].(map[string]any)
 	ca["parent"] = ca["parent"].([]any)[0]
-	if m := profile.Check(st); len(m) > 0 {
+	if m := xapiprofile.Check(st); len(m) > 0 {
 		t.Errorf("singleton parent: %v", m)
 	}
 	if _, ok := ca["parent"].(map[string]any); !ok {
@@ -126,15 +126,15 @@ func TestCheckScope(t *testing.T) {
 	void := decode(t, `{"actor": {"account": {"homePage": "https://lms.example", "name": "a"}},
 		"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
 		"object": {"objectType": "StatementRef", "id": "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e62"}}`)
-	if m := profile.Check(void); len(m) > 0 {
+	if m := xapiprofile.Check(void); len(m) > 0 {
 		t.Errorf("voiding statement: %v", m)
 	}
 	// Another verb, but declaring the profile: no template.
 	other := decode(t, `{"actor": {"account": {"homePage": "https://lms.example", "name": "a"}},
 		"verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
 		"object": {"id": "https://lms.example/meeting"},
-		"context": {"contextActivities": {"category": [{"id": "`+profile.VersionID+`"}]}}}`)
-	if m := profile.Check(other); len(m) != 1 || m[0].Rule != "no-template" {
+		"context": {"contextActivities": {"category": [{"id": "`+xapiprofile.VersionID+`"}]}}}`)
+	if m := xapiprofile.Check(other); len(m) != 1 || m[0].Rule != "no-template" {
 		t.Errorf("declared profile, unknown verb: %v", m)
 	}
 }
@@ -149,11 +149,11 @@ func TestCheckCertificateSelector(t *testing.T) {
 	    "contextActivities": {"parent": [{"id": "https://lms.example/c/1", "definition": {"type": "http://adlnet.gov/expapi/activities/course"}}]},
 	    "extensions": {"https://w3id.org/hocvu/xapi/ext/province": "51"}},
 	  "timestamp": "2025-10-12T08:31:09+07:00"}`)
-	if id, m := profile.DefaultChecker().Match(st); id != profile.TemplateCertificateEarned || len(m) > 0 {
+	if id, m := xapiprofile.DefaultChecker().Match(st); id != xapiprofile.TemplateCertificateEarned || len(m) > 0 {
 		t.Fatalf("Match = %s, %v", id, m)
 	}
 	st["attachments"] = []any{map[string]any{"usageType": "https://example.com/other"}}
-	m := profile.Check(st)
+	m := xapiprofile.Check(st)
 	if len(m) != 1 || m[0].Rule != "all" || !strings.Contains(m[0].Location, "usageType") {
 		t.Errorf("wrong attachment usage type: %v", m)
 	}

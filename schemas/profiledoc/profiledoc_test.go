@@ -1,15 +1,15 @@
-package profile_test
+package profiledoc_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/hocvu/hocvu/schemas/profile"
+	"github.com/hocvu/hocvu/schemas/profiledoc"
 )
 
 func TestDocumentIsJSON(t *testing.T) {
-	doc := profile.Document()
+	doc := profiledoc.Document()
 	var p struct {
 		ID       string           `json:"id"`
 		Concepts []map[string]any `json:"concepts"`
@@ -21,10 +21,10 @@ func TestDocumentIsJSON(t *testing.T) {
 		t.Errorf("id %s, %d concepts", p.ID, len(p.Concepts))
 	}
 	doc[0] = 'x'
-	if profile.Document()[0] == 'x' {
+	if profiledoc.Document()[0] == 'x' {
 		t.Error("Document returns the embedded bytes themselves")
 	}
-	ext, err := profile.DefaultExtensions()
+	ext, err := profiledoc.DefaultExtensions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestCompileExtensionsRejectsBadSchemas(t *testing.T) {
 		`{"concepts": [{"id": "https://x/e", "inlineSchema": "{\"type\": \"strin\"}"}]}`: "inlineSchema",
 		`[]`: "decode concepts",
 	} {
-		_, err := profile.CompileExtensions([]byte(doc))
+		_, err := profiledoc.CompileExtensions([]byte(doc))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", doc, err, want)
 		}
