@@ -162,7 +162,27 @@ func (f *Forward) Validate() (warnings []string, err error) {
 	return warnings, nil
 }
 
+// validate checks a target's configuration, in steps: its URL
+// (targetURL), then the settings of its kind (validateXAPI with
+// validateAuth, or validateWebhook).
 func (t *TargetConfig) validate() (warnings []string, err error) {
+	u, err := t.targetURL()
+	if err != nil {
+		return nil, err
+	}
+	switch t.Kind {
+	case TargetXAPI:
+		return t.validateXAPI(u)
+	case TargetWebhook:
+		return nil, t.validateWebhook(u)
+	default:
+		return nil, invalid("target kind %q: want xapi or webhook", t.Kind)
+	}
+}
+
+// targetURL parses the target URL: absolute http(s), without credentials
+// or a fragment, and without a query for an xAPI endpoint.
+func (t *TargetConfig) targetURL() (*url.URL, error) {
 	u, err := url.Parse(t.URL)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
 		return nil, invalid("target URL %q is not an absolute http(s) URL", redactURL(t.URL))
@@ -179,64 +199,84 @@ func (t *TargetConfig) validate() (warnings []string, err error) {
 	if u.RawQuery != "" && t.Kind == TargetXAPI {
 		return nil, invalid("target URL %q: an xAPI endpoint has no query", redactURL(t.URL))
 	}
-	plain := u.Scheme == "http"
-	switch t.Kind {
-	case TargetXAPI:
-		if strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/statements") {
-			return nil, invalid("target URL %q: give the xAPI endpoint (e.g. https://lrs.example/xapi), not its statements resource", t.URL)
-		}
-		if !slices.Contains(xapiVersions, t.Version) {
-			return nil, invalid("xAPI version %q: want %s", t.Version, strings.Join(xapiVersions, " or "))
-		}
-		switch t.Auth {
-		case AuthNone:
-			if !t.Secret.IsZero() || t.Username != "" {
-				return nil, invalid("auth none takes no username or secret")
-			}
-		case AuthBasic:
-			if t.Username == "" {
-				return nil, invalid("basic auth needs a username")
-			}
-			if t.Secret.IsZero() {
-				return nil, invalid("basic auth needs a secret (the password)")
-			}
-		case AuthOAuth2:
-			tu, err := url.Parse(t.TokenURL)
-			if t.TokenURL == "" || err != nil || !tu.IsAbs() || tu.Host == "" || (tu.Scheme != "https" && tu.Scheme != "http") || tu.User != nil {
-				return nil, invalid("OAuth2 needs an absolute token URL (got %q)", redactURL(t.TokenURL))
-			}
-			if t.ClientID == "" {
-				return nil, invalid("OAuth2 needs a client id")
-			}
-			if t.Secret.IsZero() {
-				return nil, invalid("OAuth2 needs a secret (the client secret)")
-			}
-			if tu.Scheme == "http" && !loopback(tu.Hostname()) {
-				warnings = append(warnings, "the OAuth2 token URL is plain http: the client secret travels unencrypted")
-			}
-		default:
-			return nil, invalid("auth %q: want none, basic or oauth2", t.Auth)
-		}
-		if t.Auth != AuthOAuth2 && (t.TokenURL != "" || t.ClientID != "" || len(t.Scopes) > 0) {
-			return nil, invalid("token URL, client id and scopes are for auth oauth2 only")
-		}
-		if plain && !loopback(u.Hostname()) && t.Auth != AuthNone {
-			warnings = append(warnings, "the target is plain http: credentials and statements travel unencrypted")
-		}
-	case TargetWebhook:
-		if plain && !loopback(u.Hostname()) {
-			return nil, invalid("a webhook URL must be https (plain http is allowed only to this machine, for development)")
-		}
-		if t.Secret.IsZero() {
-			return nil, invalid("a webhook needs a secret (the signing key)")
-		}
-		if t.Auth != "" && t.Auth != AuthNone || t.Username != "" || t.TokenURL != "" || t.ClientID != "" || len(t.Scopes) > 0 || t.Version != "" {
-			return nil, invalid("a webhook takes a URL and a secret only (no auth, username, OAuth2 or version)")
-		}
-	default:
-		return nil, invalid("target kind %q: want xapi or webhook", t.Kind)
+	return u, nil
+}
+
+// validateXAPI checks the settings of an xAPI target at u: the endpoint
+// (not its statements resource), the version and the authentication.
+func (t *TargetConfig) validateXAPI(u *url.URL) (warnings []string, err error) {
+	if strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/statements") {
+		return nil, invalid("target URL %q: give the xAPI endpoint (e.g. https://lrs.example/xapi), not its statements resource", t.URL)
+	}
+	if !slices.Contains(xapiVersions, t.Version) {
+		return nil, invalid("xAPI version %q: want %s", t.Version, strings.Join(xapiVersions, " or "))
+	}
+	if warnings, err = t.validateAuth(); err != nil {
+		return nil, err
+	}
+	if t.Auth != AuthOAuth2 && (t.TokenURL != "" || t.ClientID != "" || len(t.Scopes) > 0) {
+		return nil, invalid("token URL, client id and scopes are for auth oauth2 only")
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) && t.Auth != AuthNone {
+		warnings = append(warnings, "the target is plain http: credentials and statements travel unencrypted")
 	}
 	return warnings, nil
+}
+
+// validateAuth checks that an xAPI target has what its kind of
+// authentication needs.
+func (t *TargetConfig) validateAuth() (warnings []string, err error) {
+	switch t.Auth {
+	case AuthNone:
+		if !t.Secret.IsZero() || t.Username != "" {
+			return nil, invalid("auth none takes no username or secret")
+		}
+	case AuthBasic:
+		if t.Username == "" {
+			return nil, invalid("basic auth needs a username")
+		}
+		if t.Secret.IsZero() {
+			return nil, invalid("basic auth needs a secret (the password)")
+		}
+	case AuthOAuth2:
+		return t.validateOAuth2()
+	default:
+		return nil, invalid("auth %q: want none, basic or oauth2", t.Auth)
+	}
+	return nil, nil
+}
+
+// validateOAuth2 checks the client credentials grant of an xAPI target.
+func (t *TargetConfig) validateOAuth2() (warnings []string, err error) {
+	tu, err := url.Parse(t.TokenURL)
+	if t.TokenURL == "" || err != nil || !tu.IsAbs() || tu.Host == "" || (tu.Scheme != "https" && tu.Scheme != "http") || tu.User != nil {
+		return nil, invalid("OAuth2 needs an absolute token URL (got %q)", redactURL(t.TokenURL))
+	}
+	if t.ClientID == "" {
+		return nil, invalid("OAuth2 needs a client id")
+	}
+	if t.Secret.IsZero() {
+		return nil, invalid("OAuth2 needs a secret (the client secret)")
+	}
+	if tu.Scheme == "http" && !loopback(tu.Hostname()) {
+		warnings = append(warnings, "the OAuth2 token URL is plain http: the client secret travels unencrypted")
+	}
+	return warnings, nil
+}
+
+// validateWebhook checks the settings of a webhook target at u: https
+// (plain http only to this machine), a signing key and nothing else.
+func (t *TargetConfig) validateWebhook(u *url.URL) error {
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return invalid("a webhook URL must be https (plain http is allowed only to this machine, for development)")
+	}
+	if t.Secret.IsZero() {
+		return invalid("a webhook needs a secret (the signing key)")
+	}
+	if t.Auth != "" && t.Auth != AuthNone || t.Username != "" || t.TokenURL != "" || t.ClientID != "" || len(t.Scopes) > 0 || t.Version != "" {
+		return invalid("a webhook takes a URL and a secret only (no auth, username, OAuth2 or version)")
+	}
+	return nil
 }
 
 // loopback reports whether host names this machine.

@@ -156,19 +156,53 @@ func (w *forwarder) run(ctx context.Context) {
 	}
 }
 
-// item is one message from the subscription.
-type item struct {
-	msg eventstore.Message
-	err error
-}
-
 // pendingEvent is a matching statement event waiting in a batch.
 type pendingEvent struct {
 	ref  EventRef
 	data []byte
 }
 
+// runOnce delivers through one subscription, from the checkpoint until
+// delivery fails, the gate closes or ctx ends, in named steps:
+//
+//	start      wait for the gate, load the progress, open the target
+//	catchUp    finish the batch in flight at the last stop, re-drive dead letters
+//	subscribe  from the checkpoint (and fold the directory when the filter needs it)
+//	feed       batch the subscription's statements and send them (feed.go)
+//
+// run restarts it from the checkpoint after a failure.
 func (w *forwarder) runOnce(ctx context.Context) error {
+	if err := w.start(ctx); err != nil {
+		return err
+	}
+	if err := w.catchUp(ctx); err != nil {
+		return err
+	}
+	sub, err := w.subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	w.mu.Lock()
+	w.runErr = nil
+	w.mu.Unlock()
+
+	sctx, cancel := context.WithCancel(ctx)
+	received := make(chan struct{})
+	// The reader ends before the subscription closes and before runOnce
+	// returns: no read of the store outlives the forwarder.
+	defer func() { cancel(); <-received }()
+	f := w.newFeed(ctx)
+	go func() {
+		defer close(received)
+		f.receive(sctx, sub)
+	}()
+	return f.loop()
+}
+
+// start waits for the gate (when there is one), loads the forward's
+// progress and dead letters and opens its target.
+func (w *forwarder) start(ctx context.Context) error {
 	env := w.env
 	if env.Gate != nil {
 		if err := env.Gate.Wait(ctx); err != nil {
@@ -188,139 +222,41 @@ func (w *forwarder) runOnce(ctx context.Context) error {
 	if w.target, err = env.Targets(&w.fwd, secret); err != nil {
 		return fmt.Errorf("forwarding: target: %w", err)
 	}
+	return nil
+}
+
+// catchUp finishes the batch a previous run left in flight and re-drives
+// the dead letters that retry requests name, before new statements go.
+func (w *forwarder) catchUp(ctx context.Context) error {
 	if p := w.progress.Pending; p != nil {
 		if err := w.resume(ctx, p); err != nil {
 			return err
 		}
 	}
-	if err := w.redrive(ctx); err != nil {
-		return err
-	}
+	return w.redrive(ctx)
+}
+
+// subscribe subscribes to the statement events after the checkpoint, and
+// to the reference data too when the filter needs the learner directory
+// (folded first, up to the checkpoint).
+func (w *forwarder) subscribe(ctx context.Context) (eventstore.Subscription, error) {
 	after, err := w.checkpoint()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	filter := eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
 	if w.filter.needsDirectory() {
 		if err := w.loadDirectory(ctx, after); err != nil {
-			return err
+			return nil, err
 		}
 		filter.EventTypePrefixes = append(filter.EventTypePrefixes, reference.EventPrefix)
 	}
-	sub, err := env.Store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: filter})
+	sub, err := w.env.Store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: filter})
 	if err != nil {
-		return fmt.Errorf("forwarding: subscribe after %s: %w", after, err)
+		return nil, fmt.Errorf("forwarding: subscribe after %s: %w", after, err)
 	}
-	defer sub.Close()
 	w.log.Info("forward started", "after", after.String(), "target", string(w.fwd.Target.Kind))
-	w.mu.Lock()
-	w.runErr = nil
-	w.mu.Unlock()
-
-	sctx, cancel := context.WithCancel(ctx)
-	received := make(chan struct{})
-	// The reader ends before the subscription closes and before runOnce
-	// returns: no read of the store outlives the forwarder.
-	defer func() { cancel(); <-received }()
-	items := make(chan item, w.fwd.BatchSize)
-	go func() {
-		defer close(received)
-		for {
-			m, err := sub.Recv(sctx)
-			select {
-			case items <- item{msg: m, err: err}:
-			case <-sctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-
-	var (
-		batch     []pendingEvent
-		skipped   int // statements filtered out since progress was last recorded
-		lastSaved = time.Now()
-		linger    *time.Timer
-	)
-	flush := func() error {
-		if len(batch) > 0 {
-			err := w.send(ctx, batch)
-			batch = batch[:0]
-			skipped, lastSaved = 0, time.Now()
-			return err
-		}
-		return nil
-	}
-	for {
-		var it item
-		select {
-		case it = <-items:
-		case <-w.retry:
-			if err := w.redrive(ctx); err != nil {
-				return err
-			}
-			continue
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		for {
-			if it.err != nil {
-				if err := flush(); err != nil {
-					return err
-				}
-				return fmt.Errorf("forwarding: subscription: %w", it.err)
-			}
-			ev, err := w.handle(ctx, it.msg)
-			if err != nil {
-				return err
-			}
-			switch {
-			case ev != nil:
-				batch = append(batch, *ev)
-			case it.msg.Event != nil && it.msg.Event.Type == lrs.EventStatementStored:
-				skipped++
-			}
-			if len(batch) >= w.fwd.BatchSize {
-				break
-			}
-			select {
-			case it = <-items:
-				continue
-			default:
-			}
-			if len(batch) == 0 {
-				break
-			}
-			// A partial batch waits a little for more statements.
-			if linger == nil {
-				linger = time.NewTimer(env.Linger)
-			} else {
-				linger.Reset(env.Linger)
-			}
-			select {
-			case it = <-items:
-				linger.Stop()
-				continue
-			case <-linger.C:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			break
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		// Only filtered-out statements passed: record how far, now and
-		// then, so that a restart need not read them again.
-		if skipped > 0 && (skipped >= 10000 || time.Since(lastSaved) >= env.CheckpointEvery) {
-			if err := w.saveCheckpoint(ctx); err != nil {
-				return err
-			}
-			skipped, lastSaved = 0, time.Now()
-		}
-	}
+	return sub, nil
 }
 
 // load reads the forward's progress and dead letters from the log.

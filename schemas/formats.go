@@ -181,92 +181,142 @@ func ParseTimestamp(s string) (time.Time, bool) {
 	return parseTimestamp(s, false)
 }
 
+// parseTimestamp parses s as IsTimestamp describes it (rfc3339: the rules
+// of V200), in steps: the date, the separator, the time of day, the time
+// zone; then the instant they name.
 func parseTimestamp(s string, rfc3339 bool) (time.Time, bool) {
-	p := tsParser{s: s}
-	year, ok1 := p.digits(4)
-	basic := false
-	if p.peek() == '-' {
-		p.i++
-	} else if !rfc3339 {
-		basic = true
-	} else {
-		return time.Time{}, false
-	}
-	month, ok2 := p.digits(2)
-	if !basic && !p.expect('-') {
-		return time.Time{}, false
-	}
-	day, ok3 := p.digits(2)
-	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
-		return time.Time{}, false
-	}
-	switch p.peek() {
-	case 'T', 't', ' ':
-		p.i++
-	default:
-		return time.Time{}, false
-	}
-	hour, okH := p.digits(2)
-	if !basic && !p.expect(':') {
-		return time.Time{}, false
-	}
-	minute, okM := p.digits(2)
-	if !okH || !okM || hour > 24 || minute > 59 {
-		return time.Time{}, false
-	}
-	second, nanos := 0, 0
-	hasSeconds := false
-	if (!basic && p.peek() == ':') || (basic && isDigit(p.peek())) {
-		if !basic {
-			p.i++
-		}
-		var ok bool
-		if second, ok = p.digits(2); !ok || second > 60 {
-			return time.Time{}, false
-		}
-		hasSeconds = true
-		if c := p.peek(); c == '.' || (c == ',' && !rfc3339) {
-			p.i++
-			start := p.i
-			for isDigit(p.peek()) {
-				p.i++
-			}
-			frac := s[start:p.i]
-			if frac == "" {
-				return time.Time{}, false
-			}
-			for i := 0; i < 9; i++ {
-				nanos *= 10
-				if i < len(frac) {
-					nanos += int(frac[i] - '0')
-				}
-			}
-		}
-	}
-	if rfc3339 && !hasSeconds {
-		return time.Time{}, false
-	}
-	if hour == 24 && (minute != 0 || second != 0 || nanos != 0) {
+	p := tsParser{s: s, rfc3339: rfc3339}
+	var f tsFields
+	if !p.date(&f) || !p.dateTimeSeparator() || !p.clock(&f) {
 		return time.Time{}, false
 	}
 	offset, hasZone, ok := p.zone(rfc3339)
 	if !ok || p.i != len(s) || (rfc3339 && !hasZone) {
 		return time.Time{}, false
 	}
+	return f.instant(offset), true
+}
+
+// tsFields are the fields of a timestamp, as written.
+type tsFields struct {
+	year, month, day            int
+	hour, minute, second, nanos int
+}
+
+// instant is the time f names at offset seconds east of UTC; a leap
+// second (:60) is the second after :59.
+func (f *tsFields) instant(offset int) time.Time {
+	second := f.second
 	leap := second == 60
 	if leap {
 		second = 59
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, second, nanos, time.UTC).Add(-time.Duration(offset) * time.Second)
+	t := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, second, f.nanos, time.UTC).Add(-time.Duration(offset) * time.Second)
 	if leap {
 		t = t.Add(time.Second)
 	}
-	return t, true
+	return t
 }
 
 type tsParser struct {
-	s string
-	i int
+	s       string
+	i       int
+	rfc3339 bool // the rules of V200
+	basic   bool // basic format (20240501T1345), known once the date is read
+}
+
+// date reads a valid date in extended (2024-05-01) or, outside RFC 3339,
+// basic (20240501) format; the time of day follows in the same format.
+func (p *tsParser) date(f *tsFields) bool {
+	var okY, okM, okD bool
+	f.year, okY = p.digits(4)
+	switch {
+	case p.peek() == '-':
+		p.i++
+	case !p.rfc3339:
+		p.basic = true
+	default:
+		return false
+	}
+	f.month, okM = p.digits(2)
+	if !p.basic && !p.expect('-') {
+		return false
+	}
+	f.day, okD = p.digits(2)
+	return okY && okM && okD && f.month >= 1 && f.month <= 12 && f.day >= 1 && f.day <= daysIn(f.month, f.year)
+}
+
+// dateTimeSeparator reads "T", "t" or a space.
+func (p *tsParser) dateTimeSeparator() bool {
+	switch p.peek() {
+	case 'T', 't', ' ':
+		p.i++
+		return true
+	}
+	return false
+}
+
+// clock reads a valid time of day: hours and minutes, then seconds
+// (required under RFC 3339) with an optional fraction. Hour 24 is only
+// 24:00:00, the end of the day.
+func (p *tsParser) clock(f *tsFields) bool {
+	var okH, okM bool
+	f.hour, okH = p.digits(2)
+	if !p.basic && !p.expect(':') {
+		return false
+	}
+	f.minute, okM = p.digits(2)
+	if !okH || !okM || f.hour > 24 || f.minute > 59 {
+		return false
+	}
+	hasSeconds, ok := p.seconds(f)
+	if !ok || (p.rfc3339 && !hasSeconds) {
+		return false
+	}
+	return f.hour < 24 || (f.minute == 0 && f.second == 0 && f.nanos == 0)
+}
+
+// seconds reads the optional seconds (at most 60, a leap second) and their
+// optional fraction ("." or, outside RFC 3339, ",").
+func (p *tsParser) seconds(f *tsFields) (present, ok bool) {
+	if p.basic {
+		if !isDigit(p.peek()) {
+			return false, true
+		}
+	} else if !p.expect(':') {
+		return false, true
+	}
+	if f.second, ok = p.digits(2); !ok || f.second > 60 {
+		return true, false
+	}
+	if c := p.peek(); c == '.' || (c == ',' && !p.rfc3339) {
+		p.i++
+		if f.nanos, ok = p.fraction(); !ok {
+			return true, false
+		}
+	}
+	return true, true
+}
+
+// fraction reads the digits of a fraction of a second (at least one), as
+// nanoseconds; digits past the ninth are dropped.
+func (p *tsParser) fraction() (int, bool) {
+	start := p.i
+	for isDigit(p.peek()) {
+		p.i++
+	}
+	frac := p.s[start:p.i]
+	if frac == "" {
+		return 0, false
+	}
+	nanos := 0
+	for i := 0; i < 9; i++ {
+		nanos *= 10
+		if i < len(frac) {
+			nanos += int(frac[i] - '0')
+		}
+	}
+	return nanos, true
 }
 
 func (p *tsParser) peek() byte {

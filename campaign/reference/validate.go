@@ -365,77 +365,97 @@ func (v *validator) checkID(k Kind, i int, field, id string, seen map[string]int
 }
 
 // dangling reports rows of the current data, kept because d does not
-// replace their kind, that refer to something d removes.
+// replace their kind, that refer to something d removes: a commune
+// (danglingCommunes), a team (danglingTeams) or a mentor
+// (danglingMentors).
 func (v *validator) dangling() {
 	if v.cur == nil {
 		return
 	}
-	d := v.d
-	cur := func(k Kind, id, format string, args ...any) {
-		v.ps = append(v.ps, Problem{Row: fmt.Sprintf("current %s %s", k, id), Message: fmt.Sprintf(format, args...) + fmt.Sprintf(" (load %s too, or keep it)", k)})
+	if v.d.Has(KindCommunes) {
+		v.danglingCommunes()
 	}
-	if d.Has(KindCommunes) {
-		communes := v.communeSet()
-		gone := func(code string) bool { return code != "" && !communes[code] }
-		if !d.Has(KindPopulations) {
-			for _, p := range v.cur.Populations() {
-				if gone(p.Commune) {
-					cur(KindPopulations, p.Commune, "refers to commune %s, which the new commune list drops", p.Commune)
-				}
-			}
-		}
-		if !d.Has(KindTargets) {
-			for _, t := range v.cur.Targets() {
-				if gone(t.Commune) {
-					cur(KindTargets, fmt.Sprint(t.Year, " ", t.Group), "refers to commune %s, which the new commune list drops", t.Commune)
-				}
-			}
-		}
-		if !d.Has(KindTeams) {
-			for _, t := range v.cur.Teams() {
-				if gone(t.Commune) {
-					cur(KindTeams, t.ID, "refers to commune %s, which the new commune list drops", t.Commune)
-				}
-			}
-		}
-		if !d.Has(KindMentors) {
-			for _, m := range v.cur.Mentors() {
-				if gone(m.Commune) {
-					cur(KindMentors, m.ID, "refers to commune %s, which the new commune list drops", m.Commune)
-				}
-			}
-		}
-		if !d.Has(KindLearners) {
-			for _, l := range v.cur.Learners() {
-				if gone(l.Commune) {
-					cur(KindLearners, l.Name, "refers to commune %s, which the new commune list drops", l.Commune)
-				}
-			}
+	if v.d.Has(KindTeams) {
+		v.danglingTeams()
+	}
+	if v.d.Has(KindMentors) && v.kept(KindLearners) {
+		v.danglingMentors()
+	}
+}
+
+// kept reports whether the current rows of kind k stay (d does not
+// replace them).
+func (v *validator) kept(k Kind) bool { return !v.d.Has(k) }
+
+// addCurrent reports a problem of the current row id of kind k.
+func (v *validator) addCurrent(k Kind, id, format string, args ...any) {
+	v.ps = append(v.ps, Problem{Row: fmt.Sprintf("current %s %s", k, id), Message: fmt.Sprintf(format, args...) + fmt.Sprintf(" (load %s too, or keep it)", k)})
+}
+
+// danglingCommunes reports kept rows in a commune that the new commune
+// list drops.
+func (v *validator) danglingCommunes() {
+	communes := v.communeSet()
+	check := func(k Kind, id, code string) {
+		if code != "" && !communes[code] {
+			v.addCurrent(k, id, "refers to commune %s, which the new commune list drops", code)
 		}
 	}
-	if d.Has(KindTeams) {
-		teams := v.teamCommunes()
-		if !d.Has(KindMentors) {
-			for _, m := range v.cur.Mentors() {
-				if m.Team != "" && teams[m.Team] == "" {
-					cur(KindMentors, m.ID, "refers to team %s, which the new team list drops", m.Team)
-				}
-			}
-		}
-		if !d.Has(KindLearners) {
-			for _, l := range v.cur.Learners() {
-				if l.Team != "" && teams[l.Team] == "" {
-					cur(KindLearners, l.Name, "refers to team %s, which the new team list drops", l.Team)
-				}
-			}
+	if v.kept(KindPopulations) {
+		for _, p := range v.cur.Populations() {
+			check(KindPopulations, p.Commune, p.Commune)
 		}
 	}
-	if d.Has(KindMentors) && !d.Has(KindLearners) {
-		mentors := v.mentorSet()
+	if v.kept(KindTargets) {
+		for _, t := range v.cur.Targets() {
+			check(KindTargets, fmt.Sprint(t.Year, " ", t.Group), t.Commune)
+		}
+	}
+	if v.kept(KindTeams) {
+		for _, t := range v.cur.Teams() {
+			check(KindTeams, t.ID, t.Commune)
+		}
+	}
+	if v.kept(KindMentors) {
+		for _, m := range v.cur.Mentors() {
+			check(KindMentors, m.ID, m.Commune)
+		}
+	}
+	if v.kept(KindLearners) {
 		for _, l := range v.cur.Learners() {
-			if l.Mentor != "" && !mentors[l.Mentor] {
-				cur(KindLearners, l.Name, "refers to mentor %s, which the new mentor list drops", l.Mentor)
-			}
+			check(KindLearners, l.Name, l.Commune)
+		}
+	}
+}
+
+// danglingTeams reports kept mentors and learners in a team that the new
+// team list drops.
+func (v *validator) danglingTeams() {
+	teams := v.teamCommunes()
+	check := func(k Kind, id, team string) {
+		if team != "" && teams[team] == "" {
+			v.addCurrent(k, id, "refers to team %s, which the new team list drops", team)
+		}
+	}
+	if v.kept(KindMentors) {
+		for _, m := range v.cur.Mentors() {
+			check(KindMentors, m.ID, m.Team)
+		}
+	}
+	if v.kept(KindLearners) {
+		for _, l := range v.cur.Learners() {
+			check(KindLearners, l.Name, l.Team)
+		}
+	}
+}
+
+// danglingMentors reports kept learners whose mentor the new mentor list
+// drops.
+func (v *validator) danglingMentors() {
+	mentors := v.mentorSet()
+	for _, l := range v.cur.Learners() {
+		if l.Mentor != "" && !mentors[l.Mentor] {
+			v.addCurrent(KindLearners, l.Name, "refers to mentor %s, which the new mentor list drops", l.Mentor)
 		}
 	}
 }

@@ -177,99 +177,169 @@ func (j *journey) learn(fast bool) {
 	}
 }
 
-// course plays one course from t and returns when the learner left it.
+// course plays one course from t and returns when the learner left it:
+// the lessons in order, then (most learners) the quiz.
 func (j *journey) course(t time.Time, c int, persist float64, fast, mountain, elderly bool) time.Time {
-	r := &j.r
-	co := Catalog[c]
-	cc := uint8(c)
-	var spent time.Duration
-	inSession := 0
-	for li, lesson := range co.Lessons {
-		if li > 0 {
-			if !r.chance(persist) {
-				return t
-			}
-			switch {
-			case fast:
-				t = t.Add(time.Duration(5+r.intn(35)) * time.Second)
-			case inSession < 3 && r.chance(0.55):
-				t = t.Add(time.Duration(30+r.intn(270)) * time.Second)
-				inSession++
-			default:
-				t = j.nextSession(t, 2.5)
-				inSession = 0
-			}
-		}
-		for attempt := 0; ; attempt++ {
-			j.emit(t, evLaunched, cc, uint8(li), 0, 0)
-			d := lessonDuration(r, lesson.Expected, fast)
-			if !fast && r.chance(0.35) {
-				frac := r.between(0.4, 0.6)
-				j.emit(t.Add(time.Duration(float64(d)*frac)), evProgressed, cc, uint8(li), uint8(math.Round(frac*10))*10, 0)
-			}
-			if !fast && attempt < 2 && r.chance(0.07) { // abandoned
-				t = t.Add(time.Duration(float64(d) * r.between(0.6, 0.9)))
-				if !r.chance(0.6) {
-					return t
-				}
-				t = j.nextSession(t, 1.5)
-				inSession = 0
-				continue
-			}
-			t = t.Add(d)
-			spent += d
-			j.emit(t, evLessonCompleted, cc, uint8(li), 0, d)
-			break
-		}
+	e := &enrolment{j: j, c: c, co: Catalog[c], persist: persist, fast: fast, mountain: mountain, elderly: elderly}
+	t, finished := e.lessons(t)
+	if !finished {
+		return t
 	}
-	if !fast && !r.chance(0.88) {
+	if !fast && !j.r.chance(0.88) {
 		return t // finished the lessons, never took the quiz
 	}
-	pass := groupPassRate[j.l.group]
-	if mountain {
+	return e.quiz(t)
+}
+
+// enrolment is a learner taking one course.
+type enrolment struct {
+	j                       *journey
+	c                       int
+	co                      Course
+	persist                 float64 // chance of going on to the next lesson
+	fast, mountain, elderly bool
+	spent                   time.Duration // on lessons and quizzes so far
+	inSession               int           // lessons taken since the session began, after the first
+}
+
+// lessons plays the lessons in order from t, each after a break; it
+// reports false when the learner gave up before finishing them.
+func (e *enrolment) lessons(t time.Time) (time.Time, bool) {
+	r := &e.j.r
+	for li, lesson := range e.co.Lessons {
+		if li > 0 {
+			if !r.chance(e.persist) {
+				return t, false
+			}
+			t = e.lessonBreak(t)
+		}
+		var completed bool
+		if t, completed = e.lesson(t, li, lesson.Expected); !completed {
+			return t, false
+		}
+	}
+	return t, true
+}
+
+// lessonBreak moves from one lesson to the next: seconds for a
+// box-ticking learner, minutes within a session (up to three lessons
+// more), else the next session.
+func (e *enrolment) lessonBreak(t time.Time) time.Time {
+	r := &e.j.r
+	switch {
+	case e.fast:
+		return t.Add(time.Duration(5+r.intn(35)) * time.Second)
+	case e.inSession < 3 && r.chance(0.55):
+		e.inSession++
+		return t.Add(time.Duration(30+r.intn(270)) * time.Second)
+	default:
+		e.inSession = 0
+		return e.j.nextSession(t, 2.5)
+	}
+}
+
+// lesson plays lesson li from t until it is completed; an attempt may be
+// abandoned (at most twice) and taken up again in a later session. It
+// reports false when the learner left the course instead.
+func (e *enrolment) lesson(t time.Time, li int, expected time.Duration) (time.Time, bool) {
+	j, r := e.j, &e.j.r
+	cc := uint8(e.c)
+	for attempt := 0; ; attempt++ {
+		j.emit(t, evLaunched, cc, uint8(li), 0, 0)
+		d := lessonDuration(r, expected, e.fast)
+		if !e.fast && r.chance(0.35) {
+			frac := r.between(0.4, 0.6)
+			j.emit(t.Add(time.Duration(float64(d)*frac)), evProgressed, cc, uint8(li), uint8(math.Round(frac*10))*10, 0)
+		}
+		if !e.fast && attempt < 2 && r.chance(0.07) { // abandoned
+			t = t.Add(time.Duration(float64(d) * r.between(0.6, 0.9)))
+			if !r.chance(0.6) {
+				return t, false
+			}
+			t = j.nextSession(t, 1.5)
+			e.inSession = 0
+			continue
+		}
+		t = t.Add(d)
+		e.spent += d
+		j.emit(t, evLessonCompleted, cc, uint8(li), 0, d)
+		return t, true
+	}
+}
+
+// passRate is the learner's chance of passing the quiz at the first
+// attempt.
+func (e *enrolment) passRate() float64 {
+	pass := groupPassRate[e.j.l.group]
+	if e.mountain {
 		pass -= 0.08
 	}
-	if elderly {
+	if e.elderly {
 		pass -= 0.08
 	}
-	if j.l.mentor >= 0 {
+	if e.j.l.mentor >= 0 {
 		pass += 0.05
 	}
-	if fast {
+	if e.fast {
 		pass = 0.92
 	}
+	return pass
+}
+
+// quiz plays up to three attempts at the quiz from t, each more likely to
+// pass; a pass completes the course and earns its certificate. After a
+// failure some learners give up.
+func (e *enrolment) quiz(t time.Time) time.Time {
+	j, r := e.j, &e.j.r
+	cc := uint8(e.c)
+	pass := e.passRate()
 	for attempt := 0; attempt < 3; attempt++ {
-		switch {
-		case fast:
-			t = t.Add(time.Duration(5+r.intn(30)) * time.Second)
-		case r.chance(0.7):
-			t = t.Add(time.Duration(60+r.intn(540)) * time.Second)
-		default:
-			t = j.nextSession(t, 2)
-		}
+		t = e.quizBreak(t)
 		qd := time.Duration(math.Max(3, math.Min(20, 8+2*r.norm())) * float64(time.Minute))
-		if fast {
+		if e.fast {
 			qd = time.Duration(40+r.intn(80)) * time.Second
 		}
 		t = t.Add(qd)
-		spent += qd
+		e.spent += qd
 		if r.chance(pass + 0.12*float64(attempt)) {
-			j.emit(t, evPassed, cc, uint8(attempt), uint8(co.PassScore+r.intn(co.Questions-co.PassScore+1)), qd)
-			t = t.Add(time.Duration(1000+r.intn(2000)) * time.Millisecond)
-			j.emit(t, evCourseCompleted, cc, 0, 0, spent)
-			if r.chance(0.97) {
-				t = t.Add(time.Duration(2000+r.intn(8000)) * time.Millisecond)
-			} else {
-				t = t.Add(time.Duration(1+r.intn(14)) * 24 * time.Hour) // issued later
-			}
-			j.emit(t, evEarned, cc, 0, 0, 0)
-			return t
+			j.emit(t, evPassed, cc, uint8(attempt), uint8(e.co.PassScore+r.intn(e.co.Questions-e.co.PassScore+1)), qd)
+			return e.complete(t)
 		}
-		j.emit(t, evFailed, cc, uint8(attempt), uint8(3+r.intn(co.PassScore-3)), qd)
-		if !fast && !r.chance(0.75) {
+		j.emit(t, evFailed, cc, uint8(attempt), uint8(3+r.intn(e.co.PassScore-3)), qd)
+		if !e.fast && !r.chance(0.75) {
 			return t
 		}
 	}
+	return t
+}
+
+// quizBreak is the time before a quiz attempt: seconds for a box-ticking
+// learner, minutes for most, else the next session.
+func (e *enrolment) quizBreak(t time.Time) time.Time {
+	r := &e.j.r
+	switch {
+	case e.fast:
+		return t.Add(time.Duration(5+r.intn(30)) * time.Second)
+	case r.chance(0.7):
+		return t.Add(time.Duration(60+r.intn(540)) * time.Second)
+	default:
+		return e.j.nextSession(t, 2)
+	}
+}
+
+// complete records the course completed after a pass at t, and the
+// certificate earned: mostly seconds later, sometimes issued days later.
+func (e *enrolment) complete(t time.Time) time.Time {
+	j, r := e.j, &e.j.r
+	cc := uint8(e.c)
+	t = t.Add(time.Duration(1000+r.intn(2000)) * time.Millisecond)
+	j.emit(t, evCourseCompleted, cc, 0, 0, e.spent)
+	if r.chance(0.97) {
+		t = t.Add(time.Duration(2000+r.intn(8000)) * time.Millisecond)
+	} else {
+		t = t.Add(time.Duration(1+r.intn(14)) * 24 * time.Hour) // issued later
+	}
+	j.emit(t, evEarned, cc, 0, 0, 0)
 	return t
 }
 

@@ -165,51 +165,91 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 	if code == "" {
 		return nil, fmt.Errorf("%w: no commune code", ErrBadRequest)
 	}
+	first, through, err := period(year, now)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, q: q, avail: avail, code: code, first: first, through: through,
+		r: &Report{Commune: code, Year: year, Through: through, Generated: now.UTC(), Targets: []TargetRow{}}}
+	steps := []func() error{b.addCommune, b.addTargets, b.addActivity, b.addCommunity, b.addCourses}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return b.r, nil
+}
+
+// period is the months a report of year covers, as YYYY-MM: from January
+// through December, or through the month of now for the current year.
+func period(year int, now time.Time) (first, through string, err error) {
 	nowMonth := now.In(analytics.Local).Format("2006-01")
-	through := fmt.Sprintf("%04d-12", year)
-	first := fmt.Sprintf("%04d-01", year)
+	through = fmt.Sprintf("%04d-12", year)
+	first = fmt.Sprintf("%04d-01", year)
 	if year < 2000 || year > 2100 {
-		return nil, fmt.Errorf("%w: year %d", ErrBadRequest, year)
+		return "", "", fmt.Errorf("%w: year %d", ErrBadRequest, year)
 	}
 	if first > nowMonth {
-		return nil, fmt.Errorf("%w: %d has not started", ErrBadRequest, year)
+		return "", "", fmt.Errorf("%w: %d has not started", ErrBadRequest, year)
 	}
 	if through > nowMonth {
 		through = nowMonth
 	}
-	r := &Report{Commune: code, Year: year, Through: through, Generated: now.UTC(), Targets: []TargetRow{}}
-	run := func(name string, p analytics.Params) ([]map[string]any, error) {
-		if !avail(name) {
-			r.Missing = append(r.Missing, name)
-			return nil, nil
-		}
-		res, err := q.Query(ctx, name, p)
-		if err != nil {
-			return nil, fmt.Errorf("report: query %s: %w", name, err)
-		}
-		return Rows(res), nil
-	}
+	return first, through, nil
+}
 
-	communes, err := run("communes", analytics.Params{Commune: code})
+// builder fills a Report section by section, each from its queries.
+type builder struct {
+	ctx            context.Context
+	q              Querier
+	avail          Available
+	code           string // the commune
+	first, through string // the months of sections II and III
+	r              *Report
+}
+
+// run runs the named query, or notes it in Missing (and returns no rows)
+// when the engine lacks it.
+func (b *builder) run(name string, p analytics.Params) ([]map[string]any, error) {
+	if !b.avail(name) {
+		b.r.Missing = append(b.r.Missing, name)
+		return nil, nil
+	}
+	res, err := b.q.Query(b.ctx, name, p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("report: query %s: %w", name, err)
+	}
+	return Rows(res), nil
+}
+
+// addCommune fills the commune's name, district and area types.
+func (b *builder) addCommune() error {
+	communes, err := b.run("communes", analytics.Params{Commune: b.code})
+	if err != nil {
+		return err
 	}
 	for _, c := range communes {
-		if Str(c["commune"]) == code {
-			r.Name, r.District = Str(c["name"]), Str(c["district"])
-			r.AreaTypes = SplitList(Str(c["area_types"]))
+		if Str(c["commune"]) == b.code {
+			b.r.Name, b.r.District = Str(c["name"]), Str(c["district"])
+			b.r.AreaTypes = SplitList(Str(c["area_types"]))
 		}
 	}
-	progress, err := run("progress", analytics.Params{To: through, Commune: code})
+	return nil
+}
+
+// addTargets fills section I: progress towards the targets per group,
+// through the end of the period.
+func (b *builder) addTargets() error {
+	progress, err := b.run("progress", analytics.Params{To: b.through, Commune: b.code})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range progress {
-		if Str(p["commune"]) != code {
+		if Str(p["commune"]) != b.code {
 			continue
 		}
-		if r.Name == "" {
-			r.Name = Str(p["name"])
+		if b.r.Name == "" {
+			b.r.Name = Str(p["name"])
 		}
 		row := TargetRow{
 			Group: Str(p["target_group"]), Population: Int(p["population"]),
@@ -220,66 +260,89 @@ func Build(ctx context.Context, q Querier, avail Available, code string, year in
 			pct, n := Float(p["target_pct"]), Int(p["target_count"])
 			row.TargetPct, row.TargetCount = &pct, &n
 		}
-		r.Targets = append(r.Targets, row)
+		b.r.Targets = append(b.r.Targets, row)
 	}
-	summary, err := run("summary", analytics.Params{From: first, To: through, Commune: code})
+	return nil
+}
+
+// addActivity fills section II: the learning activity over the period.
+func (b *builder) addActivity() error {
+	summary, err := b.run("summary", analytics.Params{From: b.first, To: b.through, Commune: b.code})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(summary) == 1 {
 		s := summary[0]
-		r.Activity = &Activity{Learners: Int(s["learners"]), LessonCompletions: Int(s["lesson_completions"]),
+		b.r.Activity = &Activity{Learners: Int(s["learners"]), LessonCompletions: Int(s["lesson_completions"]),
 			Passes: Int(s["passes"]), Fails: Int(s["fails"]), Certificates: Int(s["certificates"]), CertifiedLearners: Int(s["certified_learners"])}
 	}
-	// Section III covers the same months as section II.
+	return nil
+}
+
+// addCommunity fills section III, over the same months as section II:
+// the teams and the mentors, when the engine has their queries.
+func (b *builder) addCommunity() error {
 	cm := &Community{}
-	teams, err := run("teams", analytics.Params{From: first, To: through, Commune: code})
-	if err != nil {
-		return nil, err
+	if err := b.countTeams(cm); err != nil {
+		return err
 	}
-	if avail("teams") {
-		cm.teamsKnown = true
-		for _, t := range teams {
-			if Str(t["commune"]) == code {
-				cm.Teams++
-				cm.TeamMembers += Int(t["members"])
-			}
-		}
-	}
-	mentors, err := run("mentors", analytics.Params{From: first, To: through, Commune: code})
-	if err != nil {
-		return nil, err
-	}
-	if avail("mentors") {
-		cm.mentorsKnown = true
-		for _, m := range mentors {
-			if Str(m["commune"]) == code {
-				cm.Mentors++
-				if Int(m["mentees"]) >= MentorNorm {
-					cm.MentorsMeetingNorm++
-				}
-			}
-		}
-		// Distinct mentees: a person guided by two ambassadors once.
-		mentoring, err := run("mentoring", analytics.Params{From: first, To: through, Commune: code})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range mentoring {
-			if Str(m["commune"]) == code {
-				n := Int(m["mentees"])
-				cm.Mentees = &n
-			}
-		}
+	if err := b.countMentors(cm); err != nil {
+		return err
 	}
 	if cm.teamsKnown || cm.mentorsKnown {
-		r.Community = cm
+		b.r.Community = cm
 	}
-	if err := r.addCourses(run, first, through); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return nil
 }
+
+// countTeams counts the commune's teams and their members.
+func (b *builder) countTeams(cm *Community) error {
+	teams, err := b.run("teams", analytics.Params{From: b.first, To: b.through, Commune: b.code})
+	if err != nil || !b.avail("teams") {
+		return err
+	}
+	cm.teamsKnown = true
+	for _, t := range teams {
+		if Str(t["commune"]) == b.code {
+			cm.Teams++
+			cm.TeamMembers += Int(t["members"])
+		}
+	}
+	return nil
+}
+
+// countMentors counts the commune's mentors, those meeting MentorNorm and
+// their distinct mentees.
+func (b *builder) countMentors(cm *Community) error {
+	mentors, err := b.run("mentors", analytics.Params{From: b.first, To: b.through, Commune: b.code})
+	if err != nil || !b.avail("mentors") {
+		return err
+	}
+	cm.mentorsKnown = true
+	for _, m := range mentors {
+		if Str(m["commune"]) == b.code {
+			cm.Mentors++
+			if Int(m["mentees"]) >= MentorNorm {
+				cm.MentorsMeetingNorm++
+			}
+		}
+	}
+	// Distinct mentees: a person guided by two ambassadors once.
+	mentoring, err := b.run("mentoring", analytics.Params{From: b.first, To: b.through, Commune: b.code})
+	if err != nil {
+		return err
+	}
+	for _, m := range mentoring {
+		if Str(m["commune"]) == b.code {
+			n := Int(m["mentees"])
+			cm.Mentees = &n
+		}
+	}
+	return nil
+}
+
+// addCourses fills section IV: the activity per course (Report.addCourses).
+func (b *builder) addCourses() error { return b.r.addCourses(b.run, b.first, b.through) }
 
 // addCourses fills Courses from by_course over the year and the course
 // names of the courses query in each report language.

@@ -177,7 +177,12 @@ type item struct {
 }
 
 // session runs one server subscription from sub.last until it drops. It
-// reports whether the server confirmed it.
+// reports whether the server confirmed it. In named steps:
+//
+//	read       the reader goroutine: the client call, its items into a channel
+//	resumed    the server confirmed the subscription
+//	handle     one event or checkpoint of the server
+//	idleTimer  when to look for an idle checkpoint (idleCheck)
 func (sub *subscription) session() (confirmed bool, err error) {
 	s := sub.s
 	cn, err := s.acquire()
@@ -190,90 +195,32 @@ func (sub *subscription) session() (confirmed bool, err error) {
 	opts := esdb.SubscribeToAllOptions{From: allPosition(sub.last), Filter: sub.server}
 	// The reader owns the client call; the loop never blocks inside the
 	// client, so it notices Close and timeouts whatever the client does.
-	go func() {
-		defer s.release(cn)
-		send := func(it item) bool {
-			select {
-			case items <- it:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		es, err := cn.c.SubscribeToAll(ctx, opts)
-		if err != nil {
-			if gaveUp(err) {
-				s.retire(cn, true)
-			}
-			send(item{err: err})
-			return
-		}
-		defer es.Close()
-		if !send(item{confirmed: true}) {
-			return
-		}
-		for {
-			ev := es.Recv()
-			if ev.SubscriptionDropped != nil {
-				send(item{err: ev.SubscriptionDropped.Error})
-				return
-			}
-			if !send(item{ev: ev}) {
-				return
-			}
-		}
-	}()
+	go sub.read(ctx, cn, opts, items)
 
 	confirm := time.NewTimer(confirmTimeout)
 	defer confirm.Stop()
-	idleWait := s.opts.IdleCheckpoint
-	var idle *time.Timer
-	var idleC <-chan time.Time
-	armIdle := func() {
-		if s.opts.IdleCheckpoint <= 0 || !sub.caughtUp {
-			return
-		}
-		if idle == nil {
-			idle = time.NewTimer(idleWait)
-			idleC = idle.C
-			return
-		}
-		idle.Reset(idleWait)
-	}
-	defer func() {
-		if idle != nil {
-			idle.Stop()
-		}
-	}()
+	idle := &idleTimer{base: s.opts.IdleCheckpoint, wait: s.opts.IdleCheckpoint}
+	defer idle.stop()
 	for {
 		select {
 		case it := <-items:
-			switch {
-			case it.err != nil:
+			if it.err != nil {
 				return confirmed, it.err
-			case it.confirmed:
+			}
+			if it.confirmed {
 				confirmed = true
 				confirm.Stop()
-				if sub.failures > 0 {
-					s.log.Info("kurrentdb: subscription resumed", "after", sub.last.String(), "attempts", sub.failures)
-					sub.failures = 0
-				}
-			default:
-				if err := sub.handle(it.ev); err != nil {
-					return confirmed, err
-				}
+				sub.resumed()
+			} else if err := sub.handle(it.ev); err != nil {
+				return confirmed, err
 			}
-			idleWait = s.opts.IdleCheckpoint
-			armIdle()
-		case <-idleC:
+			idle.afterItem(sub.caughtUp)
+		case <-idle.c:
 			moved, err := sub.idleCheck()
 			if err != nil {
 				return confirmed, err
 			}
-			if !moved {
-				idleWait = min(2*idleWait, maxIdleWait)
-			}
-			armIdle()
+			idle.afterCheck(moved, sub.caughtUp)
 		case <-cn.lost:
 			return confirmed, errConnectionLost
 		case <-confirm.C:
@@ -285,6 +232,97 @@ func (sub *subscription) session() (confirmed bool, err error) {
 		case <-s.ctx.Done():
 			return confirmed, errStop
 		}
+	}
+}
+
+// read is the reader goroutine of a session: it subscribes on cn and
+// passes the confirmation, each event and the error that ends the call to
+// items, until ctx ends. It releases cn (and retires it when the client
+// gave up on it).
+func (sub *subscription) read(ctx context.Context, cn *conn, opts esdb.SubscribeToAllOptions, items chan<- item) {
+	s := sub.s
+	defer s.release(cn)
+	send := func(it item) bool {
+		select {
+		case items <- it:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	es, err := cn.c.SubscribeToAll(ctx, opts)
+	if err != nil {
+		if gaveUp(err) {
+			s.retire(cn, true)
+		}
+		send(item{err: err})
+		return
+	}
+	defer es.Close()
+	if !send(item{confirmed: true}) {
+		return
+	}
+	for {
+		ev := es.Recv()
+		if ev.SubscriptionDropped != nil {
+			send(item{err: ev.SubscriptionDropped.Error})
+			return
+		}
+		if !send(item{ev: ev}) {
+			return
+		}
+	}
+}
+
+// resumed notes that the server confirmed a session: after failures, the
+// subscription has resumed.
+func (sub *subscription) resumed() {
+	if sub.failures > 0 {
+		sub.s.log.Info("kurrentdb: subscription resumed", "after", sub.last.String(), "attempts", sub.failures)
+		sub.failures = 0
+	}
+}
+
+// idleTimer schedules the idle checkpoint checks of a session, while it is
+// caught up: base (Options.IdleCheckpoint; none when not positive) after
+// the last item, growing to maxIdleWait while checks find nothing to
+// report. c is nil until the timer is first armed.
+type idleTimer struct {
+	base, wait time.Duration
+	t          *time.Timer
+	c          <-chan time.Time
+}
+
+// afterItem arms the timer for base after an item of the server.
+func (t *idleTimer) afterItem(caughtUp bool) {
+	t.wait = t.base
+	t.arm(caughtUp)
+}
+
+// afterCheck arms the timer again after a check, waiting twice as long
+// when the check did not move the subscription.
+func (t *idleTimer) afterCheck(moved, caughtUp bool) {
+	if !moved {
+		t.wait = min(2*t.wait, maxIdleWait)
+	}
+	t.arm(caughtUp)
+}
+
+func (t *idleTimer) arm(caughtUp bool) {
+	if t.base <= 0 || !caughtUp {
+		return
+	}
+	if t.t == nil {
+		t.t = time.NewTimer(t.wait)
+		t.c = t.t.C
+		return
+	}
+	t.t.Reset(t.wait)
+}
+
+func (t *idleTimer) stop() {
+	if t.t != nil {
+		t.t.Stop()
 	}
 }
 

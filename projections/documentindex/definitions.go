@@ -262,55 +262,87 @@ type activityParts struct {
 // statement that carry a definition (as statementActivities does for a
 // decoded one), decoding only those.
 func activitiesWithDefinitions(data []byte) ([]map[string]any, error) {
-	var out []map[string]any
-	var walk func(data []byte, sub bool) error
-	walk = func(data []byte, sub bool) error {
-		var st activityParts
-		if err := json.Unmarshal(data, &st); err != nil {
-			return err
-		}
-		if len(st.Object) > 0 && bytes.Contains(st.Object, []byte(`"definition"`)) {
-			obj, err := decodeJSONObject(st.Object)
-			if err != nil {
-				return err
-			}
-			switch t, _ := obj["objectType"].(string); t {
-			case "", "Activity":
-				out = append(out, obj)
-			case "SubStatement":
-				if !sub {
-					if err := walk(st.Object, true); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if st.Context == nil {
-			return nil
-		}
-		for _, kind := range []string{"parent", "grouping", "category", "other"} {
-			raw := st.Context.ContextActivities[kind]
-			if len(raw) == 0 || !bytes.Contains(raw, []byte(`"definition"`)) {
-				continue
-			}
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				return err
-			}
-			switch v := v.(type) {
-			case []any:
-				for _, a := range v {
-					if m, ok := a.(map[string]any); ok {
-						out = append(out, m)
-					}
-				}
-			case map[string]any: // 1.0.x single activity
-				out = append(out, v)
-			}
-		}
+	var c definedActivities
+	err := c.statement(data, false)
+	return c.list, err
+}
+
+// definedActivities collects the Activity objects that carry a
+// definition, in statement order.
+type definedActivities struct {
+	list []map[string]any
+}
+
+// statement collects from a statement's object and then from its context
+// activities. sub marks a SubStatement, whose object is never another
+// SubStatement.
+func (c *definedActivities) statement(data []byte, sub bool) error {
+	var st activityParts
+	if err := json.Unmarshal(data, &st); err != nil {
+		return err
+	}
+	if err := c.object(st.Object, sub); err != nil {
+		return err
+	}
+	if st.Context == nil {
 		return nil
 	}
-	return out, walk(data, false)
+	for _, kind := range []string{"parent", "grouping", "category", "other"} {
+		if err := c.contextActivities(st.Context.ContextActivities[kind]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mentionsDefinition reports whether raw may hold a definition: raw that
+// does not is skipped without being decoded.
+func mentionsDefinition(raw json.RawMessage) bool {
+	return len(raw) > 0 && bytes.Contains(raw, []byte(`"definition"`))
+}
+
+// object collects a statement's object when it is an Activity with a
+// definition, and from a SubStatement object as from a statement.
+func (c *definedActivities) object(raw json.RawMessage, sub bool) error {
+	if !mentionsDefinition(raw) {
+		return nil
+	}
+	obj, err := decodeJSONObject(raw)
+	if err != nil {
+		return err
+	}
+	switch t, _ := obj["objectType"].(string); t {
+	case "", "Activity":
+		c.list = append(c.list, obj)
+	case "SubStatement":
+		if !sub {
+			return c.statement(raw, true)
+		}
+	}
+	return nil
+}
+
+// contextActivities collects the activities of one kind of context
+// activities: a list, or (1.0.x) a single activity.
+func (c *definedActivities) contextActivities(raw json.RawMessage) error {
+	if !mentionsDefinition(raw) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, a := range v {
+			if m, ok := a.(map[string]any); ok {
+				c.list = append(c.list, m)
+			}
+		}
+	case map[string]any: // 1.0.x single activity
+		c.list = append(c.list, v)
+	}
+	return nil
 }
