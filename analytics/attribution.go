@@ -3,9 +3,7 @@ package analytics
 import (
 	"slices"
 
-	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/vocab"
-	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // Attribution is what the learner directory says of one learner, as the
@@ -41,65 +39,4 @@ var DirectoryKeys = struct{ Commune, Group, Household, Mentor, Team, Subgroups s
 // with these extension keys: when it lacks the commune or the group.
 func OpenToDirectory(extKeys []string) bool {
 	return !slices.Contains(extKeys, vocab.ExtCommune) || !slices.Contains(extKeys, vocab.ExtTargetGroup)
-}
-
-// attributions pseudonymizes the learner directory of st, by actor.
-func attributions(st *reference.State, ps *Pseudonymizer) map[uint64]Attribution {
-	out := make(map[uint64]Attribution, len(st.Learners()))
-	for _, l := range st.Learners() {
-		k, ok := xapi.IFIKey("", "", "", l.HomePage, l.Name)
-		if !ok {
-			continue
-		}
-		a := Attribution{ActorID: ps.ID("agent", k), Commune: l.Commune, Group: l.Group, Mentor: l.Mentor, Team: l.Team, Subgroups: l.Subgroups}
-		if l.Household != "" {
-			a.HouseholdID = ps.ID("household", l.Household)
-		}
-		out[a.ActorID] = a
-	}
-	return out
-}
-
-// changedAttributions lists, by actor id, the learners whose entry differs
-// between old and new: with the new entry, or an empty one (only the
-// actor id) when the learner left the directory.
-func changedAttributions(old, new map[uint64]Attribution) []Attribution {
-	var out []Attribution
-	for id, a := range new {
-		if o, ok := old[id]; !ok || !o.equal(a) {
-			out = append(out, a)
-		}
-	}
-	for id := range old {
-		if _, ok := new[id]; !ok {
-			out = append(out, Attribution{ActorID: id})
-		}
-	}
-	slices.SortFunc(out, byActor)
-	return out
-}
-
-func byActor(a, b Attribution) int {
-	switch {
-	case a.ActorID < b.ActorID:
-		return -1
-	case a.ActorID > b.ActorID:
-		return 1
-	}
-	return 0
-}
-
-func (a Attribution) equal(b Attribution) bool {
-	return a.ActorID == b.ActorID && a.Commune == b.Commune && a.Group == b.Group && a.HouseholdID == b.HouseholdID &&
-		a.Mentor == b.Mentor && a.Team == b.Team && slices.Equal(a.Subgroups, b.Subgroups)
-}
-
-// sortedAttributions lists m by actor id.
-func sortedAttributions(m map[uint64]Attribution) []Attribution {
-	out := make([]Attribution, 0, len(m))
-	for _, a := range m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, byActor)
-	return out
 }

@@ -244,7 +244,7 @@ func MergeCourses(ids []string, names []CourseName) []DimCourse {
 			get(id)
 		}
 	}
-	for _, n := range latestNames(names) {
+	for _, n := range LatestNames(names) {
 		get(n.CourseID).Names[n.Lang] = n.Name
 	}
 	out := make([]DimCourse, 0, len(byID))

@@ -3,7 +3,6 @@ package analytics
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -42,33 +41,9 @@ type DimCourse struct {
 	Names map[string]string
 }
 
-// courseNames turns a definition's name language map into names of
-// course, skipping empty names and cutting long ones.
-func courseNames(course string, names map[string]string, pos uint64, out []CourseName) []CourseName {
-	if course == "" {
-		return out
-	}
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, lang := range keys {
-		name := strings.TrimSpace(names[lang])
-		if lang == "" || name == "" || !utf8.ValidString(name) {
-			continue
-		}
-		if utf8.RuneCountInString(name) > MaxNameLength {
-			name = string([]rune(name)[:MaxNameLength-1]) + "…"
-		}
-		out = append(out, CourseName{CourseID: course, Lang: lang, Name: name, Position: pos})
-	}
-	return out
-}
-
-// latestNames keeps, per course and language, the name of the latest
+// LatestNames keeps, per course and language, the name of the latest
 // position (the last one given on a tie), sorted by course and language.
-func latestNames(names []CourseName) []CourseName {
+func LatestNames(names []CourseName) []CourseName {
 	if len(names) == 0 {
 		return nil
 	}

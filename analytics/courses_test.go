@@ -2,10 +2,8 @@ package analytics
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 func TestPickName(t *testing.T) {
@@ -35,36 +33,6 @@ func TestPickName(t *testing.T) {
 		if name != c.name || tag != c.tag {
 			t.Errorf("PickName(%v, %q) = %q, %q; want %q, %q", c.names, c.lang, name, tag, c.name, c.tag)
 		}
-	}
-}
-
-func TestLatestNamesAndMerge(t *testing.T) {
-	names := courseNames("c1", map[string]string{"vi-VN": "  Cũ ", "en": "Old", "": "no tag", "fr": "  "}, 5, nil)
-	names = courseNames("c1", map[string]string{"vi-VN": "Mới"}, 9, names)
-	names = courseNames("c2", map[string]string{"vi-VN": "Hai"}, 3, names)
-	names = courseNames("", map[string]string{"vi-VN": "không khóa"}, 4, names)
-	want := []CourseName{{"c1", "en", "Old", 5}, {"c1", "vi-VN", "Mới", 9}, {"c2", "vi-VN", "Hai", 3}}
-	if got := latestNames(names); !reflect.DeepEqual(got, want) {
-		t.Errorf("latestNames = %v, want %v", got, want)
-	}
-	dims := MergeCourses([]string{"c3", "", "c1"}, append(names, CourseName{"c1", "vi-VN", "Cũ hơn", 2}))
-	wantDims := []DimCourse{
-		{ID: "c1", Names: map[string]string{"en": "Old", "vi-VN": "Mới"}},
-		{ID: "c2", Names: map[string]string{"vi-VN": "Hai"}},
-		{ID: "c3", Names: map[string]string{}},
-	}
-	if !reflect.DeepEqual(dims, wantDims) {
-		t.Errorf("MergeCourses = %v, want %v", dims, wantDims)
-	}
-	long := courseNames("c", map[string]string{"vi": strings.Repeat("ă", 400)}, 1, nil)
-	if n := utf8.RuneCountInString(long[0].Name); n != MaxNameLength || !strings.HasSuffix(long[0].Name, "ă…") {
-		t.Errorf("a 400-character name is kept as %d characters: %q", n, long[0].Name)
-	}
-}
-
-func TestCourseNamesNeedTheDefineScope(t *testing.T) {
-	if defines(nil) || defines([]byte(`{"batch":"b"}`)) || defines([]byte(`{"define":false}`)) || !defines([]byte(`{"batch":"b","define":true}`)) {
-		t.Error("defines reads the metadata wrongly")
 	}
 }
 

@@ -10,12 +10,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // poisonEvents are events that no analytics projection can apply, as
@@ -87,7 +87,7 @@ func logWithPoison(t *testing.T, d *Dataset) (*pebblestore.Store, []uuid.UUID) {
 
 // runToHead runs p under a projections.Runner with the log's quarantine
 // until it has applied the whole log, as serve and project do.
-func runToHead(t *testing.T, store *pebblestore.Store, p *analytics.Projection) projections.Status {
+func runToHead(t *testing.T, store *pebblestore.Store, p *analyticsfacts.Projection) projections.Status {
 	t.Helper()
 	c := ctx(t)
 	head, err := store.Head(c)
@@ -149,7 +149,7 @@ func testPoisonEvents(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(5)
 	store, poison := logWithPoison(t, d)
-	p := analytics.NewProjection(e, pseudonymizer(t), store)
+	p := analyticsfacts.NewProjection(e, pseudonymizer(t), store)
 	want := make([]string, 0, len(poison))
 	for _, id := range poison {
 		want = append(want, id.String())
@@ -179,7 +179,7 @@ func testPoisonEvents(t *testing.T, h Harness) {
 	check("first run", runToHead(t, store, p), len(poison), true)
 	// A restart resumes at the head, but first replays the reference-data
 	// stream, poison included.
-	check("restart", runToHead(t, store, analytics.NewProjection(e, pseudonymizer(t), store)), 0, false)
+	check("restart", runToHead(t, store, analyticsfacts.NewProjection(e, pseudonymizer(t), store)), 0, false)
 	if err := p.Reset(ctx(t)); err != nil {
 		t.Fatal(err)
 	}

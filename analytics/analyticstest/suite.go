@@ -12,6 +12,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // Harness adapts one engine to the suite.
@@ -72,7 +73,7 @@ func pseudonymizer(t testing.TB) *analytics.Pseudonymizer {
 
 // Project applies events to a projection in batches of size n, as the
 // runner would: Checkpoint first, then Apply from there on.
-func Project(t testing.TB, p *analytics.Projection, events []eventstore.RecordedEvent, n int) {
+func Project(t testing.TB, p *analyticsfacts.Projection, events []eventstore.RecordedEvent, n int) {
 	t.Helper()
 	cp, err := p.Checkpoint(ctx(t))
 	if err != nil {
@@ -153,7 +154,7 @@ func fmtRows(rows [][]any) string {
 func testQueries(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(1)
-	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 97)
+	Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 97)
 	if n := CheckAll(t, e, d); n == 0 {
 		t.Fatal("no comparison made")
 	}
@@ -189,7 +190,7 @@ func testFixture(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := Fixture()
 	ps := pseudonymizer(t)
-	Project(t, analytics.NewProjection(e, ps, d), d.Events, 7)
+	Project(t, analyticsfacts.NewProjection(e, ps, d), d.Events, 7)
 	checkExpectations(t, e, d, ps)
 }
 
@@ -243,10 +244,10 @@ func testLateDirectory(t *testing.T, h Harness, restart bool) {
 		t.Fatal("the fixture has no learner directory")
 	}
 	// Up to the load, with a log that does not hold it yet.
-	p := analytics.NewProjection(e, ps, Log(d.Events[:k]))
+	p := analyticsfacts.NewProjection(e, ps, Log(d.Events[:k]))
 	Project(t, p, d.Events[:k], 5)
 	if restart { // the load is in the log when the projection starts again
-		p = analytics.NewProjection(e, ps, Log(d.Events))
+		p = analyticsfacts.NewProjection(e, ps, Log(d.Events))
 	}
 	Project(t, p, d.Events, 4)
 	checkExpectations(t, e, d, ps)
@@ -265,7 +266,7 @@ func testLateDirectory(t *testing.T, h Harness, restart bool) {
 	// late moves to Cẩm Thành: their 3 statements (2 lessons) follow.
 	d.Load(&reference.Data{Learners: []reference.Learner{{HomePage: fxHome, Name: "late", Commune: "21172", Group: "student"}}})
 	if restart {
-		p = analytics.NewProjection(e, ps, Log(d.Events))
+		p = analyticsfacts.NewProjection(e, ps, Log(d.Events))
 	}
 	Project(t, p, d.Events, 4)
 	byCommune([][]any{
@@ -278,7 +279,7 @@ func testLateDirectory(t *testing.T, h Harness, restart bool) {
 	// The directory no longer names late: no commune.
 	d.Load(&reference.Data{Learners: []reference.Learner{{HomePage: fxHome, Name: "someone-else", Commune: "21178", Group: "citizen"}}})
 	if restart {
-		p = analytics.NewProjection(e, ps, Log(d.Events))
+		p = analyticsfacts.NewProjection(e, ps, Log(d.Events))
 	}
 	Project(t, p, d.Events, 4)
 	byCommune([][]any{
@@ -299,7 +300,7 @@ func testResume(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(2)
 	half := len(d.Events) / 2
-	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
+	Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
 	cp, err := e.Checkpoint(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -309,14 +310,14 @@ func testResume(t *testing.T, h Harness) {
 	}
 	// A restarted projection gets all events again; it must skip the
 	// first half by its checkpoint.
-	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 211)
+	Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 211)
 	CheckAll(t, e, d)
 }
 
 func testReset(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(3)
-	p := analytics.NewProjection(e, pseudonymizer(t), d)
+	p := analyticsfacts.NewProjection(e, pseudonymizer(t), d)
 	Project(t, p, d.Events, 1000)
 	if err := p.Reset(ctx(t)); err != nil {
 		t.Fatal(err)
@@ -340,7 +341,7 @@ func testReset(t *testing.T, h Harness) {
 func testNoPersonalData(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := NewDataset(4)
-	Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 500)
+	Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 500)
 	for _, q := range analytics.Catalog {
 		res, err := e.Query(ctx(t), q.Name, analytics.Params{Threshold: 1})
 		if err != nil {

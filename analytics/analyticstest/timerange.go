@@ -10,6 +10,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // timeRangeStored is when the LRS stored the statements of
@@ -69,7 +70,7 @@ func TimeRangeDataset() *Dataset {
 func testTimestampsOutOfRange(t *testing.T, h Harness) {
 	e := open(t, h)
 	d := TimeRangeDataset()
-	p := analytics.NewProjection(e, pseudonymizer(t), d)
+	p := analyticsfacts.NewProjection(e, pseudonymizer(t), d)
 	Project(t, p, d.Events, 4)
 	if n := CheckParams(t, e, d, append([]analytics.Params{{Threshold: 3}, {From: "1970-01", To: "1970-01"}, {From: "2106-02"}}, ParamSets...)...); n == 0 {
 		t.Fatal("no comparison made")

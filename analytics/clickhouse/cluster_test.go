@@ -14,6 +14,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/analytics/clickhouse"
 	"github.com/hocvu/hocvu/internal/chdbtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // The clustered layout (cluster/0001_cluster.sql) on ClickHouse 26.7, on
@@ -133,7 +134,7 @@ func TestClusterLayoutCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := analyticstest.NewDataset(3)
-		p := analytics.NewProjection(e, ps, d)
+		p := analyticsfacts.NewProjection(e, ps, d)
 		analyticstest.Project(t, p, d.Events, 150)
 		analyticstest.CheckParams(t, e, d, someParams...)
 		if err := p.Reset(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/internal/chtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // TestCrashBetweenWriteAndCheckpoint stops a batch after each stage of a
@@ -68,8 +69,8 @@ func testCrash(t *testing.T, stage string, open func() *clickhouse.Engine, param
 		t.Fatal("dataset has no void to crash on")
 	}
 	first := open()
-	analyticstest.Project(t, analytics.NewProjection(first, ps, d), d.Events[:crashAt-5], 100)
-	p := analytics.NewProjection(first, ps, d)
+	analyticstest.Project(t, analyticsfacts.NewProjection(first, ps, d), d.Events[:crashAt-5], 100)
+	p := analyticsfacts.NewProjection(first, ps, d)
 	if _, err := p.Checkpoint(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func testCrash(t *testing.T, stage string, open func() *clickhouse.Engine, param
 	if left, err = second.FactsAfter(context.Background(), cp.Commit); err != nil || left != 0 {
 		t.Fatalf("after Checkpoint's repair, %d facts past the checkpoint (err %v), want 0", left, err)
 	}
-	analyticstest.Project(t, analytics.NewProjection(second, ps, d), d.Events, 100)
+	analyticstest.Project(t, analyticsfacts.NewProjection(second, ps, d), d.Events, 100)
 	if len(params) == 0 {
 		params = analyticstest.ParamSets
 	}
@@ -161,7 +162,7 @@ func crashWhileAttributingAgain(t *testing.T, stage string, open func() *clickho
 	d := analyticstest.Fixture()
 	k := slices.IndexFunc(d.Events, func(ev eventstore.RecordedEvent) bool { return ev.Type == reference.EventLearnersSet })
 	first := open()
-	p := analytics.NewProjection(first, ps, analyticstest.Log(d.Events[:k]))
+	p := analyticsfacts.NewProjection(first, ps, analyticstest.Log(d.Events[:k]))
 	analyticstest.Project(t, p, d.Events[:k], 10)
 	first.CrashAfter(stage)
 	rest := d.Events[k:]
@@ -169,7 +170,7 @@ func crashWhileAttributingAgain(t *testing.T, stage string, open func() *clickho
 		t.Fatal("the simulated crash did not happen")
 	}
 	second := open()
-	analyticstest.Project(t, analytics.NewProjection(second, ps, d), d.Events, 10)
+	analyticstest.Project(t, analyticsfacts.NewProjection(second, ps, d), d.Events, 10)
 	learner := func(name string) string { return analyticstest.FixtureLearner(ps, name) }
 	for _, x := range analyticstest.Expectations(learner) {
 		got, err := second.Query(context.Background(), x.Query, x.Params)

@@ -23,6 +23,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/clickhouse"
 	"github.com/hocvu/hocvu/internal/chdbtest"
 	"github.com/hocvu/hocvu/internal/chtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // TestCrossVersion is the differential test of the two ClickHouse
@@ -55,7 +56,7 @@ func TestCrossVersion(t *testing.T) {
 	}
 	d := analyticstest.NewDataset(8)
 	e18 := clickhouse.NewEngine(old, "analytics-clickhouse")
-	analyticstest.Project(t, analytics.NewProjection(e18, ps, d), d.Events, 100)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e18, ps, d), d.Events, 100)
 
 	// The same database name on 26.7, so that 18.16's definitions, which
 	// name it, replay unchanged.

@@ -19,6 +19,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/internal/chdbtest"
 	"github.com/hocvu/hocvu/internal/chtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // Migrations on ClickHouse 26.7 (chDB), and upgrades of the databases that
@@ -287,6 +288,6 @@ func projectAndCheck(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	d := analyticstest.NewDataset(21)
-	analyticstest.Project(t, analytics.NewProjection(e, ps, d), d.Events, 400)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, ps, d), d.Events, 400)
 	analyticstest.CheckParams(t, e, d, analytics.Params{}, analytics.Params{From: "2025-07", To: "2025-12", Commune: "21175", Group: "citizen"})
 }

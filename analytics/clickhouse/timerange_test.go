@@ -10,6 +10,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/clickhouse"
 	"github.com/hocvu/hocvu/internal/chdbtest"
 	"github.com/hocvu/hocvu/internal/chtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // The facts of timestamps at and beyond the ends of what DateTime and
@@ -42,7 +43,7 @@ func TestFactTimesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			analyticstest.Project(t, analytics.NewProjection(e, ps, d), d.Events, 100)
+			analyticstest.Project(t, analyticsfacts.NewProjection(e, ps, d), d.Events, 100)
 			want := d.FactTimes()
 			rows, err := db.Conn().Query(ctx, `SELECT statement_id, toUInt32(stored), stored_ms, toUInt32(timestamp), timestamp_ms, toUInt16(date) FROM statements`)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/internal/chtest"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // TestMigration7FillsFromExistingFacts replays the upgrade to migration 7
@@ -28,7 +29,7 @@ func TestMigration7FillsFromExistingFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := analyticstest.NewDataset(11)
-	analyticstest.Project(t, analytics.NewProjection(e, ps, d), d.Events, 50)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, ps, d), d.Events, 50)
 
 	count := func(table string) uint64 {
 		var n uint64

@@ -14,6 +14,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/campaign/vocab"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // synthetic generates campaign-like facts directly (no statements): 300
@@ -161,7 +162,7 @@ func BenchmarkProject(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e := openEngine(b, filepath.Join(b.TempDir(), "analytics.duckdb"))
-		p := analytics.NewProjection(e, ps, analyticstest.Log(events))
+		p := analyticsfacts.NewProjection(e, ps, analyticstest.Log(events))
 		b.StartTimer()
 		analyticstest.Project(b, p, events, 5000)
 		b.StopTimer()

@@ -20,6 +20,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/analytics/duckdb"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 const projection = "analytics-duckdb"
@@ -105,7 +106,7 @@ func expectedState(tb testing.TB, events []eventstore.RecordedEvent, through eve
 	for n < len(events) && events[n].Position.Compare(through) <= 0 {
 		n++
 	}
-	analyticstest.Project(tb, analytics.NewProjection(e, pseudonymizer(tb), analyticstest.Log(events)), events[:n], 100)
+	analyticstest.Project(tb, analyticsfacts.NewProjection(e, pseudonymizer(tb), analyticstest.Log(events)), events[:n], 100)
 	return stateOf(tb, e)
 }
 
@@ -122,7 +123,7 @@ func TestReopen(t *testing.T) {
 	d := analyticstest.NewDataset(6)
 	half := len(d.Events) / 2
 	e := openEngine(t, path)
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events[:half], 50)
 	before := stateOf(t, e)
 	sum, err := e.Query(ctx(t), "summary", analytics.Params{})
 	if err != nil {
@@ -162,7 +163,7 @@ func TestReopen(t *testing.T) {
 	if len(migrations) == 0 || !reflect.DeepEqual(migrations, migrations2) {
 		t.Fatalf("migrations %v after reopening, %v before", migrations2, migrations)
 	}
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 300)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 300)
 	analyticstest.CheckAll(t, e, d)
 }
 
@@ -177,9 +178,9 @@ func TestFailedWrite(t *testing.T) {
 		t.Run(stage, func(t *testing.T) {
 			e := openEngine(t, filepath.Join(t.TempDir(), "analytics.duckdb"))
 			defer e.Close()
-			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events[:last-20], 100)
+			analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events[:last-20], 100)
 			before := stateOf(t, e)
-			p := analytics.NewProjection(e, pseudonymizer(t), d)
+			p := analyticsfacts.NewProjection(e, pseudonymizer(t), d)
 			if _, err := p.Checkpoint(ctx(t)); err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +192,7 @@ func TestFailedWrite(t *testing.T) {
 				t.Fatalf("after a failed write: %s, before: %s", after, before)
 			}
 			e.FailAfter("")
-			analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
+			analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
 			if got, want := stateOf(t, e), expectedState(t, d.Events, d.Events[last].Position); !reflect.DeepEqual(got, want) {
 				t.Fatalf("after resuming: %s, want %s", got, want)
 			}
@@ -249,7 +250,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	e := openEngine(t, path)
 	defer e.Close()
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
 	analyticstest.CheckAll(t, e, d)
 }
 
@@ -318,7 +319,7 @@ func crashChild(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	e := openEngine(t, filepath.Join(dir, "analytics.duckdb"))
-	p := analytics.NewProjection(e, pseudonymizer(t), analyticstest.Log(events))
+	p := analyticsfacts.NewProjection(e, pseudonymizer(t), analyticstest.Log(events))
 	cp, err := p.Checkpoint(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +367,7 @@ func TestQueriesDuringWrites(t *testing.T) {
 			}
 		}
 	}()
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 40)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 40)
 	close(done)
 	if err := <-errs; err != nil {
 		t.Fatal(err)

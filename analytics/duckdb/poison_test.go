@@ -13,6 +13,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // A reference-data event that does not apply is quarantined like any
@@ -41,7 +42,7 @@ func TestPoisonReferenceEventDoesNotStopAnalytics(t *testing.T) {
 	run := func() {
 		e := openEngine(t, filepath.Join(dir, "a.duckdb"))
 		defer e.Close()
-		r := projections.NewRunner(store, analytics.NewProjection(e, ps, store), projections.Options{Quarantine: q, RetryBackoff: time.Millisecond})
+		r := projections.NewRunner(store, analyticsfacts.NewProjection(e, ps, store), projections.Options{Quarantine: q, RetryBackoff: time.Millisecond})
 		rctx, cancel := context.WithCancel(c)
 		done := make(chan struct{})
 		go func() { defer close(done); _ = r.Run(rctx) }()

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticstest"
 	"github.com/hocvu/hocvu/analytics/duckdb"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 )
 
 // The facts of timestamps at and beyond the ends of the range of fact
@@ -17,7 +17,7 @@ func TestFactTimesRoundTrip(t *testing.T) {
 	e := openEngine(t, "")
 	defer e.Close()
 	d := analyticstest.TimeRangeDataset()
-	analyticstest.Project(t, analytics.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
+	analyticstest.Project(t, analyticsfacts.NewProjection(e, pseudonymizer(t), d), d.Events, 100)
 	want := d.FactTimes()
 	rows, err := duckdb.DB(e).QueryContext(ctx(t), `SELECT statement_id, epoch_ms(stored), epoch_ms(timestamp), strftime(date, '%Y-%m-%d') FROM statements`)
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/httpserver"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
 )
 
@@ -28,7 +28,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	proj := analytics.NewProjection(engine, ps, store)
+	proj := analyticsfacts.NewProjection(engine, ps, store)
 	if err := refuseAhead(ctx, store, proj, analyticsRebuildHint); err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
@@ -51,7 +51,7 @@ func openProjection(ctx context.Context, store eventstore.StreamReader, name str
 		if err != nil {
 			return nil, nil, err
 		}
-		p := analytics.NewProjection(e, ps, store)
+		p := analyticsfacts.NewProjection(e, ps, store)
 		if name != "analytics" && name != p.Name() {
 			_ = e.Close()
 			return nil, nil, fmt.Errorf("projection %s is not the configured engine (%s): check --clickhouse", name, p.Name())

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/analyticsapi"
 	"github.com/hocvu/hocvu/campaign/xapiprofile"
 	"github.com/hocvu/hocvu/eventstore"
@@ -24,6 +23,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
 )
@@ -193,12 +193,12 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	defer fwd.Close()
 	// Also without the projector: an API that took writes before a stale
 	// analytics checkpoint is rebuilt would hide the gap from it.
-	if err := refuseAhead(ctx, store, analytics.NewProjection(engine, ps, store), analyticsRebuildHint); err != nil {
+	if err := refuseAhead(ctx, store, analyticsfacts.NewProjection(engine, ps, store), analyticsRebuildHint); err != nil {
 		return err
 	}
 	runners := core.runners()
 	if c.AnalyticsProjector {
-		proj := analytics.NewProjection(engine, ps, store)
+		proj := analyticsfacts.NewProjection(engine, ps, store)
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		registerProjectionMetrics(reg, store, run)

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
@@ -22,6 +21,7 @@ import (
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
@@ -262,7 +262,7 @@ func registerRegistrySkips(reg prometheus.Registerer, stream string, skipped fun
 
 // registerAnalyticsMetrics exports what the analytics projection counts
 // besides its runner's figures.
-func registerAnalyticsMetrics(reg prometheus.Registerer, p *analytics.Projection) {
+func registerAnalyticsMetrics(reg prometheus.Registerer, p *analyticsfacts.Projection) {
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_analytics_timestamp_fallbacks_total",
 		Help:        "Statements whose timestamp is outside the times analytics represents (1970 to 2106) and that took their stored time instead, since this process started (docs/analytics.md).",
 		ConstLabels: prometheus.Labels{"projection": p.Name()}},

@@ -1,4 +1,4 @@
-package analytics
+package analyticsfacts
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/vocab"
 )
 
@@ -69,7 +70,7 @@ func (e *contextExtensions) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // at all) is left out of f.ExtKeys as well: ExtKeys then tells exactly
 // which campaign values the statement supplied itself, and which the
 // learner directory may fill (and fill again when it changes).
-func (e *contextExtensions) apply(f *Fact, ps *Pseudonymizer) {
+func (e *contextExtensions) apply(f *analytics.Fact, ps *analytics.Pseudonymizer) {
 	f.Province, f.Commune, f.TargetGroup, f.Team, f.Mentor = e.province, e.commune, e.targetGroup, e.team, e.mentor
 	if e.household != "" {
 		f.HouseholdID = ps.ID("household", e.household)

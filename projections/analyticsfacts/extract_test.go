@@ -1,4 +1,4 @@
-package analytics
+package analyticsfacts
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
@@ -18,7 +19,7 @@ import (
 // it) leaves the score's value absent instead of failing the statement;
 // a statement that cannot be decoded at all is its event's poison.
 func TestExtractToleratesNumbersAndNamesPoison(t *testing.T) {
-	ps, err := NewPseudonymizer([]byte("0123456789abcdef0123"))
+	ps, err := analytics.NewPseudonymizer([]byte("0123456789abcdef0123"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestExtractToleratesNumbersAndNamesPoison(t *testing.T) {
 // statement's stored time (and is flagged); the ends of the range are
 // kept; a stored time outside it is poison.
 func TestExtractTimeRange(t *testing.T) {
-	ps, err := NewPseudonymizer([]byte("0123456789abcdef0123"))
+	ps, err := analytics.NewPseudonymizer([]byte("0123456789abcdef0123"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestExtractTimeRange(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.timestamp, err)
 		}
-		local := c.want.In(Local)
+		local := c.want.In(analytics.Local)
 		if !f.Timestamp.Equal(c.want) || f.TimestampFallback != c.fallback || !f.Stored.Equal(storedAt) ||
 			!f.Date.Equal(time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("%s: timestamp %s (fallback %v), date %s, stored %s; want %s (fallback %v)", c.timestamp, f.Timestamp, f.TimestampFallback, f.Date, f.Stored, c.want, c.fallback)

@@ -1,4 +1,4 @@
-package analytics
+package analyticsfacts
 
 import (
 	"context"
@@ -9,76 +9,18 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/projections"
 )
 
-// Sink is an analytics engine's write side.
-type Sink interface {
-	// Engine names the engine ("clickhouse", "duckdb").
-	Engine() string
-	// Checkpoint returns the position the sink holds everything through,
-	// after repairing any half-written batch a crash left behind.
-	Checkpoint(ctx context.Context) (eventstore.Position, error)
-	// Position returns the stored checkpoint and nothing else: no repair,
-	// no write. It is safe beside a running projector (status commands).
-	Position(ctx context.Context) (eventstore.Position, error)
-	// Write stores a batch and its checkpoint so that, whatever happens,
-	// the sink ends up with each fact exactly once. Facts whose statement
-	// is voided are never in a batch; Voids name statements the sink may
-	// already hold, which must then stop counting.
-	Write(ctx context.Context, b *Batch) error
-	// Voided returns the ids of statements voided so far and the ids of
-	// voiding statements (which cannot be voided), for the projection's
-	// memory.
-	Voided(ctx context.Context) (voided, voiding []string, err error)
-	// Learners returns the learner attributions the sink's facts carry:
-	// the last Batch.Learners written (none after a Reset).
-	Learners(ctx context.Context) ([]Attribution, error)
-	// Reset empties every table for a rebuild.
-	Reset(ctx context.Context) error
-}
-
-// Engine is a sink that also answers the named queries.
-type Engine interface {
-	Sink
-	Counter
-	// Query runs a named query of the Catalog.
-	Query(ctx context.Context, name string, p Params) (*Result, error)
-	Close() error
-}
-
-// Batch is what the projection hands a sink at a time.
-type Batch struct {
-	Facts []Fact
-	Voids []Void
-	// Dims, when set, replace the dimension tables.
-	Dims *Dims
-	// CourseNames are the course names the batch's statements define: one
-	// per course and language (the batch's latest), sorted by course and
-	// language. The sink keeps, per course and language, the name of the
-	// highest position it was given.
-	CourseNames []CourseName
-	// Reattribute lists the learners whose directory entry changed, with
-	// their new entry (only the actor id when they left the directory):
-	// after writing the facts, the sink gives every fact of theirs that is
-	// open to the directory (OpenToDirectory) the entry's value for each
-	// campaign extension the fact lacks, facts of this batch included.
-	Reattribute []Attribution
-	// Learners, when SetLearners is true, replace the stored attributions
-	// (Sink.Learners), after Reattribute is applied.
-	Learners    []Attribution
-	SetLearners bool
-	Through     eventstore.Position
-}
-
 // Projection writes statement events into a sink as facts, and the
 // reference data into its dimension tables.
 type Projection struct {
-	sink Sink
-	ps   *Pseudonymizer
+	sink analytics.Sink
+	ps   *analytics.Pseudonymizer
 	refs eventstore.StreamReader // nil: reference data only from the events applied
 	ref  *reference.State
 	// refErrs are the reference events that did not apply when the
@@ -94,7 +36,7 @@ type Projection struct {
 	voiding map[string]bool // voiding statements
 	// learners are the attributions of the latest learner directory, which
 	// the sink's facts carry (stored with Batch.Learners).
-	learners map[uint64]Attribution
+	learners map[uint64]analytics.Attribution
 	loaded   bool
 	// writing, when not nil, delivers the result of the write in flight
 	// (ApplyAsync).
@@ -111,7 +53,7 @@ var (
 // when not nil, is where the projection rereads the reference-data stream
 // at start, so that the dimension tables and the learner directory are
 // complete whatever the checkpoint.
-func NewProjection(sink Sink, ps *Pseudonymizer, refs eventstore.StreamReader) *Projection {
+func NewProjection(sink analytics.Sink, ps *analytics.Pseudonymizer, refs eventstore.StreamReader) *Projection {
 	return &Projection{sink: sink, ps: ps, refs: refs, ref: reference.NewState()}
 }
 
@@ -151,7 +93,7 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	if err != nil {
 		return pos, err
 	}
-	p.learners = make(map[uint64]Attribution, len(stored))
+	p.learners = make(map[uint64]analytics.Attribution, len(stored))
 	for _, a := range stored {
 		p.learners[a.ActorID] = a
 	}
@@ -159,7 +101,7 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 		if err := p.replayReference(ctx); err != nil {
 			return pos, err
 		}
-		b := &Batch{Dims: DimsFrom(p.ref), Through: pos}
+		b := &analytics.Batch{Dims: DimsFrom(p.ref), Through: pos}
 		// The directory may have changed since the sink's facts were
 		// attributed (a load the projection had not reached when it
 		// stopped): attribute them again.
@@ -236,14 +178,14 @@ func (p *Projection) wait() error {
 
 // prepare turns events into a batch, updating the voiding memory; p.mu
 // is held.
-func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventstore.Position) (*Batch, error) {
+func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventstore.Position) (*analytics.Batch, error) {
 	if !p.loaded {
 		return nil, fmt.Errorf("analytics: Apply before Checkpoint")
 	}
-	b := &Batch{Through: through, Facts: make([]Fact, 0, len(events))}
+	b := &analytics.Batch{Through: through, Facts: make([]analytics.Fact, 0, len(events))}
 	inBatch := map[string]int{} // statement id -> index in b.Facts
 	refChanged, dirChanged := false, false
-	var names []CourseName
+	var names []analytics.CourseName
 	for i := 0; i < len(events); {
 		ev := &events[i]
 		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
@@ -283,7 +225,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 			if _, dup := inBatch[f.StatementID]; dup {
 				continue
 			}
-			if p.voided[f.StatementID] && f.Verb != VerbVoided {
+			if p.voided[f.StatementID] && f.Verb != analytics.VerbVoided {
 				continue // voided before it arrived
 			}
 			if void != nil {
@@ -312,7 +254,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 		}
 	}
 	b.Facts = kept
-	b.CourseNames = latestNames(names)
+	b.CourseNames = analytics.LatestNames(names)
 	if refChanged {
 		b.Dims = DimsFrom(p.ref)
 	}
@@ -326,7 +268,7 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 // directory the sink's facts carry (p.learners) and the latest directory
 // to store, and makes the latest directory p.learners. p.mu is held (or
 // the projection is not running yet).
-func (p *Projection) reattribute(b *Batch) {
+func (p *Projection) reattribute(b *analytics.Batch) {
 	latest := attributions(p.ref, p.ps)
 	changed := changedAttributions(p.learners, latest)
 	if len(changed) == 0 {
@@ -387,8 +329,8 @@ func (p *Projection) replayReference(ctx context.Context) error {
 }
 
 type extracted struct {
-	fact Fact
-	void *Void
+	fact analytics.Fact
+	void *analytics.Void
 	ok   bool // a statement event
 }
 

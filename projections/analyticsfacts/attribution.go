@@ -1,0 +1,70 @@
+package analyticsfacts
+
+import (
+	"slices"
+
+	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/lrs/xapi"
+)
+
+// attributions pseudonymizes the learner directory of st, by actor.
+func attributions(st *reference.State, ps *analytics.Pseudonymizer) map[uint64]analytics.Attribution {
+	out := make(map[uint64]analytics.Attribution, len(st.Learners()))
+	for _, l := range st.Learners() {
+		k, ok := xapi.IFIKey("", "", "", l.HomePage, l.Name)
+		if !ok {
+			continue
+		}
+		a := analytics.Attribution{ActorID: ps.ID("agent", k), Commune: l.Commune, Group: l.Group, Mentor: l.Mentor, Team: l.Team, Subgroups: l.Subgroups}
+		if l.Household != "" {
+			a.HouseholdID = ps.ID("household", l.Household)
+		}
+		out[a.ActorID] = a
+	}
+	return out
+}
+
+// changedAttributions lists, by actor id, the learners whose entry differs
+// between old and new: with the new entry, or an empty one (only the
+// actor id) when the learner left the directory.
+func changedAttributions(old, new map[uint64]analytics.Attribution) []analytics.Attribution {
+	var out []analytics.Attribution
+	for id, a := range new {
+		if o, ok := old[id]; !ok || !equalAttribution(o, a) {
+			out = append(out, a)
+		}
+	}
+	for id := range old {
+		if _, ok := new[id]; !ok {
+			out = append(out, analytics.Attribution{ActorID: id})
+		}
+	}
+	slices.SortFunc(out, byActor)
+	return out
+}
+
+func byActor(a, b analytics.Attribution) int {
+	switch {
+	case a.ActorID < b.ActorID:
+		return -1
+	case a.ActorID > b.ActorID:
+		return 1
+	}
+	return 0
+}
+
+func equalAttribution(a, b analytics.Attribution) bool {
+	return a.ActorID == b.ActorID && a.Commune == b.Commune && a.Group == b.Group && a.HouseholdID == b.HouseholdID &&
+		a.Mentor == b.Mentor && a.Team == b.Team && slices.Equal(a.Subgroups, b.Subgroups)
+}
+
+// sortedAttributions lists m by actor id.
+func sortedAttributions(m map[uint64]analytics.Attribution) []analytics.Attribution {
+	out := make([]analytics.Attribution, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, byActor)
+	return out
+}
