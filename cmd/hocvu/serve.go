@@ -24,6 +24,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
 )
@@ -201,7 +202,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		proj := analytics.NewProjection(engine, ps, store)
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
-		registerProjectionMetrics(reg, store, run)
+		projections.RegisterMetrics(reg, store, run)
 		registerAnalyticsMetrics(reg, proj)
 		runners = append(runners, run)
 	}
