@@ -217,7 +217,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Blobs:             core.blobs,
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
-		ConsistentThrough: core.ConsistentThrough,
+		ConsistentThrough: core.consistency().Through,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 		Profile:           c.profileChecker(),
 	}).Mount(srv.Echo)

@@ -227,27 +227,10 @@ func (c *lrsCore) Close() {
 	}
 }
 
-// ConsistentThrough is the X-Experience-API-Consistent-Through time. With
-// the embedded store this process is the only writer: when no write is in
-// flight and the index has applied the whole log, everything stored until
-// now is visible. Otherwise (or with a shared KurrentDB, where another
-// replica may be writing) it is just before the newest stored time the
-// index has applied: stored times never decrease along the log, so every
-// earlier statement is already applied.
-func (c *lrsCore) ConsistentThrough() time.Time {
-	if c.exclusive && c.writer.Idle() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		head, err := c.store.Head(ctx)
-		cancel()
-		if err == nil && c.indexRun.Status().Applied.Compare(head) >= 0 {
-			return time.Now().Add(-time.Millisecond)
-		}
-	}
-	last := c.index.ConsistentThrough()
-	if last.IsZero() {
-		return last
-	}
-	return last.Add(-time.Millisecond)
+// consistency is the Consistent-Through rule over this core's writer,
+// log and statement index.
+func (c *lrsCore) consistency() lrs.Consistency {
+	return lrs.Consistency{Exclusive: c.exclusive, Writer: c.writer, Log: c.store, Index: c.live()}
 }
 
 // registerAnalyticsMetrics exports what the analytics projection counts
