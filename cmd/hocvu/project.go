@@ -37,7 +37,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		opts.MaxBatch = c.BatchSize
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
-	registerProjectionMetrics(reg, store, runner)
+	projections.RegisterMetrics(reg, store, runner)
 	registerAnalyticsMetrics(reg, proj)
 	if c.Forwarding {
 		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
