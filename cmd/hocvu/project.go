@@ -38,7 +38,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
 	projections.RegisterMetrics(reg, store, runner)
-	registerAnalyticsMetrics(reg, proj)
+	proj.RegisterMetrics(reg)
 	if c.Forwarding {
 		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
 		if err != nil {

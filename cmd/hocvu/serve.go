@@ -203,7 +203,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
 		projections.RegisterMetrics(reg, store, run)
-		registerAnalyticsMetrics(reg, proj)
+		proj.RegisterMetrics(reg)
 		runners = append(runners, run)
 	}
 

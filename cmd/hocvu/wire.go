@@ -21,7 +21,6 @@ import (
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
-	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
@@ -231,15 +230,6 @@ func (c *lrsCore) Close() {
 // log and statement index.
 func (c *lrsCore) consistency() lrs.Consistency {
 	return lrs.Consistency{Exclusive: c.exclusive, Writer: c.writer, Log: c.store, Index: c.live()}
-}
-
-// registerAnalyticsMetrics exports what the analytics projection counts
-// besides its runner's figures.
-func registerAnalyticsMetrics(reg prometheus.Registerer, p *analyticsfacts.Projection) {
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_analytics_timestamp_fallbacks_total",
-		Help:        "Statements whose timestamp is outside the times analytics represents (1970 to 2106) and that took their stored time instead, since this process started (docs/analytics.md).",
-		ConstLabels: prometheus.Labels{"projection": p.Name()}},
-		func() float64 { return float64(p.TimestampFallbacks()) }))
 }
 
 // leaseTTL is how long a dead projector keeps the analytics lease.
