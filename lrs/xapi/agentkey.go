@@ -55,6 +55,13 @@ func AuthorityKey(auth map[string]any) (string, bool) {
 			}
 		}
 	}
+	return MembersKey(parts)
+}
+
+// MembersKey is the key of an anonymous Group from its members' keys
+// (sorted in place): AuthorityKey's key for an OAuth authority, false
+// when no member is identified.
+func MembersKey(parts []string) (string, bool) {
 	if len(parts) == 0 {
 		return "", false
 	}

@@ -35,6 +35,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -58,6 +59,13 @@ type Options struct {
 	Logger *slog.Logger
 	// MemTableSize is Pebble's memtable size; Pebble's default when 0.
 	MemTableSize uint64
+	// SeparateValuesFrom, when > 0, stores values of at least this many
+	// bytes in blob files beside the sstables (Pebble's value
+	// separation): compactions then move references, not the values, so
+	// a read model that keeps large values under keys that compactions
+	// keep rewriting (the statement index's records among its posting
+	// lists) writes each value about once instead of once per level.
+	SeparateValuesFrom int
 }
 
 // DB is one read model's Pebble database.
@@ -102,6 +110,17 @@ func Open(dir string, o Options) (*DB, error) {
 		MemTableSize:       o.MemTableSize,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{o.Logger, o.LogComponent},
+	}
+	if o.SeparateValuesFrom > 0 {
+		opts.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+			return pebble.ValueSeparationPolicy{
+				Enabled:               true,
+				MinimumSize:           o.SeparateValuesFrom,
+				MaxBlobReferenceDepth: 10,
+				RewriteMinimumAge:     5 * time.Minute,
+				TargetGarbageRatio:    0.2,
+			}
+		}
 	}
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

@@ -11,8 +11,6 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
-	"github.com/hocvu/hocvu/lrs/xapi"
-	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
@@ -125,12 +123,13 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	a := newApplyState(ix)
 	defer a.b.Close()
 	meta := ix.meta
+	parsed := parseAll(events)
 	for i := range events {
 		ev := &events[i]
 		if ev.Type != lrs.EventStatementStored {
 			continue // a newer event type this version does not project
 		}
-		if err := a.applyStatement(ev, &meta); err != nil {
+		if err := a.applyStatement(ev, &parsed[i], &meta); err != nil {
 			return fmt.Errorf("statementindex: event %s at %s: %w", ev.ID, ev.Position, err)
 		}
 	}
@@ -212,15 +211,15 @@ func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	return out, it.Close()
 }
 
-// applyStatement indexes one statement event. A statement that cannot be
-// decoded, or lacks a valid id or stored time, fails the same way every
-// time: that is a poison event (projections.Poison), which the runner
-// quarantines and skips. Other errors are the index's own (I/O).
-func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoint) error {
-	st, id, err := decodeStatement(ev)
-	if err != nil {
-		return err
+// applyStatement indexes one parsed statement event. A statement that
+// cannot be decoded, or lacks a valid id or stored time, fails the same
+// way every time: that is a poison event (projections.Poison), which the
+// runner quarantines and skips. Other errors are the index's own (I/O).
+func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, p *parsed, meta *checkpoint) error {
+	if p.err != nil {
+		return p.err
 	}
+	id := p.id
 	// Statement ids are unique in the log (the statement writer checks
 	// every id against this index before it appends), and the runner
 	// never applies an event twice; only a repeat within one batch is
@@ -228,24 +227,22 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	if _, dup := a.ids[id]; dup {
 		return nil
 	}
-	storedStr, _ := st["stored"].(string)
-	stored, err := time.Parse(time.RFC3339Nano, storedStr)
-	if err != nil {
-		return projections.Poison(ev, fmt.Errorf("statement %s: stored %q: %w", id, storedStr, err))
+	if p.storedErr != nil {
+		return p.storedErr
 	}
-	stored = clampStored(stored)
+	stored := p.stored
 	seq := meta.NextSeq
 	meta.NextSeq++
 	if stored.After(meta.LastStored) {
 		meta.LastStored = stored
 	}
 
-	ext := extract(st)
+	ext := &p.ext
 	rec := record{stored: stored, id: id, json: ev.Data}
 	if ext.voiding {
 		rec.flags |= flagVoiding
 	}
-	if err := a.linkTarget(&ext, seq); err != nil {
+	if err := a.linkTarget(ext, seq); err != nil {
 		return err
 	}
 	// A voiding statement for this one may have arrived first.
@@ -270,27 +267,6 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, meta *checkpoi
 	// Statements that referenced this one before it arrived now inherit
 	// its keys (recursively through chains of references).
 	return a.propagate(id, rec.keys, map[uuid.UUID]bool{id: true})
-}
-
-// decodeStatement decodes a statement event and its id; what it refuses
-// is a poison event.
-func decodeStatement(ev *eventstore.RecordedEvent) (map[string]any, uuid.UUID, error) {
-	// Numbers stay json.Number: the index reads none of them, and a
-	// number no float64 holds must not make the statement undecodable.
-	doc, err := xapi.Decode(ev.Data)
-	if err != nil {
-		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("decode statement: %w", err))
-	}
-	st, ok := doc.(map[string]any)
-	if !ok {
-		return nil, uuid.Nil, projections.Poison(ev, errors.New("the statement is not a JSON object"))
-	}
-	idStr, _ := st["id"].(string)
-	id, err := uuid.Parse(idStr)
-	if err != nil {
-		return nil, uuid.Nil, projections.Poison(ev, fmt.Errorf("statement id %q: %w", idStr, err))
-	}
-	return st, id, nil
 }
 
 // linkTarget records that statement seq refers to the statement

@@ -89,6 +89,9 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 		LogComponent: "pebble-index",
 		Logger:       log,
 		MemTableSize: 32 << 20,
+		// Records (statement JSON, about 1 KB) stay out of the compactions
+		// that the posting lists (34-byte keys) keep causing.
+		SeparateValuesFrom: 256,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
@@ -70,148 +73,224 @@ type extracted struct {
 	authority string
 }
 
+// The parts of a statement the index reads. Decoding into these types
+// (and not into a generic map) skips everything else in the document —
+// results, extensions, activity definitions — without building it, which
+// was most of the cost of indexing a statement (docs/benchmarks.md, "Read
+// models that rebuild fast").
+type (
+	statementJSON struct {
+		ID     string `json:"id"`
+		Stored string `json:"stored"`
+		Verb   struct {
+			ID string `json:"id"`
+		} `json:"verb"`
+		Actor     *agentJSON   `json:"actor"`
+		Object    *objectJSON  `json:"object"`
+		Authority *agentJSON   `json:"authority"`
+		Context   *contextJSON `json:"context"`
+	}
+	// agentJSON is an Agent or a Group: its identifier and its members.
+	agentJSON struct {
+		Mbox     string `json:"mbox"`
+		MboxSHA1 string `json:"mbox_sha1sum"`
+		OpenID   string `json:"openid"`
+		Account  *struct {
+			HomePage string `json:"homePage"`
+			Name     string `json:"name"`
+		} `json:"account"`
+		Member []agentJSON `json:"member"`
+	}
+	// objectJSON is any statement object: an Activity or a StatementRef
+	// (id), an Agent or Group (Agent), or a SubStatement (actor, object,
+	// context).
+	objectJSON struct {
+		ObjectType string       `json:"objectType"`
+		ID         string       `json:"id"`
+		Agent      agentJSON    `json:",embed"`
+		Actor      *agentJSON   `json:"actor"`
+		Object     *objectJSON  `json:"object"`
+		Context    *contextJSON `json:"context"`
+	}
+	contextJSON struct {
+		Registration  string     `json:"registration"`
+		Instructor    *agentJSON `json:"instructor"`
+		Team          *agentJSON `json:"team"`
+		ContextAgents []struct {
+			Agent *agentJSON `json:"agent"`
+		} `json:"contextAgents"`
+		ContextGroups []struct {
+			Group *agentJSON `json:"group"`
+		} `json:"contextGroups"`
+		ContextActivities map[string]jsontext.Value `json:"contextActivities"`
+	}
+	activityID struct {
+		ID string `json:"id"`
+	}
+)
+
+// decodeOptions are lenient where encoding/json was: a repeated member
+// name (the last one counts) or invalid UTF-8 in a stored statement does
+// not make it undecodable.
+var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// decodeIndexed decodes the parts of a statement the index reads.
+func decodeIndexed(data []byte) (*statementJSON, error) {
+	var st statementJSON
+	if err := jsonv2.Unmarshal(data, &st, decodeOptions); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// key is the agent's identifier key (xapi.AgentKey); false for an
+// anonymous Group.
+func (a *agentJSON) key() (string, bool) {
+	var home, name string
+	if a.Account != nil {
+		home, name = a.Account.HomePage, a.Account.Name
+	}
+	return xapi.IFIKey(a.Mbox, a.MboxSHA1, a.OpenID, home, name)
+}
+
+// objectType is the object's type, Activity when not given.
+func (o *objectJSON) objectType() string {
+	if o.ObjectType != "" {
+		return o.ObjectType
+	}
+	return "Activity"
+}
+
 // extract computes the posting keys of a decoded statement.
-func extract(st map[string]any) extracted {
+func extract(st *statementJSON) extracted {
 	var e extracted
 	e.keys.add(kindAll, "")
-	if verb, ok := st["verb"].(map[string]any); ok {
-		id, _ := verb["id"].(string)
-		e.keys.add(kindVerb, id)
-		e.voiding = id == voidedVerb
-	}
-	actor, _ := st["actor"].(map[string]any)
-	addAgent(&e.keys, actor, kindAgent)
-	addAgentBroad(&e.keys, actor)
+	e.keys.add(kindVerb, st.Verb.ID)
+	e.voiding = st.Verb.ID == voidedVerb
+	addAgent(&e.keys, st.Actor, kindAgent)
+	addAgentBroad(&e.keys, st.Actor)
 
-	obj, _ := st["object"].(map[string]any)
-	switch objectType(obj, "Activity") {
-	case "Activity":
-		id, _ := obj["id"].(string)
-		e.keys.add(kindActivity, id)
-		e.keys.add(kindRelatedActiv, id)
-	case "Agent", "Group":
-		addAgent(&e.keys, obj, kindAgent)
-		addAgentBroad(&e.keys, obj)
-	case objectTypeStmtRef:
-		e.target, _ = obj["id"].(string)
-		e.target = strings.ToLower(e.target)
-	case "SubStatement":
-		addSubStatement(&e.keys, obj)
+	if obj := st.Object; obj != nil {
+		switch obj.objectType() {
+		case "Activity":
+			e.keys.add(kindActivity, obj.ID)
+			e.keys.add(kindRelatedActiv, obj.ID)
+		case "Agent", "Group":
+			addAgent(&e.keys, &obj.Agent, kindAgent)
+			addAgentBroad(&e.keys, &obj.Agent)
+		case objectTypeStmtRef:
+			e.target = strings.ToLower(obj.ID)
+		case "SubStatement":
+			addSubStatement(&e.keys, obj)
+		}
 	}
 	if !e.voiding || e.target == "" {
 		e.voiding = false
 	}
-	if auth, ok := st["authority"].(map[string]any); ok {
+	if auth := st.Authority; auth != nil {
 		addAgentBroad(&e.keys, auth)
-		if k, ok := xapi.AuthorityKey(auth); ok {
+		if k, ok := authorityKey(auth); ok {
 			e.authority = k
 			e.keys.add(kindAuthority, k)
 		}
 	}
-	if ctx, ok := st["context"].(map[string]any); ok {
+	if ctx := st.Context; ctx != nil {
 		addContext(&e.keys, ctx)
-		if reg, ok := ctx["registration"].(string); ok {
-			e.keys.add(kindRegistration, strings.ToLower(reg))
-		}
+		e.keys.add(kindRegistration, strings.ToLower(ctx.Registration))
 	}
 	return e
 }
 
-func objectType(obj map[string]any, def string) string {
-	if obj == nil {
-		return ""
+// authorityKey is xapi.AuthorityKey on the decoded agent.
+func authorityKey(a *agentJSON) (string, bool) {
+	if k, ok := a.key(); ok {
+		return k, true
 	}
-	if t, ok := obj["objectType"].(string); ok && t != "" {
-		return t
+	var members []string
+	for i := range a.Member {
+		if k, ok := a.Member[i].key(); ok {
+			members = append(members, k)
+		}
 	}
-	return def
+	return xapi.MembersKey(members)
 }
 
 // addAgent lists an Agent or identified Group under kind.
-func addAgent(s *keySet, a map[string]any, kind byte) {
+func addAgent(s *keySet, a *agentJSON, kind byte) {
 	if a == nil {
 		return
 	}
-	if k, ok := xapi.AgentKey(a); ok {
+	if k, ok := a.key(); ok {
 		s.add(kind, k)
 	}
 }
 
 // addAgentBroad lists an Agent or Group, and a Group's members, under the
 // related-agents kind.
-func addAgentBroad(s *keySet, a map[string]any) {
+func addAgentBroad(s *keySet, a *agentJSON) {
 	if a == nil {
 		return
 	}
 	addAgent(s, a, kindRelatedAgent)
-	if members, ok := a["member"].([]any); ok {
-		for _, m := range members {
-			if mm, ok := m.(map[string]any); ok {
-				addAgent(s, mm, kindRelatedAgent)
-			}
+	for i := range a.Member {
+		addAgent(s, &a.Member[i], kindRelatedAgent)
+	}
+}
+
+func addContext(s *keySet, ctx *contextJSON) {
+	addAgentBroad(s, ctx.Instructor)
+	addAgentBroad(s, ctx.Team)
+	// xAPI 2.0 contextAgents / contextGroups.
+	for _, ca := range ctx.ContextAgents {
+		addAgentBroad(s, ca.Agent)
+	}
+	for _, cg := range ctx.ContextGroups {
+		addAgentBroad(s, cg.Group)
+	}
+	for _, kind := range []string{"parent", "grouping", "category", "other"} {
+		for _, id := range contextActivityIDs(ctx.ContextActivities[kind]) {
+			s.add(kindRelatedActiv, id)
 		}
 	}
 }
 
-func addContext(s *keySet, ctx map[string]any) {
-	if inst, ok := ctx["instructor"].(map[string]any); ok {
-		addAgentBroad(s, inst)
-	}
-	if team, ok := ctx["team"].(map[string]any); ok {
-		addAgentBroad(s, team)
-	}
-	// xAPI 2.0 contextAgents / contextGroups.
-	if cas, ok := ctx["contextAgents"].([]any); ok {
-		for _, ca := range cas {
-			if m, ok := ca.(map[string]any); ok {
-				if a, ok := m["agent"].(map[string]any); ok {
-					addAgentBroad(s, a)
-				}
-			}
+// contextActivityIDs reads the ids of one contextActivities list: an
+// array, or a single object as 1.0.x clients may send.
+func contextActivityIDs(raw jsontext.Value) []string {
+	switch raw.Kind() {
+	case '[':
+		var list []activityID
+		if jsonv2.Unmarshal(raw, &list, decodeOptions) != nil {
+			return nil
 		}
-	}
-	if cgs, ok := ctx["contextGroups"].([]any); ok {
-		for _, cg := range cgs {
-			if m, ok := cg.(map[string]any); ok {
-				if g, ok := m["group"].(map[string]any); ok {
-					addAgentBroad(s, g)
-				}
-			}
+		ids := make([]string, len(list))
+		for i := range list {
+			ids[i] = list[i].ID
 		}
-	}
-	if ca, ok := ctx["contextActivities"].(map[string]any); ok {
-		for _, kind := range []string{"parent", "grouping", "category", "other"} {
-			switch v := ca[kind].(type) {
-			case []any:
-				for _, a := range v {
-					if am, ok := a.(map[string]any); ok {
-						id, _ := am["id"].(string)
-						s.add(kindRelatedActiv, id)
-					}
-				}
-			case map[string]any: // 1.0.x clients may send a single object
-				id, _ := v["id"].(string)
-				s.add(kindRelatedActiv, id)
-			}
+		return ids
+	case '{':
+		var one activityID
+		if jsonv2.Unmarshal(raw, &one, decodeOptions) != nil {
+			return nil
 		}
+		return []string{one.ID}
 	}
+	return nil
 }
 
 // addSubStatement lists what a SubStatement contributes under the related
 // kinds (spec: related_agents and related_activities look inside it).
-func addSubStatement(s *keySet, sub map[string]any) {
-	if actor, ok := sub["actor"].(map[string]any); ok {
-		addAgentBroad(s, actor)
+func addSubStatement(s *keySet, sub *objectJSON) {
+	addAgentBroad(s, sub.Actor)
+	if obj := sub.Object; obj != nil {
+		switch obj.objectType() {
+		case "Activity":
+			s.add(kindRelatedActiv, obj.ID)
+		case "Agent", "Group":
+			addAgentBroad(s, &obj.Agent)
+		}
 	}
-	obj, _ := sub["object"].(map[string]any)
-	switch objectType(obj, "Activity") {
-	case "Activity":
-		id, _ := obj["id"].(string)
-		s.add(kindRelatedActiv, id)
-	case "Agent", "Group":
-		addAgentBroad(s, obj)
-	}
-	if ctx, ok := sub["context"].(map[string]any); ok {
-		addContext(s, ctx)
+	if sub.Context != nil {
+		addContext(s, sub.Context)
 	}
 }
