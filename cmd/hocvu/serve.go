@@ -23,7 +23,6 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
-	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
@@ -202,8 +201,8 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		proj := analyticsfacts.NewProjection(engine, ps, store)
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
-		projections.RegisterMetrics(reg, store, run)
-		proj.RegisterMetrics(reg)
+		registerProjectionMetrics(reg, store, run)
+		registerAnalyticsMetrics(reg, proj)
 		runners = append(runners, run)
 	}
 
@@ -217,7 +216,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Blobs:             core.blobs,
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
-		ConsistentThrough: core.consistency().Through,
+		ConsistentThrough: core.ConsistentThrough,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 		Profile:           c.profileChecker(),
 	}).Mount(srv.Echo)

@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"reflect"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/documents"
@@ -107,23 +110,12 @@ func (d *Definitions) Apply(ctx context.Context, events []eventstore.RecordedEve
 		}
 		return d.last[id]
 	}
+	prepared := projections.Prepare(events, definedIn)
 	for i := range events {
 		ev := &events[i]
-		if ev.Type != lrs.EventStatementStored {
-			continue
-		}
-		var meta lrs.StatementStoredMeta
-		if len(ev.Metadata) > 0 {
-			if err := json.Unmarshal(ev.Metadata, &meta); err != nil {
-				return fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, fmt.Errorf("metadata: %w", err)))
-			}
-		}
-		if !meta.Define || !bytes.Contains(ev.Data, []byte(`"definition"`)) {
-			continue
-		}
-		acts, err := activitiesWithDefinitions(ev.Data)
+		acts, err := prepared[i].acts, prepared[i].err
 		if err != nil {
-			return fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, err))
+			return err
 		}
 		for _, a := range acts {
 			id, _ := a["id"].(string)
@@ -249,14 +241,49 @@ func (l LiveDefinitions) WaitFor(ctx context.Context, pos eventstore.Position) e
 	return l.Runner.WaitFor(ctx, pos)
 }
 
+// defined is what one event brings to the definitions, decoded in
+// parallel with the rest of its batch (projections.Prepare).
+type defined struct {
+	acts []map[string]any
+	err  error
+}
+
+// definedIn lists the activities with a definition that a statement
+// event defines (its metadata says whether the statement's credential may
+// define activities).
+func definedIn(ev *eventstore.RecordedEvent) defined {
+	if ev.Type != lrs.EventStatementStored {
+		return defined{}
+	}
+	var meta lrs.StatementStoredMeta
+	if len(ev.Metadata) > 0 {
+		if err := json.Unmarshal(ev.Metadata, &meta); err != nil {
+			return defined{err: fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, fmt.Errorf("metadata: %w", err)))}
+		}
+	}
+	if !meta.Define || !bytes.Contains(ev.Data, []byte(`"definition"`)) {
+		return defined{}
+	}
+	acts, err := activitiesWithDefinitions(ev.Data)
+	if err != nil {
+		return defined{err: fmt.Errorf("%s: %w", DefinitionsName, projections.Poison(ev, err))}
+	}
+	return defined{acts: acts}
+}
+
 // activityParts is the part of a statement that can hold activity
 // definitions; the rest is skipped without being decoded.
 type activityParts struct {
-	Object  json.RawMessage `json:"object"`
+	Object  jsontext.Value `json:"object"`
 	Context *struct {
-		ContextActivities map[string]json.RawMessage `json:"contextActivities"`
+		ContextActivities map[string]jsontext.Value `json:"contextActivities"`
 	} `json:"context"`
 }
+
+// partsOptions are as lenient as encoding/json: a repeated member name
+// (the last counts) or invalid UTF-8 does not make a stored statement
+// undecodable.
+var partsOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // activitiesWithDefinitions lists the Activity objects of a stored
 // statement that carry a definition (as statementActivities does for a
@@ -278,7 +305,7 @@ type definedActivities struct {
 // SubStatement.
 func (c *definedActivities) statement(data []byte, sub bool) error {
 	var st activityParts
-	if err := json.Unmarshal(data, &st); err != nil {
+	if err := jsonv2.Unmarshal(data, &st, partsOptions); err != nil {
 		return err
 	}
 	if err := c.object(st.Object, sub); err != nil {
@@ -297,13 +324,13 @@ func (c *definedActivities) statement(data []byte, sub bool) error {
 
 // mentionsDefinition reports whether raw may hold a definition: raw that
 // does not is skipped without being decoded.
-func mentionsDefinition(raw json.RawMessage) bool {
+func mentionsDefinition(raw []byte) bool {
 	return len(raw) > 0 && bytes.Contains(raw, []byte(`"definition"`))
 }
 
 // object collects a statement's object when it is an Activity with a
 // definition, and from a SubStatement object as from a statement.
-func (c *definedActivities) object(raw json.RawMessage, sub bool) error {
+func (c *definedActivities) object(raw []byte, sub bool) error {
 	if !mentionsDefinition(raw) {
 		return nil
 	}
@@ -324,7 +351,7 @@ func (c *definedActivities) object(raw json.RawMessage, sub bool) error {
 
 // contextActivities collects the activities of one kind of context
 // activities: a list, or (1.0.x) a single activity.
-func (c *definedActivities) contextActivities(raw json.RawMessage) error {
+func (c *definedActivities) contextActivities(raw []byte) error {
 	if !mentionsDefinition(raw) {
 		return nil
 	}
