@@ -3,6 +3,7 @@ package pebblemodel_test
 import (
 	"bytes"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -206,5 +207,44 @@ func TestPrefixIterStopsAtThePrefixEnd(t *testing.T) {
 		if strings.Join(got, ",") != tc.want {
 			t.Errorf("prefix %q: %q, want %q", tc.prefix, got, tc.want)
 		}
+	}
+}
+
+func TestSnapshotHoldsTheWritesBeforeItAndTheirCheckpoint(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	commit(t, db, "cp-1", "k1", "1", "k2", "2")
+	commit(t, db, "cp-2", "k3", "3")
+
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	if err := db.Snapshot(copyDir); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, db, "cp-3", "k4", "4", "k1", "changed")
+	if err := db.Snapshot(copyDir); err == nil {
+		t.Fatal("a second snapshot into the same directory succeeded; want an error")
+	}
+
+	cp := open(t, copyDir)
+	defer cp.Close()
+	if got, err := cp.Checkpoint(); err != nil || string(got) != "cp-2" {
+		t.Fatalf("copy's checkpoint: %q, %v; want cp-2", got, err)
+	}
+	for k, want := range map[string]string{"k1": "1", "k2": "2", "k3": "3"} {
+		if v, ok := get(t, cp, k); !ok || v != want {
+			t.Errorf("copy: %s = %q (present %v), want %q", k, v, ok, want)
+		}
+	}
+	if v, ok := get(t, cp, "k4"); ok {
+		t.Errorf("copy: k4 = %q, written after the snapshot", v)
+	}
+	// The copy is a database of its own: writes to it do not reach the
+	// original, and the reverse.
+	commit(t, cp, "cp-copy", "k5", "5")
+	if _, ok := get(t, db, "k5"); ok {
+		t.Error("a write to the copy reached the original")
+	}
+	if v, _ := get(t, db, "k1"); v != "changed" {
+		t.Errorf("original: k1 = %q, want changed", v)
 	}
 }
