@@ -46,6 +46,7 @@ type serveCmd struct {
 	DefaultXAPIVersion string        `name:"default-xapi-version" env:"HOCVU_DEFAULT_XAPI_VERSION" default:"1.0.3" enum:"1.0.3,2.0.0" help:"xAPI version in the X-Experience-API-Version header of answers to requests that name none or one this LRS does not implement (1.0.3 or 2.0.0); requests naming 1.0.x or 2.0.x are answered in theirs."`
 	MaxPageBytes       int           `name:"max-page-bytes" env:"HOCVU_MAX_PAGE_BYTES" default:"4194304" help:"Most bytes of statements in one GET page (a larger statement comes alone); the page ends early with a more link."`
 	ValidateProfile    bool          `name:"validate-profile" env:"HOCVU_VALIDATE_PROFILE" help:"Refuse (400, naming the template and the rule) statements that do not follow the campaign's xAPI Profile (docs/vocabulary.md); off, every valid xAPI statement is accepted."`
+	SnapshotDir        string        `name:"snapshot-dir" env:"HOCVU_SNAPSHOT_DIR" type:"path" help:"Directory where POST /api/projections/snapshot (operators) writes snapshots of the local read models, each in a new sub-directory named by time, to start a replica from (docs/deploy.md). Empty: snapshots are refused."`
 	Pprof              bool          `name:"pprof" env:"HOCVU_PPROF" help:"Serve Go profiles under /debug/pprof/ (for diagnosing performance; do not expose publicly)."`
 	connLimits         `embed:""`
 }
@@ -232,6 +233,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	}
 	analyticsapi.New(engine).Mount(srv.Echo.Group("/api/analytics", httpserver.BasicAuth(verify, auth.ScopeAnalytics)))
 	srv.Echo.GET("/api/projections", projectionsapi.Status(store.Head, projectionsapi.Statuses(runners), verify))
+	projectionsapi.MountSnapshot(srv.Echo, newSnapshotter(c.SnapshotDir, core, store).take, verify)
 	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))

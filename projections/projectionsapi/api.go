@@ -1,6 +1,7 @@
 // Package projectionsapi is the HTTP face of the projection runners:
 // GET /api/projections (each projection's progress, the last error only
-// for operators) and the /readyz check of a runner.
+// for operators), POST /api/projections/snapshot (an online copy of the
+// local read models, for operators) and the /readyz check of a runner.
 package projectionsapi
 
 import (

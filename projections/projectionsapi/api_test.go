@@ -84,3 +84,54 @@ func TestProjectionsStatusKeepsErrorsForOperators(t *testing.T) {
 		t.Errorf("wrong secret: %d %s, want 401", code, body)
 	}
 }
+
+// Snapshots are for operators only, and say how to turn them on when off.
+func TestSnapshotRouteIsForOperators(t *testing.T) {
+	verify := func(_ context.Context, key, secret, _, scope string) (bool, bool, error) {
+		switch {
+		case key == "operator" && secret == "s":
+			return true, true, nil
+		case key == "analyst" && secret == "s":
+			return true, scope == "analytics", nil
+		}
+		return false, false, nil
+	}
+	taken := projectionsapi.SnapshotTaken{Dir: "/snapshots/x", ReadModels: []projectionsapi.SnapshotModel{{Name: "statement-index", Dir: "index", Position: "12/12", Commit: 12}}}
+	for _, tc := range []struct {
+		name, user string
+		off        bool
+		want       int
+		body       string
+	}{
+		{"no credentials", "", false, http.StatusUnauthorized, "credentials required"},
+		{"wrong secret", "operator:x", false, http.StatusUnauthorized, "invalid credentials"},
+		{"without the all scope", "analyst:s", false, http.StatusForbidden, "lacks the all scope"},
+		{"operator", "operator:s", false, http.StatusOK, `"commit":12`},
+		{"snapshots off", "operator:s", true, http.StatusConflict, "--snapshot-dir"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			take := func(context.Context) (projectionsapi.SnapshotTaken, error) {
+				calls++
+				if tc.off {
+					return projectionsapi.SnapshotTaken{}, projectionsapi.ErrSnapshotsOff
+				}
+				return taken, nil
+			}
+			e := echo.New()
+			projectionsapi.MountSnapshot(e, take, verify)
+			req := httptest.NewRequest(http.MethodPost, "/api/projections/snapshot", nil)
+			if user, pass, ok := strings.Cut(tc.user, ":"); ok {
+				req.SetBasicAuth(user, pass)
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != tc.want || !strings.Contains(rec.Body.String(), tc.body) {
+				t.Fatalf("%d %s, want %d with %q", rec.Code, rec.Body, tc.want, tc.body)
+			}
+			if wantCalls := map[bool]int{true: 1, false: 0}[tc.want == http.StatusOK || tc.off]; calls != wantCalls {
+				t.Fatalf("snapshot taken %d times, want %d", calls, wantCalls)
+			}
+		})
+	}
+}
