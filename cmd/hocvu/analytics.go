@@ -14,6 +14,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/analytics/clickhouse"
 	"github.com/hocvu/hocvu/analytics/duckdb"
+	"github.com/hocvu/hocvu/internal/loadgen"
 )
 
 // analyticsConfig selects the analytics engine.
@@ -163,7 +164,7 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 		times = append(times, time.Since(start))
 	}
 	if c.Runs > 1 {
-		p50, p95, p99 := percentiles(times)
+		p50, p95, p99 := loadgen.Percentiles(times)
 		fmt.Fprintf(g.stderr, "%s on %s, %d runs: p50 %s · p95 %s · p99 %s\n", c.Name, e.Engine(), len(times), p50, p95, p99)
 	}
 	if c.JSON {

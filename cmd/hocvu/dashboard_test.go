@@ -450,7 +450,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		trend, _ := apiQuery(t, p, "trend", yearParams())
 		if len(trend.Rows) > 0 {
-			sel := fmt.Sprintf(`#panel-trend tbody tr:first-child td[data-col="lesson_completions"]`)
+			sel := `#panel-trend tbody tr:first-child td[data-col="lesson_completions"]`
 			if got := b.attr(sel, "data-v"); got != apiNumber(t, trend, 0, "lesson_completions") {
 				t.Errorf("trend first month lesson completions = %q, API says %s", got, apiNumber(t, trend, 0, "lesson_completions"))
 			}

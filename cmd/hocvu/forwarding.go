@@ -81,7 +81,7 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 	if err := rt.registry.Load(ctx); err != nil {
 		return nil, err
 	}
-	registerRegistrySkips(reg, forwarding.Stream, rt.registry.Skipped)
+	eventstore.RegisterFoldSkips(reg, forwarding.Stream, rt.registry.Skipped)
 	rctx, cancel := context.WithCancel(context.Background())
 	rt.cancel = cancel
 	rt.wg.Add(1)

@@ -241,12 +241,6 @@ func (r *receiver) ids(t *testing.T) []string {
 	return ids
 }
 
-func (r *receiver) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.deliveries)
-}
-
 // hocvu runs the binary with stdin (for --secret-stdin).
 func hocvu(t *testing.T, env []string, stdin string, args ...string) (int, string, string) {
 	t.Helper()

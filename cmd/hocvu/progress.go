@@ -49,11 +49,11 @@ func (b barMeter) Finish()     { _ = b.bar.Finish() }
 
 // lineMeter prints "desc: n/total unit (p%), rate/s, elapsed" lines.
 type lineMeter struct {
-	w                 io.Writer
-	total, n          int64
-	desc, unit        string
-	start, last       time.Time
-	printed, finished bool
+	w           io.Writer
+	total, n    int64
+	desc, unit  string
+	start, last time.Time
+	finished    bool
 }
 
 func (m *lineMeter) Set(n int64) {

@@ -37,8 +37,8 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		opts.MaxBatch = c.BatchSize
 	}
 	runner, stop := startSharedRunner(store, exclusive, proj, opts, log)
-	registerProjectionMetrics(reg, store, runner)
-	registerAnalyticsMetrics(reg, proj)
+	projections.RegisterMetrics(reg, store, runner)
+	proj.RegisterMetrics(reg)
 	if c.Forwarding {
 		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
 		if err != nil {

@@ -232,11 +232,12 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 	}
 	runner := projections.NewRunner(store, p, opts)
 	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(rctx) }()
+	var runErr error // set before finished closes
+	finished := make(chan struct{})
+	go func() { runErr = runner.Run(rctx); close(finished) }()
 	defer func() {
 		cancel()
-		<-done
+		<-finished
 		if pl, ok := p.(projections.Pipeliner); ok {
 			_ = pl.Flush(context.Background())
 		}
@@ -263,6 +264,14 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 			return 0, errors.New("interrupted; the projection resumes from its checkpoint next time")
 		case <-lost:
 			return 0, fmt.Errorf("another process took the %s projection lease during the rebuild (was a projector started with the rebuild running?); run the rebuild again with every projector stopped", p.Name())
+		case <-finished:
+			// The runner returns early only when the projection cannot go
+			// on (its checkpoint is past the log's end), or nil when ctx
+			// ends.
+			if runErr == nil {
+				return 0, errors.New("interrupted; the projection resumes from its checkpoint next time")
+			}
+			return 0, fmt.Errorf("%s stopped before reaching the log's head: %w", p.Name(), runErr)
 		case <-tick.C:
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
 	"github.com/hocvu/hocvu/schemas"
@@ -202,8 +203,8 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		proj := analyticsfacts.NewProjection(engine, ps, store)
 		run, stop := startSharedRunner(store, exclusive, proj, runnerOptions(proj.Name(), g, core.quarantine), log)
 		defer stop()
-		registerProjectionMetrics(reg, store, run)
-		registerAnalyticsMetrics(reg, proj)
+		projections.RegisterMetrics(reg, store, run)
+		proj.RegisterMetrics(reg)
 		runners = append(runners, run)
 	}
 
@@ -217,7 +218,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		Blobs:             core.blobs,
 		Documents:         core.documents,
 		Limits:            httpapi.Limits{MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxPage: c.MaxPage, MaxPageBytes: c.MaxPageBytes},
-		ConsistentThrough: core.ConsistentThrough,
+		ConsistentThrough: core.consistency().Through,
 		DefaultVersion:    schemas.Version(c.DefaultXAPIVersion),
 		Profile:           c.profileChecker(),
 	}).Mount(srv.Echo)

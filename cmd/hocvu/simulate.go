@@ -50,35 +50,23 @@ type simulateCmd struct {
 	NoProgress bool   `name:"no-progress" help:"No progress bar."`
 }
 
+// bulkStore is the event store bulk mode appends to.
+type bulkStore interface {
+	reference.Store
+	Close() error
+}
+
 func (c *simulateCmd) Run(ctx context.Context, g *globals) error {
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	var store interface {
-		reference.Store
-		Close() error
-	}
+	var store bulkStore
 	if c.Mode == "bulk" {
-		if !cfg.To.Before(time.Now()) {
-			return errorf("--to %s is not in the past: bulk mode stores statements with stored times, which an LRS never sets ahead of its clock", c.To)
-		}
-		s, _, err := openStore(ctx, c.storeConfig, g.log, nil)
-		if err != nil {
+		if store, err = c.openBulk(ctx, g, &cfg); err != nil {
 			return err
 		}
-		defer s.Close()
-		store = s
-		if len(c.Reference) == 0 {
-			st, err := reference.Replay(ctx, s)
-			if err != nil {
-				return err
-			}
-			if d := st.Data(); len(d.Communes) > 0 && len(d.Populations) > 0 {
-				fmt.Fprintf(g.stdout, "using the reference data of %s (%d communes)\n", c.DataDir, len(d.Communes))
-				cfg.Reference = d
-			}
-		}
+		defer store.Close()
 	}
 	start := time.Now()
 	var authority map[string]any
@@ -89,96 +77,158 @@ func (c *simulateCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	planned := time.Since(start)
-	s := camp.Stats()
 	out := g.stdout
 	if c.Mode == "ndjson" && c.Out == "-" {
 		out = g.stderr // keep stdout for the statements
 	}
+	printCampaign(out, cfg, camp, time.Since(start))
+	if c.ReferenceOut != "" {
+		if err := c.writeReference(out, camp); err != nil {
+			return err
+		}
+	}
+	bar := c.progress(g, int64(camp.Len()))
+	switch c.Mode {
+	case "http":
+		return c.post(ctx, g, out, camp, bar)
+	case "bulk":
+		return c.bulk(ctx, g, out, store, camp, bar)
+	case "ndjson":
+		return c.ndjson(ctx, out, camp, bar)
+	case "dry-run":
+		dryRun(out, camp, bar)
+	}
+	return nil
+}
+
+// openBulk opens the event store for bulk mode and, unless reference
+// files were given, takes the reference data already in it into cfg.
+func (c *simulateCmd) openBulk(ctx context.Context, g *globals, cfg *simulate.Config) (bulkStore, error) {
+	if !cfg.To.Before(time.Now()) {
+		return nil, errorf("--to %s is not in the past: bulk mode stores statements with stored times, which an LRS never sets ahead of its clock", c.To)
+	}
+	s, _, err := openStore(ctx, c.storeConfig, g.log, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Reference) == 0 {
+		st, err := reference.Replay(ctx, s)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		if d := st.Data(); len(d.Communes) > 0 && len(d.Populations) > 0 {
+			fmt.Fprintf(g.stdout, "using the reference data of %s (%d communes)\n", c.DataDir, len(d.Communes))
+			cfg.Reference = d
+		}
+	}
+	return s, nil
+}
+
+// printCampaign prints what the campaign holds.
+func printCampaign(out io.Writer, cfg simulate.Config, camp *simulate.Campaign, planned time.Duration) {
+	s := camp.Stats()
 	fmt.Fprintf(out, "campaign: seed %d, %d learners (%d active), %d statements from %s to %s, planned in %s\n",
 		cfg.Seed, s.Learners, s.ActiveLearners, s.Statements, s.First.In(simulate.Local).Format("2006-01-02"), s.Last.In(simulate.Local).Format("2006-01-02"), planned.Round(time.Millisecond))
 	fmt.Fprintf(out, "  lesson completions %d, certificates %d (%d learners), quiz passed %d / failed %d\n",
 		s.LessonCompletions, s.Certificates, s.CertifiedLearners, s.ByTemplate["assessment-passed"], s.ByTemplate["assessment-failed"])
 	fmt.Fprintf(out, "  box-ticking accounts: %d fast, %d burst; %d without context; %d mentees of %d ambassadors\n",
 		s.FastAccounts, s.BurstAccounts, s.NoContextAccounts, s.Mentees, s.ActiveMentors)
-	if c.ReferenceOut != "" {
-		if err := os.MkdirAll(c.ReferenceOut, 0o755); err != nil {
-			return err
-		}
-		if _, err := writeReferenceDir(c.ReferenceOut, camp.Reference(), true); err != nil {
-			return err
-		}
-		if err := writeFile(filepath.Join(c.ReferenceOut, "reference.json"), func(w io.Writer) error { return reference.WriteJSON(w, camp.Reference()) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "reference data written to %s (CSV per kind and reference.json)\n", c.ReferenceOut)
+}
+
+// writeReference writes the campaign's reference data to --reference-out.
+func (c *simulateCmd) writeReference(out io.Writer, camp *simulate.Campaign) error {
+	if err := os.MkdirAll(c.ReferenceOut, 0o755); err != nil {
+		return err
 	}
-	bar := c.progress(g, int64(camp.Len()))
-	start = time.Now()
-	switch c.Mode {
-	case "http":
-		res, err := camp.Post(ctx, simulate.PostOptions{URL: c.URL, Key: c.Key, Secret: c.Secret, Batch: c.Batch,
-			Concurrency: c.Concurrency, Logger: g.log, Progress: func(n int) { bar.set(n) }})
-		bar.finish()
-		if err != nil {
-			return fmt.Errorf("posted %d of %d statements: %w", res.Statements, camp.Len(), err)
-		}
-		el := time.Since(start)
-		fmt.Fprintf(out, "posted %d statements in %d requests (%d retries) in %s: %.0f statements/s\n",
-			res.Statements, res.Requests, res.Retries, el.Round(time.Millisecond), float64(res.Statements)/el.Seconds())
-		if c.ReferenceOut != "" {
-			fmt.Fprintf(out, "load the reference data with: hocvu reference load %s (stop 'hocvu serve' first)\n", filepath.Join(c.ReferenceOut, "reference.json"))
-		}
-	case "bulk":
-		if !c.NoReference {
-			sum, err := reference.Load(ctx, store, camp.Reference(), reference.LoadOptions{Tool: "hocvu simulate"})
-			if err != nil {
-				return reportProblems(g, err)
-			}
-			fmt.Fprint(out, sum.String())
-		}
-		start = time.Now()
-		res, err := camp.WriteBulk(ctx, store, simulate.BulkOptions{Credential: c.Credential, EventsPerAppend: c.AppendSize, Progress: func(n int) { bar.set(n) }})
-		bar.finish()
-		if err != nil {
-			return err
-		}
-		el := time.Since(start)
-		if res.Skipped > 0 {
-			fmt.Fprintf(out, "resumed: %d statements were already in the log\n", res.Skipped)
-		}
-		fmt.Fprintf(out, "appended %d statements in %d appends in %s: %.0f statements/s (log position %s)\n",
-			res.Appended, res.Appends, el.Round(time.Millisecond), float64(res.Appended)/el.Seconds(), res.Position)
-	case "ndjson":
-		form := simulate.FormSend
-		if c.Stored {
-			form = simulate.FormStored
-		}
-		err := writeFile(c.Out, func(w io.Writer) error {
-			return camp.WriteNDJSON(ctx, w, form, func(n int) { bar.set(n) })
-		})
-		bar.finish()
-		if err != nil {
-			return err
-		}
-		el := time.Since(start)
-		fmt.Fprintf(out, "wrote %d statements in %s: %.0f statements/s\n", camp.Len(), el.Round(time.Millisecond), float64(camp.Len())/el.Seconds())
-	case "dry-run":
-		var buf []byte
-		bytes := 0
-		for i := 0; i < camp.Len(); i++ {
-			buf = camp.Append(buf[:0], i, simulate.FormSend)
-			bytes += len(buf)
-			if i%10000 == 0 {
-				bar.set(i)
-			}
-		}
-		bar.finish()
-		el := time.Since(start)
-		fmt.Fprintf(out, "rendered %d statements (%d MB of JSON) in %s: %.0f statements/s on one goroutine\n",
-			camp.Len(), bytes>>20, el.Round(time.Millisecond), float64(camp.Len())/el.Seconds())
+	if _, err := writeReferenceDir(c.ReferenceOut, camp.Reference(), true); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(c.ReferenceOut, "reference.json"), func(w io.Writer) error { return reference.WriteJSON(w, camp.Reference()) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reference data written to %s (CSV per kind and reference.json)\n", c.ReferenceOut)
+	return nil
+}
+
+// post POSTs the campaign to an LRS (--mode http).
+func (c *simulateCmd) post(ctx context.Context, g *globals, out io.Writer, camp *simulate.Campaign, bar *progress) error {
+	start := time.Now()
+	res, err := camp.Post(ctx, simulate.PostOptions{URL: c.URL, Key: c.Key, Secret: c.Secret, Batch: c.Batch,
+		Concurrency: c.Concurrency, Logger: g.log, Progress: func(n int) { bar.set(n) }})
+	bar.finish()
+	if err != nil {
+		return fmt.Errorf("posted %d of %d statements: %w", res.Statements, camp.Len(), err)
+	}
+	el := time.Since(start)
+	fmt.Fprintf(out, "posted %d statements in %d requests (%d retries) in %s: %.0f statements/s\n",
+		res.Statements, res.Requests, res.Retries, el.Round(time.Millisecond), float64(res.Statements)/el.Seconds())
+	if c.ReferenceOut != "" {
+		fmt.Fprintf(out, "load the reference data with: hocvu reference load %s (stop 'hocvu serve' first)\n", filepath.Join(c.ReferenceOut, "reference.json"))
 	}
 	return nil
+}
+
+// bulk loads the reference data (unless --no-reference), then appends the
+// campaign's statements straight to the log (--mode bulk).
+func (c *simulateCmd) bulk(ctx context.Context, g *globals, out io.Writer, store bulkStore, camp *simulate.Campaign, bar *progress) error {
+	if !c.NoReference {
+		sum, err := reference.Load(ctx, store, camp.Reference(), reference.LoadOptions{Tool: "hocvu simulate"})
+		if err != nil {
+			return reportProblems(g, err)
+		}
+		fmt.Fprint(out, sum.String())
+	}
+	start := time.Now()
+	res, err := camp.WriteBulk(ctx, store, simulate.BulkOptions{Credential: c.Credential, EventsPerAppend: c.AppendSize, Progress: func(n int) { bar.set(n) }})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	if res.Skipped > 0 {
+		fmt.Fprintf(out, "resumed: %d statements were already in the log\n", res.Skipped)
+	}
+	fmt.Fprintf(out, "appended %d statements in %d appends in %s: %.0f statements/s (log position %s)\n",
+		res.Appended, res.Appends, el.Round(time.Millisecond), float64(res.Appended)/el.Seconds(), res.Position)
+	return nil
+}
+
+// ndjson writes the campaign as NDJSON to --out (--mode ndjson).
+func (c *simulateCmd) ndjson(ctx context.Context, out io.Writer, camp *simulate.Campaign, bar *progress) error {
+	start := time.Now()
+	form := simulate.FormSend
+	if c.Stored {
+		form = simulate.FormStored
+	}
+	err := writeFile(c.Out, func(w io.Writer) error {
+		return camp.WriteNDJSON(ctx, w, form, func(n int) { bar.set(n) })
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(out, "wrote %d statements in %s: %.0f statements/s\n", camp.Len(), el.Round(time.Millisecond), float64(camp.Len())/el.Seconds())
+	return nil
+}
+
+// dryRun renders every statement and throws it away (--mode dry-run).
+func dryRun(out io.Writer, camp *simulate.Campaign, bar *progress) {
+	start := time.Now()
+	var buf []byte
+	bytes := 0
+	for i := 0; i < camp.Len(); i++ {
+		buf = camp.Append(buf[:0], i, simulate.FormSend)
+		bytes += len(buf)
+		if i%10000 == 0 {
+			bar.set(i)
+		}
+	}
+	bar.finish()
+	el := time.Since(start)
+	fmt.Fprintf(out, "rendered %d statements (%d MB of JSON) in %s: %.0f statements/s on one goroutine\n",
+		camp.Len(), bytes>>20, el.Round(time.Millisecond), float64(camp.Len())/el.Seconds())
 }
 
 // config turns the flags into a simulate.Config.

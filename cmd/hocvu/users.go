@@ -19,6 +19,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/dashboard"
 	"github.com/hocvu/hocvu/dashboard/users"
+	"github.com/hocvu/hocvu/eventstore"
 )
 
 // usersCmd manages dashboard users (stream "dashboard-users"). With the
@@ -221,7 +222,7 @@ func (c dashboardConfig) mount(ctx context.Context, e *echo.Echo, store users.St
 	if err := reg.Load(ctx); err != nil {
 		return nil, err
 	}
-	registerRegistrySkips(metrics, users.Stream, reg.Skipped)
+	eventstore.RegisterFoldSkips(metrics, users.Stream, reg.Skipped)
 	if c.DashboardAdmin != "" || c.DashboardPassword != "" {
 		if c.DashboardAdmin == "" || c.DashboardPassword == "" {
 			return nil, errorf("set both --dashboard-admin and --dashboard-password (HOCVU_DASHBOARD_ADMIN, HOCVU_DASHBOARD_PASSWORD), or neither")

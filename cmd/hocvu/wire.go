@@ -21,7 +21,6 @@ import (
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
-	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
 	"github.com/hocvu/hocvu/projections/statementindex"
@@ -153,7 +152,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		_ = c.index.Close()
 		return nil, err
 	}
-	registerRegistrySkips(reg, auth.Stream, c.registry.Skipped)
+	eventstore.RegisterFoldSkips(reg, auth.Stream, c.registry.Skipped)
 	rctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.indexRun = projections.NewRunner(store, c.index, projections.Options{Logger: log, MaxBatch: 2000, Quarantine: c.quarantine})
@@ -189,7 +188,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		Logger:      log,
 	})
 	if reg != nil {
-		registerProjectionMetrics(reg, store, c.indexRun, c.docRun, c.defRun)
+		projections.RegisterMetrics(reg, store, c.indexRun, c.docRun, c.defRun)
 	}
 	return c, nil
 }
@@ -227,87 +226,10 @@ func (c *lrsCore) Close() {
 	}
 }
 
-// ConsistentThrough is the X-Experience-API-Consistent-Through time. With
-// the embedded store this process is the only writer: when no write is in
-// flight and the index has applied the whole log, everything stored until
-// now is visible. Otherwise (or with a shared KurrentDB, where another
-// replica may be writing) it is just before the newest stored time the
-// index has applied: stored times never decrease along the log, so every
-// earlier statement is already applied.
-func (c *lrsCore) ConsistentThrough() time.Time {
-	if c.exclusive && c.writer.Idle() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		head, err := c.store.Head(ctx)
-		cancel()
-		if err == nil && c.indexRun.Status().Applied.Compare(head) >= 0 {
-			return time.Now().Add(-time.Millisecond)
-		}
-	}
-	last := c.index.ConsistentThrough()
-	if last.IsZero() {
-		return last
-	}
-	return last.Add(-time.Millisecond)
-}
-
-// registerRegistrySkips exports how many events a self-folding registry
-// (eventstore.Fold) skipped as undecodable, labelled with the registry's
-// stream.
-func registerRegistrySkips(reg prometheus.Registerer, stream string, skipped func() uint64) {
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_registry_skipped_events_total",
-		Help:        "Events of a registry's stream (credentials, dashboard-users, forwards) it could not decode and skipped, since this process started (docs/limits.md).",
-		ConstLabels: prometheus.Labels{"registry": stream}},
-		func() float64 { return float64(skipped()) }))
-}
-
-// registerAnalyticsMetrics exports what the analytics projection counts
-// besides its runner's figures.
-func registerAnalyticsMetrics(reg prometheus.Registerer, p *analyticsfacts.Projection) {
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_analytics_timestamp_fallbacks_total",
-		Help:        "Statements whose timestamp is outside the times analytics represents (1970 to 2106) and that took their stored time instead, since this process started (docs/analytics.md).",
-		ConstLabels: prometheus.Labels{"projection": p.Name()}},
-		func() float64 { return float64(p.TimestampFallbacks()) }))
-}
-
-// registerProjectionMetrics exports how far each projection is behind,
-// the poison events it skipped, and whether it is stuck.
-func registerProjectionMetrics(reg prometheus.Registerer, store eventstore.LogReader, runners ...*projections.Runner) {
-	for _, r := range runners {
-		r := r
-		labels := prometheus.Labels{"projection": r.Name()}
-		reg.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hocvu_projection_quarantined_events_total", Help: "Poison events the projection skipped and recorded in the quarantine (hocvu projections quarantine), since this process started.", ConstLabels: labels},
-				func() float64 { return float64(r.Status().Quarantined) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_stuck", Help: "1 while the projection keeps failing without progress behind the log (see /readyz and the ERROR log lines), else 0.", ConstLabels: labels},
-				func() float64 {
-					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-					defer cancel()
-					head, err := store.Head(ctx)
-					if err != nil || !r.Stuck(head) {
-						return 0
-					}
-					return 1
-				}),
-		)
-		reg.MustRegister(
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_position", Help: "Global log position (commit) a projection has applied through.", ConstLabels: labels},
-				func() float64 { return float64(r.Status().Applied.Commit) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hocvu_projection_lag_positions", Help: "Head of the log minus the projection's position (events for the embedded store, bytes of log for KurrentDB).", ConstLabels: labels},
-				func() float64 {
-					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-					defer cancel()
-					head, err := store.Head(ctx)
-					if err != nil {
-						return -1
-					}
-					applied := r.Status().Applied.Commit
-					if head.Commit < applied {
-						return 0
-					}
-					return float64(head.Commit - applied)
-				}),
-		)
-	}
+// consistency is the Consistent-Through rule over this core's writer,
+// log and statement index.
+func (c *lrsCore) consistency() lrs.Consistency {
+	return lrs.Consistency{Exclusive: c.exclusive, Writer: c.writer, Log: c.store, Index: c.live()}
 }
 
 // leaseTTL is how long a dead projector keeps the analytics lease.

@@ -1,0 +1,66 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hocvu/hocvu/internal/proctest"
+)
+
+// TestBenchReport runs `hocvu bench` end to end on a tiny campaign (the
+// real binary for every child: simulate, serve, projections rebuild) and
+// checks the report it prints and writes with --out: every measurement,
+// in order, in the markdown table of docs/benchmarks.md.
+func TestBenchReport(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(t.TempDir(), "report.md")
+	code, stdout, stderr := proctest.Run(t, nil, "bench", "--data-dir="+dir, "--learners=100", "--ingest=100",
+		"--clients=2", "--batch=25", "--runs=1", "--out="+out)
+	if code != 0 {
+		t.Fatalf("hocvu bench exit %d\n%s", code, stderr)
+	}
+	written, err := os.ReadFile(out)
+	if err != nil || string(written) != stdout {
+		t.Errorf("--out wrote %q (%v); want what bench printed", written, err)
+	}
+	if !regexp.MustCompile(`^### hocvu bench — \d{4}-\d\d-\d\d \d\d:\d\d UTC\n\nMachine: .+, \d+ CPUs \(.+\), \w+/\w+, go.+\. Hocvu .+\. Campaign: 100 learners \(seed 7\), [\d,]+ statements; analytics on duckdb\.\n\n\| measurement \| result \| notes \|\n\| --- \| --- \| --- \|\n`).MatchString(stdout) {
+		t.Errorf("report heading:\n%s", stdout)
+	}
+	var rows []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| measurement") && !strings.HasPrefix(line, "| ---") {
+			rows = append(rows, line)
+		}
+	}
+	latency := `p50 [\d.]+[µm]?s · p95 [\d.]+[µm]?s · p99 [\d.]+[µm]?s`
+	want := []string{
+		`bulk load \(simulate --mode bulk\) \| [\d,]+ statements in \d+s \| [\d,]+ statements/s into the embedded store`,
+		`catch-up of activity-definitions .* \| [\dms]+ \| [\d,]+ events/s`,
+		`catch-up of analytics-duckdb .* \| [\dms]+ \| [\d,]+ events/s`,
+		`catch-up of document-index .* \| [\dms]+ \| [\d,]+ events/s`,
+		`catch-up of statement-index .* \| [\dms]+ \| [\d,]+ events/s`,
+		`ingest over HTTP \(POST, batches of 25, 2 clients\) \| [\d,]+ statements/s \| 100 statements in [\d.]+m?s, validation, fsync and index included`,
+		`analytics lag after the ingest \| [\d.]+[µm]?s \| until every projection had applied the log's head`,
+	}
+	for _, q := range []string{"summary", "trend", "by_commune", "by_group", "by_course", "by_activity", "funnel", "fast_completions", "bursts", "progress", "mentors", "teams"} {
+		want = append(want, `query `+q+` .*\| `+latency+` \| `)
+	}
+	for _, q := range []string{"by id", "by agent", `by verb \(page of 100\)`, "by activity", "by agent and verb", `unfiltered \(page of 100\)`} {
+		want = append(want, `GET /xapi/statements `+q+` \| `+latency+` \| `)
+	}
+	want = append(want, `analytics rebuild \(duckdb, alone\) \| \d+[ms]+ \| [\d,]+ statements/s`)
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows; want %d:\n%s", len(rows), len(want), stdout)
+	}
+	for i, w := range want {
+		if !regexp.MustCompile(`^\| ` + w + ` \|$`).MatchString(rows[i]) {
+			t.Errorf("row %d: %q; want /%s/", i, rows[i], w)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "events")); err != nil {
+		t.Errorf("--data-dir: %v", err)
+	}
+}
