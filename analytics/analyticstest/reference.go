@@ -58,9 +58,7 @@ func (d *Dataset) counted(ps *analytics.Pseudonymizer) (*counted, error) {
 		if targets[id] && !voidingIDs[id] {
 			continue
 		}
-		r := toRow(st, ps, c.ref)
-		fmt.Sscanf(strings.ReplaceAll(r.month, "-", ""), "%d", &r.ym)
-		c.all = append(c.all, r)
+		c.all = append(c.all, toRow(st, ps, c.ref))
 	}
 	d.cache = c
 	return c, nil
@@ -347,7 +345,9 @@ func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State)
 	r := row{duration: -1, expected: -1}
 	ts := factTimestamp(st)
 	r.ts = ts
-	r.month = ts.In(analytics.Local).Format("2006-01")
+	local := ts.In(analytics.Local)
+	r.month = local.Format("2006-01")
+	r.ym = uint32(local.Year()*100 + int(local.Month()))
 	r.verb = st["verb"].(map[string]any)["id"].(string)
 	if k, ok := xapi.AgentKey(st["actor"].(map[string]any)); ok {
 		r.actor = ps.ID("agent", k)
