@@ -78,7 +78,9 @@ func IsComposite(name string) bool {
 	return false
 }
 
-// Composite answers a composite named query from c.
+// Composite answers a composite named query from c: courses from the
+// course dimension alone, every other query from the dimension tables
+// (Dims) and, where it counts learners, one or two LearnerCounts.
 func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, error) {
 	q, ok := Lookup(name)
 	if !ok || !IsComposite(name) {
@@ -94,115 +96,184 @@ func Composite(ctx context.Context, c Counter, name string, p Params) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
-	population := map[string]int64{} // CommuneGroupKey -> people
-	totals := map[string]int64{}     // commune -> people
-	for _, pop := range dims.Populations {
-		population[CommuneGroupKey(pop.Commune, pop.Group)] += pop.People
-		totals[pop.Commune] += pop.People
-	}
-	communeOK := func(c DimCommune) bool {
-		return (p.Commune == "" || c.Code == p.Commune) && (p.AreaType == "" || slices.Contains(c.AreaTypes, p.AreaType))
-	}
+	var rows [][]any
 	switch name {
 	case "communes":
-		for _, c := range dims.Communes {
-			if communeOK(c) {
-				res.Rows = append(res.Rows, []any{c.Code, c.Name, c.Kind, c.District, strings.Join(c.AreaTypes, ","), totals[c.Code]})
-			}
-		}
+		rows = communeRows(dims, p)
 	case "targets":
-		for _, t := range dims.Targets {
-			if t.Commune == "" && (p.Group == "" || t.Group == p.Group) {
-				res.Rows = append(res.Rows, []any{int64(t.Year), t.Group, t.Metric, Round(t.Value)})
-			}
-		}
+		rows = targetRows(dims, p)
 	case "progress":
-		counts, err := c.LearnerCounts(ctx, Params{To: p.To}, ByCommuneGroup)
-		if err != nil {
-			return nil, err
-		}
-		year := targetYear(dims, p.To)
-		for _, c := range dims.Communes {
-			if !communeOK(c) {
-				continue
-			}
-			for _, g := range groupsOf(dims, c.Code) {
-				if p.Group != "" && g != p.Group {
-					continue
-				}
-				pop := population[CommuneGroupKey(c.Code, g)]
-				if pop <= 0 {
-					continue
-				}
-				var pct, prev, count any // nil: no target
-				if v, ok := targetPct(dims, year, c.Code, g); ok {
-					pct, count = Round(v), TargetCount(pop, v)
-				}
-				if v, ok := targetPct(dims, year-1, c.Code, g); ok {
-					prev = Round(v)
-				}
-				n := counts[CommuneGroupKey(c.Code, g)]
-				res.Rows = append(res.Rows, []any{
-					c.Code, c.Name, strings.Join(c.AreaTypes, ","), g, pop, pct, prev, count,
-					n.Learners, n.Certified, Round(100 * float64(n.Certified) / float64(pop)),
-				})
-			}
-		}
+		rows, err = progressRows(ctx, c, dims, p)
 	case "mentors":
-		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range dims.Mentors {
-			if p.Commune != "" && m.Commune != p.Commune {
-				continue
-			}
-			n := counts[m.ID].Learners
-			meets := int64(0)
-			if n >= MenteeNorm {
-				meets = 1
-			}
-			res.Rows = append(res.Rows, []any{m.ID, m.Commune, m.Team, m.Label, n, meets})
-		}
+		rows, err = mentorRows(ctx, c, dims, p)
 	case "mentoring":
-		perMentor, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
-		if err != nil {
-			return nil, err
-		}
-		perCommune, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentorCommune)
-		if err != nil {
-			return nil, err
-		}
-		for _, cm := range dims.Communes {
-			if p.Commune != "" && cm.Code != p.Commune {
-				continue
-			}
-			var mentors, meeting int64
-			for _, m := range dims.Mentors {
-				if m.Commune != cm.Code {
-					continue
-				}
-				mentors++
-				if perMentor[m.ID].Learners >= MenteeNorm {
-					meeting++
-				}
-			}
-			res.Rows = append(res.Rows, []any{cm.Code, cm.Name, mentors, meeting, perCommune[cm.Code].Learners})
-		}
+		rows, err = mentoringRows(ctx, c, dims, p)
 	case "teams":
-		counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByTeam)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range dims.Teams {
-			if p.Commune != "" && t.Commune != p.Commune {
-				continue
-			}
-			res.Rows = append(res.Rows, []any{t.ID, t.Commune, t.Name, t.Members, counts[t.ID].Learners})
+		rows, err = teamRows(ctx, c, dims, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Query: name, Columns: q.Columns, Rows: append([][]any{}, rows...)}, nil
+}
+
+// communeMatches reports whether commune c passes the commune and area
+// type filters of p.
+func communeMatches(c DimCommune, p Params) bool {
+	return (p.Commune == "" || c.Code == p.Commune) && (p.AreaType == "" || slices.Contains(c.AreaTypes, p.AreaType))
+}
+
+// communeRows answers the communes query: each commune of the reference
+// data that p selects, with its population over every group.
+func communeRows(dims *Dims, p Params) [][]any {
+	totals := map[string]int64{} // commune -> people
+	for _, pop := range dims.Populations {
+		totals[pop.Commune] += pop.People
+	}
+	var rows [][]any
+	for _, c := range dims.Communes {
+		if communeMatches(c, p) {
+			rows = append(rows, []any{c.Code, c.Name, c.Kind, c.District, strings.Join(c.AreaTypes, ","), totals[c.Code]})
 		}
 	}
-	return res, nil
+	return rows
+}
+
+// targetRows answers the targets query: the province's targets (those of
+// no commune), of p.Group when it is set.
+func targetRows(dims *Dims, p Params) [][]any {
+	var rows [][]any
+	for _, t := range dims.Targets {
+		if t.Commune == "" && (p.Group == "" || t.Group == p.Group) {
+			rows = append(rows, []any{int64(t.Year), t.Group, t.Metric, Round(t.Value)})
+		}
+	}
+	return rows
+}
+
+// progressRows answers the progress query: per commune p selects and
+// target group with a population, the skilled-share targets of the year
+// of p.To and the year before, and the learners counted ByCommuneGroup
+// up to p.To.
+func progressRows(ctx context.Context, c Counter, dims *Dims, p Params) ([][]any, error) {
+	counts, err := c.LearnerCounts(ctx, Params{To: p.To}, ByCommuneGroup)
+	if err != nil {
+		return nil, err
+	}
+	population := map[string]int64{} // CommuneGroupKey -> people
+	for _, pop := range dims.Populations {
+		population[CommuneGroupKey(pop.Commune, pop.Group)] += pop.People
+	}
+	year := targetYear(dims, p.To)
+	var rows [][]any
+	for _, cm := range dims.Communes {
+		if !communeMatches(cm, p) {
+			continue
+		}
+		for _, g := range groupsOf(dims, cm.Code) {
+			pop := population[CommuneGroupKey(cm.Code, g)]
+			if (p.Group != "" && g != p.Group) || pop <= 0 {
+				continue
+			}
+			rows = append(rows, progressRow(dims, year, cm, g, pop, counts[CommuneGroupKey(cm.Code, g)]))
+		}
+	}
+	return rows, nil
+}
+
+// progressRow is the progress of group g in commune cm, of population
+// pop, with the learners n counted there.
+func progressRow(dims *Dims, year int, cm DimCommune, g string, pop int64, n LearnerCount) []any {
+	var pct, prev, count any // nil: no target
+	if v, ok := targetPct(dims, year, cm.Code, g); ok {
+		pct, count = Round(v), TargetCount(pop, v)
+	}
+	if v, ok := targetPct(dims, year-1, cm.Code, g); ok {
+		prev = Round(v)
+	}
+	return []any{
+		cm.Code, cm.Name, strings.Join(cm.AreaTypes, ","), g, pop, pct, prev, count,
+		n.Learners, n.Certified, Round(100 * float64(n.Certified) / float64(pop)),
+	}
+}
+
+// mentorRows answers the mentors query: each digital ambassador (of
+// p.Commune when it is set), the learners they guided in p.From..p.To and
+// whether that meets MenteeNorm (1) or not (0).
+func mentorRows(ctx context.Context, c Counter, dims *Dims, p Params) ([][]any, error) {
+	counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, m := range dims.Mentors {
+		if p.Commune != "" && m.Commune != p.Commune {
+			continue
+		}
+		n := counts[m.ID].Learners
+		meets := int64(0)
+		if n >= MenteeNorm {
+			meets = 1
+		}
+		rows = append(rows, []any{m.ID, m.Commune, m.Team, m.Label, n, meets})
+	}
+	return rows, nil
+}
+
+// mentoringRows answers the mentoring query: per commune (p.Commune when
+// it is set), its ambassadors, how many of them meet MenteeNorm in
+// p.From..p.To, and the distinct learners they guided (ByMentorCommune).
+func mentoringRows(ctx context.Context, c Counter, dims *Dims, p Params) ([][]any, error) {
+	perMentor, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentor)
+	if err != nil {
+		return nil, err
+	}
+	perCommune, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByMentorCommune)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, cm := range dims.Communes {
+		if p.Commune != "" && cm.Code != p.Commune {
+			continue
+		}
+		mentors, meeting := mentorsMeetingNorm(dims, cm.Code, perMentor)
+		rows = append(rows, []any{cm.Code, cm.Name, mentors, meeting, perCommune[cm.Code].Learners})
+	}
+	return rows, nil
+}
+
+// mentorsMeetingNorm counts the ambassadors of commune and those among
+// them whose learners (perMentor) reach MenteeNorm.
+func mentorsMeetingNorm(dims *Dims, commune string, perMentor map[string]LearnerCount) (mentors, meeting int64) {
+	for _, m := range dims.Mentors {
+		if m.Commune != commune {
+			continue
+		}
+		mentors++
+		if perMentor[m.ID].Learners >= MenteeNorm {
+			meeting++
+		}
+	}
+	return mentors, meeting
+}
+
+// teamRows answers the teams query: each team (of p.Commune when it is
+// set) with the distinct learners whose statements in p.From..p.To name
+// it.
+func teamRows(ctx context.Context, c Counter, dims *Dims, p Params) ([][]any, error) {
+	counts, err := c.LearnerCounts(ctx, Params{From: p.From, To: p.To}, ByTeam)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, t := range dims.Teams {
+		if p.Commune != "" && t.Commune != p.Commune {
+			continue
+		}
+		rows = append(rows, []any{t.ID, t.Commune, t.Name, t.Members, counts[t.ID].Learners})
+	}
+	return rows, nil
 }
 
 // courses answers the courses query: one row per course, with its name

@@ -76,49 +76,252 @@ func lessonID(course string, i int) string { return fmt.Sprintf("%s/bai-%d", cou
 
 // NewDataset builds the dataset for a seed.
 func NewDataset(seed uint64) *Dataset {
-	rng := rand.New(rand.NewPCG(seed, 42))
-	d := &Dataset{}
-	start := time.Date(2025, 5, 20, 1, 0, 0, 0, time.UTC)
-	clock := start
-	load := func(rd *reference.Data) {
-		evs, err := reference.Events(rd)
-		if err != nil {
-			panic(err)
-		}
-		for i := range evs {
-			d.entries = append(d.entries, entry{statement: -1, ref: &evs[i]})
-		}
+	b := &datasetBuilder{
+		d:      &Dataset{},
+		rng:    rand.New(rand.NewPCG(seed, 42)),
+		clock:  time.Date(2025, 5, 20, 1, 0, 0, 0, time.UTC),
+		define: true,
 	}
-	define := true
-	add := func(st map[string]any) string {
-		d.entries = append(d.entries, entry{statement: len(d.Statements)})
-		if !define {
-			if d.noDefine == nil {
-				d.noDefine = map[int]bool{}
-			}
-			d.noDefine[len(d.Statements)] = true
-		}
-		clock = clock.Add(time.Duration(1+rng.IntN(180)) * time.Minute)
-		if _, ok := st["id"]; !ok {
-			st["id"] = uuid.NewString()
-		}
-		st["stored"] = clock.Format("2006-01-02T15:04:05.000Z07:00")
-		if _, ok := st["timestamp"]; !ok {
-			st["timestamp"] = clock.Add(-time.Duration(rng.IntN(90)) * time.Second).Format(time.RFC3339)
-		}
-		d.Statements = append(d.Statements, st)
-		return st["id"].(string)
-	}
-	type learner struct {
-		name, commune, group string
-	}
-	var learners []learner
+	var learners []dsLearner
 	for i := 0; i < 40; i++ {
-		learners = append(learners, learner{fmt.Sprintf("hv-%03d", i), communes[i%len(communes)], vocab.TargetGroups[(i/2)%len(vocab.TargetGroups)]})
+		learners = append(learners, dsLearner{fmt.Sprintf("hv-%03d", i), communes[i%len(communes)], vocab.TargetGroups[(i/2)%len(vocab.TargetGroups)]})
 	}
 	// The province's communes, populations and targets come first; teams,
 	// mentors and the learner directory arrive half-way.
-	load(&reference.Data{
+	b.load(provinceData())
+	var lessonCompletions []string
+	for round := 0; round < 14; round++ {
+		lessonCompletions = append(lessonCompletions, b.round(round, learners)...)
+	}
+	// A burst: one account completes 25 lessons within one clock hour.
+	burst := learners[3]
+	hour := time.Date(2025, 10, 10, 2, 0, 0, 0, time.UTC) // 09:00 local on 10 October
+	for i := 0; i < 25; i++ {
+		st := stmt(burst.name, vocab.VerbCompleted, activity(lessonID(courses[0], 10+i), vocab.TypeLesson, "PT15M"),
+			map[string]any{"completion": true, "duration": "PT30S"}, contextFor(burst.commune, burst.group, courses[0]))
+		st["timestamp"] = hour.Add(time.Duration(i*2) * time.Minute).Format(time.RFC3339)
+		b.add(st)
+	}
+	// Anonymous groups (no account): never a learner, never a burst, even
+	// when two of them complete lessons in one commune and hour.
+	for i := 0; i < 24; i++ {
+		members := []any{map[string]any{"mbox": fmt.Sprintf("mailto:nhom-%d@example.com", i%2)}}
+		st := stmt("", vocab.VerbCompleted, activity(lessonID(courses[1], 40+i), vocab.TypeLesson, "PT15M"),
+			map[string]any{"completion": true, "duration": "PT20S"}, contextFor("21175", vocab.GroupCitizen, courses[1]))
+		st["actor"] = map[string]any{"objectType": "Group", "member": members}
+		st["timestamp"] = time.Date(2025, 11, 5, 3, 2*i, 0, 0, time.UTC).Format(time.RFC3339)
+		b.add(st)
+	}
+	// Communes the reference data does not list (one hostile) and a group
+	// outside the vocabulary: reported as "unknown", never as rows of their own.
+	for i, odd := range []struct{ commune, group string }{
+		{`=HYPERLINK("http://evil.example/?x","bấm")`, vocab.GroupCitizen},
+		{"99999", "=1+1"},
+		{"21172", "+cmd|' /C calc'!A0"},
+	} {
+		name := fmt.Sprintf("hv-odd-%d", i)
+		for j := 0; j < 2; j++ {
+			st := stmt(name, vocab.VerbCompleted, activity(lessonID(courses[0], j), vocab.TypeLesson, "PT15M"),
+				map[string]any{"completion": true, "duration": "PT12M"}, contextFor(odd.commune, odd.group, courses[0]))
+			st["timestamp"] = time.Date(2025, 12, 3+i, 2, j*3, 0, 0, time.UTC).Format(time.RFC3339)
+			b.add(st)
+		}
+	}
+	// Lesson completions without a duration or without a nominal length:
+	// not checked for speed.
+	for i, took := range []string{"", "PT1M"} {
+		expected := "PT15M"
+		res := map[string]any{"completion": true}
+		if took != "" {
+			res["duration"], expected = took, ""
+		}
+		st := stmt(learners[i].name, vocab.VerbCompleted, activity(lessonID(courses[1], 30+i), vocab.TypeLesson, expected), res,
+			contextFor(learners[i].commune, learners[i].group, courses[1]))
+		st["timestamp"] = time.Date(2025, 12, 10, 4, 0, 0, 0, time.UTC).Format(time.RFC3339)
+		b.add(st)
+	}
+	// A learner who moves from Cẩm Thành (student) to Tịnh Khê (worker),
+	// certified before the move, guided by both of Cẩm Thành's
+	// ambassadors; and one who learns in two communes within one month.
+	at := func(st map[string]any, t time.Time) map[string]any {
+		st["timestamp"] = t.Format(time.RFC3339)
+		return st
+	}
+	withMentor := func(ctx map[string]any, mentor string) map[string]any {
+		ctx["extensions"].(map[string]any)[vocab.ExtMentor] = mentor
+		return ctx
+	}
+	b.add(at(stmt("hv-mover", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil,
+		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 15, 2, 0, 0, 0, time.UTC)))
+	b.add(at(stmt("hv-mover", vocab.VerbEarned, activity(courses[0]+"/chung-chi", vocab.TypeCertificate, ""), nil,
+		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 16, 2, 0, 0, 0, time.UTC)))
+	b.add(at(stmt("hv-mover", vocab.VerbCompleted, activity(lessonID(courses[1], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT14M"},
+		withMentor(contextFor("21175", vocab.GroupWorker, courses[1]), "M-21172-1")), time.Date(2025, 9, 10, 2, 0, 0, 0, time.UTC)))
+	b.add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
+		contextFor("21178", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 3, 2, 0, 0, 0, time.UTC)))
+	b.add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
+		contextFor("21175", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 20, 2, 0, 0, 0, time.UTC)))
+	// VNeID confirmations: two for one citizen (one person), one for
+	// another citizen, one for a public servant.
+	for i, who := range []int{6, 6, 7, 0} {
+		l := learners[who]
+		b.add(at(stmt(l.name, vocab.VerbEarned, activity("https://vneid.example/xac-nhan/ky-nang-so-co-ban", vocab.TypeVNeIDConfirmation, ""), nil,
+			contextFor(l.commune, l.group, "")), time.Date(2025, 12, 1+i, 3, 0, 0, 0, time.UTC)))
+	}
+	// A learner no directory knows, whose statements name no commune.
+	b.add(stmt("hv-noone", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
+	// A statement without campaign extensions, and one about an agent.
+	b.add(stmt("khach", vocab.VerbLaunched, courseObject(courses[1], 14), nil, nil))
+	// Course names from clients without the define scope do not count:
+	// a renaming of courses[0] and the only name of unnamedCourse.
+	b.define = false
+	renamed := courseObject(courses[0], 14)
+	renamed["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Khóa học bị đổi tên", "en-US": "Renamed"}
+	b.add(stmt("hv-002", vocab.VerbLaunched, renamed, nil, contextFor("21172", vocab.GroupCitizen, "")))
+	unnamed := contextFor("21175", vocab.GroupStudent, unnamedCourse)
+	unnamed["contextActivities"].(map[string]any)["parent"].([]any)[0].(map[string]any)["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Tên không được nhận"}
+	b.add(stmt("hv-004", vocab.VerbCompleted, activity(lessonID(unnamedCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT9M"}, unnamed))
+	b.define = true
+	// A course named in English only, in a grouping activity.
+	english := contextFor("21178", vocab.GroupCitizen, "")
+	english["contextActivities"] = map[string]any{"grouping": []any{map[string]any{"id": englishCourse,
+		"definition": map[string]any{"type": vocab.TypeCourse, "name": map[string]any{"en-GB": "Online safety", "": "ignored"}}}}}
+	b.add(stmt("hv-006", vocab.VerbCompleted, activity(lessonID(englishCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT12M"}, english))
+	b.add(stmt("hv-001", "http://id.tincanapi.com/verb/mentored", map[string]any{"objectType": "Agent", "mbox": "mailto:hv-002@example.com"}, nil, contextFor("21172", vocab.GroupCitizen, "")))
+	// Voiding: after the target; before the target; of a voiding statement.
+	voiding := b.add(void(lessonCompletions[5]))
+	b.add(void(voiding))
+	late := uuid.NewString()
+	b.add(void(late))
+	lateSt := stmt("hv-010", vocab.VerbCompleted, activity(lessonID(courses[0], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT10M"}, contextFor(communes[2], vocab.GroupWorker, courses[0]))
+	lateSt["id"] = late
+	b.add(lateSt)
+	b.add(void(lessonCompletions[40]))
+
+	b.d.seal()
+	return b.d
+}
+
+// dsLearner is an account of the generated dataset.
+type dsLearner struct {
+	name, commune, group string
+}
+
+// datasetBuilder writes a Dataset's log in order: reference-data loads,
+// and statements stored on a clock that moves on by a random step each.
+type datasetBuilder struct {
+	d      *Dataset
+	rng    *rand.Rand
+	clock  time.Time
+	define bool // the statements added now are stored with the define scope
+}
+
+// load appends the events of a reference-data set.
+func (b *datasetBuilder) load(rd *reference.Data) {
+	evs, err := reference.Events(rd)
+	if err != nil {
+		panic(err)
+	}
+	for i := range evs {
+		b.d.entries = append(b.d.entries, entry{statement: -1, ref: &evs[i]})
+	}
+}
+
+// add appends a statement, stored at the next tick of the clock, with an
+// id and a timestamp (shortly before) unless it has them, and returns its
+// id.
+func (b *datasetBuilder) add(st map[string]any) string {
+	d := b.d
+	d.entries = append(d.entries, entry{statement: len(d.Statements)})
+	if !b.define {
+		if d.noDefine == nil {
+			d.noDefine = map[int]bool{}
+		}
+		d.noDefine[len(d.Statements)] = true
+	}
+	b.clock = b.clock.Add(time.Duration(1+b.rng.IntN(180)) * time.Minute)
+	if _, ok := st["id"]; !ok {
+		st["id"] = uuid.NewString()
+	}
+	st["stored"] = b.clock.Format("2006-01-02T15:04:05.000Z07:00")
+	if _, ok := st["timestamp"]; !ok {
+		st["timestamp"] = b.clock.Add(-time.Duration(b.rng.IntN(90)) * time.Second).Format(time.RFC3339)
+	}
+	d.Statements = append(d.Statements, st)
+	return st["id"].(string)
+}
+
+// round is one round of learning, then a pause of two to five weeks:
+// about two learners in three learn (learn). Round 3 brings a statement
+// of an account the directory does not know yet, round 7 the teams,
+// mentors and learner directory. It returns the ids of the lesson
+// completions.
+func (b *datasetBuilder) round(round int, learners []dsLearner) []string {
+	if round == 3 {
+		// Before the learner directory knows this account: attributed
+		// all the same, by the latest directory.
+		b.add(stmt("khach", vocab.VerbLaunched, courseObject(courses[0], round), nil, nil))
+	}
+	if round == 7 {
+		b.load(directoryData())
+	}
+	var completions []string
+	for _, l := range learners {
+		if b.rng.IntN(3) == 0 {
+			continue
+		}
+		completions = append(completions, b.learn(l, round)...)
+	}
+	b.clock = b.clock.Add(time.Duration(12+b.rng.IntN(20)) * 24 * time.Hour)
+	return completions
+}
+
+// learn is one learner's round: a course launched, one to three lessons
+// completed (some implausibly fast), and half the time a test, passed or
+// failed; a pass completes the course and, two times in three, earns the
+// certificate. It returns the ids of the lesson completions.
+func (b *datasetBuilder) learn(l dsLearner, round int) []string {
+	var completions []string
+	course := courses[b.rng.IntN(len(courses))]
+	ctx := contextFor(l.commune, l.group, course)
+	if l.commune != communes[3] {
+		ext := ctx["extensions"].(map[string]any)
+		ext[vocab.ExtTeam] = "T-" + l.commune + "-1"
+		ext[vocab.ExtMentor] = fmt.Sprintf("M-%s-%d", l.commune, len(l.name)%2)
+	}
+	b.add(stmt(l.name, vocab.VerbLaunched, courseObject(course, round), nil, ctx))
+	for i := 0; i < 1+b.rng.IntN(3); i++ {
+		expected := "PT15M"
+		took := fmt.Sprintf("PT%dM%dS", 2+b.rng.IntN(20), b.rng.IntN(60))
+		if b.rng.IntN(10) == 0 {
+			took = fmt.Sprintf("PT%dS", 20+b.rng.IntN(100)) // implausibly fast
+		}
+		id := b.add(stmt(l.name, vocab.VerbCompleted, activity(lessonID(course, i), vocab.TypeLesson, expected),
+			map[string]any{"completion": true, "duration": took}, ctx))
+		completions = append(completions, id)
+	}
+	if b.rng.IntN(2) == 0 {
+		scaled := float64(b.rng.IntN(101)) / 100
+		verb := vocab.VerbPassed
+		if scaled < 0.5 {
+			verb = vocab.VerbFailed
+		}
+		b.add(stmt(l.name, verb, activity(course+"/kiem-tra", vocab.TypeAssessment, ""),
+			map[string]any{"success": verb == vocab.VerbPassed, "score": map[string]any{"scaled": scaled}}, ctx))
+		if verb == vocab.VerbPassed {
+			b.add(stmt(l.name, vocab.VerbCompleted, courseObject(course, round), map[string]any{"completion": true}, ctx))
+			if b.rng.IntN(3) > 0 {
+				b.add(stmt(l.name, vocab.VerbEarned, activity(course+"/chung-chi", vocab.TypeCertificate, ""), nil, ctx))
+			}
+		}
+	}
+	return completions
+}
+
+// provinceData is the province's reference data: communes, populations
+// and targets.
+func provinceData() *reference.Data {
+	return &reference.Data{
 		Province: &reference.Province{Code: "51", Name: "Quảng Ngãi"},
 		Communes: []reference.Commune{
 			{Code: "21172", Name: "Phường Cẩm Thành", Kind: reference.UnitWard, Areas: []reference.AreaType{reference.AreaUrban}},
@@ -144,179 +347,28 @@ func NewDataset(seed uint64) *Dataset {
 			{Year: 2026, Group: vocab.GroupCitizen, Metric: reference.MetricSkilledShare, Value: 100},
 			{Year: 2026, Commune: "21178", Group: vocab.GroupCitizen, Metric: reference.MetricSkilledShare, Value: 70},
 		},
-	})
-	var lessonCompletions []string
-	for round := 0; round < 14; round++ {
-		if round == 3 {
-			// Before the learner directory knows this account: attributed
-			// all the same, by the latest directory.
-			add(stmt("khach", vocab.VerbLaunched, courseObject(courses[0], round), nil, nil))
-		}
-		if round == 7 {
-			load(&reference.Data{
-				Teams: []reference.Team{
-					{ID: "T-21172-1", Commune: "21172", Name: "Tổ CNS khu phố 1", Members: 9},
-					{ID: "T-21175-1", Commune: "21175", Name: "Tổ CNS thôn Khê Tây", Members: 7},
-					{ID: "T-21178-1", Commune: "21178", Name: "Tổ CNS làng Teng", Members: 6},
-				},
-				Mentors: []reference.Mentor{
-					{ID: "M-21172-0", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 001"},
-					{ID: "M-21172-1", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 002"},
-					{ID: "M-21175-0", Commune: "21175", Team: "T-21175-1", Label: "Đại sứ số 003"},
-					{ID: "M-21178-0", Commune: "21178", Team: "T-21178-1", Label: "Đại sứ số 004"},
-				},
-				Learners: []reference.Learner{
-					{HomePage: "https://vneid.example", Name: "khach", Commune: "21181", Group: vocab.GroupCitizen, Household: "ho-21181-1", Mentor: "M-21175-0"},
-				},
-			})
-		}
-		for _, l := range learners {
-			if rng.IntN(3) == 0 {
-				continue
-			}
-			course := courses[rng.IntN(len(courses))]
-			ctx := contextFor(l.commune, l.group, course)
-			if l.commune != communes[3] {
-				ext := ctx["extensions"].(map[string]any)
-				ext[vocab.ExtTeam] = "T-" + l.commune + "-1"
-				ext[vocab.ExtMentor] = fmt.Sprintf("M-%s-%d", l.commune, len(l.name)%2)
-			}
-			add(stmt(l.name, vocab.VerbLaunched, courseObject(course, round), nil, ctx))
-			for i := 0; i < 1+rng.IntN(3); i++ {
-				expected := "PT15M"
-				took := fmt.Sprintf("PT%dM%dS", 2+rng.IntN(20), rng.IntN(60))
-				if rng.IntN(10) == 0 {
-					took = fmt.Sprintf("PT%dS", 20+rng.IntN(100)) // implausibly fast
-				}
-				id := add(stmt(l.name, vocab.VerbCompleted, activity(lessonID(course, i), vocab.TypeLesson, expected),
-					map[string]any{"completion": true, "duration": took}, ctx))
-				lessonCompletions = append(lessonCompletions, id)
-			}
-			if rng.IntN(2) == 0 {
-				scaled := float64(rng.IntN(101)) / 100
-				verb := vocab.VerbPassed
-				if scaled < 0.5 {
-					verb = vocab.VerbFailed
-				}
-				add(stmt(l.name, verb, activity(course+"/kiem-tra", vocab.TypeAssessment, ""),
-					map[string]any{"success": verb == vocab.VerbPassed, "score": map[string]any{"scaled": scaled}}, ctx))
-				if verb == vocab.VerbPassed {
-					add(stmt(l.name, vocab.VerbCompleted, courseObject(course, round), map[string]any{"completion": true}, ctx))
-					if rng.IntN(3) > 0 {
-						add(stmt(l.name, vocab.VerbEarned, activity(course+"/chung-chi", vocab.TypeCertificate, ""), nil, ctx))
-					}
-				}
-			}
-		}
-		clock = clock.Add(time.Duration(12+rng.IntN(20)) * 24 * time.Hour)
 	}
-	// A burst: one account completes 25 lessons within one clock hour.
-	burst := learners[3]
-	hour := time.Date(2025, 10, 10, 2, 0, 0, 0, time.UTC) // 09:00 local on 10 October
-	for i := 0; i < 25; i++ {
-		st := stmt(burst.name, vocab.VerbCompleted, activity(lessonID(courses[0], 10+i), vocab.TypeLesson, "PT15M"),
-			map[string]any{"completion": true, "duration": "PT30S"}, contextFor(burst.commune, burst.group, courses[0]))
-		st["timestamp"] = hour.Add(time.Duration(i*2) * time.Minute).Format(time.RFC3339)
-		add(st)
-	}
-	// Anonymous groups (no account): never a learner, never a burst, even
-	// when two of them complete lessons in one commune and hour.
-	for i := 0; i < 24; i++ {
-		members := []any{map[string]any{"mbox": fmt.Sprintf("mailto:nhom-%d@example.com", i%2)}}
-		st := stmt("", vocab.VerbCompleted, activity(lessonID(courses[1], 40+i), vocab.TypeLesson, "PT15M"),
-			map[string]any{"completion": true, "duration": "PT20S"}, contextFor("21175", vocab.GroupCitizen, courses[1]))
-		st["actor"] = map[string]any{"objectType": "Group", "member": members}
-		st["timestamp"] = time.Date(2025, 11, 5, 3, 2*i, 0, 0, time.UTC).Format(time.RFC3339)
-		add(st)
-	}
-	// Communes the reference data does not list (one hostile) and a group
-	// outside the vocabulary: reported as "unknown", never as rows of their own.
-	for i, odd := range []struct{ commune, group string }{
-		{`=HYPERLINK("http://evil.example/?x","bấm")`, vocab.GroupCitizen},
-		{"99999", "=1+1"},
-		{"21172", "+cmd|' /C calc'!A0"},
-	} {
-		name := fmt.Sprintf("hv-odd-%d", i)
-		for j := 0; j < 2; j++ {
-			st := stmt(name, vocab.VerbCompleted, activity(lessonID(courses[0], j), vocab.TypeLesson, "PT15M"),
-				map[string]any{"completion": true, "duration": "PT12M"}, contextFor(odd.commune, odd.group, courses[0]))
-			st["timestamp"] = time.Date(2025, 12, 3+i, 2, j*3, 0, 0, time.UTC).Format(time.RFC3339)
-			add(st)
-		}
-	}
-	// Lesson completions without a duration or without a nominal length:
-	// not checked for speed.
-	for i, took := range []string{"", "PT1M"} {
-		expected := "PT15M"
-		res := map[string]any{"completion": true}
-		if took != "" {
-			res["duration"], expected = took, ""
-		}
-		st := stmt(learners[i].name, vocab.VerbCompleted, activity(lessonID(courses[1], 30+i), vocab.TypeLesson, expected), res,
-			contextFor(learners[i].commune, learners[i].group, courses[1]))
-		st["timestamp"] = time.Date(2025, 12, 10, 4, 0, 0, 0, time.UTC).Format(time.RFC3339)
-		add(st)
-	}
-	// A learner who moves from Cẩm Thành (student) to Tịnh Khê (worker),
-	// certified before the move, guided by both of Cẩm Thành's
-	// ambassadors; and one who learns in two communes within one month.
-	at := func(st map[string]any, t time.Time) map[string]any {
-		st["timestamp"] = t.Format(time.RFC3339)
-		return st
-	}
-	withMentor := func(ctx map[string]any, mentor string) map[string]any {
-		ctx["extensions"].(map[string]any)[vocab.ExtMentor] = mentor
-		return ctx
-	}
-	add(at(stmt("hv-mover", vocab.VerbLaunched, activity(courses[0], vocab.TypeCourse, ""), nil,
-		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 15, 2, 0, 0, 0, time.UTC)))
-	add(at(stmt("hv-mover", vocab.VerbEarned, activity(courses[0]+"/chung-chi", vocab.TypeCertificate, ""), nil,
-		withMentor(contextFor("21172", vocab.GroupStudent, courses[0]), "M-21172-0")), time.Date(2025, 7, 16, 2, 0, 0, 0, time.UTC)))
-	add(at(stmt("hv-mover", vocab.VerbCompleted, activity(lessonID(courses[1], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT14M"},
-		withMentor(contextFor("21175", vocab.GroupWorker, courses[1]), "M-21172-1")), time.Date(2025, 9, 10, 2, 0, 0, 0, time.UTC)))
-	add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
-		contextFor("21178", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 3, 2, 0, 0, 0, time.UTC)))
-	add(at(stmt("hv-tie", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil,
-		contextFor("21175", vocab.GroupCitizen, courses[1])), time.Date(2025, 8, 20, 2, 0, 0, 0, time.UTC)))
-	// VNeID confirmations: two for one citizen (one person), one for
-	// another citizen, one for a public servant.
-	for i, who := range []int{6, 6, 7, 0} {
-		l := learners[who]
-		add(at(stmt(l.name, vocab.VerbEarned, activity("https://vneid.example/xac-nhan/ky-nang-so-co-ban", vocab.TypeVNeIDConfirmation, ""), nil,
-			contextFor(l.commune, l.group, "")), time.Date(2025, 12, 1+i, 3, 0, 0, 0, time.UTC)))
-	}
-	// A learner no directory knows, whose statements name no commune.
-	add(stmt("hv-noone", vocab.VerbLaunched, activity(courses[1], vocab.TypeCourse, ""), nil, nil))
-	// A statement without campaign extensions, and one about an agent.
-	add(stmt("khach", vocab.VerbLaunched, courseObject(courses[1], 14), nil, nil))
-	// Course names from clients without the define scope do not count:
-	// a renaming of courses[0] and the only name of unnamedCourse.
-	define = false
-	renamed := courseObject(courses[0], 14)
-	renamed["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Khóa học bị đổi tên", "en-US": "Renamed"}
-	add(stmt("hv-002", vocab.VerbLaunched, renamed, nil, contextFor("21172", vocab.GroupCitizen, "")))
-	unnamed := contextFor("21175", vocab.GroupStudent, unnamedCourse)
-	unnamed["contextActivities"].(map[string]any)["parent"].([]any)[0].(map[string]any)["definition"].(map[string]any)["name"] = map[string]any{"vi-VN": "Tên không được nhận"}
-	add(stmt("hv-004", vocab.VerbCompleted, activity(lessonID(unnamedCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT9M"}, unnamed))
-	define = true
-	// A course named in English only, in a grouping activity.
-	english := contextFor("21178", vocab.GroupCitizen, "")
-	english["contextActivities"] = map[string]any{"grouping": []any{map[string]any{"id": englishCourse,
-		"definition": map[string]any{"type": vocab.TypeCourse, "name": map[string]any{"en-GB": "Online safety", "": "ignored"}}}}}
-	add(stmt("hv-006", vocab.VerbCompleted, activity(lessonID(englishCourse, 0), vocab.TypeLesson, "PT10M"), map[string]any{"completion": true, "duration": "PT12M"}, english))
-	add(stmt("hv-001", "http://id.tincanapi.com/verb/mentored", map[string]any{"objectType": "Agent", "mbox": "mailto:hv-002@example.com"}, nil, contextFor("21172", vocab.GroupCitizen, "")))
-	// Voiding: after the target; before the target; of a voiding statement.
-	voiding := add(void(lessonCompletions[5]))
-	add(void(voiding))
-	late := uuid.NewString()
-	add(void(late))
-	lateSt := stmt("hv-010", vocab.VerbCompleted, activity(lessonID(courses[0], 0), vocab.TypeLesson, "PT15M"), map[string]any{"completion": true, "duration": "PT10M"}, contextFor(communes[2], vocab.GroupWorker, courses[0]))
-	lateSt["id"] = late
-	add(lateSt)
-	add(void(lessonCompletions[40]))
+}
 
-	d.seal()
-	return d
+// directoryData is the reference data that arrives half-way: teams,
+// mentors and the learner directory.
+func directoryData() *reference.Data {
+	return &reference.Data{
+		Teams: []reference.Team{
+			{ID: "T-21172-1", Commune: "21172", Name: "Tổ CNS khu phố 1", Members: 9},
+			{ID: "T-21175-1", Commune: "21175", Name: "Tổ CNS thôn Khê Tây", Members: 7},
+			{ID: "T-21178-1", Commune: "21178", Name: "Tổ CNS làng Teng", Members: 6},
+		},
+		Mentors: []reference.Mentor{
+			{ID: "M-21172-0", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 001"},
+			{ID: "M-21172-1", Commune: "21172", Team: "T-21172-1", Label: "Đại sứ số 002"},
+			{ID: "M-21175-0", Commune: "21175", Team: "T-21175-1", Label: "Đại sứ số 003"},
+			{ID: "M-21178-0", Commune: "21178", Team: "T-21178-1", Label: "Đại sứ số 004"},
+		},
+		Learners: []reference.Learner{
+			{HomePage: "https://vneid.example", Name: "khach", Commune: "21181", Group: vocab.GroupCitizen, Household: "ho-21181-1", Mentor: "M-21175-0"},
+		},
+	}
 }
 
 // defines reports whether statement i was stored with the define scope.

@@ -39,6 +39,17 @@ func databaseExists(t *testing.T, db *DB, name string) bool {
 	return n == 1
 }
 
+// dropDatabase removes a database a test created, as internal/chtest does
+// for its own: a database left behind on the shared server is an error.
+func dropDatabase(t *testing.T, db *DB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name)); err != nil {
+		t.Errorf("drop database %s: %v", name, err)
+	}
+}
+
 func tableExists(t *testing.T, db *DB, table string) bool {
 	t.Helper()
 	var n uint64
@@ -53,7 +64,7 @@ func TestOpenCreatesDatabase(t *testing.T) {
 	srv := chtest.Shared(t)
 	admin := open(t, srv.DSN("default"), Options{})
 	name := "t_open_" + randomHex(4)
-	t.Cleanup(func() { admin.conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+quoteIdent(name)) })
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
 	if databaseExists(t, admin, name) {
 		t.Fatalf("database %s exists before Open", name)
 	}
@@ -85,7 +96,7 @@ func TestOpenConcurrentCreate(t *testing.T) {
 	srv := chtest.Shared(t)
 	admin := open(t, srv.DSN("default"), Options{})
 	name := "t_open_concurrent_" + randomHex(4)
-	t.Cleanup(func() { admin.conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+quoteIdent(name)) })
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {

@@ -271,56 +271,23 @@ func (e *Engine) rebuild(ctx context.Context, months []uint32) error {
 	return nil
 }
 
-// Write implements analytics.Sink.
+// Write implements analytics.Sink, in the order the type's comment
+// gives: the facts, the voids and the aggregate partitions they touch,
+// the facts attributed again and the learner directory, the dimensions
+// and course names, then the checkpoint row last.
 func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	ctx, err := e.begin(ctx)
 	if err != nil {
 		return err
 	}
-	if len(b.Facts) > 0 {
-		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO statements ("+factColumns+")")
-		if err != nil {
-			return fmt.Errorf("clickhouse: prepare fact insert: %w", err)
-		}
-		// Column by column: the driver then converts each column once
-		// instead of each value (faster than appending rows).
-		if err := appendFactColumns(batch, b.Facts); err != nil {
-			_ = batch.Abort()
-			return fmt.Errorf("clickhouse: append facts: %w", err)
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("clickhouse: insert %d facts: %w", len(b.Facts), err)
-		}
+	if err := e.writeFacts(ctx, b.Facts); err != nil {
+		return err
 	}
 	if e.crashAfter == "facts" {
 		return errCrash
 	}
-	if len(b.Voids) > 0 {
-		batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO voided_statements (statement_id, voided_by, event_position)")
-		if err != nil {
-			return fmt.Errorf("clickhouse: prepare void insert: %w", err)
-		}
-		targets := make([]string, len(b.Voids))
-		for i, v := range b.Voids {
-			targets[i] = v.Target
-			if err := batch.Append(v.Target, v.By, v.Position); err != nil {
-				_ = batch.Abort()
-				return err
-			}
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("clickhouse: insert voids: %w", err)
-		}
-		months, err := e.monthsOf(ctx, targets)
-		if err != nil {
-			return err
-		}
-		if e.crashAfter == "void-rows" {
-			return errCrash
-		}
-		if err := e.rebuild(ctx, months); err != nil {
-			return err
-		}
+	if err := e.writeVoids(ctx, b.Voids); err != nil {
+		return err
 	}
 	if e.crashAfter == "voids" {
 		return errCrash
@@ -349,11 +316,69 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	if e.crashAfter == "course-names" {
 		return errCrash
 	}
+	return e.writeCheckpoint(ctx, b.Through)
+}
+
+// writeFacts inserts facts into statements (none: nothing), column by
+// column: the driver then converts each column once instead of each
+// value (faster than appending rows).
+func (e *Engine) writeFacts(ctx context.Context, facts []analytics.Fact) error {
+	if len(facts) == 0 {
+		return nil
+	}
+	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO statements ("+factColumns+")")
+	if err != nil {
+		return fmt.Errorf("clickhouse: prepare fact insert: %w", err)
+	}
+	if err := appendFactColumns(batch, facts); err != nil {
+		_ = batch.Abort()
+		return fmt.Errorf("clickhouse: append facts: %w", err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("clickhouse: insert %d facts: %w", len(facts), err)
+	}
+	return nil
+}
+
+// writeVoids inserts voids into voided_statements (none: nothing), then
+// rebuilds the aggregate partitions of the months of their targets.
+func (e *Engine) writeVoids(ctx context.Context, voids []analytics.Void) error {
+	if len(voids) == 0 {
+		return nil
+	}
+	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO voided_statements (statement_id, voided_by, event_position)")
+	if err != nil {
+		return fmt.Errorf("clickhouse: prepare void insert: %w", err)
+	}
+	targets := make([]string, len(voids))
+	for i, v := range voids {
+		targets[i] = v.Target
+		if err := batch.Append(v.Target, v.By, v.Position); err != nil {
+			_ = batch.Abort()
+			return err
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("clickhouse: insert voids: %w", err)
+	}
+	months, err := e.monthsOf(ctx, targets)
+	if err != nil {
+		return err
+	}
+	if e.crashAfter == "void-rows" {
+		return errCrash
+	}
+	return e.rebuild(ctx, months)
+}
+
+// writeCheckpoint records that the projection has written through, the
+// last step of a Write.
+func (e *Engine) writeCheckpoint(ctx context.Context, through eventstore.Position) error {
 	batch, err := e.db.conn.PrepareBatch(ctx, "INSERT INTO "+checkpointTable+" (projection_name, commit_position, prepare_position, written_at)")
 	if err != nil {
 		return fmt.Errorf("clickhouse: prepare checkpoint: %w", err)
 	}
-	if err := batch.Append(e.projection, b.Through.Commit, b.Through.Prepare, time.Now()); err != nil {
+	if err := batch.Append(e.projection, through.Commit, through.Prepare, time.Now()); err != nil {
 		_ = batch.Abort()
 		return err
 	}

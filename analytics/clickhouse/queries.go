@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/hocvu/hocvu/analytics"
 )
 
@@ -170,7 +172,8 @@ func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, lear
 	return out, rows.Err()
 }
 
-// Query implements analytics.Engine.
+// Query implements analytics.Engine: the composite queries through
+// analytics.Composite, each other named query by its own method below.
 func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error) {
 	q, ok := analytics.Lookup(name)
 	if !ok {
@@ -183,144 +186,189 @@ func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*a
 		return analytics.Composite(ctx, e, name, p)
 	}
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
+	var rows [][]any
+	var err error
 	switch name {
 	case "summary":
-		g, err := e.grouped(ctx, p, "", "")
-		if err != nil {
-			return nil, err
-		}
-		r := g[""]
-		if r == nil {
-			r = &summaryRow{}
-		}
-		res.Rows = append(res.Rows, r.values())
+		rows, err = e.summaryRows(ctx, p)
 	case "trend", "by_commune", "by_group", "by_course":
-		dims := map[string][2]string{
-			"trend":      {"toString(month)", "toString(month)"},
-			"by_commune": {communeKey, communeKey},
-			"by_group":   {groupKey, groupKey},
-			"by_course":  {"course_id", "course_id"},
-		}[name]
-		g, err := e.grouped(ctx, p, dims[0], dims[1])
-		if err != nil {
-			return nil, err
-		}
-		keys := make([]string, 0, len(g))
-		for k := range g {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			label := k
-			if name == "trend" {
-				label = k[:4] + "-" + k[4:]
-			}
-			res.Rows = append(res.Rows, append([]any{label}, g[k].values()...))
-		}
+		rows, err = e.groupedRows(ctx, name, p)
 	case "by_activity":
-		f := newFilter(p, "toYYYYMM(date)", true)
-		f.add(notVoiding)
-		rows, err := e.db.conn.Query(ctx, "SELECT verb, activity_type, object_id, count(), uniqExactIf(actor_id, actor_id != 0) FROM statements_valid"+f.where()+
-			" GROUP BY verb, activity_type, object_id ORDER BY verb, activity_type, object_id", f.args...)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse: by_activity: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var verb, typ, obj string
-			var n, l uint64
-			if err := rows.Scan(&verb, &typ, &obj, &n, &l); err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, []any{verb, typ, obj, int64(n), int64(l)})
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		rows, err = e.activityRows(ctx, p)
 	case "funnel":
-		f := newFilter(p, "month", true)
-		var started, completed, passed, certified uint64
-		row := e.db.conn.QueryRow(ctx, "SELECT uniqExactIf(actor_id, starts > 0), uniqExactIf(actor_id, course_completions > 0), uniqExactIf(actor_id, passes > 0), uniqExactIf(actor_id, certificates > 0) FROM agg_learner_months"+f.where(), f.args...)
-		if err := row.Scan(&started, &completed, &passed, &certified); err != nil {
-			return nil, fmt.Errorf("clickhouse: funnel: %w", err)
-		}
-		res.Rows = append(res.Rows, []any{"started", int64(started)}, []any{"completed", int64(completed)}, []any{"passed", int64(passed)}, []any{"certified", int64(certified)})
+		rows, err = e.funnelRows(ctx, p)
 	case "fast_completions":
-		f := newFilter(p, "toYYYYMM(date)", true)
-		f.add(isLesson)
-		rows, err := e.db.conn.Query(ctx, "SELECT "+communeKey+" AS ck, course_id, count(), countIf(duration_seconds >= 0 AND expected_seconds > 0 AND duration_seconds * 4 < expected_seconds), "+
-			"countIf(NOT (duration_seconds >= 0 AND expected_seconds > 0)) FROM statements_valid"+f.where()+
-			" GROUP BY ck, course_id ORDER BY ck, course_id", f.args...)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse: fast_completions: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var commune, course string
-			var n, fast, unchecked uint64
-			if err := rows.Scan(&commune, &course, &n, &fast, &unchecked); err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, []any{commune, course, int64(n), int64(fast), int64(unchecked)})
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		rows, err = e.fastCompletionRows(ctx, p)
 	case "bursts":
-		// Anonymous groups (actor 0) are no account: left out. The limit
-		// largest, and the number of them all.
-		f := newFilter(p, "toYYYYMM(date)", true)
-		f.add(isLesson)
-		f.add("actor_id != 0")
-		inner := "SELECT " + communeKey + " AS ck, intDiv(toUInt32(timestamp), 3600) * 3600 AS hour_start, actor_id, count() AS n FROM statements_valid" + f.where() +
-			" GROUP BY ck, hour_start, actor_id HAVING n >= ?"
-		args := append(append([]any{}, f.args...), uint64(p.Threshold))
-		var total uint64
-		if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM ("+inner+")", args...).Scan(&total); err != nil {
-			return nil, fmt.Errorf("clickhouse: bursts: %w", err)
-		}
-		rows, err := e.db.conn.Query(ctx, inner+" ORDER BY n DESC, hour_start, actor_id, ck LIMIT ?", append(args, uint64(p.Limit))...)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse: bursts: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var commune string
-			var hour uint64
-			var actor, n uint64
-			if err := rows.Scan(&commune, &hour, &actor, &n); err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, []any{commune, analytics.HourLabel(time.Unix(int64(hour), 0)), analytics.FormatID(actor), int64(n)})
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		n := int64(total)
-		res.Total, res.Limit = &n, p.Limit
+		var total int64
+		rows, total, err = e.burstRows(ctx, p)
+		res.Total, res.Limit = &total, p.Limit
 	case "vneid":
-		p.From = "" // cumulative from the start of the campaign
-		f := newFilter(p, "toYYYYMM(date)", false)
-		f.add(isVNeID)
-		f.add("actor_id != 0")
-		rows, err := e.db.conn.Query(ctx, "SELECT "+groupKey+" AS gk, uniqExact(actor_id) FROM statements_valid"+f.where()+" GROUP BY gk ORDER BY gk", f.args...)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse: vneid: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var g string
-			var n uint64
-			if err := rows.Scan(&g, &n); err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, []any{g, int64(n)})
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		rows, err = e.vneidRows(ctx, p)
 	default:
 		return nil, fmt.Errorf("clickhouse: named query %q not implemented", name)
 	}
+	if err != nil {
+		return nil, err
+	}
+	res.Rows = append(res.Rows, rows...)
 	return res, nil
+}
+
+// collect runs query and turns each row of its answer into a result row
+// with scan; what names the query in an error.
+func (e *Engine) collect(ctx context.Context, what, query string, args []any, scan func(driver.Rows) ([]any, error)) ([][]any, error) {
+	rows, err := e.db.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// summaryRows answers summary: the summary metrics over p, one row.
+func (e *Engine) summaryRows(ctx context.Context, p analytics.Params) ([][]any, error) {
+	g, err := e.grouped(ctx, p, "", "")
+	if err != nil {
+		return nil, err
+	}
+	r := g[""]
+	if r == nil {
+		r = &summaryRow{}
+	}
+	return [][]any{r.values()}, nil
+}
+
+// groupedRows answers trend, by_commune, by_group and by_course: the
+// summary metrics per month (as YYYY-MM), commune, group or course,
+// sorted by it.
+func (e *Engine) groupedRows(ctx context.Context, name string, p analytics.Params) ([][]any, error) {
+	dims := map[string][2]string{
+		"trend":      {"toString(month)", "toString(month)"},
+		"by_commune": {communeKey, communeKey},
+		"by_group":   {groupKey, groupKey},
+		"by_course":  {"course_id", "course_id"},
+	}[name]
+	g, err := e.grouped(ctx, p, dims[0], dims[1])
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(g))
+	for k := range g {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rows := make([][]any, 0, len(keys))
+	for _, k := range keys {
+		label := k
+		if name == "trend" {
+			label = k[:4] + "-" + k[4:]
+		}
+		rows = append(rows, append([]any{label}, g[k].values()...))
+	}
+	return rows, nil
+}
+
+// activityRows answers by_activity: statements and distinct learners per
+// verb, activity type and object.
+func (e *Engine) activityRows(ctx context.Context, p analytics.Params) ([][]any, error) {
+	f := newFilter(p, "toYYYYMM(date)", true)
+	f.add(notVoiding)
+	q := "SELECT verb, activity_type, object_id, count(), uniqExactIf(actor_id, actor_id != 0) FROM statements_valid" + f.where() +
+		" GROUP BY verb, activity_type, object_id ORDER BY verb, activity_type, object_id"
+	return e.collect(ctx, "by_activity", q, f.args, func(rows driver.Rows) ([]any, error) {
+		var verb, typ, obj string
+		var n, l uint64
+		if err := rows.Scan(&verb, &typ, &obj, &n, &l); err != nil {
+			return nil, err
+		}
+		return []any{verb, typ, obj, int64(n), int64(l)}, nil
+	})
+}
+
+// funnelRows answers funnel: the distinct learners who started, completed
+// a course, passed and were certified.
+func (e *Engine) funnelRows(ctx context.Context, p analytics.Params) ([][]any, error) {
+	f := newFilter(p, "month", true)
+	var started, completed, passed, certified uint64
+	row := e.db.conn.QueryRow(ctx, "SELECT uniqExactIf(actor_id, starts > 0), uniqExactIf(actor_id, course_completions > 0), uniqExactIf(actor_id, passes > 0), uniqExactIf(actor_id, certificates > 0) FROM agg_learner_months"+f.where(), f.args...)
+	if err := row.Scan(&started, &completed, &passed, &certified); err != nil {
+		return nil, fmt.Errorf("clickhouse: funnel: %w", err)
+	}
+	return [][]any{{"started", int64(started)}, {"completed", int64(completed)}, {"passed", int64(passed)}, {"certified", int64(certified)}}, nil
+}
+
+// fastCompletionRows answers fast_completions: lesson completions per
+// commune and course, those under a quarter of the expected time, and
+// those that cannot be checked.
+func (e *Engine) fastCompletionRows(ctx context.Context, p analytics.Params) ([][]any, error) {
+	f := newFilter(p, "toYYYYMM(date)", true)
+	f.add(isLesson)
+	q := "SELECT " + communeKey + " AS ck, course_id, count(), countIf(duration_seconds >= 0 AND expected_seconds > 0 AND duration_seconds * 4 < expected_seconds), " +
+		"countIf(NOT (duration_seconds >= 0 AND expected_seconds > 0)) FROM statements_valid" + f.where() +
+		" GROUP BY ck, course_id ORDER BY ck, course_id"
+	return e.collect(ctx, "fast_completions", q, f.args, func(rows driver.Rows) ([]any, error) {
+		var commune, course string
+		var n, fast, unchecked uint64
+		if err := rows.Scan(&commune, &course, &n, &fast, &unchecked); err != nil {
+			return nil, err
+		}
+		return []any{commune, course, int64(n), int64(fast), int64(unchecked)}, nil
+	})
+}
+
+// burstRows answers bursts: the p.Limit largest bursts of lesson
+// completions (per commune, hour and learner, at least p.Threshold), and
+// the number of them all. Anonymous groups (actor 0) are no account: left
+// out.
+func (e *Engine) burstRows(ctx context.Context, p analytics.Params) ([][]any, int64, error) {
+	f := newFilter(p, "toYYYYMM(date)", true)
+	f.add(isLesson)
+	f.add("actor_id != 0")
+	inner := "SELECT " + communeKey + " AS ck, intDiv(toUInt32(timestamp), 3600) * 3600 AS hour_start, actor_id, count() AS n FROM statements_valid" + f.where() +
+		" GROUP BY ck, hour_start, actor_id HAVING n >= ?"
+	args := append(append([]any{}, f.args...), uint64(p.Threshold))
+	var total uint64
+	if err := e.db.conn.QueryRow(ctx, "SELECT count() FROM ("+inner+")", args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("clickhouse: bursts: %w", err)
+	}
+	rows, err := e.collect(ctx, "bursts", inner+" ORDER BY n DESC, hour_start, actor_id, ck LIMIT ?", append(args, uint64(p.Limit)), func(rows driver.Rows) ([]any, error) {
+		var commune string
+		var hour uint64
+		var actor, n uint64
+		if err := rows.Scan(&commune, &hour, &actor, &n); err != nil {
+			return nil, err
+		}
+		return []any{commune, analytics.HourLabel(time.Unix(int64(hour), 0)), analytics.FormatID(actor), int64(n)}, nil
+	})
+	return rows, int64(total), err
+}
+
+// vneidRows answers vneid: the distinct learners per target group who
+// confirmed a VNeID account, cumulative from the start of the campaign.
+func (e *Engine) vneidRows(ctx context.Context, p analytics.Params) ([][]any, error) {
+	p.From = "" // cumulative from the start of the campaign
+	f := newFilter(p, "toYYYYMM(date)", false)
+	f.add(isVNeID)
+	f.add("actor_id != 0")
+	q := "SELECT " + groupKey + " AS gk, uniqExact(actor_id) FROM statements_valid" + f.where() + " GROUP BY gk ORDER BY gk"
+	return e.collect(ctx, "vneid", q, f.args, func(rows driver.Rows) ([]any, error) {
+		var g string
+		var n uint64
+		if err := rows.Scan(&g, &n); err != nil {
+			return nil, err
+		}
+		return []any{g, int64(n)}, nil
+	})
 }

@@ -23,12 +23,11 @@ import (
 // completions (some implausibly fast), tests, course completions and
 // certificates, and about one void per thousand statements.
 type synthetic struct {
-	rng   *rand.Rand
-	pos   uint64
-	at    time.Time
-	ids   []string // recent statement ids, void targets
-	ext   []string
-	facts []analytics.Fact
+	rng *rand.Rand
+	pos uint64
+	at  time.Time
+	ids []string // recent statement ids, void targets
+	ext []string
 }
 
 func newSynthetic(seed uint64) *synthetic {

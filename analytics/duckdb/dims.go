@@ -63,7 +63,7 @@ func (e *Engine) Dims(ctx context.Context) (*analytics.Dims, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: read dimensions: %w", err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to undo
 	d := &analytics.Dims{}
 	scan := func(query string, each func(rows *sql.Rows) error) error {
 		rows, err := tx.QueryContext(ctx, query)

@@ -64,14 +64,13 @@ func CompilePath(src string) (*Path, error) {
 }
 
 // parseBracket parses "[...]" starting at s[i] == '[' and returns the
-// offset after the closing bracket.
+// offset after the closing bracket: members (a wildcard, quoted names,
+// indexes) separated by commas, spaces allowed around each.
 func parseBracket(s string, i int) (int, step, error) {
 	i++ // '['
 	var st step
 	for {
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
+		i = skipSpaces(s, i)
 		if i >= len(s) {
 			return 0, st, fmt.Errorf("unterminated [")
 		}
@@ -80,39 +79,25 @@ func parseBracket(s string, i int) (int, step, error) {
 			st.wildcard = true
 			i++
 		case c == '\'' || c == '"':
-			j := i + 1
-			var b strings.Builder
-			for j < len(s) && s[j] != c {
-				if s[j] == '\\' && j+1 < len(s) {
-					j++
-				}
-				b.WriteByte(s[j])
-				j++
+			name, end, err := parseQuoted(s, i)
+			if err != nil {
+				return 0, st, err
 			}
-			if j >= len(s) {
-				return 0, st, fmt.Errorf("unterminated string at offset %d", i)
-			}
-			st.names = append(st.names, b.String())
-			i = j + 1
+			st.names = append(st.names, name)
+			i = end
 		case c >= '0' && c <= '9':
-			j := i
-			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-				j++
-			}
-			n, err := strconv.Atoi(s[i:j])
+			n, end, err := parseIndex(s, i)
 			if err != nil {
 				return 0, st, err
 			}
 			st.indexes = append(st.indexes, n)
-			i = j
+			i = end
 		case c == '?' || c == '(':
 			return 0, st, fmt.Errorf("filter and script expressions are not allowed")
 		default:
 			return 0, st, fmt.Errorf("unexpected %q at offset %d", c, i)
 		}
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
+		i = skipSpaces(s, i)
 		if i >= len(s) {
 			return 0, st, fmt.Errorf("unterminated [")
 		}
@@ -128,6 +113,49 @@ func parseBracket(s string, i int) (int, step, error) {
 			return 0, st, fmt.Errorf("unexpected %q at offset %d", s[i], i)
 		}
 	}
+}
+
+// skipSpaces returns the offset of the first byte at or after i in s
+// that is not a space.
+func skipSpaces(s string, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+// parseQuoted parses the name quoted by s[i] (' or "), a backslash
+// escaping the byte after it, and returns the offset after the closing
+// quote.
+func parseQuoted(s string, i int) (string, int, error) {
+	quote := s[i]
+	j := i + 1
+	var b strings.Builder
+	for j < len(s) && s[j] != quote {
+		if s[j] == '\\' && j+1 < len(s) {
+			j++
+		}
+		b.WriteByte(s[j])
+		j++
+	}
+	if j >= len(s) {
+		return "", 0, fmt.Errorf("unterminated string at offset %d", i)
+	}
+	return b.String(), j + 1, nil
+}
+
+// parseIndex parses the decimal index starting at s[i] and returns the
+// offset after it.
+func parseIndex(s string, i int) (int, int, error) {
+	j := i
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	n, err := strconv.Atoi(s[i:j])
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, j, nil
 }
 
 // String returns the source of the path.

@@ -23,134 +23,171 @@ var conceptTypes = map[string]bool{
 // (a requirement present, JSONPath compiles, valid presence) and inline
 // schemas that are JSON.
 func (p *Profile) Validate() []error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	v := &validation{ids: map[string]string{}, versions: map[string]bool{}, templates: map[string]bool{}, patterns: map[string]Pattern{}}
+	v.profile(p)
+	for _, c := range p.Concepts {
+		v.concept(c)
+	}
+	for _, t := range p.Templates {
+		v.template(t)
+	}
+	for _, pt := range p.Patterns {
+		v.seen(pt.ID, "pattern")
+		v.patterns[pt.ID] = pt
+	}
+	for _, pt := range p.Patterns {
+		v.pattern(pt)
+	}
+	for _, pt := range p.Patterns {
+		if cyclic(pt.ID, v.patterns, map[string]bool{}) {
+			v.bad("pattern %s refers to itself", pt.ID)
+		}
+	}
+	for _, t := range p.Templates {
+		v.statementRefs(t)
+	}
+	return v.errs
+}
+
+// validation is one run of Validate: the problems found so far, in the
+// order found, and the ids met so far.
+type validation struct {
+	errs      []error
+	ids       map[string]string  // id -> what it names (concept, template, pattern)
+	versions  map[string]bool    // the profile's version ids
+	templates map[string]bool    // the template ids
+	patterns  map[string]Pattern // the patterns by id
+}
+
+func (v *validation) bad(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf(format, args...))
+}
+
+// seen records id as naming a what, and reports a missing or repeated id.
+func (v *validation) seen(id, what string) {
+	if id == "" {
+		v.bad("%s without id", what)
+		return
+	}
+	if prev, dup := v.ids[id]; dup {
+		v.bad("%s %s: id already used by a %s", what, id, prev)
+	}
+	v.ids[id] = what
+}
+
+// profile checks the profile's own properties and records its versions.
+func (v *validation) profile(p *Profile) {
 	if p.Type != "Profile" {
-		bad("type is %q, want Profile", p.Type)
+		v.bad("type is %q, want Profile", p.Type)
 	}
 	if p.ID == "" || p.ConformsTo == "" || len(p.PrefLabel) == 0 || len(p.Definition) == 0 {
-		bad("profile needs id, conformsTo, prefLabel and definition")
+		v.bad("profile needs id, conformsTo, prefLabel and definition")
 	}
 	if p.Author.Name == "" || (p.Author.Type != "Organization" && p.Author.Type != "Person") {
-		bad("author needs a name and type Organization or Person")
+		v.bad("author needs a name and type Organization or Person")
 	}
-	versions := map[string]bool{}
-	for _, v := range p.Versions {
-		if v.ID == "" || v.GeneratedAtTime == "" {
-			bad("version %q needs id and generatedAtTime", v.ID)
+	for _, ver := range p.Versions {
+		if ver.ID == "" || ver.GeneratedAtTime == "" {
+			v.bad("version %q needs id and generatedAtTime", ver.ID)
 		}
-		versions[v.ID] = true
+		v.versions[ver.ID] = true
 	}
-	if len(versions) == 0 {
-		bad("profile has no versions")
+	if len(v.versions) == 0 {
+		v.bad("profile has no versions")
 	}
-	ids := map[string]string{}
-	seen := func(id, what string) {
-		if id == "" {
-			bad("%s without id", what)
-			return
-		}
-		if prev, dup := ids[id]; dup {
-			bad("%s %s: id already used by a %s", what, id, prev)
-		}
-		ids[id] = what
+}
+
+// concept checks one concept.
+func (v *validation) concept(c Concept) {
+	v.seen(c.ID, "concept")
+	if !conceptTypes[c.Type] {
+		v.bad("concept %s: unknown type %q", c.ID, c.Type)
 	}
-	for _, c := range p.Concepts {
-		seen(c.ID, "concept")
-		if !conceptTypes[c.Type] {
-			bad("concept %s: unknown type %q", c.ID, c.Type)
+	if !v.versions[c.InScheme] {
+		v.bad("concept %s: inScheme %q is not a version of this profile", c.ID, c.InScheme)
+	}
+	if c.Type != "Activity" && (len(c.PrefLabel) == 0 || len(c.Definition) == 0) {
+		v.bad("concept %s: needs prefLabel and definition", c.ID)
+	}
+	if c.InlineSchema != "" {
+		if c.Schema != "" {
+			v.bad("concept %s: use at most one of schema and inlineSchema", c.ID)
 		}
-		if !versions[c.InScheme] {
-			bad("concept %s: inScheme %q is not a version of this profile", c.ID, c.InScheme)
-		}
-		if c.Type != "Activity" && (len(c.PrefLabel) == 0 || len(c.Definition) == 0) {
-			bad("concept %s: needs prefLabel and definition", c.ID)
-		}
-		if c.InlineSchema != "" {
-			if c.Schema != "" {
-				bad("concept %s: use at most one of schema and inlineSchema", c.ID)
-			}
-			if !json.Valid([]byte(c.InlineSchema)) {
-				bad("concept %s: inlineSchema is not JSON", c.ID)
-			}
-		}
-		if len(c.RecommendedActivityTypes) > 0 && c.Type != "ActivityExtension" {
-			bad("concept %s: recommendedActivityTypes is only for ActivityExtension", c.ID)
-		}
-		if len(c.RecommendedVerbs) > 0 && c.Type != "ContextExtension" && c.Type != "ResultExtension" {
-			bad("concept %s: recommendedVerbs is only for context and result extensions", c.ID)
+		if !json.Valid([]byte(c.InlineSchema)) {
+			v.bad("concept %s: inlineSchema is not JSON", c.ID)
 		}
 	}
-	templates := map[string]bool{}
-	for _, t := range p.Templates {
-		seen(t.ID, "template")
-		templates[t.ID] = true
-		if t.Type != "StatementTemplate" {
-			bad("template %s: type %q, want StatementTemplate", t.ID, t.Type)
-		}
-		if !versions[t.InScheme] {
-			bad("template %s: inScheme %q is not a version of this profile", t.ID, t.InScheme)
-		}
-		if len(t.PrefLabel) == 0 || len(t.Definition) == 0 {
-			bad("template %s: needs prefLabel and definition", t.ID)
-		}
-		if t.ObjectActivityType != "" && len(t.ObjectStatementRefTemplate) > 0 {
-			bad("template %s: objectActivityType and objectStatementRefTemplate exclude each other", t.ID)
-		}
-		for i, r := range t.Rules {
-			if err := r.validate(); err != nil {
-				bad("template %s: rule %d: %v", t.ID, i, err)
-			}
+	if len(c.RecommendedActivityTypes) > 0 && c.Type != "ActivityExtension" {
+		v.bad("concept %s: recommendedActivityTypes is only for ActivityExtension", c.ID)
+	}
+	if len(c.RecommendedVerbs) > 0 && c.Type != "ContextExtension" && c.Type != "ResultExtension" {
+		v.bad("concept %s: recommendedVerbs is only for context and result extensions", c.ID)
+	}
+}
+
+// template checks one statement template and its rules, and records its
+// id.
+func (v *validation) template(t Template) {
+	v.seen(t.ID, "template")
+	v.templates[t.ID] = true
+	if t.Type != "StatementTemplate" {
+		v.bad("template %s: type %q, want StatementTemplate", t.ID, t.Type)
+	}
+	if !v.versions[t.InScheme] {
+		v.bad("template %s: inScheme %q is not a version of this profile", t.ID, t.InScheme)
+	}
+	if len(t.PrefLabel) == 0 || len(t.Definition) == 0 {
+		v.bad("template %s: needs prefLabel and definition", t.ID)
+	}
+	if t.ObjectActivityType != "" && len(t.ObjectStatementRefTemplate) > 0 {
+		v.bad("template %s: objectActivityType and objectStatementRefTemplate exclude each other", t.ID)
+	}
+	for i, r := range t.Rules {
+		if err := r.validate(); err != nil {
+			v.bad("template %s: rule %d: %v", t.ID, i, err)
 		}
 	}
-	patterns := map[string]Pattern{}
-	for _, pt := range p.Patterns {
-		seen(pt.ID, "pattern")
-		patterns[pt.ID] = pt
+}
+
+// pattern checks one pattern's properties and shape, once every template
+// and pattern id is recorded.
+func (v *validation) pattern(pt Pattern) {
+	if pt.Type != "Pattern" {
+		v.bad("pattern %s: type %q, want Pattern", pt.ID, pt.Type)
 	}
-	for _, pt := range p.Patterns {
-		if pt.Type != "Pattern" {
-			bad("pattern %s: type %q, want Pattern", pt.ID, pt.Type)
-		}
-		if !versions[pt.InScheme] {
-			bad("pattern %s: inScheme %q is not a version of this profile", pt.ID, pt.InScheme)
-		}
-		if pt.Primary && (len(pt.PrefLabel) == 0 || len(pt.Definition) == 0) {
-			bad("pattern %s: a primary pattern needs prefLabel and definition", pt.ID)
-		}
-		members, kinds := pt.members()
-		if kinds != 1 {
-			bad("pattern %s: has %d of alternates/optional/oneOrMore/sequence/zeroOrMore, want exactly one", pt.ID, kinds)
-		}
-		if (pt.Sequence != nil && len(pt.Sequence) < 2) || (pt.Alternates != nil && len(pt.Alternates) < 2) {
-			bad("pattern %s: sequence and alternates need two or more members", pt.ID)
-		}
-		for _, m := range members {
-			if !templates[m] {
-				if _, ok := patterns[m]; !ok {
-					bad("pattern %s: member %s is neither a template nor a pattern of this profile", pt.ID, m)
-				}
-			}
-		}
-		for _, m := range pt.Alternates {
-			if inner, ok := patterns[m]; ok && (inner.Optional != "" || inner.ZeroOrMore != "") {
-				bad("pattern %s: optional or zeroOrMore pattern %s directly inside alternates", pt.ID, m)
-			}
+	if !v.versions[pt.InScheme] {
+		v.bad("pattern %s: inScheme %q is not a version of this profile", pt.ID, pt.InScheme)
+	}
+	if pt.Primary && (len(pt.PrefLabel) == 0 || len(pt.Definition) == 0) {
+		v.bad("pattern %s: a primary pattern needs prefLabel and definition", pt.ID)
+	}
+	members, kinds := pt.members()
+	if kinds != 1 {
+		v.bad("pattern %s: has %d of alternates/optional/oneOrMore/sequence/zeroOrMore, want exactly one", pt.ID, kinds)
+	}
+	if (pt.Sequence != nil && len(pt.Sequence) < 2) || (pt.Alternates != nil && len(pt.Alternates) < 2) {
+		v.bad("pattern %s: sequence and alternates need two or more members", pt.ID)
+	}
+	for _, m := range members {
+		if _, ok := v.patterns[m]; !ok && !v.templates[m] {
+			v.bad("pattern %s: member %s is neither a template nor a pattern of this profile", pt.ID, m)
 		}
 	}
-	for _, pt := range p.Patterns {
-		if cyclic(pt.ID, patterns, map[string]bool{}) {
-			bad("pattern %s refers to itself", pt.ID)
+	for _, m := range pt.Alternates {
+		if inner, ok := v.patterns[m]; ok && (inner.Optional != "" || inner.ZeroOrMore != "") {
+			v.bad("pattern %s: optional or zeroOrMore pattern %s directly inside alternates", pt.ID, m)
 		}
 	}
-	for _, t := range p.Templates {
-		for _, ref := range slices.Concat(t.ObjectStatementRefTemplate, t.ContextStatementRefTemplate) {
-			if !templates[ref] {
-				bad("template %s: statement ref template %s is not in this profile", t.ID, ref)
-			}
+}
+
+// statementRefs checks that the statement ref templates of t are
+// templates of this profile.
+func (v *validation) statementRefs(t Template) {
+	for _, ref := range slices.Concat(t.ObjectStatementRefTemplate, t.ContextStatementRefTemplate) {
+		if !v.templates[ref] {
+			v.bad("template %s: statement ref template %s is not in this profile", t.ID, ref)
 		}
 	}
-	return errs
 }
 
 // members returns the pattern's member ids and how many pattern kinds it

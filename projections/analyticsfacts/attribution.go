@@ -26,17 +26,17 @@ func attributions(st *reference.State, ps *analytics.Pseudonymizer) map[uint64]a
 }
 
 // changedAttributions lists, by actor id, the learners whose entry differs
-// between old and new: with the new entry, or an empty one (only the
-// actor id) when the learner left the directory.
-func changedAttributions(old, new map[uint64]analytics.Attribution) []analytics.Attribution {
+// between before and after: with the entry of after, or an empty one
+// (only the actor id) when the learner left the directory.
+func changedAttributions(before, after map[uint64]analytics.Attribution) []analytics.Attribution {
 	var out []analytics.Attribution
-	for id, a := range new {
-		if o, ok := old[id]; !ok || !equalAttribution(o, a) {
+	for id, a := range after {
+		if o, ok := before[id]; !ok || !equalAttribution(o, a) {
 			out = append(out, a)
 		}
 	}
-	for id := range old {
-		if _, ok := new[id]; !ok {
+	for id := range before {
+		if _, ok := after[id]; !ok {
 			out = append(out, analytics.Attribution{ActorID: id})
 		}
 	}

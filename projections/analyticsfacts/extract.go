@@ -116,14 +116,36 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 	f := analytics.Fact{Position: ev.Position.Commit, Prepare: ev.Position.Prepare, DurationSeconds: -1, ExpectedSeconds: -1, Success: -1, Completion: -1}
 	define := defines(ev.Metadata)
 	f.StatementID = strings.ToLower(st.ID)
+	if err := st.times(&f); err != nil {
+		return analytics.Fact{}, nil, err
+	}
+	f.Verb = st.Verb.ID
+	if k, ok := st.Actor.key(); ok {
+		f.ActorID = ps.ID("agent", k)
+	}
+	void := st.object(&f, ps, define)
+	st.result(&f)
+	st.context(&f, ps, define)
+	if (f.Commune == "" || f.TargetGroup == "") && dir != nil && st.Actor.Account != nil {
+		if l, ok := dir(st.Actor.Account.HomePage, st.Actor.Account.Name); ok {
+			attribute(&f, l, ps)
+		}
+	}
+	return f, void, nil
+}
+
+// times sets the stored time, timestamp and local date of f. A stored
+// time analytics cannot represent is an error (poison); a timestamp it
+// cannot represent, or none, takes the stored time.
+func (st *statementJSON) times(f *analytics.Fact) error {
 	var err error
 	if f.Stored, err = parseTime(st.Stored); err != nil {
-		return analytics.Fact{}, nil, fmt.Errorf("statement %s: stored: %w", f.StatementID, err)
+		return fmt.Errorf("statement %s: stored: %w", f.StatementID, err)
 	}
 	if !inFactRange(f.Stored) {
 		// The LRS sets stored from its clock: this event was written
 		// below it. Poison, rather than a time no engine can hold.
-		return analytics.Fact{}, nil, fmt.Errorf("statement %s: stored %s is outside the times analytics represents (%s to %s)",
+		return fmt.Errorf("statement %s: stored %s is outside the times analytics represents (%s to %s)",
 			f.StatementID, st.Stored, analytics.MinFactTime.Format(time.RFC3339), analytics.MaxFactTime.Format(time.RFC3339Nano))
 	}
 	f.Timestamp, err = parseTime(st.Timestamp)
@@ -138,16 +160,19 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 	}
 	local := f.Timestamp.In(analytics.Local)
 	f.Date = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	f.Verb = st.Verb.ID
-	if k, ok := st.Actor.key(); ok {
-		f.ActorID = ps.ID("agent", k)
-	}
+	return nil
+}
+
+// object sets what f holds of the statement's object: its type and id,
+// and for an activity its type, expected duration and course (with the
+// course's names when define). It returns the void of a voiding
+// statement, else nil.
+func (st *statementJSON) object(f *analytics.Fact, ps *analytics.Pseudonymizer, define bool) *analytics.Void {
 	obj := &st.Object
 	f.ObjectType = obj.ObjectType
 	if f.ObjectType == "" {
 		f.ObjectType = "Activity"
 	}
-	var void *analytics.Void
 	switch f.ObjectType {
 	case "Activity":
 		f.ObjectID = obj.ID
@@ -161,11 +186,8 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 		}
 		if f.ActivityType == vocab.TypeCourse {
 			f.CourseID = f.ObjectID
-			if define && len(obj.Definition.Name) > 0 {
-				var names map[string]string
-				if jsonv2.Unmarshal(obj.Definition.Name, &names) == nil {
-					f.CourseNames = courseNames(f.CourseID, names, f.Position, f.CourseNames)
-				}
+			if define {
+				learnCourseNames(f, obj.Definition.Name)
 			}
 		}
 	case "Agent", "Group":
@@ -175,53 +197,73 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 	case "StatementRef":
 		f.ObjectID = strings.ToLower(obj.ID)
 		if f.Verb == vocab.VerbVoided {
-			void = &analytics.Void{Target: f.ObjectID, By: f.StatementID, Position: f.Position}
+			return &analytics.Void{Target: f.ObjectID, By: f.StatementID, Position: f.Position}
 		}
 	case "SubStatement":
 		if obj.Object != nil {
 			f.ObjectID = obj.Object.ID
 		}
 	}
-	if res := st.Result; res != nil {
-		f.Success = tri(res.Success)
-		f.Completion = tri(res.Completion)
-		if res.Duration != "" {
-			if secs, ok := durationSeconds(res.Duration); ok {
-				f.DurationSeconds = secs
-			}
-		}
-		if sc := res.Score; sc != nil {
-			f.HasScore = 1
-			if sc.Scaled.ok {
-				f.ScoreScaled = sc.Scaled.v
-			}
-			if sc.Raw.ok {
-				f.ScoreRaw = sc.Raw.v
-			}
+	return nil
+}
+
+// result sets what f holds of the statement's result, if any: success,
+// completion, duration and score.
+func (st *statementJSON) result(f *analytics.Fact) {
+	res := st.Result
+	if res == nil {
+		return
+	}
+	f.Success = tri(res.Success)
+	f.Completion = tri(res.Completion)
+	if res.Duration != "" {
+		if secs, ok := durationSeconds(res.Duration); ok {
+			f.DurationSeconds = secs
 		}
 	}
-	if ctx := st.Context; ctx != nil {
-		f.Registration = strings.ToLower(ctx.Registration)
-		f.Platform = ctx.Platform
-		f.Language = ctx.Language
-		if f.CourseID == "" {
-			var name jsontext.Value
-			f.CourseID, name = courseOf(ctx.ContextActivities.Parent, ctx.ContextActivities.Grouping)
-			if define && len(name) > 0 {
-				var names map[string]string
-				if jsonv2.Unmarshal(name, &names) == nil {
-					f.CourseNames = courseNames(f.CourseID, names, f.Position, f.CourseNames)
-				}
-			}
+	if sc := res.Score; sc != nil {
+		f.HasScore = 1
+		if sc.Scaled.ok {
+			f.ScoreScaled = sc.Scaled.v
 		}
-		ctx.Extensions.apply(&f, ps)
-	}
-	if (f.Commune == "" || f.TargetGroup == "") && dir != nil && st.Actor.Account != nil {
-		if l, ok := dir(st.Actor.Account.HomePage, st.Actor.Account.Name); ok {
-			attribute(&f, l, ps)
+		if sc.Raw.ok {
+			f.ScoreRaw = sc.Raw.v
 		}
 	}
-	return f, void, nil
+}
+
+// context sets what f holds of the statement's context, if any:
+// registration, platform, language, the course among the context
+// activities when the object is none (with its names when define), and
+// the campaign's extensions.
+func (st *statementJSON) context(f *analytics.Fact, ps *analytics.Pseudonymizer, define bool) {
+	ctx := st.Context
+	if ctx == nil {
+		return
+	}
+	f.Registration = strings.ToLower(ctx.Registration)
+	f.Platform = ctx.Platform
+	f.Language = ctx.Language
+	if f.CourseID == "" {
+		var name jsontext.Value
+		f.CourseID, name = courseOf(ctx.ContextActivities.Parent, ctx.ContextActivities.Grouping)
+		if define {
+			learnCourseNames(f, name)
+		}
+	}
+	ctx.Extensions.apply(f, ps)
+}
+
+// learnCourseNames adds the names of f's course from a definition's name
+// (a language map; absent or not a map: none).
+func learnCourseNames(f *analytics.Fact, name jsontext.Value) {
+	if len(name) == 0 {
+		return
+	}
+	var names map[string]string
+	if jsonv2.Unmarshal(name, &names) == nil {
+		f.CourseNames = courseNames(f.CourseID, names, f.Position, f.CourseNames)
+	}
 }
 
 // attribute fills what the statement lacked from a directory entry.

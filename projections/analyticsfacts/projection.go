@@ -177,36 +177,30 @@ func (p *Projection) wait() error {
 }
 
 // prepare turns events into a batch, updating the voiding memory; p.mu
-// is held.
+// is held. A reference event is folded where it stands (foldReference);
+// a run of statement events is extracted in parallel (with the reference
+// data as of the run), then taken in log order (take); finish drops what
+// the batch voided itself and adds the dimensions and learners that
+// changed.
 func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventstore.Position) (*analytics.Batch, error) {
 	if !p.loaded {
 		return nil, fmt.Errorf("analytics: Apply before Checkpoint")
 	}
-	b := &analytics.Batch{Through: through, Facts: make([]analytics.Fact, 0, len(events))}
-	inBatch := map[string]int{} // statement id -> index in b.Facts
-	refChanged, dirChanged := false, false
-	var names []analytics.CourseName
+	pb := &preparing{
+		p:       p,
+		b:       &analytics.Batch{Through: through, Facts: make([]analytics.Fact, 0, len(events))},
+		inBatch: map[string]int{},
+	}
 	for i := 0; i < len(events); {
-		ev := &events[i]
-		if strings.HasPrefix(ev.Type, reference.EventPrefix) {
-			if _, loaded := p.ref.Revision(); !loaded || ev.Position.Compare(p.ref.Position()) > 0 {
-				if err := p.ref.Apply(ev); err != nil {
-					return nil, projections.Poison(ev, err)
-				}
-				refChanged = true
-				dirChanged = dirChanged || ev.Type == reference.EventLearnersSet
-			} else if err, ok := p.refErrs[ev.Position]; ok {
-				// Folded already by Checkpoint, which reads the whole
-				// stream, and it did not apply there.
-				return nil, projections.Poison(ev, err)
-			} // else folded already by Checkpoint
+		if isReference(&events[i]) {
+			if err := pb.foldReference(&events[i]); err != nil {
+				return nil, err
+			}
 			i++
 			continue
 		}
-		// A run of statement events: extracted in parallel (with the
-		// reference data as of the run), then taken in log order.
 		j := i
-		for j < len(events) && !strings.HasPrefix(events[j].Type, reference.EventPrefix) {
+		for j < len(events) && !isReference(&events[j]) {
 			j++
 		}
 		results, err := p.extractAll(events[i:j])
@@ -214,39 +208,88 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 			return nil, err
 		}
 		for _, r := range results {
-			if !r.ok {
-				continue
+			if r.ok {
+				pb.take(r.fact, r.void)
 			}
-			f, void := r.fact, r.void
-			// A name counts even when its statement is voided, like the
-			// LRS's canonical definitions.
-			names = append(names, f.CourseNames...)
-			f.CourseNames = nil
-			if _, dup := inBatch[f.StatementID]; dup {
-				continue
-			}
-			if p.voided[f.StatementID] && f.Verb != analytics.VerbVoided {
-				continue // voided before it arrived
-			}
-			if void != nil {
-				p.voiding[f.StatementID] = true
-				if !p.voiding[void.Target] && !p.voided[void.Target] {
-					p.voided[void.Target] = true
-					if k, ok := inBatch[void.Target]; ok {
-						// The target is in this very batch: never write it.
-						b.Facts[k].StatementID = ""
-					}
-					// Recorded even when the sink does not hold the
-					// target (yet): a target that arrives later is
-					// then skipped.
-					b.Voids = append(b.Voids, *void)
-				}
-			}
-			inBatch[f.StatementID] = len(b.Facts)
-			b.Facts = append(b.Facts, f)
 		}
 		i = j
 	}
+	return pb.finish(), nil
+}
+
+func isReference(ev *eventstore.RecordedEvent) bool {
+	return strings.HasPrefix(ev.Type, reference.EventPrefix)
+}
+
+// preparing is one prepare under way: the batch and what it has met.
+type preparing struct {
+	p       *Projection
+	b       *analytics.Batch
+	inBatch map[string]int // statement id -> index in b.Facts
+	// refChanged and dirChanged: a reference event, a learner directory
+	// event, applied.
+	refChanged, dirChanged bool
+	names                  []analytics.CourseName
+}
+
+// foldReference applies a reference event the projection has not folded
+// yet; an event that did not apply (now, or when Checkpoint folded the
+// whole stream) is poison.
+func (pb *preparing) foldReference(ev *eventstore.RecordedEvent) error {
+	p := pb.p
+	if _, loaded := p.ref.Revision(); !loaded || ev.Position.Compare(p.ref.Position()) > 0 {
+		if err := p.ref.Apply(ev); err != nil {
+			return projections.Poison(ev, err)
+		}
+		pb.refChanged = true
+		pb.dirChanged = pb.dirChanged || ev.Type == reference.EventLearnersSet
+	} else if err, ok := p.refErrs[ev.Position]; ok {
+		// Folded already by Checkpoint, which reads the whole
+		// stream, and it did not apply there.
+		return projections.Poison(ev, err)
+	} // else folded already by Checkpoint
+	return nil
+}
+
+// take adds one extracted statement to the batch, in log order: its
+// course names always, the fact unless it repeats one of the batch or was
+// voided before it arrived, and its void (with the voiding memory) when
+// it voids a statement not voided yet.
+func (pb *preparing) take(f analytics.Fact, void *analytics.Void) {
+	p, b := pb.p, pb.b
+	// A name counts even when its statement is voided, like the
+	// LRS's canonical definitions.
+	pb.names = append(pb.names, f.CourseNames...)
+	f.CourseNames = nil
+	if _, dup := pb.inBatch[f.StatementID]; dup {
+		return
+	}
+	if p.voided[f.StatementID] && f.Verb != analytics.VerbVoided {
+		return // voided before it arrived
+	}
+	if void != nil {
+		p.voiding[f.StatementID] = true
+		if !p.voiding[void.Target] && !p.voided[void.Target] {
+			p.voided[void.Target] = true
+			if k, ok := pb.inBatch[void.Target]; ok {
+				// The target is in this very batch: never write it.
+				b.Facts[k].StatementID = ""
+			}
+			// Recorded even when the sink does not hold the
+			// target (yet): a target that arrives later is
+			// then skipped.
+			b.Voids = append(b.Voids, *void)
+		}
+	}
+	pb.inBatch[f.StatementID] = len(b.Facts)
+	b.Facts = append(b.Facts, f)
+}
+
+// finish drops the facts the batch itself voided and adds the latest
+// course names, the dimensions when the reference data changed and the
+// learners to attribute again when the directory did.
+func (pb *preparing) finish() *analytics.Batch {
+	b := pb.b
 	kept := b.Facts[:0]
 	for _, f := range b.Facts {
 		if f.StatementID != "" {
@@ -254,14 +297,14 @@ func (p *Projection) prepare(events []eventstore.RecordedEvent, through eventsto
 		}
 	}
 	b.Facts = kept
-	b.CourseNames = analytics.LatestNames(names)
-	if refChanged {
-		b.Dims = DimsFrom(p.ref)
+	b.CourseNames = analytics.LatestNames(pb.names)
+	if pb.refChanged {
+		b.Dims = DimsFrom(pb.p.ref)
 	}
-	if dirChanged {
-		p.reattribute(b)
+	if pb.dirChanged {
+		pb.p.reattribute(b)
 	}
-	return b, nil
+	return b
 }
 
 // reattribute adds to b the learners whose attribution changed since the
