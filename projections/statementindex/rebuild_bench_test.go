@@ -1,0 +1,87 @@
+package statementindex_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hocvu/hocvu/campaign/simulate"
+	"github.com/hocvu/hocvu/eventstore/kurrentdb"
+	"github.com/hocvu/hocvu/eventstore/kurrentdb/kurrenttest"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+// BenchmarkRebuild replays a simulated campaign (25,000 learners, about
+// 280,000 statements) into an empty statement index, from the embedded
+// log and from the KurrentDB adapter over the in-process test server (a
+// Pebble store behind gRPC on loopback: the cost of the wire and the
+// adapter, not KurrentDB's speed). It reports events/s; docs/benchmarks.md
+// records the figures. `hocvu projections rebuild statement-index`
+// measures the same on a real data directory at any size.
+func BenchmarkRebuild(b *testing.B) {
+	ctx := context.Background()
+	camp, err := simulate.Generate(ctx, simulate.Config{Seed: 1, Learners: 25_000},
+		simulate.Authority("https://hocvu.local/", "bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = log.Close() })
+	if _, err := camp.WriteBulk(ctx, log, simulate.BulkOptions{Credential: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("embedded", func(b *testing.B) { benchRebuild(b, log) })
+	b.Run("kurrentdb-adapter", func(b *testing.B) {
+		srv, err := kurrenttest.Start(log, kurrenttest.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(srv.Close)
+		openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := kurrentdb.Open(openCtx, srv.URL(), kurrentdb.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		benchRebuild(b, s)
+	})
+}
+
+func benchRebuild(b *testing.B, src projections.Source) {
+	ctx := context.Background()
+	head, err := src.Head(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var events uint64
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		ix, err := statementindex.Open(b.TempDir(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		runCtx, stop := context.WithCancel(ctx)
+		r := projections.NewRunner(src, ix, projections.Options{})
+		done := make(chan error, 1)
+		go func() { done <- r.Run(runCtx) }()
+		if err := r.WaitFor(ctx, head); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		stop()
+		<-done
+		_ = ix.Close()
+		events += head.Commit
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
