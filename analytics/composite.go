@@ -78,6 +78,26 @@ func IsComposite(name string) bool {
 	return false
 }
 
+// Resolve is how every engine's Query begins: it finds the named query in
+// the catalogue and checks the parameters (filling in their defaults, in
+// *p), and answers a composite query at once from the engine's counts
+// (Composite). done is true when res is the answer (or err the refusal);
+// otherwise the engine runs q itself with *p.
+func Resolve(ctx context.Context, c Counter, name string, p *Params) (q Query, res *Result, done bool, err error) {
+	q, ok := Lookup(name)
+	if !ok {
+		return Query{}, nil, true, fmt.Errorf("%w: no named query %q", ErrBadParams, name)
+	}
+	if err := p.Validate(); err != nil {
+		return Query{}, nil, true, err
+	}
+	if IsComposite(name) {
+		res, err := Composite(ctx, c, name, *p)
+		return q, res, true, err
+	}
+	return q, nil, false, nil
+}
+
 // Composite answers a composite named query from c: courses from the
 // course dimension alone, every other query from the dimension tables
 // (Dims) and, where it counts learners, one or two LearnerCounts.

@@ -175,19 +175,12 @@ func (e *Engine) grouped(ctx context.Context, p analytics.Params, dailyKey, lear
 // Query implements analytics.Engine: the composite queries through
 // analytics.Composite, each other named query by its own method below.
 func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error) {
-	q, ok := analytics.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("%w: no named query %q", analytics.ErrBadParams, name)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if analytics.IsComposite(name) {
-		return analytics.Composite(ctx, e, name, p)
+	q, answer, done, err := analytics.Resolve(ctx, e, name, &p)
+	if done {
+		return answer, err
 	}
 	res := &analytics.Result{Query: name, Columns: q.Columns, Rows: [][]any{}}
 	var rows [][]any
-	var err error
 	switch name {
 	case "summary":
 		rows, err = e.summaryRows(ctx, p)

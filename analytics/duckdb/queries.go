@@ -65,15 +65,9 @@ func queryArgs(p analytics.Params) []any {
 // Query implements analytics.Engine. Rows hold int64 counts and string
 // labels in the catalogue's column order and row order.
 func (e *Engine) Query(ctx context.Context, name string, p analytics.Params) (*analytics.Result, error) {
-	q, ok := analytics.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("%w: no named query %q", analytics.ErrBadParams, name)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if analytics.IsComposite(name) {
-		return analytics.Composite(ctx, e, name, p)
+	q, answer, done, err := analytics.Resolve(ctx, e, name, &p)
+	if done {
+		return answer, err
 	}
 	text, err := querySQL(name)
 	if err != nil {
