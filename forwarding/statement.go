@@ -11,6 +11,7 @@ import (
 
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/lrs/xapi"
 )
 
 // Directory looks an account up in the learner directory.
@@ -19,18 +20,6 @@ type Directory = func(homePage, name string) (reference.Learner, bool)
 // The parts of a stored statement that filters read; everything else is
 // skipped while decoding.
 type (
-	account struct {
-		HomePage string `json:"homePage"`
-		Name     string `json:"name"`
-	}
-	agent struct {
-		ObjectType  string   `json:"objectType"`
-		Mbox        string   `json:"mbox"`
-		MboxSHA1Sum string   `json:"mbox_sha1sum"`
-		OpenID      string   `json:"openid"`
-		Account     *account `json:"account"`
-		Member      []agent  `json:"member"`
-	}
 	activityRef struct {
 		ID         string `json:"id"`
 		Definition *struct {
@@ -62,15 +51,15 @@ type (
 		Context *stmtContext `json:"context"`
 	}
 	statement struct {
-		ID     string `json:"id"`
-		Stored string `json:"stored"`
-		Actor  agent  `json:"actor"`
+		ID     string     `json:"id"`
+		Stored string     `json:"stored"`
+		Actor  xapi.Agent `json:"actor"`
 		Verb   struct {
 			ID string `json:"id"`
 		} `json:"verb"`
 		Object    object       `json:"object"`
 		Context   *stmtContext `json:"context"`
-		Authority *agent       `json:"authority"`
+		Authority *xapi.Agent  `json:"authority"`
 	}
 )
 

@@ -36,18 +36,8 @@ type Directory func(homePage, name string) (reference.Learner, bool)
 // structs: much cheaper than a generic decode into maps, and everything
 // else in the statement is skipped.
 type (
-	agentJSON struct {
-		ObjectType  string `json:"objectType"`
-		Mbox        string `json:"mbox"`
-		MboxSHA1Sum string `json:"mbox_sha1sum"`
-		OpenID      string `json:"openid"`
-		Account     *struct {
-			HomePage string `json:"homePage"`
-			Name     string `json:"name"`
-		} `json:"account"`
-	}
 	objectJSON struct {
-		agentJSON
+		xapi.Agent
 		ID         string `json:"id"`
 		Definition *struct {
 			Type       string           `json:"type"`
@@ -66,10 +56,10 @@ type (
 		} `json:"definition"`
 	}
 	statementJSON struct {
-		ID        string    `json:"id"`
-		Stored    string    `json:"stored"`
-		Timestamp string    `json:"timestamp"`
-		Actor     agentJSON `json:"actor"`
+		ID        string     `json:"id"`
+		Stored    string     `json:"stored"`
+		Timestamp string     `json:"timestamp"`
+		Actor     xapi.Agent `json:"actor"`
 		Verb      struct {
 			ID string `json:"id"`
 		} `json:"verb"`
@@ -96,14 +86,6 @@ type (
 	}
 )
 
-func (a *agentJSON) key() (string, bool) {
-	var home, name string
-	if a.Account != nil {
-		home, name = a.Account.HomePage, a.Account.Name
-	}
-	return xapi.IFIKey(a.Mbox, a.MboxSHA1Sum, a.OpenID, home, name)
-}
-
 // extract flattens one stored statement event. It returns the fact and,
 // for a voiding statement, the void. A statement without commune or
 // target group takes them (and household, mentor, team, sub-groups, where
@@ -120,7 +102,7 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 		return analytics.Fact{}, nil, err
 	}
 	f.Verb = st.Verb.ID
-	if k, ok := st.Actor.key(); ok {
+	if k, ok := st.Actor.Key(); ok {
 		f.ActorID = ps.ID("agent", k)
 	}
 	void := st.object(&f, ps, define)
@@ -191,7 +173,7 @@ func (st *statementJSON) object(f *analytics.Fact, ps *analytics.Pseudonymizer, 
 			}
 		}
 	case "Agent", "Group":
-		if k, ok := obj.key(); ok {
+		if k, ok := obj.Key(); ok {
 			f.ObjectID = "agent:" + analytics.FormatID(ps.ID("agent", k))
 		}
 	case "StatementRef":

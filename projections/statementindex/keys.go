@@ -85,21 +85,10 @@ type (
 		Verb   struct {
 			ID string `json:"id"`
 		} `json:"verb"`
-		Actor     *agentJSON   `json:"actor"`
+		Actor     *xapi.Agent  `json:"actor"`
 		Object    *objectJSON  `json:"object"`
-		Authority *agentJSON   `json:"authority"`
+		Authority *xapi.Agent  `json:"authority"`
 		Context   *contextJSON `json:"context"`
-	}
-	// agentJSON is an Agent or a Group: its identifier and its members.
-	agentJSON struct {
-		Mbox     string `json:"mbox"`
-		MboxSHA1 string `json:"mbox_sha1sum"`
-		OpenID   string `json:"openid"`
-		Account  *struct {
-			HomePage string `json:"homePage"`
-			Name     string `json:"name"`
-		} `json:"account"`
-		Member []agentJSON `json:"member"`
 	}
 	// objectJSON is any statement object: an Activity or a StatementRef
 	// (id), an Agent or Group (Agent), or a SubStatement (actor, object,
@@ -107,20 +96,20 @@ type (
 	objectJSON struct {
 		ObjectType string       `json:"objectType"`
 		ID         string       `json:"id"`
-		Agent      agentJSON    `json:",embed"`
-		Actor      *agentJSON   `json:"actor"`
+		Agent      xapi.Agent   `json:",embed"`
+		Actor      *xapi.Agent  `json:"actor"`
 		Object     *objectJSON  `json:"object"`
 		Context    *contextJSON `json:"context"`
 	}
 	contextJSON struct {
-		Registration  string     `json:"registration"`
-		Instructor    *agentJSON `json:"instructor"`
-		Team          *agentJSON `json:"team"`
+		Registration  string      `json:"registration"`
+		Instructor    *xapi.Agent `json:"instructor"`
+		Team          *xapi.Agent `json:"team"`
 		ContextAgents []struct {
-			Agent *agentJSON `json:"agent"`
+			Agent *xapi.Agent `json:"agent"`
 		} `json:"contextAgents"`
 		ContextGroups []struct {
-			Group *agentJSON `json:"group"`
+			Group *xapi.Agent `json:"group"`
 		} `json:"contextGroups"`
 		ContextActivities map[string]jsontext.Value `json:"contextActivities"`
 	}
@@ -141,16 +130,6 @@ func decodeIndexed(data []byte) (*statementJSON, error) {
 		return nil, err
 	}
 	return &st, nil
-}
-
-// key is the agent's identifier key (xapi.AgentKey); false for an
-// anonymous Group.
-func (a *agentJSON) key() (string, bool) {
-	var home, name string
-	if a.Account != nil {
-		home, name = a.Account.HomePage, a.Account.Name
-	}
-	return xapi.IFIKey(a.Mbox, a.MboxSHA1, a.OpenID, home, name)
 }
 
 // objectType is the object's type, Activity when not given.
@@ -189,7 +168,7 @@ func extract(st *statementJSON) extracted {
 	}
 	if auth := st.Authority; auth != nil {
 		addAgentBroad(&e.keys, auth)
-		if k, ok := authorityKey(auth); ok {
+		if k, ok := auth.AuthorityKey(); ok {
 			e.authority = k
 			e.keys.add(kindAuthority, k)
 		}
@@ -201,33 +180,19 @@ func extract(st *statementJSON) extracted {
 	return e
 }
 
-// authorityKey is xapi.AuthorityKey on the decoded agent.
-func authorityKey(a *agentJSON) (string, bool) {
-	if k, ok := a.key(); ok {
-		return k, true
-	}
-	var members []string
-	for i := range a.Member {
-		if k, ok := a.Member[i].key(); ok {
-			members = append(members, k)
-		}
-	}
-	return xapi.MembersKey(members)
-}
-
 // addAgent lists an Agent or identified Group under kind.
-func addAgent(s *keySet, a *agentJSON, kind byte) {
+func addAgent(s *keySet, a *xapi.Agent, kind byte) {
 	if a == nil {
 		return
 	}
-	if k, ok := a.key(); ok {
+	if k, ok := a.Key(); ok {
 		s.add(kind, k)
 	}
 }
 
 // addAgentBroad lists an Agent or Group, and a Group's members, under the
 // related-agents kind.
-func addAgentBroad(s *keySet, a *agentJSON) {
+func addAgentBroad(s *keySet, a *xapi.Agent) {
 	if a == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package statementindex_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -77,11 +78,12 @@ func benchRebuild(b *testing.B, src projections.Source) {
 		}
 		b.StopTimer()
 		stop()
-		<-done
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			b.Fatal(err)
+		}
 		_ = ix.Close()
 		events += head.Commit
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
-
