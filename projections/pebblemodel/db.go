@@ -8,7 +8,8 @@
 //     second Open fails with an error that says "in use by another
 //     process"), opens Pebble with the read-model tuning (bloom filters
 //     on every level: the hot reads are point lookups of keys that
-//     usually do not exist) and reads the stored checkpoint;
+//     usually do not exist; optionally value separation, so that large
+//     values stay out of compactions) and reads the stored checkpoint;
 //   - [Batch.Commit] writes the checkpoint in the same atomic batch as
 //     the effects it covers, so a crash never leaves effects without
 //     their checkpoint or the reverse. Commits do not fsync: a read model
