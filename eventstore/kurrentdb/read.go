@@ -66,19 +66,8 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			ev, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if ev.Event != nil {
-				out = append(out, fromRecorded(ev.Event))
-			}
-		}
+		out, err = drain(rs, out)
+		return err
 	})
 	if code, ok := esdbCode(err); ok && (code == esdb.ErrorCodeResourceNotFound || code == esdb.ErrorCodeStreamDeleted) {
 		return nil, fmt.Errorf("%w: %s", eventstore.ErrStreamNotFound, stream)
@@ -150,19 +139,8 @@ func (s *Store) readAll(ctx context.Context, dir esdb.Direction, from esdb.AllPo
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			ev, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if ev.Event != nil {
-				out = append(out, fromRecorded(ev.Event))
-			}
-		}
+		out, err = drain(rs, out)
+		return err
 	})
 	if err != nil {
 		return nil, s.wrap(ctx, "read $all", err)
@@ -249,5 +227,22 @@ func fromRecorded(r *esdb.RecordedEvent) eventstore.RecordedEvent {
 		Recorded: r.CreatedDate.UTC(),
 		Data:     r.Data,
 		Metadata: meta,
+	}
+}
+
+// drain receives every event of a read into out, then closes it.
+func drain(rs *esdb.ReadStream, out []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
+	defer rs.Close()
+	for {
+		ev, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if ev.Event != nil {
+			out = append(out, fromRecorded(ev.Event))
+		}
 	}
 }
