@@ -259,23 +259,10 @@ func canonContext(v any) any {
 }
 
 func canonContextActivities(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
+	if _, ok := v.(map[string]any); !ok {
 		return canonValue(v)
 	}
-	out := map[string]any{}
-	for k, x := range m {
-		list, isList := x.([]any)
-		if !isList {
-			list = []any{x}
-		}
-		c := make([]any, len(list))
-		for i, a := range list {
-			c[i] = canonActivity(a)
-		}
-		out[k] = c
-	}
-	return out
+	return mapContextActivities(v, canonActivity)
 }
 
 func canonContextActors(v any) any {
