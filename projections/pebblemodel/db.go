@@ -180,6 +180,15 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
+// Flush writes the memtables out to sstables (and large values to blob
+// files, with SeparateValuesFrom), waiting until they are.
+func (d *DB) Flush() error {
+	if err := d.db.Flush(); err != nil {
+		return fmt.Errorf("%s: flush: %w", d.name, err)
+	}
+	return nil
+}
+
 // NewBatch returns a write-only batch.
 func (d *DB) NewBatch() *Batch { return &Batch{b: d.db.NewBatch(), name: d.name} }
 
