@@ -58,6 +58,20 @@ var open = struct {
 // ("analytics-duckdb"). One process at a time may hold a file, and
 // within it one Engine.
 func Open(ctx context.Context, path, projection string) (*Engine, error) {
+	return OpenWith(ctx, path, projection, Options{})
+}
+
+// Options tune OpenWith.
+type Options struct {
+	// MemoryLimit is DuckDB's memory_limit in bytes: what its buffer
+	// manager may hold (DuckDB spills to disk beyond it, or fails a
+	// query that cannot). DuckDB's default, 80% of the machine's memory,
+	// when 0. It does not bound every allocation DuckDB makes.
+	MemoryLimit int64
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path, projection string, o Options) (*Engine, error) {
 	if projection == "" {
 		return nil, errors.New("duckdb: empty projection name")
 	}
@@ -83,7 +97,13 @@ func Open(ctx context.Context, path, projection string) (*Engine, error) {
 			return nil, fmt.Errorf("duckdb: %w", err)
 		}
 	}
-	connector, err := duckdb.NewConnector(e.path, nil)
+	dsn := e.path
+	if o.MemoryLimit > 0 {
+		// Set at open, for the whole database: memory_limit is a global
+		// setting, and every pooled connection shares it.
+		dsn += fmt.Sprintf("?memory_limit=%dKiB", max(o.MemoryLimit>>10, 1))
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		e.release()
 		return nil, fmt.Errorf("duckdb: open %q: %w", e.path, err)

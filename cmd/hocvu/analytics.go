@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/analytics/clickhouse"
 	"github.com/hocvu/hocvu/analytics/duckdb"
 	"github.com/hocvu/hocvu/internal/loadgen"
+	"github.com/hocvu/hocvu/internal/membudget"
 )
 
 // analyticsConfig selects the analytics engine.
@@ -48,8 +49,8 @@ func (cfg analyticsConfig) dsn() (string, error) {
 }
 
 // openAnalytics opens (and migrates) the configured engine and the
-// pseudonymizer.
-func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log *slog.Logger) (analytics.Engine, *analytics.Pseudonymizer, error) {
+// pseudonymizer; embedded DuckDB gets the memory budget's share.
+func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, mem membudget.Budget, log *slog.Logger) (analytics.Engine, *analytics.Pseudonymizer, error) {
 	key, created, err := analytics.LoadOrCreateKey(cfg.PseudonymKey, filepath.Join(dataDir, "pseudonym.key"))
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +81,7 @@ func openAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log
 		}
 		return clickhouse.NewEngine(db, "analytics-clickhouse"), ps, nil
 	}
-	e, err := duckdb.Open(ctx, filepath.Join(dataDir, "analytics.duckdb"), "analytics-duckdb")
+	e, err := duckdb.OpenWith(ctx, filepath.Join(dataDir, "analytics.duckdb"), "analytics-duckdb", duckdb.Options{MemoryLimit: mem.DuckDB})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open embedded analytics (is `hocvu serve` running on this data directory? use its HTTP API, /api/analytics/, instead): %w", err)
 	}
@@ -99,7 +100,7 @@ type analyticsMigrateCmd struct {
 }
 
 func (c *analyticsMigrateCmd) Run(ctx context.Context, g *globals) error {
-	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, g.log)
+	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), g.log)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func (c *analyticsQueryCmd) Run(ctx context.Context, g *globals) error {
 	if _, ok := analytics.Lookup(c.Name); !ok {
 		return fmt.Errorf("no named query %q (see 'hocvu analytics queries')", c.Name)
 	}
-	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, g.log)
+	e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), g.log)
 	if err != nil {
 		return err
 	}

@@ -109,9 +109,12 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 
 // openStatementLookup opens the statement index in dataDir and keeps it
 // following the log, for a process (hocvu project) that forwards without
-// running the LRS: forwarders look voided statements up in it.
-func openStatementLookup(store eventstore.Store, dataDir string, log *slog.Logger) (forwarding.StatementLookup, func(), error) {
-	ix, err := statementindex.Open(filepath.Join(dataDir, "index"), log)
+// running the LRS: forwarders look voided statements up in it. It takes
+// the statement index's share of cfg's memory budget.
+func openStatementLookup(store eventstore.Store, cfg storeConfig, log *slog.Logger) (forwarding.StatementLookup, func(), error) {
+	cache, memory := cfg.modelMemory()
+	defer cache.Close()
+	ix, err := statementindex.OpenWithMemory(filepath.Join(cfg.DataDir, "index"), log, memory(true))
 	if err != nil {
 		return nil, nil, err
 	}

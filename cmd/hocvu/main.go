@@ -92,6 +92,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr, c.LogLevel, c.LogFormat)
+	if budget, ok := selectedBudget(kctx); ok {
+		defer applyGoLimit(budget, log)()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))

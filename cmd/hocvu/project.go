@@ -23,7 +23,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer store.Close()
-	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), log)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	projections.RegisterMetrics(reg, store, runner)
 	proj.RegisterMetrics(reg)
 	if c.Forwarding {
-		lookup, closeLookup, err := openStatementLookup(store, c.DataDir, log)
+		lookup, closeLookup, err := openStatementLookup(store, c.storeConfig, log)
 		if err != nil {
 			stop()
 			return err

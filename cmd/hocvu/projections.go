@@ -26,28 +26,36 @@ type projectionsCmd struct {
 }
 
 // openProjection opens the projection called name with its own storage.
-func openProjection(ctx context.Context, store eventstore.StreamReader, name string, dataDir string, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
+// It takes its share of the memory budget of sc.
+func openProjection(ctx context.Context, store eventstore.StreamReader, name string, sc storeConfig, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
+	dataDir := sc.DataDir
 	switch {
 	case name == statementindex.Name:
-		ix, err := statementindex.Open(filepath.Join(dataDir, "index"), g.log)
+		cache, memory := sc.modelMemory()
+		defer cache.Close()
+		ix, err := statementindex.OpenWithMemory(filepath.Join(dataDir, "index"), g.log, memory(true))
 		if err != nil {
 			return nil, nil, err
 		}
 		return ix, func() { _ = ix.Close() }, nil
 	case name == documentindex.Name:
-		ix, err := documentindex.Open(filepath.Join(dataDir, "documents"), g.log)
+		cache, memory := sc.modelMemory()
+		defer cache.Close()
+		ix, err := documentindex.OpenWithMemory(filepath.Join(dataDir, "documents"), g.log, memory(false))
 		if err != nil {
 			return nil, nil, err
 		}
 		return ix, func() { _ = ix.Close() }, nil
 	case name == documentindex.DefinitionsName:
-		d, err := documentindex.OpenDefinitions(filepath.Join(dataDir, "definitions"), g.log)
+		cache, memory := sc.modelMemory()
+		defer cache.Close()
+		d, err := documentindex.OpenDefinitionsWithMemory(filepath.Join(dataDir, "definitions"), g.log, memory(false))
 		if err != nil {
 			return nil, nil, err
 		}
 		return d, func() { _ = d.Close() }, nil
 	case name == "analytics" || name == "analytics-clickhouse" || name == "analytics-duckdb":
-		e, ps, err := openAnalytics(ctx, ac, dataDir, g.log)
+		e, ps, err := openAnalytics(ctx, ac, dataDir, sc.MemoryBudget.split(), g.log)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -82,7 +90,7 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "PROJECTION\tCHECKPOINT\tLOG HEAD\tBEHIND\n")
 	for _, name := range projectionNames {
-		p, closeFn, err := openProjection(ctx, store, name, c.DataDir, c.analyticsConfig, g)
+		p, closeFn, err := openProjection(ctx, store, name, c.storeConfig, c.analyticsConfig, g)
 		if err != nil {
 			fmt.Fprintf(w, "%s\t-\t%s\tunavailable: %v\n", name, head, err)
 			continue
@@ -131,7 +139,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer store.Close()
-	p, closeFn, err := openProjection(ctx, store, c.Name, c.DataDir, c.analyticsConfig, g)
+	p, closeFn, err := openProjection(ctx, store, c.Name, c.storeConfig, c.analyticsConfig, g)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (c *reportCommuneCmd) Run(ctx context.Context, g *globals) error {
 		}
 		q, avail = client, client.Has
 	} else {
-		e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, g.log)
+		e, _, err := openAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), g.log)
 		if err != nil {
 			return err
 		}

@@ -183,7 +183,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		log.Warn("no credentials exist: every xAPI request will get 401; set HOCVU_API_KEY and HOCVU_API_SECRET or run `hocvu credentials create`")
 	}
 
-	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, log)
+	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), log)
 	if err != nil {
 		return err
 	}

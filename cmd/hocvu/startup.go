@@ -16,6 +16,7 @@ import (
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
+	"github.com/hocvu/hocvu/internal/membudget"
 )
 
 // startupConfig bounds how long the long-running commands (serve,
@@ -41,13 +42,13 @@ func (sc startupConfig) awaitStore(ctx context.Context, cfg storeConfig, log *sl
 
 // awaitAnalytics opens the analytics engine, waiting for ClickHouse to
 // become reachable for up to StartupWait.
-func (sc startupConfig) awaitAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, log *slog.Logger) (analytics.Engine, *analytics.Pseudonymizer, error) {
+func (sc startupConfig) awaitAnalytics(ctx context.Context, cfg analyticsConfig, dataDir string, mem membudget.Budget, log *slog.Logger) (analytics.Engine, *analytics.Pseudonymizer, error) {
 	type opened struct {
 		e  analytics.Engine
 		ps *analytics.Pseudonymizer
 	}
 	o, err := await(ctx, log, sc.StartupWait, "ClickHouse", redactURL(cfg.ClickHouse), func(ctx context.Context) (opened, error) {
-		e, ps, err := openAnalytics(ctx, cfg, dataDir, log)
+		e, ps, err := openAnalytics(ctx, cfg, dataDir, mem, log)
 		return opened{e, ps}, err
 	}, func(err error) bool { return cfg.ClickHouse != "" && networkError(err) })
 	return o.e, o.ps, err

@@ -16,6 +16,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
+	"github.com/hocvu/hocvu/internal/membudget"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
@@ -33,6 +34,7 @@ type storeConfig struct {
 	// EventStoreMaxAppend is KurrentDB's MaxAppendSize as configured on the
 	// server; Hocvu cannot ask the server for it.
 	EventStoreMaxAppend int `name:"eventstore-max-append" env:"HOCVU_EVENTSTORE_MAX_APPEND" default:"1048576" help:"KurrentDB's MaxAppendSize in bytes, as set on the server (its default is 1048576, the most it accepts 16767216). Larger appends are refused (413) before they are sent, and requests are merged into appends of at most half of it. Ignored with the embedded store."`
+	memoryConfig        `embed:""`
 }
 
 // groupBytes is how many bytes of statements the statement writer merges
@@ -50,7 +52,7 @@ func (cfg storeConfig) groupBytes() int {
 // embedded store, which only this process can open.
 func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (store eventstore.Store, exclusive bool, err error) {
 	if cfg.EventStore == "" {
-		s, err := openEventStore(cfg.DataDir, log, reg)
+		s, err := openEventStore(cfg.DataDir, cfg.MemoryBudget.split(), log, reg)
 		return s, true, err
 	}
 	if cfg.EventStoreMaxAppend <= 0 || cfg.EventStoreMaxAppend > kurrentdb.MaxServerAppendSize {
@@ -83,11 +85,12 @@ func (cfg storeConfig) storeName() string {
 	return "kurrentdb"
 }
 
-// openEventStore opens the embedded store under dataDir/events and, when reg
-// is not nil, exports its counters as metrics.
-func openEventStore(dataDir string, log *slog.Logger, reg prometheus.Registerer) (eventstore.Store, error) {
+// openEventStore opens the embedded store under dataDir/events with its
+// share of the memory budget and, when reg is not nil, exports its
+// counters as metrics.
+func openEventStore(dataDir string, mem membudget.Budget, log *slog.Logger, reg prometheus.Registerer) (eventstore.Store, error) {
 	dir := filepath.Join(dataDir, "events")
-	s, err := pebblestore.Open(dir, pebblestore.Options{Logger: log})
+	s, err := pebblestore.Open(dir, pebblestore.Options{Logger: log, CacheSize: mem.EventCache, MemTableSize: uint64(mem.EventMemTable)})
 	if err != nil {
 		if errors.Is(err, pebblestore.ErrLocked) {
 			return nil, fmt.Errorf("open embedded event store: %w (is `hocvu serve` running on this data directory? stop it first, or point --data-dir elsewhere)", err)
@@ -135,8 +138,10 @@ type lrsCore struct {
 func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
 	dataDir := cfg.DataDir
 	c := &lrsCore{store: store, exclusive: exclusive, log: log, quarantine: projections.NewLogQuarantine(store)}
+	cache, memory := cfg.modelMemory()
+	defer cache.Close() // each read model holds its own reference
 	var err error
-	if c.index, err = statementindex.Open(filepath.Join(dataDir, "index"), log); err != nil {
+	if c.index, err = statementindex.OpenWithMemory(filepath.Join(dataDir, "index"), log, memory(true)); err != nil {
 		return nil, err
 	}
 	if err := refuseAhead(ctx, store, c.index, localRebuildHint(statementindex.Name, filepath.Join(dataDir, "index"))); err != nil {
@@ -160,11 +165,11 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
 	c.writer = lrs.NewStatementWriter(store, c.live(), lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
-	if c.docIndex, err = documentindex.Open(filepath.Join(dataDir, "documents"), log); err != nil {
+	if c.docIndex, err = documentindex.OpenWithMemory(filepath.Join(dataDir, "documents"), log, memory(false)); err != nil {
 		c.Close()
 		return nil, err
 	}
-	if c.definitions, err = documentindex.OpenDefinitions(filepath.Join(dataDir, "definitions"), log); err != nil {
+	if c.definitions, err = documentindex.OpenDefinitionsWithMemory(filepath.Join(dataDir, "definitions"), log, memory(false)); err != nil {
 		c.Close()
 		return nil, err
 	}

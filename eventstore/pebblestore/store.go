@@ -47,6 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheSize is the block cache size in bytes (default 128 MiB).
 	CacheSize int64
+	// MemTableSize is the memtable size in bytes (default 64 MiB). Pebble
+	// keeps up to two (one filling, one flushing) before it stalls writes.
+	MemTableSize uint64
 	// MaxGroupBytes bounds the payload of one commit group (default 32 MiB).
 	MaxGroupBytes int
 }
@@ -97,6 +100,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 128 << 20
 	}
+	if opts.MemTableSize == 0 {
+		opts.MemTableSize = 64 << 20
+	}
 	if opts.MaxGroupBytes <= 0 {
 		opts.MaxGroupBytes = 32 << 20
 	}
@@ -112,7 +118,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	po := &pebble.Options{
 		Cache:              cache,
 		Lock:               lock,
-		MemTableSize:       64 << 20,
+		MemTableSize:       opts.MemTableSize,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{opts.Logger},
 	}

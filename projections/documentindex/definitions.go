@@ -61,7 +61,13 @@ type Definitions struct {
 
 // OpenDefinitions opens (creating if needed) the definitions in dir.
 func OpenDefinitions(dir string, log *slog.Logger) (*Definitions, error) {
-	s, err := openStore(DefinitionsName, dir, log)
+	return OpenDefinitionsWithMemory(dir, log, pebblemodel.Memory{})
+}
+
+// OpenDefinitionsWithMemory is OpenDefinitions with the read model's share
+// of the memory budget (internal/membudget); Pebble's defaults when zero.
+func OpenDefinitionsWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Definitions, error) {
+	s, err := openStore(DefinitionsName, dir, log, mem)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 var (
@@ -57,7 +58,13 @@ type Index struct{ s *store }
 
 // Open opens (creating if needed) the document index in dir.
 func Open(dir string, log *slog.Logger) (*Index, error) {
-	s, err := openStore(Name, dir, log)
+	return OpenWithMemory(dir, log, pebblemodel.Memory{})
+}
+
+// OpenWithMemory is Open with the index's share of the memory budget
+// (internal/membudget); Pebble's defaults when zero.
+func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Index, error) {
+	s, err := openStore(Name, dir, log, mem)
 	if err != nil {
 		return nil, err
 	}

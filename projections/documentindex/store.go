@@ -20,8 +20,8 @@ type store struct {
 	pos eventstore.Position
 }
 
-func openStore(name, dir string, log *slog.Logger) (*store, error) {
-	db, err := pebblemodel.Open(dir, pebblemodel.Options{Name: name, Logger: log})
+func openStore(name, dir string, log *slog.Logger, mem pebblemodel.Memory) (*store, error) {
+	db, err := pebblemodel.Open(dir, pebblemodel.Options{Name: name, Logger: log, Cache: mem.Cache, MemTableSize: mem.MemTableSize})
 	if err != nil {
 		return nil, err
 	}

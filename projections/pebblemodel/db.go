@@ -58,8 +58,12 @@ type Options struct {
 	// Logger receives Pebble's log lines (informational ones at Debug);
 	// discarded when nil.
 	Logger *slog.Logger
-	// MemTableSize is Pebble's memtable size; Pebble's default when 0.
+	// MemTableSize is Pebble's memtable size; Pebble's default (4 MiB)
+	// when 0. Pebble keeps up to two before it stalls writes.
 	MemTableSize uint64
+	// Cache is the block cache, shared with other read models; a cache of
+	// Pebble's default size (8 MiB) of this database's own when nil.
+	Cache *Cache
 	// SeparateValuesFrom, when > 0, stores values of at least this many
 	// bytes in blob files beside the sstables (Pebble's value
 	// separation): compactions then move references, not the values, so
@@ -107,6 +111,7 @@ func Open(dir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("%s: %s is in use by another process: %w", o.Name, dir, err)
 	}
 	opts := &pebble.Options{
+		Cache:              o.Cache.pebble(),
 		Lock:               lock,
 		MemTableSize:       o.MemTableSize,
 		FormatMajorVersion: pebble.FormatNewest,

@@ -81,14 +81,25 @@ type checkpoint struct {
 
 // Open opens (creating if needed) the index in dir.
 func Open(dir string, log *slog.Logger) (*Index, error) {
+	return OpenWithMemory(dir, log, pebblemodel.Memory{})
+}
+
+// OpenWithMemory is Open with the index's share of the memory budget
+// (internal/membudget): a block cache shared with the other read models,
+// and the memtable size (32 MiB when 0).
+func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if mem.MemTableSize == 0 {
+		mem.MemTableSize = 32 << 20
 	}
 	db, err := pebblemodel.Open(dir, pebblemodel.Options{
 		Name:         "statementindex",
 		LogComponent: "pebble-index",
 		Logger:       log,
-		MemTableSize: 32 << 20,
+		MemTableSize: mem.MemTableSize,
+		Cache:        mem.Cache,
 		// Records (statement JSON, about 1 KB) stay out of the compactions
 		// that the posting lists (34-byte keys) keep causing.
 		SeparateValuesFrom: 256,
