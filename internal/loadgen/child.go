@@ -20,8 +20,11 @@ import (
 func runChild(ctx context.Context, binary string, progress io.Writer, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, binary, args...)
 	var buf strings.Builder
-	cmd.Stdout = io.MultiWriter(&buf, progress)
-	cmd.Stderr = io.MultiWriter(&buf, progress)
+	// One writer for both streams: os/exec then writes to it from one
+	// goroutine at a time (two MultiWriters would race on buf).
+	out := io.MultiWriter(&buf, progress)
+	cmd.Stdout = out
+	cmd.Stderr = out
 	err := cmd.Run()
 	return buf.String(), err
 }
