@@ -16,7 +16,7 @@ import (
 // SealedMember is the member of a sealed agent that holds the envelope.
 // No xAPI Agent or Group may have it (the schemas refuse unknown
 // properties), so a client cannot forge one.
-const SealedMember = "hocvu:sealed"
+const SealedMember = xapi.SealedMember
 
 // Keys is what sealing needs from a keyring (privacy/keys.Keyring).
 type Keys interface {
@@ -35,6 +35,11 @@ type envelope struct {
 	KeyID      string `json:"k"`
 	Ciphertext string `json:"c"` // base64url, no padding
 }
+
+// ErrKeys wraps a failure of the keyring (the key store unreachable, a
+// key that cannot be made): the statement is fine and a retry may
+// succeed. Any other error of Seal or Open is about the statement.
+var ErrKeys = errors.New("sealing: keyring")
 
 // ErrAlreadySealed reports a statement given to Seal that holds a sealed
 // agent already.
@@ -111,7 +116,7 @@ func sealAgent(ctx context.Context, keys Keys, v jsontext.Value) (jsontext.Value
 	subject := keys.Subject(ifi)
 	keyID, ct, err := keys.Seal(ctx, subject, own, aad(subject))
 	if err != nil {
-		return nil, fmt.Errorf("seal agent: %w", err)
+		return nil, fmt.Errorf("seal agent: %w: %w", ErrKeys, err)
 	}
 	env := envelope{Subject: subject, KeyID: keyID, Ciphertext: base64.RawURLEncoding.EncodeToString(ct)}
 	sealed := struct {

@@ -3,90 +3,19 @@ package sealing_test
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-json-experiment/json"
 
 	"github.com/hocvu/hocvu/privacy/keys"
 	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/privacy/sealing/sealingtest"
 )
 
-// memKeys is an in-memory keyring: one AES-256-GCM key per subject.
-type memKeys struct {
-	mu      sync.Mutex
-	current map[string]string // subject -> key id
-	keys    map[string]cipher.AEAD
-	n       int
-}
-
-func newMemKeys() *memKeys {
-	return &memKeys{current: map[string]string{}, keys: map[string]cipher.AEAD{}}
-}
-
-func (m *memKeys) Subject(identifier string) string {
-	h := sha256.Sum256([]byte("test-lookup\x00" + identifier))
-	return hex.EncodeToString(h[:16])
-}
-
-func (m *memKeys) Seal(_ context.Context, subject string, plaintext, aad []byte) (string, []byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	id, ok := m.current[subject]
-	if !ok {
-		k := make([]byte, 32)
-		_, _ = rand.Read(k)
-		block, err := aes.NewCipher(k)
-		if err != nil {
-			return "", nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return "", nil, err
-		}
-		m.n++
-		id = fmt.Sprintf("key-%d", m.n)
-		m.current[subject] = id
-		m.keys[id] = aead
-	}
-	aead := m.keys[id]
-	nonce := make([]byte, aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return id, aead.Seal(nonce, nonce, plaintext, aad), nil
-}
-
-func (m *memKeys) Open(_ context.Context, keyID string, ct, aad []byte) ([]byte, error) {
-	m.mu.Lock()
-	aead, ok := m.keys[keyID]
-	m.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("key %s: %w", keyID, keys.ErrNoKey)
-	}
-	if len(ct) < aead.NonceSize() {
-		return nil, errors.New("short ciphertext")
-	}
-	return aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], aad)
-}
-
-// destroy forgets the key of the person with identifier.
-func (m *memKeys) destroy(identifier string) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.Subject(identifier)
-	id := m.current[s]
-	delete(m.current, s)
-	delete(m.keys, id)
-	return id
-}
+func newMemKeys() *sealingtest.Keys { return sealingtest.NewKeys() }
 
 // full has a person in every place a statement can hold one.
 const full = `{"id":"6690e6c9-3ef0-4ed3-8b37-7f3964730bee","actor":{"objectType":"Agent","name":"Nguyễn Văn An","mbox":"mailto:an@example.vn"},
@@ -183,7 +112,7 @@ func TestErasedPersonOpensAsAStablePlaceholder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyID := ks.destroy("mbox:mailto:an@example.vn")
+	keyID := ks.Destroy("mbox:mailto:an@example.vn")
 	opened, err := sealing.Open(ctx, ks, sealed)
 	if err != nil {
 		t.Fatal(err)

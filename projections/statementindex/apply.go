@@ -123,7 +123,12 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	a := newApplyState(ix)
 	defer a.b.Close()
 	meta := ix.meta
-	parsed := parseAll(events)
+	parsed := ix.parseAll(ctx, events)
+	for i := range parsed {
+		if parsed[i].failure != nil {
+			return fmt.Errorf("statementindex: event %s at %s: %w", events[i].ID, events[i].Position, parsed[i].failure)
+		}
+	}
 	for i := range events {
 		ev := &events[i]
 		if ev.Type != lrs.EventStatementStored {
@@ -238,7 +243,7 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, p *parsed, met
 	}
 
 	ext := &p.ext
-	rec := record{stored: stored, id: id, json: ev.Data}
+	rec := record{stored: stored, id: id, json: p.data}
 	if ext.voiding {
 		rec.flags |= flagVoiding
 	}

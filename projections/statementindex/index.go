@@ -71,6 +71,8 @@ type Index struct {
 	// before their target (the 'v' keys): few, and asked about for every
 	// statement, so they are kept in memory.
 	voidedBefore map[uuid.UUID]bool
+	// sealer, when set, keeps the people in statements sealed (seal.go).
+	sealer Sealer
 }
 
 type checkpoint struct {

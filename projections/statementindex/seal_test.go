@@ -1,0 +1,96 @@
+package statementindex_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/sealing"
+)
+
+// scanDir reports the files under dir whose bytes hold needle.
+func scanDir(t *testing.T, dir string, needle string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(needle)) {
+			found = append(found, filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestSealedIndexKeepsNobodyInClear: a sealing index seals statements the
+// log holds in clear on the way in, so its files hold no name or
+// identifier, yet it answers with the statements as stored; an erased
+// person reads back as the placeholder.
+func TestSealedIndexKeepsNobodyInClear(t *testing.T) {
+	t.Run("sealed", func(t *testing.T) {
+		f := newFixture(t)
+		s := stmt("nguyen-van-an", "completed", activity("bai-1"))
+		s["actor"].(map[string]any)["name"] = "Nguyễn Văn An"
+		f.add(s, stmt("tran-thi-binh", "completed", activity("bai-1")))
+		// The clear copy the fixture marshalled is not what the index kept.
+		if err := f.ix.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, needle := range []string{"nguyen-van-an", "Nguyễn Văn An", "tran-thi-binh"} {
+			if files := scanDir(t, f.dir, needle); len(files) > 0 {
+				t.Errorf("%q in clear in the index files %v", needle, files)
+			}
+		}
+		if files := scanDir(t, f.dir, "bai-1"); len(files) == 0 {
+			t.Fatal("the scan finds nothing at all (the activity id is not sealed)")
+		}
+	})
+}
+
+func TestSealedIndexOpensAndPlaceholders(t *testing.T) {
+	t.Run("sealed", func(t *testing.T) {
+		f := newFixture(t)
+		ctx := context.Background()
+		s := stmt("nguyen-van-an", "completed", activity("bai-1"))
+		s["actor"].(map[string]any)["name"] = "Nguyễn Văn An"
+		ids := f.add(s, stmt("tran-thi-binh", "completed", activity("bai-1")))
+		got := f.query(lrs.Query{Agent: akey("nguyen-van-an")})
+		if !eq(got, ids[:1]) {
+			t.Fatalf("query by agent: %v, want %v", got, ids[:1])
+		}
+		st, found, err := f.ix.Get(ctx, uuid.MustParse(ids[0]))
+		if err != nil || !found {
+			t.Fatalf("get: %v %v", found, err)
+		}
+		if !strings.Contains(string(st.JSON), "Nguyễn Văn An") || !strings.Contains(string(st.JSON), "nguyen-van-an") {
+			t.Fatalf("get does not open the statement: %s", st.JSON)
+		}
+		keyID := f.keys.Destroy(akey("nguyen-van-an"))
+		st, _, err = f.ix.Get(ctx, uuid.MustParse(ids[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(st.JSON), "Nguyễn Văn An") || !strings.Contains(string(st.JSON), sealing.ErasedHomePage) || !strings.Contains(string(st.JSON), keyID) {
+			t.Fatalf("erased actor: %s", st.JSON)
+		}
+		other, _, err := f.ix.Get(ctx, uuid.MustParse(ids[1]))
+		if err != nil || !strings.Contains(string(other.JSON), "tran-thi-binh") {
+			t.Fatalf("another person's statement: %s %v", other.JSON, err)
+		}
+	})
+}
