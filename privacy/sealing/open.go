@@ -13,6 +13,11 @@ import (
 	"github.com/hocvu/hocvu/privacy/keys"
 )
 
+// ErrDamaged reports a sealed agent that cannot be opened because its
+// ciphertext is malformed or does not authenticate (changed, or moved to
+// another agent): the same every time, unlike ErrKeys.
+var ErrDamaged = errors.New("sealing: damaged sealed agent")
+
 // ErasedHomePage is the homePage of the account that stands in for an
 // erased person; the account name is the key id of the destroyed key.
 const ErasedHomePage = "https://hocvu.local/erased"
@@ -81,14 +86,16 @@ func openAgent(ctx context.Context, ks Keys, v jsontext.Value) (jsontext.Value, 
 func openEnvelope(ctx context.Context, ks Keys, objectType string, env envelope) (jsontext.Value, error) {
 	ct, err := base64.RawURLEncoding.DecodeString(env.Ciphertext)
 	if err != nil {
-		return nil, fmt.Errorf("sealed agent with key %s: ciphertext: %w", env.KeyID, err)
+		return nil, fmt.Errorf("sealed agent with key %s: %w: %w", env.KeyID, ErrDamaged, err)
 	}
 	plain, err := ks.Open(ctx, env.KeyID, ct, aad(env.Subject))
 	switch {
 	case errors.Is(err, keys.ErrNoKey):
 		return Placeholder(objectType, env.KeyID), nil
+	case errors.Is(err, keys.ErrDamaged):
+		return nil, fmt.Errorf("sealed agent with key %s: %w: %w", env.KeyID, ErrDamaged, err)
 	case err != nil:
-		return nil, fmt.Errorf("sealed agent with key %s: %w", env.KeyID, err)
+		return nil, fmt.Errorf("sealed agent with key %s: %w: %w", env.KeyID, ErrKeys, err)
 	}
 	return plain, nil
 }

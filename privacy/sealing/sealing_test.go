@@ -190,14 +190,14 @@ func TestDamagedCiphertextIsAnErrorNotAPlaceholder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sealing.Open(ctx, ks, damaged); err == nil || errors.Is(err, keys.ErrNoKey) {
-		t.Errorf("open of a damaged ciphertext: %v, want an error other than ErrNoKey", err)
+	if _, err := sealing.Open(ctx, ks, damaged); !errors.Is(err, sealing.ErrDamaged) || errors.Is(err, keys.ErrNoKey) {
+		t.Errorf("open of a damaged ciphertext: %v, want ErrDamaged", err)
 	}
 	// A ciphertext moved to another subject fails too (the subject is
 	// authenticated data).
 	env["c"] = m["object"].(map[string]any)["actor"].(map[string]any)["hocvu:sealed"].(map[string]any)["c"]
 	moved, _ := json.Marshal(m)
-	if _, err := sealing.Open(ctx, ks, moved); err == nil {
-		t.Error("a ciphertext moved to another agent opened")
+	if _, err := sealing.Open(ctx, ks, moved); !errors.Is(err, sealing.ErrDamaged) {
+		t.Errorf("a ciphertext moved to another agent: %v, want ErrDamaged", err)
 	}
 }

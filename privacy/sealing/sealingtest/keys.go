@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -77,9 +76,13 @@ func (m *Keys) Open(_ context.Context, keyID string, ct, aad []byte) ([]byte, er
 		return nil, fmt.Errorf("key %s: %w", keyID, keys.ErrNoKey)
 	}
 	if len(ct) < aead.NonceSize() {
-		return nil, errors.New("sealingtest: short ciphertext")
+		return nil, fmt.Errorf("%w: short ciphertext", keys.ErrDamaged)
 	}
-	return aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], aad)
+	plain, err := aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], aad)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", keys.ErrDamaged, err)
+	}
+	return plain, nil
 }
 
 // Destroy forgets the key of the person whose agent key (xapi.AgentKey)
