@@ -11,6 +11,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
@@ -131,6 +132,12 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	}
 	for i := range events {
 		ev := &events[i]
+		if ev.Type == erasure.EventErased {
+			if err := a.applyErasure(ev); err != nil {
+				return fmt.Errorf("statementindex: event %s at %s: %w", ev.ID, ev.Position, err)
+			}
+			continue
+		}
 		if ev.Type != lrs.EventStatementStored {
 			continue // a newer event type this version does not project
 		}

@@ -37,6 +37,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
@@ -158,7 +159,7 @@ func (ix *Index) Name() string { return Name }
 
 // Filter implements projections.Projection.
 func (ix *Index) Filter() eventstore.Filter {
-	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement, erasure.EventPrefix}}
 }
 
 // Checkpoint implements projections.Projection.

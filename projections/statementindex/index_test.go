@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/privacy/sealing"
 	"github.com/hocvu/hocvu/privacy/sealing/sealingtest"
 	"github.com/hocvu/hocvu/projections"
@@ -104,6 +105,18 @@ func (f *fixture) add(sts ...map[string]any) []string {
 		f.t.Fatal(err)
 	}
 	return ids
+}
+
+// erase applies the erasure event of subject.
+func (f *fixture) erase(subject string) {
+	f.t.Helper()
+	f.pos++
+	data, _ := json.Marshal(erasure.Erased{Subject: subject, At: base, By: "test"})
+	ev := eventstore.RecordedEvent{ID: uuid.New(), Type: erasure.EventErased, Stream: erasure.Stream,
+		Position: eventstore.Position{Commit: f.pos, Prepare: f.pos}, Data: data}
+	if err := f.ix.Apply(context.Background(), []eventstore.RecordedEvent{ev}, ev.Position); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *fixture) query(q lrs.Query) []string {

@@ -94,3 +94,41 @@ func TestSealedIndexOpensAndPlaceholders(t *testing.T) {
 		}
 	})
 }
+
+// TestErasureDropsThePersonsPostings: after a person's erasure event, a
+// query by their identifier finds none of their earlier statements (as
+// actor, object or related agent); everyone else's stay, and a statement
+// they store afterwards is found again.
+func TestErasureDropsThePersonsPostings(t *testing.T) {
+	t.Run("sealed", func(t *testing.T) {
+		f := newFixture(t)
+		team := map[string]any{"objectType": "Group", "member": []any{agent("nguyen-van-an"), agent("le-cuong")}}
+		s3 := stmt("tran-thi-binh", "attended", activity("bai-3"))
+		s3["context"] = map[string]any{"team": team}
+		ids := f.add(stmt("nguyen-van-an", "completed", activity("bai-1")), stmt("tran-thi-binh", "mentored", agent("nguyen-van-an")), s3)
+		if got := f.query(lrs.Query{Agent: akey("nguyen-van-an"), RelatedAgents: true, Ascending: true}); !eq(got, ids) {
+			t.Fatalf("before the erasure: %v, want %v", got, ids)
+		}
+		subject := f.keys.Subject(akey("nguyen-van-an"))
+		f.keys.Destroy(akey("nguyen-van-an"))
+		f.erase(subject)
+		for _, related := range []bool{false, true} {
+			if got := f.query(lrs.Query{Agent: akey("nguyen-van-an"), RelatedAgents: related}); len(got) != 0 {
+				t.Errorf("related=%v: the erased person's statements %v are still found by their identifier", related, got)
+			}
+		}
+		if got := f.query(lrs.Query{Agent: akey("tran-thi-binh"), Ascending: true}); !eq(got, ids[1:]) {
+			t.Errorf("another person's statements: %v, want %v", got, ids[1:])
+		}
+		if got := f.query(lrs.Query{Agent: akey("le-cuong"), RelatedAgents: true}); !eq(got, ids[2:]) {
+			t.Errorf("a team mate's statements: %v, want %v", got, ids[2:])
+		}
+		if got := f.query(lrs.Query{Activity: "https://hoctap.example/bai-1"}); !eq(got, ids[:1]) {
+			t.Errorf("the erased person's statement is no longer listed by activity: %v", got)
+		}
+		later := f.add(stmt("nguyen-van-an", "completed", activity("bai-2")))
+		if got := f.query(lrs.Query{Agent: akey("nguyen-van-an")}); !eq(got, later) {
+			t.Errorf("after coming back: %v, want %v", got, later)
+		}
+	})
+}
