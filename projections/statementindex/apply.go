@@ -124,6 +124,12 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	a := newApplyState(ix)
 	defer a.b.Close()
 	meta := ix.meta
+	if meta.NextSeq <= 1 {
+		// The first batch records the mode the index is built in.
+		if err := a.b.Set([]byte{tagMode}, []byte(ix.mode())); err != nil {
+			return err
+		}
+	}
 	parsed := ix.parseAll(ctx, events)
 	for i := range parsed {
 		if parsed[i].failure != nil {

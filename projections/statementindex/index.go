@@ -59,6 +59,7 @@ const (
 	tagVoidedBy  = 'v'
 	tagRef       = 'r'
 	tagRefMarker = 'R'
+	tagMode      = 'M' // the sealing mode (seal.go)
 )
 
 // Index is the statement read model.

@@ -46,7 +46,9 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ix: ix, dir: dir}
 	if strings.HasSuffix(t.Name(), "/sealed") {
 		f.keys = sealingtest.NewKeys()
-		ix.SealWith(sealing.Sealer{Keys: f.keys})
+		if err := ix.UseSealer(sealing.Sealer{Keys: f.keys}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return f
 }

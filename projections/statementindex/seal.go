@@ -3,9 +3,12 @@ package statementindex
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 // Sealer seals and opens the people in statements (privacy/sealing.Sealer).
@@ -20,10 +23,62 @@ type Sealer interface {
 	AgentKey(key string) string
 }
 
-// SealWith makes the index seal what it keeps (Sealer). Call it before the
-// index applies or serves anything; an index built without a sealer must
-// be rebuilt once one is given, and the other way round.
-func (ix *Index) SealWith(s Sealer) { ix.sealer = s }
+// ErrSealingChanged is returned by UseSealer for an index built with
+// sealing on when it is now off, or the other way round.
+var ErrSealingChanged = errors.New("statementindex: the index was built with sealing the other way; rebuild it (hocvu projections rebuild statement-index)")
+
+// UseSealer makes the index seal what it keeps (s non-nil) or keep
+// statements as the log holds them (nil). Call it once, before the index
+// applies or serves anything. An index built one way cannot be used the
+// other way (ErrSealingChanged): its records and postings would mix.
+func (ix *Index) UseSealer(s Sealer) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	mode, err := ix.builtMode()
+	if err != nil {
+		return err
+	}
+	want := modeClear
+	if s != nil {
+		want = modeSealed
+	}
+	if mode != "" && mode != want {
+		return fmt.Errorf("%w: built %s, asked %s", ErrSealingChanged, mode, want)
+	}
+	ix.sealer = s
+	return nil
+}
+
+// The index's sealing modes, kept under tagMode from its first batch.
+const (
+	modeClear  = "clear"
+	modeSealed = "sealed"
+)
+
+// builtMode is the mode the index was built in ("" when it is empty). An
+// index from before modes were recorded is clear.
+func (ix *Index) builtMode() (string, error) {
+	v, closer, err := ix.db.Get([]byte{tagMode})
+	switch {
+	case err == nil:
+		mode := string(v)
+		_ = closer.Close()
+		return mode, nil
+	case !errors.Is(err, pebblemodel.ErrNotFound):
+		return "", fmt.Errorf("statementindex: read the sealing mode: %w", err)
+	case ix.meta.NextSeq > 1:
+		return modeClear, nil
+	}
+	return "", nil
+}
+
+// mode is the mode this index writes in.
+func (ix *Index) mode() string {
+	if ix.sealer != nil {
+		return modeSealed
+	}
+	return modeClear
+}
 
 var sealedMarker = []byte(`"` + xapi.SealedMember + `"`)
 

@@ -3,6 +3,7 @@ package statementindex_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/privacy/sealing/sealingtest"
+	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
 // scanDir reports the files under dir whose bytes hold needle.
@@ -131,4 +134,47 @@ func TestErasureDropsThePersonsPostings(t *testing.T) {
 			t.Errorf("after coming back: %v, want %v", got, later)
 		}
 	})
+}
+
+// TestSealingModeCannotChangeUnderABuiltIndex: an index built in clear
+// refuses a sealer, and one built sealed refuses to go without, until it
+// is reset; an empty index takes either.
+func TestSealingModeCannotChangeUnderABuiltIndex(t *testing.T) {
+	sealer := sealing.Sealer{Keys: sealingtest.NewKeys()}
+	for _, built := range []statementindex.Sealer{nil, sealer} {
+		dir := t.TempDir()
+		ix, err := statementindex.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.UseSealer(built); err != nil {
+			t.Fatalf("empty index: %v", err)
+		}
+		f := &fixture{t: t, ix: ix, dir: dir}
+		f.add(stmt("an", "completed", activity("bai-1")))
+		if err := ix.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ix, err = statementindex.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := statementindex.Sealer(sealer)
+		if built != nil {
+			other = nil
+		}
+		if err := ix.UseSealer(other); !errors.Is(err, statementindex.ErrSealingChanged) {
+			t.Errorf("built sealed=%v, switched: %v, want ErrSealingChanged", built != nil, err)
+		}
+		if err := ix.UseSealer(built); err != nil {
+			t.Errorf("built sealed=%v, same mode: %v", built != nil, err)
+		}
+		if err := ix.Reset(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.UseSealer(other); err != nil {
+			t.Errorf("after a reset: %v", err)
+		}
+		_ = ix.Close()
+	}
 }
