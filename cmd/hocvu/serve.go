@@ -188,7 +188,8 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), log, reg)
+	core.privacy.mapPseudonyms(ps)
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), core.privacy, log, reg)
 	if err != nil {
 		return err
 	}
