@@ -411,7 +411,7 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 		}
 		return nil, nil
 	}
-	if ev.Type != lrs.EventStatementStored || ev.Stream != lrs.StatementsStream {
+	if !lrs.IsStatementEvent(ev.Type) || ev.Stream != lrs.StatementsStream {
 		return nil, nil
 	}
 	data, err := w.open(ctx, ev.Data)

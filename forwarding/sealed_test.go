@@ -36,7 +36,7 @@ func TestSealedStatementsAreForwardedOpened(t *testing.T) {
 				t.Fatalf("not sealed: %s", sealed)
 			}
 			meta, _ := json.Marshal(lrs.StatementStoredMeta{Batch: uuid.NewString(), XAPIVersion: "2.0.0", Credential: "test"})
-			evs = append(evs, eventstore.EventData{ID: uuid.MustParse(st.id()), Type: lrs.EventStatementStored, Data: sealed, Metadata: meta})
+			evs = append(evs, eventstore.EventData{ID: uuid.MustParse(st.id()), Type: lrs.EventStatementSealed, Data: sealed, Metadata: meta})
 			want = append(want, st.id())
 		}
 		erased := keys.Destroy("account:https://vneid.example\x00hv-00001")

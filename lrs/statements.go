@@ -587,7 +587,11 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 				Msg: fmt.Sprintf("statement %d is %d bytes as stored; one statement may be at most %d", i, len(data), eventstore.MaxEventSize-len(meta))}
 		}
 		res.New[i] = true
-		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
+		typ := EventStatementStored
+		if w.sealer != nil {
+			typ = EventStatementSealed
+		}
+		events = append(events, eventstore.EventData{ID: id, Type: typ, Data: data, Metadata: meta})
 	}
 	return res, events, nil
 }

@@ -31,7 +31,7 @@ func testSealed(t *testing.T, h Harness) {
 			if err != nil {
 				t.Fatalf("seal event %d: %v", i, err)
 			}
-			ev.Data = data
+			ev.Data, ev.Type = data, lrs.EventStatementSealed
 			n++
 		}
 		sealed[i] = ev

@@ -408,7 +408,7 @@ func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, er
 				}
 			}()
 			for ; i < hi; i++ {
-				if evs[i].Type != lrs.EventStatementStored {
+				if !lrs.IsStatementEvent(evs[i].Type) {
 					continue
 				}
 				f, void, err := extract(&evs[i], p.ps, p.learner)

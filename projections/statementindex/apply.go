@@ -144,7 +144,7 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 			}
 			continue
 		}
-		if ev.Type != lrs.EventStatementStored {
+		if !lrs.IsStatementEvent(ev.Type) {
 			continue // a newer event type this version does not project
 		}
 		if err := a.applyStatement(ev, &parsed[i], &meta); err != nil {

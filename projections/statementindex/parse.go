@@ -36,7 +36,7 @@ type parsed struct {
 // zero), over every processor for large batches.
 func (ix *Index) parseAll(ctx context.Context, events []eventstore.RecordedEvent) []parsed {
 	return projections.Prepare(events, func(ev *eventstore.RecordedEvent) parsed {
-		if ev.Type != lrs.EventStatementStored {
+		if !lrs.IsStatementEvent(ev.Type) {
 			return parsed{}
 		}
 		return ix.parse(ctx, ev)
