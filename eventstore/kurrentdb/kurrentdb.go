@@ -442,6 +442,9 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("kurrentdb: %s: %w", op, err)
 	}
+	if code, ok := esdbCode(err); ok && code == esdb.ErrorCodeStreamDeleted {
+		return fmt.Errorf("kurrentdb: %s: %w", op, ErrStreamDeleted)
+	}
 	if refusedTooLarge(err) {
 		st, _ := status.FromError(err)
 		return fmt.Errorf("kurrentdb: %s: %w: the server refused it: %s", op, eventstore.ErrTooLarge, st.Message())
