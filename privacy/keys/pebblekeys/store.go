@@ -75,6 +75,10 @@ const (
 type Options struct {
 	// Logger receives Pebble's own log lines (debug) and errors.
 	Logger *slog.Logger
+
+	// noAutoCompactions turns Pebble's automatic compactions off (tests:
+	// they make the bytes left by an interrupted Destroy deterministic).
+	noAutoCompactions bool
 }
 
 // Store is the Pebble key store.
@@ -121,6 +125,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		// No WAL: see the package documentation. Every write is flushed
 		// before it is acknowledged.
 		DisableWAL: true,
+
+		DisableAutomaticCompactions: opts.noAutoCompactions,
 	}
 	for i := range po.Levels {
 		// Wrapped keys are random bytes: compression would cost time and
