@@ -19,7 +19,9 @@
 //   - Key returns the wrapped key of an id, or ErrNoKey when the id is
 //     unknown or its key was destroyed.
 //   - Destroy removes every key of a subject, is idempotent, and returns
-//     the ids it destroyed (none when there was nothing left to destroy).
+//     the ids it destroyed (none when there was nothing left to destroy; a
+//     backend may list again keys that an interrupted earlier Destroy had
+//     already removed, as it completes that Destroy).
 //     What "removes" means on disk is each backend's business, and is
 //     written in its package documentation and in docs/privacy.md.
 //   - CreateMeta is create-if-absent for a named value; Meta reads it, or

@@ -25,6 +25,10 @@
 // of the directory for a destroyed key's bytes, after a Destroy and a
 // Close.
 //
+// Only the key bytes are shredded so: a destroyed subject's other records
+// (its keyed name and its key ids, neither of which is secret or names a
+// person) leave older files when Pebble compacts them in its own time.
+//
 // What this cannot reach: copies of the directory made before the Destroy
 // (snapshots, backups), and the disk blocks that held deleted files (the
 // file system frees them without overwriting; on SSDs, wear levelling
