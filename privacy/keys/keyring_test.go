@@ -350,3 +350,81 @@ func TestLoadMasterKeyRace(t *testing.T) {
 		t.Fatalf("%d loads report creating the file, want 1", makers)
 	}
 }
+
+// TestSealDuringDestroy seals and opens for one subject while it is
+// destroyed, round after round (each round's Destroy meets the key sealed
+// under in the rounds before). Afterwards no ciphertext under a destroyed
+// key opens, every other one does, and the next Seal uses a key that was
+// not destroyed: no destroyed key stays in the caches.
+func TestSealDuringDestroy(t *testing.T) {
+	ctx := context.Background()
+	k := openRing(t, newStore(t), master(1))
+	subj := k.Subject("mailto:lan@example.vn")
+	type sealed struct {
+		id string
+		ct []byte
+	}
+	var (
+		mu        sync.Mutex
+		all       []sealed
+		destroyed = map[string]bool{}
+	)
+	for range 10 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 4 {
+			wg.Go(func() {
+				for range 5 {
+					id, ct, err := k.Seal(ctx, subj, []byte("x"), nil)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if _, err := k.Open(ctx, id, ct, nil); err != nil && !errors.Is(err, keys.ErrNoKey) {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					all = append(all, sealed{id, ct})
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Go(func() {
+			ids, err := k.Destroy(ctx, subj)
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			for _, id := range ids {
+				destroyed[id] = true
+			}
+			mu.Unlock()
+		})
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	if len(destroyed) < 2 {
+		t.Fatalf("only %d keys destroyed: the test proves little", len(destroyed))
+	}
+	for _, s := range all {
+		_, err := k.Open(ctx, s.id, s.ct, nil)
+		if destroyed[s.id] && !errors.Is(err, keys.ErrNoKey) {
+			t.Fatalf("a ciphertext under destroyed key %s: err = %v, want ErrNoKey", s.id, err)
+		}
+		if !destroyed[s.id] && err != nil {
+			t.Fatalf("a ciphertext under live key %s: %v", s.id, err)
+		}
+	}
+	id, _, err := k.Seal(ctx, subj, []byte("after"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if destroyed[id] {
+		t.Fatalf("Seal after the destroys used destroyed key %s", id)
+	}
+}
