@@ -169,13 +169,26 @@ func (k *Keyring) Open(ctx context.Context, keyID string, ciphertext, aad []byte
 		return nil, err
 	}
 	if len(ciphertext) < 1+nonceSize+aead.Overhead() || ciphertext[0] != sealVersion {
-		return nil, fmt.Errorf("keys: open under key %s: malformed ciphertext", keyID)
+		return nil, fmt.Errorf("%w: open under key %s: malformed ciphertext", ErrDamaged, keyID)
 	}
 	plain, err := aead.Open(nil, ciphertext[1:1+nonceSize], ciphertext[1+nonceSize:], aad)
 	if err != nil {
-		return nil, fmt.Errorf("keys: open under key %s: the ciphertext does not authenticate (tampered, or another aad)", keyID)
+		return nil, fmt.Errorf("%w: open under key %s: the ciphertext does not authenticate (tampered, or another aad)", ErrDamaged, keyID)
 	}
 	return plain, nil
+}
+
+// Has reports whether subject has a key that was not destroyed: whether
+// anything sealed for that person can still be opened.
+func (k *Keyring) Has(ctx context.Context, subject string) (bool, error) {
+	if err := ValidateName("subject", subject); err != nil {
+		return false, err
+	}
+	ok, err := k.store.HasKey(ctx, subject)
+	if err != nil {
+		return false, fmt.Errorf("keys: look up the key of %s: %w", subject, err)
+	}
+	return ok, nil
 }
 
 // Destroy destroys every key of subject in the store, evicts them from

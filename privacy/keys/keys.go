@@ -18,6 +18,7 @@
 //     generation) under a new id.
 //   - Key returns the wrapped key of an id, or ErrNoKey when the id is
 //     unknown or its key was destroyed.
+//   - HasKey reports whether a subject has a current key not destroyed.
 //   - Destroy removes every key of a subject, is idempotent, and returns
 //     the ids it destroyed (none when there was nothing left to destroy; a
 //     backend may list again keys that an interrupted earlier Destroy had
@@ -41,6 +42,10 @@ var (
 	// ErrNoKey is returned for a key id that is unknown or whose key was
 	// destroyed (the data sealed under it is erased).
 	ErrNoKey = errors.New("keys: no such key (unknown or destroyed)")
+	// ErrDamaged is wrapped by Open's error for a ciphertext that is
+	// malformed or does not authenticate (changed, or given with another
+	// aad): the same every time, unlike a failure to reach the store.
+	ErrDamaged = errors.New("keys: damaged ciphertext")
 	// ErrNoMeta is returned by Meta for a name never created.
 	ErrNoMeta = errors.New("keys: no such meta record")
 	// ErrWrongMasterKey is returned by Open when the master key is not the
@@ -70,6 +75,9 @@ type Store interface {
 	CurrentKey(ctx context.Context, subject string, fresh Key) (key Key, created bool, err error)
 	// Key returns the wrapped key of id, or ErrNoKey.
 	Key(ctx context.Context, id string) ([]byte, error)
+	// HasKey reports whether the subject has a current key that was not
+	// destroyed (so data sealed for it can still be opened).
+	HasKey(ctx context.Context, subject string) (bool, error)
 	// Destroy removes every key of subject and returns their ids. It is
 	// idempotent: a subject with no key left returns no ids and no error.
 	Destroy(ctx context.Context, subject string) ([]string, error)

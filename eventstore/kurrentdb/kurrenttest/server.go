@@ -115,6 +115,9 @@ type Options struct {
 	// NoCaughtUp makes subscriptions never send CaughtUp, like older
 	// servers.
 	NoCaughtUp bool
+	// Dir is where New keeps the backing store (default: a new
+	// t.TempDir()), for tests that look at the server's files.
+	Dir string
 	// TLS, when set, makes the server speak TLS (tls=true connection
 	// strings).
 	TLS *tls.Config
@@ -173,7 +176,11 @@ func Start(store eventstore.Store, opts Options) (*Server, error) {
 // closes both when the test ends.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	store, err := pebblestore.Open(dir, pebblestore.Options{})
 	if err != nil {
 		t.Fatalf("kurrenttest: open backing store: %v", err)
 	}

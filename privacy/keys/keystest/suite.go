@@ -28,6 +28,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("CreateIfAbsent", func(t *testing.T) { testCreateIfAbsent(t, h(t)) })
 	t.Run("KeyByID", func(t *testing.T) { testKeyByID(t, h(t)) })
 	t.Run("Destroy", func(t *testing.T) { testDestroy(t, h(t)) })
+	t.Run("HasKey", func(t *testing.T) { testHasKey(t, h(t)) })
 	t.Run("DestroyLeavesOthers", func(t *testing.T) { testDestroyLeavesOthers(t, h(t)) })
 	t.Run("Generations", func(t *testing.T) { testGenerations(t, h(t)) })
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, h(t)) })
@@ -35,6 +36,36 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Meta", func(t *testing.T) { testMeta(t, h(t)) })
 	t.Run("ConcurrentMeta", func(t *testing.T) { testConcurrentMeta(t, h(t)) })
 	t.Run("InvalidArguments", func(t *testing.T) { testInvalid(t, h(t)) })
+}
+
+// testHasKey: a subject has a key once one was made, and none once its
+// keys were destroyed, until the next generation.
+func testHasKey(t *testing.T, s keys.Store) {
+	ctx := context.Background()
+	sub := Subject()
+	has := func(want bool, when string) {
+		t.Helper()
+		got, err := s.HasKey(ctx, sub)
+		if err != nil || got != want {
+			t.Fatalf("%s: HasKey = %v, %v; want %v", when, got, err, want)
+		}
+	}
+	has(false, "before any key")
+	if _, _, err := s.CurrentKey(ctx, sub, Fresh()); err != nil {
+		t.Fatal(err)
+	}
+	has(true, "with a key")
+	if _, err := s.Destroy(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	has(false, "after Destroy")
+	if _, _, err := s.CurrentKey(ctx, sub, Fresh()); err != nil {
+		t.Fatal(err)
+	}
+	has(true, "with a new generation")
+	if _, err := s.HasKey(ctx, "bad subject with spaces"); err == nil {
+		t.Error("HasKey accepted an invalid subject")
+	}
 }
 
 // Subject returns a fresh random subject name.

@@ -217,6 +217,27 @@ func (s *Store) Key(ctx context.Context, id string) ([]byte, error) {
 	return k.Wrapped, nil
 }
 
+// HasKey implements keys.Store: the subject's current key, if any, must
+// still be readable (not tombstoned).
+func (s *Store) HasKey(ctx context.Context, subject string) (bool, error) {
+	if err := keys.ValidateName("subject", subject); err != nil {
+		return false, err
+	}
+	last, _, _, err := s.lastEvent(ctx, StreamSubjectPrefix+subject)
+	if err != nil || last == nil || last.Type != EventKeyCurrent {
+		return false, err
+	}
+	var cur keyCurrent
+	if err := json.Unmarshal(last.Data, &cur); err != nil {
+		return false, fmt.Errorf("kurrentkeys: decode %s: %w", last.Type, err)
+	}
+	_, err = s.Key(ctx, cur.KeyID)
+	if errors.Is(err, keys.ErrNoKey) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Destroy implements keys.Store.
 func (s *Store) Destroy(ctx context.Context, subject string) ([]string, error) {
 	if err := keys.ValidateName("subject", subject); err != nil {

@@ -264,6 +264,27 @@ func (s *Store) Key(ctx context.Context, id string) ([]byte, error) {
 	return w, nil
 }
 
+// HasKey implements keys.Store.
+func (s *Store) HasKey(ctx context.Context, subject string) (bool, error) {
+	if err := keys.ValidateName("subject", subject); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	done, err := s.use()
+	if err != nil {
+		return false, err
+	}
+	defer done()
+	id, ok, err := s.get(prefixCurrent + subject)
+	if err != nil || !ok {
+		return false, err
+	}
+	_, ok, err = s.get(prefixKey + string(id))
+	return ok, err
+}
+
 // Destroy implements keys.Store: it deletes the subject's records, then
 // flushes and compacts the destroyed keys' ranges (see the package
 // documentation). It returns once the compactions are done.
