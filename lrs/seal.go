@@ -6,12 +6,23 @@ import (
 	"fmt"
 )
 
+// statementPreparer is a sealer that can make the keys of a request's
+// people together before sealing (privacy/sealing.Sealer.Prepare).
+type statementPreparer interface {
+	Prepare(ctx context.Context, statements []Statement) error
+}
+
 // seal replaces the request's raw statements by sealed ones, in the
 // caller's goroutine (not the ingester's): the statement as stored is then
 // the sealed statement with the LRS-set properties written in, none of
 // which names a person but the authority, which is not sealed. The
 // decoded statements stay in clear for the checks of the ingester.
 func (w *StatementWriter) seal(ctx context.Context, req *StoreRequest) error {
+	if p, ok := w.sealer.(statementPreparer); ok {
+		if err := p.Prepare(ctx, req.Statements); err != nil {
+			return &Error{Kind: KindUnavailable, Op: "store statements", Msg: "the keys of the statements' people could not be made", Err: err}
+		}
+	}
 	raw := make([][]byte, len(req.Statements))
 	for i, st := range req.Statements {
 		b := rawOf(req, i)

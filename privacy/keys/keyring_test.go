@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -426,5 +427,38 @@ func TestSealDuringDestroy(t *testing.T) {
 	}
 	if destroyed[id] {
 		t.Fatalf("Seal after the destroys used destroyed key %s", id)
+	}
+}
+
+// TestPrepare: Prepare makes the keys of many subjects at once; a Seal
+// then uses each subject's prepared key, and a second Prepare makes none.
+func TestPrepare(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	kr := openRing(t, store, master(3))
+	var subjects []string
+	for i := range 50 {
+		subjects = append(subjects, kr.Subject(fmt.Sprintf("mbox:mailto:p%d@example.vn", i)))
+	}
+	subjects = append(subjects, subjects[0]) // a repeat is made once
+	if err := kr.Prepare(ctx, subjects); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subjects[:50] {
+		has, err := kr.Has(ctx, s)
+		if err != nil || !has {
+			t.Fatalf("subject %s has no key after Prepare: %v", s, err)
+		}
+		want, _, err := store.CurrentKey(ctx, s, keys.Key{ID: "unused-" + s[:8], Wrapped: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := kr.Seal(ctx, s, []byte("p"), nil)
+		if err != nil || id != want.ID {
+			t.Fatalf("seal under %s, want the prepared key %s (%v)", id, want.ID, err)
+		}
+	}
+	if err := kr.Prepare(ctx, subjects); err != nil {
+		t.Fatal(err)
 	}
 }
