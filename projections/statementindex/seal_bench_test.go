@@ -1,0 +1,134 @@
+package statementindex_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/hocvu/hocvu/campaign/simulate"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
+	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/privacy/sealing/sealingtest"
+	"github.com/hocvu/hocvu/projections"
+	"github.com/hocvu/hocvu/projections/statementindex"
+)
+
+// BenchmarkSealingCost measures what sealing (issue 18) costs the
+// statement index: the replay of a simulated campaign (5,000 learners,
+// about 56,000 statements) into an empty index from a log in clear and
+// from the same log sealed (with an in-memory keyring), and a GET page
+// of 100 statements from each index (a sealed one opens every statement
+// it returns). docs/benchmarks.md ("Sealing") records the figures.
+func BenchmarkSealingCost(b *testing.B) {
+	ctx := context.Background()
+	camp, err := simulate.Generate(ctx, simulate.Config{Seed: 1, Learners: 5_000}, simulate.Authority("https://hocvu.local/", "bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	clear, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = clear.Close() })
+	if _, err := camp.WriteBulk(ctx, clear, simulate.BulkOptions{Credential: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	sealer := sealing.Sealer{Keys: sealingtest.NewKeys()}
+	sealed, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sealed.Close() })
+	for from := (eventstore.Position{}); ; {
+		evs, err := clear.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Max: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		out := make([]eventstore.EventData, 0, len(evs))
+		for _, ev := range evs {
+			if ev.Position == from {
+				continue
+			}
+			data, err := sealer.Seal(ctx, ev.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, eventstore.EventData{ID: ev.ID, Type: lrs.EventStatementSealed, Data: data, Metadata: ev.Metadata})
+		}
+		if len(out) == 0 {
+			break
+		}
+		if _, err := sealed.Append(ctx, lrs.StatementsStream, eventstore.Any, out...); err != nil {
+			b.Fatal(err)
+		}
+		from = evs[len(evs)-1].Position
+	}
+	for _, c := range []struct {
+		name   string
+		log    projections.Source
+		sealer statementindex.Sealer
+	}{{"clear", clear, nil}, {"sealed", sealed, sealer}} {
+		var ix *statementindex.Index
+		b.Run("replay/"+c.name, func(b *testing.B) {
+			ix = benchReplay(b, c.log, c.sealer)
+		})
+		if ix != nil {
+			b.Cleanup(func() { _ = ix.Close() })
+		}
+		b.Run("page-of-100/"+c.name, func(b *testing.B) {
+			if ix == nil {
+				b.Skip("the replay did not run")
+			}
+			for b.Loop() {
+				sts, _, err := ix.Query(ctx, lrs.Query{Limit: 100})
+				if err != nil || len(sts) != 100 {
+					b.Fatalf("%d statements, %v", len(sts), err)
+				}
+			}
+		})
+	}
+}
+
+// benchReplay replays src into a new index b.N times and returns the last
+// index, open (the caller closes it).
+func benchReplay(b *testing.B, src projections.Source, sealer statementindex.Sealer) *statementindex.Index {
+	ctx := context.Background()
+	head, err := src.Head(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ix *statementindex.Index
+	var events uint64
+	for b.Loop() {
+		b.StopTimer()
+		if ix != nil {
+			_ = ix.Close()
+		}
+		if ix, err = statementindex.Open(b.TempDir(), nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.UseSealer(sealer); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		runCtx, stop := context.WithCancel(ctx)
+		r := projections.NewRunner(src, ix, projections.Options{})
+		done := make(chan error, 1)
+		go func() { done <- r.Run(runCtx) }()
+		if err := r.WaitFor(ctx, head); err != nil {
+			b.Fatal(err)
+		}
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			b.Fatal(err)
+		}
+		events += head.Commit
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	return ix
+}
