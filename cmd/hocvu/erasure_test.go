@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -297,5 +298,83 @@ func waitAnalytics(t *testing.T, base string, summary func() string) string {
 			t.Fatalf("the projections did not catch up: %+v", st.Projections)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestErasureSurvivesKill: the server is killed (SIGKILL) while an
+// erasure is in flight. After a restart the person is either erased
+// (the erasure is listed, no query finds them, their statements show the
+// placeholder) or untouched (not listed, found as before; the erasure
+// can then be run again) — never half.
+func TestErasureSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	env := append(append([]string{}, creds...), "HOCVU_SEAL_PERSONAL_DATA=true")
+	code, out, errOut := proctest.Run(t, env, "credentials", "create", "--data-dir="+dir, "--name=DPO", "--scopes=people", "--key=dpo")
+	if code != 0 {
+		t.Fatalf("credentials create: %d %s %s", code, out, errOut)
+	}
+	secret := regexp.MustCompile(`secret: (\S+)`).FindStringSubmatch(out)[1]
+	api := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	if code := doJSON(t, "POST", api.URL()+"/xapi/statements", erasureStatements(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), nil); code != 200 {
+		t.Fatalf("POST statements: %d", code)
+	}
+	// The erasure races the kill: either may come first.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		body, _ := json.Marshal(map[string]any{"agent": map[string]any{"mbox": erasedMbox}})
+		req, _ := http.NewRequest("POST", api.URL()+"/api/people/erasures", bytes.NewReader(body))
+		req.SetBasicAuth("dpo", secret)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			_ = res.Body.Close()
+		}
+	}()
+	// A random moment within the request (its bcrypt check alone takes
+	// tens of milliseconds), so that runs cover both outcomes.
+	time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond)
+	api.Kill()
+	<-done
+	api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	code, body := asPeople(t, "GET", api.URL()+"/api/people/erasures", "dpo", secret, nil)
+	var list []map[string]any
+	if code != 200 || json.Unmarshal(body, &list) != nil {
+		t.Fatalf("erasures: %d %s", code, body)
+	}
+	agent, _ := json.Marshal(map[string]any{"mbox": erasedMbox})
+	found := func() int {
+		var page struct{ Statements []json.RawMessage }
+		if code := doJSON(t, "GET", api.URL()+"/xapi/statements?related_agents=true&agent="+url.QueryEscape(string(agent)), nil, &page); code != 200 {
+			t.Fatalf("GET by agent: %d", code)
+		}
+		return len(page.Statements)
+	}
+	if len(list) == 0 {
+		t.Log("the kill came first: nothing was erased")
+		if n := found(); n != 4 {
+			t.Fatalf("not erased, yet %d of the person's 4 statements are found", n)
+		}
+		if code, body := asPeople(t, "POST", api.URL()+"/api/people/erasures", "dpo", secret, map[string]any{"agent": map[string]any{"mbox": erasedMbox}}); code != 201 {
+			t.Fatalf("the erasure cannot be run again: %d %s", code, body)
+		}
+	} else {
+		t.Log("the erasure was recorded before the kill")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for found() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("recorded as erased, yet the person is still found")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var page struct{ Statements []json.RawMessage }
+	if code := doJSON(t, "GET", api.URL()+"/xapi/statements?limit=100", nil, &page); code != 200 {
+		t.Fatalf("GET: %d", code)
+	}
+	for _, s := range page.Statements {
+		// (Their name stays where they appear by account, another
+		// identifier that was not erased.)
+		if bytes.Contains(s, []byte("an.erasure@example.vn")) {
+			t.Fatalf("recorded as erased, yet a statement shows the person: %s", s)
+		}
 	}
 }
