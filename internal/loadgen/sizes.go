@@ -67,13 +67,17 @@ func parseSize(s string) (int64, error) {
 }
 
 // sizeLabel writes a size the way ParseSizes reads it: 0, 500k, 1M,
-// 2.5M, 1G; other counts in full (1,234).
+// 2.5M, 1G (one decimal at most, in the largest unit); other counts in
+// full (1,234, 2,830,000).
 func sizeLabel(n int64) string {
 	for _, u := range []struct {
 		mult   int64
 		suffix string
 	}{{1_000_000_000, "G"}, {1_000_000, "M"}, {1_000, "k"}} {
-		if n >= u.mult && (n*10)%u.mult == 0 {
+		if n >= u.mult {
+			if (n*10)%u.mult != 0 {
+				break
+			}
 			return strconv.FormatFloat(float64(n)/float64(u.mult), 'f', -1, 64) + u.suffix
 		}
 	}
