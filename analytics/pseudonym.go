@@ -20,6 +20,34 @@ import (
 type Pseudonymizer struct {
 	key  []byte
 	macs sync.Pool // hash.Hash keyed with key, reused (hmac.New costs more than the MAC)
+	// agentKeys maps agent keys in clear to the keys of sealed agents
+	// (MapAgentKeys); nil: keys as they are.
+	agentKeys func(string) string
+}
+
+// MapAgentKeys makes Agent pseudonymize agents by the key a sealed copy
+// of them has (privacy/sealing: xapi.SubjectKey of the keyed hash of the
+// identifier), so that a person has one pseudonym whether a statement
+// holds them sealed or in clear. Set it before the first use; with it,
+// every pseudonym differs from the ones made without it (the analytics
+// are rebuilt when sealing is turned on).
+func (p *Pseudonymizer) MapAgentKeys(fn func(key string) string) { p.agentKeys = fn }
+
+// MapsAgentKeys reports whether MapAgentKeys was given a function.
+func (p *Pseudonymizer) MapsAgentKeys() bool { return p.agentKeys != nil }
+
+// Agent returns the pseudonym of the agent with key (xapi.AgentKey).
+func (p *Pseudonymizer) Agent(key string) uint64 {
+	return p.ID("agent", p.AgentKey(key))
+}
+
+// AgentKey is the key Agent pseudonymizes: key itself, or its sealed form
+// under MapAgentKeys. A sealed agent's key is never mapped again.
+func (p *Pseudonymizer) AgentKey(key string) string {
+	if p.agentKeys == nil || key == "" || strings.HasPrefix(key, "subject:") {
+		return key
+	}
+	return p.agentKeys(key)
 }
 
 // NewPseudonymizer uses key (at least 16 bytes).

@@ -151,7 +151,7 @@ func (f *feed) take(it item) error {
 	switch {
 	case ev != nil:
 		f.batch = append(f.batch, *ev)
-	case it.msg.Event != nil && it.msg.Event.Type == lrs.EventStatementStored:
+	case it.msg.Event != nil && lrs.IsStatementEvent(it.msg.Event.Type):
 		f.skipped++
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/sealing"
 	"github.com/hocvu/hocvu/projections"
 )
 
@@ -44,6 +45,11 @@ type Gate interface {
 // or whose progress stream another process wrote.
 var ErrNotWriter = errors.New("forwarding: another process delivers this forward now")
 
+// StatementOpener opens a sealed statement (privacy/sealing.Sealer).
+type StatementOpener interface {
+	Open(ctx context.Context, statement []byte) ([]byte, error)
+}
+
 // Env is what forwarders share.
 type Env struct {
 	Store    RuntimeStore
@@ -53,6 +59,10 @@ type Env struct {
 	Secrets *SecretBox
 	// Pseudonyms computes the analytics pseudonyms of agents.
 	Pseudonyms *analytics.Pseudonymizer
+	// Opener opens statements whose people are sealed (privacy/sealing);
+	// nil when the LRS does not seal. A forward sends statements opened
+	// (or pseudonymized), with erased people as their placeholders.
+	Opener StatementOpener
 	// Lookup finds voided statements (nil: a voiding statement is
 	// forwarded only when it matches the filter itself).
 	Lookup StatementLookup
@@ -401,10 +411,16 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 		}
 		return nil, nil
 	}
-	if ev.Type != lrs.EventStatementStored || ev.Stream != lrs.StatementsStream {
+	if !lrs.IsStatementEvent(ev.Type) || ev.Stream != lrs.StatementsStream {
 		return nil, nil
 	}
-	st, err := decodeStatement(ev.Data)
+	data, err := w.open(ctx, ev.Data)
+	if errors.Is(err, sealing.ErrKeys) {
+		return nil, err // the key store: retried, never skipped
+	} else if err != nil {
+		return nil, w.quarantine(ctx, ev, fmt.Errorf("statement does not open: %w", err), true)
+	}
+	st, err := decodeStatement(data)
 	if err != nil {
 		// The LRS validated the statement; an event that does not decode
 		// was written below it and is skipped, never forwarded.
@@ -419,7 +435,7 @@ func (w *forwarder) handle(ctx context.Context, m eventstore.Message) (*pendingE
 	if err != nil || !ok {
 		return nil, err
 	}
-	out, err := w.prepare(ev.Data)
+	out, err := w.prepare(data)
 	if err != nil {
 		// Never sent, or it would stop the forward for good: skipped, like
 		// an event that does not decode.
@@ -582,12 +598,23 @@ func (w *forwarder) readBatch(ctx context.Context, delivery string, refs []Event
 		if len(evs) == 0 || evs[0].Position != pos {
 			return nil, fmt.Errorf("forwarding: statement %s of batch %s is not at position %s", r.Statement, delivery, r.Position)
 		}
-		data[i] = evs[0].Data
+		if data[i], err = w.open(ctx, evs[0].Data); err != nil {
+			return nil, fmt.Errorf("forwarding: statement %s of batch %s: %w", r.Statement, delivery, err)
+		}
 	}
 	return w.outgoing(delivery, refs, data)
 }
 
-// prepare renders a stored statement as the target gets it.
+// open returns the statement with its people opened (data itself when
+// the LRS does not seal).
+func (w *forwarder) open(ctx context.Context, data []byte) ([]byte, error) {
+	if w.env.Opener == nil {
+		return data, nil
+	}
+	return w.env.Opener.Open(ctx, data)
+}
+
+// prepare renders a stored (and opened) statement as the target gets it.
 func (w *forwarder) prepare(data []byte) ([]byte, error) {
 	if !w.fwd.Pseudonymize {
 		return data, nil

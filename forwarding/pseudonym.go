@@ -80,7 +80,7 @@ func pseudoAgent(ps *analytics.Pseudonymizer, a map[string]any) map[string]any {
 	}
 	out := map[string]any{"objectType": typ}
 	if key, ok := xapi.AgentKey(a); ok {
-		out["account"] = map[string]any{"homePage": PseudonymHomePage, "name": analytics.FormatID(ps.ID("agent", key))}
+		out["account"] = map[string]any{"homePage": PseudonymHomePage, "name": analytics.FormatID(ps.Agent(key))}
 	}
 	if members, ok := a["member"].([]any); ok && typ == "Group" {
 		list := make([]any, 0, len(members))

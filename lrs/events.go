@@ -10,9 +10,23 @@ const (
 	// effect that read models derive from its verb and object.
 	EventStatementStored = "xapi.statement.stored.v1"
 
+	// EventStatementSealed records one accepted statement whose people
+	// are sealed (privacy/sealing, --seal-personal-data): Data is the
+	// statement as EventStatementStored holds it, but every Agent and
+	// identified Group in it (not the authority) replaced by a sealed
+	// agent; Metadata is a StatementStoredMeta. Readers open it with the
+	// keyring, or index it by the agents' subjects.
+	EventStatementSealed = "xapi.statement.sealed.v1"
+
 	// EventPrefixStatement selects every statement event.
 	EventPrefixStatement = "xapi.statement."
 )
+
+// IsStatementEvent reports whether an event type records a statement
+// (EventStatementStored or EventStatementSealed).
+func IsStatementEvent(typ string) bool {
+	return typ == EventStatementStored || typ == EventStatementSealed
+}
 
 // StatementsStream is the stream all statement events are appended to.
 // One stream gives the LRS one optimistic-concurrency point: an append at
@@ -21,7 +35,8 @@ const (
 // replicas sharing one KurrentDB.
 const StatementsStream = "xapi-statements"
 
-// StatementStoredMeta is the metadata of EventStatementStored.
+// StatementStoredMeta is the metadata of EventStatementStored and
+// EventStatementSealed.
 type StatementStoredMeta struct {
 	// Batch identifies the request that stored the statement; a POST of n
 	// statements is n events with one Batch, appended atomically.

@@ -27,6 +27,11 @@ type StatementLookup interface {
 	LastStored() time.Time
 }
 
+// StatementSealer seals the people in a statement (privacy/sealing.Sealer).
+type StatementSealer interface {
+	Seal(ctx context.Context, statement []byte) ([]byte, error)
+}
+
 // StatementLog is the part of the event store the statement writer uses.
 type StatementLog interface {
 	eventstore.Appender
@@ -106,6 +111,7 @@ type StatementWriter struct {
 	maxGrpBytes   int
 	catchUpWithin time.Duration
 	lagWait       time.Duration
+	sealer        StatementSealer
 
 	// ingester state
 	expected   eventstore.ExpectedRevision
@@ -145,6 +151,10 @@ type WriterOptions struct {
 	// Past it the request fails with KindUnavailable and nothing of it is
 	// stored, so a stuck index cannot hold writes.
 	CatchUpWithin time.Duration
+	// Sealer, when set, seals the people in every statement before it is
+	// appended (privacy/sealing): the log then holds no name or
+	// identifier in clear.
+	Sealer StatementSealer
 	// Now is the clock (tests).
 	Now func() time.Time
 	// LagWait is the first wait before reading the statements stream
@@ -178,7 +188,7 @@ func NewStatementWriter(log StatementLog, lookup StatementLookup, opts WriterOpt
 		log: log, lookup: lookup, logger: opts.Logger, now: opts.Now,
 		reqs: make(chan *storeCall, 256), stop: make(chan struct{}), done: make(chan struct{}),
 		maxGrp: opts.MaxGroupStatements, maxGrpBytes: opts.MaxGroupBytes, catchUpWithin: opts.CatchUpWithin,
-		lagWait: opts.LagWait,
+		lagWait: opts.LagWait, sealer: opts.Sealer,
 	}
 	go w.run()
 	return w
@@ -198,6 +208,11 @@ func (w *StatementWriter) Close() {
 // abandoned before it was decided is then never stored, one abandoned
 // while its append is in flight may be.
 func (w *StatementWriter) Store(ctx context.Context, req *StoreRequest) (StoreResult, error) {
+	if w.sealer != nil {
+		if err := w.seal(ctx, req); err != nil {
+			return StoreResult{}, err
+		}
+	}
 	call := &storeCall{ctx: ctx, req: req, done: make(chan struct{}), deadline: time.Now().Add(w.catchUpWithin)}
 	select {
 	case w.reqs <- call:
@@ -572,7 +587,11 @@ func (w *StatementWriter) decideOne(ctx context.Context, req *StoreRequest, inGr
 				Msg: fmt.Sprintf("statement %d is %d bytes as stored; one statement may be at most %d", i, len(data), eventstore.MaxEventSize-len(meta))}
 		}
 		res.New[i] = true
-		events = append(events, eventstore.EventData{ID: id, Type: EventStatementStored, Data: data, Metadata: meta})
+		typ := EventStatementStored
+		if w.sealer != nil {
+			typ = EventStatementSealed
+		}
+		events = append(events, eventstore.EventData{ID: id, Type: typ, Data: data, Metadata: meta})
 	}
 	return res, events, nil
 }

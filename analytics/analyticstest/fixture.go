@@ -38,7 +38,7 @@ func (l fxLearner) actor() map[string]any {
 // it (analytics.FormatID).
 func FixtureLearner(ps *analytics.Pseudonymizer, name string) string {
 	k, _ := xapi.IFIKey("", "", "", fxHome, name)
-	return analytics.FormatID(ps.ID("agent", k))
+	return analytics.FormatID(ps.Agent(k))
 }
 
 // fx builds one statement: who does verb on object at local time at, in

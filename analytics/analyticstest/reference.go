@@ -420,7 +420,7 @@ func toRow(st map[string]any, ps *analytics.Pseudonymizer, ref *reference.State)
 	r.ym = uint32(local.Year()*100 + int(local.Month()))
 	r.verb = st["verb"].(map[string]any)["id"].(string)
 	if k, ok := xapi.AgentKey(st["actor"].(map[string]any)); ok {
-		r.actor = ps.ID("agent", k)
+		r.actor = ps.Agent(k)
 	}
 	objectRef(&r, st["object"].(map[string]any), ps)
 	if res, ok := st["result"].(map[string]any); ok {
@@ -444,7 +444,7 @@ func objectRef(r *row, obj map[string]any, ps *analytics.Pseudonymizer) {
 	switch obj["objectType"] {
 	case "Agent", "Group":
 		k, _ := xapi.AgentKey(obj)
-		r.object = "agent:" + analytics.FormatID(ps.ID("agent", k))
+		r.object = "agent:" + analytics.FormatID(ps.Agent(k))
 	default:
 		r.object = strings.ToLower(fmt.Sprint(obj["id"]))
 		if obj["objectType"] != "StatementRef" {

@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ResumeFromCheckpoint", func(t *testing.T) { testResume(t, h) })
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
+	t.Run("SealedStatements", func(t *testing.T) { testSealed(t, h) })
 	t.Run("PoisonEvents", func(t *testing.T) { testPoisonEvents(t, h) })
 	t.Run("TimestampsOutOfRange", func(t *testing.T) { testTimestampsOutOfRange(t, h) })
 }
@@ -109,7 +110,12 @@ func CheckAll(t *testing.T, e analytics.Engine, d *Dataset) int {
 // CheckParams is CheckAll under the given parameter sets only.
 func CheckParams(t *testing.T, e analytics.Engine, d *Dataset, params ...analytics.Params) int {
 	t.Helper()
-	ps := pseudonymizer(t)
+	return checkWith(t, e, d, pseudonymizer(t), params...)
+}
+
+// checkWith is CheckParams with the reference computed under ps.
+func checkWith(t *testing.T, e analytics.Engine, d *Dataset, ps *analytics.Pseudonymizer, params ...analytics.Params) int {
+	t.Helper()
 	n := 0
 	for _, q := range analytics.Catalog {
 		for _, p := range params {

@@ -23,7 +23,7 @@ type credentialsCmd struct {
 type credentialsCreateCmd struct {
 	storeConfig   `embed:""`
 	Name          string `name:"name" required:"" help:"Who uses this credential, e.g. 'Cổng học tập tỉnh' (becomes the authority's name)."`
-	Scopes        string `name:"scopes" default:"statements/write,statements/read/mine" help:"Comma-separated xAPI scopes: statements/write, statements/read, statements/read/mine, all/read, all, state, define, profile, analytics, forwards."`
+	Scopes        string `name:"scopes" default:"statements/write,statements/read/mine" help:"Comma-separated xAPI scopes: statements/write, statements/read, statements/read/mine, all/read, all, state, define, profile, analytics, forwards, people (erasure; not granted by all)."`
 	Key           string `name:"key" help:"Use this key instead of a random one."`
 	AuthorityHome string `name:"authority-home" env:"HOCVU_AUTHORITY_HOME" default:"https://hocvu.local/" help:"homePage of the authority account."`
 }

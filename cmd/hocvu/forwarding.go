@@ -72,7 +72,7 @@ type forwardingRuntime struct {
 // runs their forwarders, under the lease "forwarding" over a shared store
 // so that one process delivers each forward.
 func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool, dataDir string, deliver bool, secrets forwardSecretsConfig,
-	ps *analytics.Pseudonymizer, lookup forwarding.StatementLookup, log *slog.Logger, reg prometheus.Registerer) (*forwardingRuntime, error) {
+	ps *analytics.Pseudonymizer, lookup forwarding.StatementLookup, privacy *privacyRuntime, log *slog.Logger, reg prometheus.Registerer) (*forwardingRuntime, error) {
 	box, err := secrets.box(dataDir, log)
 	if err != nil {
 		return nil, err
@@ -95,8 +95,12 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 			rt.wg.Add(1)
 			go func() { defer rt.wg.Done(); l.Run(rctx) }()
 		}
-		rt.supervisor = forwarding.NewSupervisor(forwarding.Env{Store: store, Registry: rt.registry, Targets: newForwardTarget, Secrets: box,
-			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log, Quarantine: projections.NewLogQuarantine(store)})
+		env := forwarding.Env{Store: store, Registry: rt.registry, Targets: newForwardTarget, Secrets: box,
+			Pseudonyms: ps, Lookup: lookup, Gate: gate, Log: log, Quarantine: projections.NewLogQuarantine(store)}
+		if privacy != nil {
+			env.Opener = privacy.sealer
+		}
+		rt.supervisor = forwarding.NewSupervisor(env)
 		rt.wg.Add(1)
 		go func() { defer rt.wg.Done(); rt.supervisor.Run(rctx) }()
 		if reg != nil {
@@ -111,10 +115,10 @@ func startForwarding(ctx context.Context, store eventstore.Store, exclusive bool
 // following the log, for a process (hocvu project) that forwards without
 // running the LRS: forwarders look voided statements up in it. It takes
 // the statement index's share of cfg's memory budget.
-func openStatementLookup(store eventstore.Store, cfg storeConfig, log *slog.Logger) (forwarding.StatementLookup, func(), error) {
+func openStatementLookup(store eventstore.Store, cfg storeConfig, privacy *privacyRuntime, log *slog.Logger) (forwarding.StatementLookup, func(), error) {
 	cache, memory := cfg.modelMemory()
 	defer cache.Close()
-	ix, err := statementindex.OpenWithMemory(filepath.Join(cfg.DataDir, "index"), log, memory(true))
+	ix, err := openStatementIndex(cfg.DataDir, log, memory(true), privacy)
 	if err != nil {
 		return nil, nil, err
 	}

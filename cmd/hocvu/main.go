@@ -33,6 +33,7 @@ type cli struct {
 	Reference   referenceCmd   `cmd:"" help:"Load and inspect campaign reference data: communes, populations, targets, teams, mentors."`
 	Simulate    simulateCmd    `cmd:"" help:"Generate a realistic campaign (learners, courses, statements), deterministic by seed."`
 	Users       usersCmd       `cmd:"" help:"Manage dashboard users (province and commune roles)."`
+	People      peopleCmd      `cmd:"" help:"Personal-data requests: erase a person, list the erasures (with --seal-personal-data)."`
 	Forwards    forwardsCmd    `cmd:"" help:"Forward statements to other xAPI LRSs and webhooks: create, list, pause, resume, delete, dead letters."`
 	Report      reportCmd      `cmd:"" help:"Produce reports, e.g. the commune report appendix of targets and results."`
 	Bench       benchCmd       `cmd:"" help:"Load a simulated campaign and measure ingest, projections and query latencies; prints a markdown report."`

@@ -23,11 +23,17 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer store.Close()
+	privacy, err := openPrivacy(ctx, c.storeConfig, store, log)
+	if err != nil {
+		return err
+	}
+	defer privacy.Close()
 	engine, ps, err := c.awaitAnalytics(ctx, c.analyticsConfig, c.DataDir, c.MemoryBudget.split(), log)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
+	privacy.mapPseudonyms(ps)
 	proj := analyticsfacts.NewProjection(engine, ps, store)
 	if err := refuseAhead(ctx, store, proj, analyticsRebuildHint); err != nil {
 		return err
@@ -40,13 +46,13 @@ func (c *projectCmd) Run(ctx context.Context, g *globals) error {
 	projections.RegisterMetrics(reg, store, runner)
 	proj.RegisterMetrics(reg)
 	if c.Forwarding {
-		lookup, closeLookup, err := openStatementLookup(store, c.storeConfig, log)
+		lookup, closeLookup, err := openStatementLookup(store, c.storeConfig, privacy, log)
 		if err != nil {
 			stop()
 			return err
 		}
 		defer closeLookup()
-		fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, true, c.forwardSecretsConfig, ps, lookup, log, reg)
+		fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, true, c.forwardSecretsConfig, ps, lookup, privacy, log, reg)
 		if err != nil {
 			stop()
 			return err

@@ -27,7 +27,11 @@ type projectionsCmd struct {
 
 // openProjection opens the projection called name with its own storage.
 // It takes its share of the memory budget of sc.
-func openProjection(ctx context.Context, store eventstore.StreamReader, name string, sc storeConfig, ac analyticsConfig, g *globals) (projections.Projection, func(), error) {
+// With privacy (sealing on), the statement index seals and the analytics
+// pseudonymize by the sealed form; an index built the other way is opened
+// all the same, for its status or its rebuild (which calls UseSealer
+// again after the reset).
+func openProjection(ctx context.Context, store eventstore.StreamReader, name string, sc storeConfig, ac analyticsConfig, privacy *privacyRuntime, g *globals) (projections.Projection, func(), error) {
 	dataDir := sc.DataDir
 	switch {
 	case name == statementindex.Name:
@@ -35,6 +39,10 @@ func openProjection(ctx context.Context, store eventstore.StreamReader, name str
 		defer cache.Close()
 		ix, err := statementindex.OpenWithMemory(filepath.Join(dataDir, "index"), g.log, memory(true))
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := ix.UseSealer(privacy.indexSealer()); err != nil && !errors.Is(err, statementindex.ErrSealingChanged) {
+			_ = ix.Close()
 			return nil, nil, err
 		}
 		return ix, func() { _ = ix.Close() }, nil
@@ -59,6 +67,7 @@ func openProjection(ctx context.Context, store eventstore.StreamReader, name str
 		if err != nil {
 			return nil, nil, err
 		}
+		privacy.mapPseudonyms(ps)
 		p := analyticsfacts.NewProjection(e, ps, store)
 		if name != "analytics" && name != p.Name() {
 			_ = e.Close()
@@ -90,7 +99,7 @@ func (c *projectionsStatusCmd) Run(ctx context.Context, g *globals) error {
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "PROJECTION\tCHECKPOINT\tLOG HEAD\tBEHIND\n")
 	for _, name := range projectionNames {
-		p, closeFn, err := openProjection(ctx, store, name, c.storeConfig, c.analyticsConfig, g)
+		p, closeFn, err := openProjection(ctx, store, name, c.storeConfig, c.analyticsConfig, nil, g)
 		if err != nil {
 			fmt.Fprintf(w, "%s\t-\t%s\tunavailable: %v\n", name, head, err)
 			continue
@@ -139,7 +148,12 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer store.Close()
-	p, closeFn, err := openProjection(ctx, store, c.Name, c.storeConfig, c.analyticsConfig, g)
+	privacy, err := openPrivacy(ctx, c.storeConfig, store, g.log)
+	if err != nil {
+		return err
+	}
+	defer privacy.Close()
+	p, closeFn, err := openProjection(ctx, store, c.Name, c.storeConfig, c.analyticsConfig, privacy, g)
 	if err != nil {
 		return err
 	}
@@ -163,6 +177,13 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, g *globals) error {
 	}
 	if err := r.Reset(ctx); err != nil {
 		return fmt.Errorf("reset %s: %w", p.Name(), err)
+	}
+	if ix, ok := p.(*statementindex.Index); ok {
+		// Empty now: it takes the configured sealing whichever way it was
+		// built.
+		if err := ix.UseSealer(privacy.indexSealer()); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	n, err := catchUp(ctx, store, p, g, true, held)

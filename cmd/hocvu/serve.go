@@ -23,6 +23,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/httpapi"
+	"github.com/hocvu/hocvu/privacy/peopleapi"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/projectionsapi"
@@ -188,7 +189,8 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer engine.Close()
-	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), log, reg)
+	core.privacy.mapPseudonyms(ps)
+	fwd, err := startForwarding(ctx, store, exclusive, c.DataDir, c.Forwarding, c.forwardSecretsConfig, ps, core.live(), core.privacy, log, reg)
 	if err != nil {
 		return err
 	}
@@ -236,6 +238,11 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	srv.Echo.GET("/api/projections", projectionsapi.Status(store.Head, projectionsapi.Statuses(runners), verify))
 	projectionsapi.MountSnapshot(srv.Echo, newSnapshotter(c.SnapshotDir, core, store).take, verify)
 	forwardingapi.Mount(srv.Echo.Group("/api/forwards", httpserver.BasicAuth(verify, auth.ScopeForwards)), fwd.service)
+	var eraser peopleapi.Eraser // nil: sealing off, the routes answer 503
+	if core.privacy != nil {
+		eraser = core.privacy.erasures
+	}
+	peopleapi.Mount(srv.Echo.Group("/api/people", httpserver.BasicAuth(verify, auth.ScopePeople)), eraser)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

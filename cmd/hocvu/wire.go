@@ -24,6 +24,7 @@ import (
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -35,6 +36,7 @@ type storeConfig struct {
 	// server; Hocvu cannot ask the server for it.
 	EventStoreMaxAppend int `name:"eventstore-max-append" env:"HOCVU_EVENTSTORE_MAX_APPEND" default:"1048576" help:"KurrentDB's MaxAppendSize in bytes, as set on the server (its default is 1048576, the most it accepts 16767216). Larger appends are refused (413) before they are sent, and requests are merged into appends of at most half of it. Ignored with the embedded store."`
 	memoryConfig        `embed:""`
+	privacyConfig       `embed:""`
 }
 
 // groupBytes is how many bytes of statements the statement writer merges
@@ -129,6 +131,8 @@ type lrsCore struct {
 	documents   *documents.Service
 	// quarantine records the poison events the projections skip.
 	quarantine *projections.LogQuarantine
+	// privacy is the keyring and the erasures (nil: sealing off).
+	privacy *privacyRuntime
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -138,14 +142,19 @@ type lrsCore struct {
 func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg storeConfig, log *slog.Logger, reg prometheus.Registerer) (*lrsCore, error) {
 	dataDir := cfg.DataDir
 	c := &lrsCore{store: store, exclusive: exclusive, log: log, quarantine: projections.NewLogQuarantine(store)}
+	var err error
+	if c.privacy, err = openPrivacy(ctx, cfg, store, log); err != nil {
+		return nil, err
+	}
 	cache, memory := cfg.modelMemory()
 	defer cache.Close() // each read model holds its own reference
-	var err error
-	if c.index, err = statementindex.OpenWithMemory(filepath.Join(dataDir, "index"), log, memory(true)); err != nil {
+	if c.index, err = openStatementIndex(dataDir, log, memory(true), c.privacy); err != nil {
+		_ = c.privacy.Close()
 		return nil, err
 	}
 	if err := refuseAhead(ctx, store, c.index, localRebuildHint(statementindex.Name, filepath.Join(dataDir, "index"))); err != nil {
 		_ = c.index.Close()
+		_ = c.privacy.Close()
 		return nil, err
 	}
 	if c.blobs, err = attachments.OpenStore(filepath.Join(dataDir, "attachments")); err != nil {
@@ -155,6 +164,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	c.registry = auth.NewRegistry(store, log)
 	if err := c.registry.Load(ctx); err != nil {
 		_ = c.index.Close()
+		_ = c.privacy.Close()
 		return nil, err
 	}
 	eventstore.RegisterFoldSkips(reg, auth.Stream, c.registry.Skipped)
@@ -164,7 +174,13 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); _ = c.indexRun.Run(rctx) }()
 	go func() { defer c.wg.Done(); c.registry.Follow(rctx) }()
-	c.writer = lrs.NewStatementWriter(store, c.live(), lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()})
+	wopts := lrs.WriterOptions{Logger: log, MaxGroupBytes: cfg.groupBytes()}
+	if c.privacy != nil {
+		wopts.Sealer = c.privacy.sealer
+		c.wg.Add(1)
+		go func() { defer c.wg.Done(); c.privacy.erasures.Follow(rctx) }()
+	}
+	c.writer = lrs.NewStatementWriter(store, c.live(), wopts)
 	if c.docIndex, err = documentindex.OpenWithMemory(filepath.Join(dataDir, "documents"), log, memory(false)); err != nil {
 		c.Close()
 		return nil, err
@@ -198,6 +214,25 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	return c, nil
 }
 
+// openStatementIndex opens the statement index in dataDir/index, sealing
+// what it keeps when privacy is on (refused for an index built the other
+// way: statementindex.ErrSealingChanged).
+func openStatementIndex(dataDir string, log *slog.Logger, mem pebblemodel.Memory, privacy *privacyRuntime) (*statementindex.Index, error) {
+	dir := filepath.Join(dataDir, "index")
+	ix, err := statementindex.OpenWithMemory(dir, log, mem)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.UseSealer(privacy.indexSealer()); err != nil {
+		_ = ix.Close()
+		if errors.Is(err, statementindex.ErrSealingChanged) {
+			return nil, fmt.Errorf("%w (or move %s away)", err, dir)
+		}
+		return nil, err
+	}
+	return ix, nil
+}
+
 // live is the statement index with its runner.
 func (c *lrsCore) live() statementindex.Live {
 	return statementindex.Live{Index: c.index, Runner: c.indexRun}
@@ -218,6 +253,9 @@ func (c *lrsCore) Close() {
 	c.wg.Wait()
 	if err := c.index.Close(); err != nil {
 		c.log.Error("closing statement index", "err", err)
+	}
+	if err := c.privacy.Close(); err != nil {
+		c.log.Error("closing key store", "err", err)
 	}
 	if c.docIndex != nil {
 		if err := c.docIndex.Close(); err != nil {

@@ -49,6 +49,10 @@
 //     events (including a deleted one). Reading backwards from a revision
 //     beyond the end starts at the last event, as the embedded store does
 //     (KurrentDB itself would return nothing).
+//   - Tombstone (beyond the contract, for the KurrentDB key store,
+//     privacy/keys/kurrentkeys) hard-deletes a stream; appends to a
+//     tombstoned stream, and a second tombstone, fail with ErrStreamDeleted.
+//     The server keeps the events, in $all too, until a scavenge.
 //   - SubscribeAll is a catch-up subscription to $all with a server-side
 //     filter (stream prefixes when given, else event-type prefixes, else
 //     "no system events"); the other prefix list, if both are given, and the
@@ -441,6 +445,9 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("kurrentdb: %s: %w", op, ctx.Err())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("kurrentdb: %s: %w", op, err)
+	}
+	if code, ok := esdbCode(err); ok && code == esdb.ErrorCodeStreamDeleted {
+		return fmt.Errorf("kurrentdb: %s: %w", op, ErrStreamDeleted)
 	}
 	if refusedTooLarge(err) {
 		st, _ := status.FromError(err)

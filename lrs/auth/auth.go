@@ -51,10 +51,14 @@ const (
 	// forwarding (/api/forwards): whoever holds it can send statements
 	// anywhere, so grant it to operators only.
 	ScopeForwards = "forwards"
+	// ScopePeople is Hocvu's own scope for the admin API of personal-data
+	// requests (/api/people: erasure). "all" does not grant it: an erasure
+	// cannot be undone, so it is given by name only.
+	ScopePeople = "people"
 )
 
 // AllScopes lists every scope Hocvu knows.
-var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics, ScopeForwards}
+var AllScopes = []string{ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine, ScopeAllRead, ScopeAll, ScopeState, ScopeDefine, ScopeProfile, ScopeAnalytics, ScopeForwards, ScopePeople}
 
 // ValidScope reports whether s is a known scope.
 func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
@@ -73,11 +77,11 @@ type Credential struct {
 }
 
 // Has reports whether c grants scope s, counting the scopes that imply it
-// ("all" implies everything). "all/read" is not expanded here: each
+// ("all" implies everything but ScopePeople). "all/read" is not expanded here: each
 // read route lists it among the scopes it accepts (HasAny).
 func (c *Credential) Has(s string) bool {
 	for _, g := range c.Scopes {
-		if g == s || g == ScopeAll {
+		if g == s || (g == ScopeAll && s != ScopePeople) {
 			return true
 		}
 	}

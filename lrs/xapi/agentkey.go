@@ -9,8 +9,13 @@ import (
 // its inverse functional identifier as one string. Two agents are the same
 // when their keys are equal (the agent query filter, the statement index,
 // analytics pseudonyms). ok is false for an object with no IFI (an
-// anonymous Group).
+// anonymous Group). A sealed agent's key is SubjectKey of its subject.
 func AgentKey(agent map[string]any) (string, bool) {
+	if sealed, ok := agent[SealedMember].(map[string]any); ok {
+		if s, _ := sealed["s"].(string); s != "" {
+			return SubjectKey(s), true
+		}
+	}
 	mbox, _ := agent["mbox"].(string)
 	sha1, _ := agent["mbox_sha1sum"].(string)
 	openid, _ := agent["openid"].(string)

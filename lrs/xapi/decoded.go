@@ -11,7 +11,25 @@ type Agent struct {
 	OpenID      string   `json:"openid"`
 	Account     *Account `json:"account"`
 	Member      []Agent  `json:"member"`
+	// Sealed is set for an agent sealed by Hocvu (privacy/sealing): its
+	// identifier is then known only by its subject.
+	Sealed *SealedRef `json:"hocvu:sealed"`
 }
+
+// SealedMember is the member of an Agent or Group that privacy/sealing
+// writes in place of the agent's identifier and name. No xAPI Agent or
+// Group may hold it (the schemas refuse unknown properties).
+const SealedMember = "hocvu:sealed"
+
+// SealedRef is what a reader needs of a sealed agent: its subject, the
+// keyed hash of its identifier.
+type SealedRef struct {
+	Subject string `json:"s"`
+}
+
+// SubjectKey is the key (as AgentKey) of the agent whose identifier has
+// the keyed hash subject: what a sealed agent is indexed and queried by.
+func SubjectKey(subject string) string { return "subject:" + subject }
 
 // Account is an agent's account.
 type Account struct {
@@ -20,7 +38,11 @@ type Account struct {
 }
 
 // Key is AgentKey of the decoded agent: false for an anonymous Group.
+// A sealed agent's key is SubjectKey of its subject.
 func (a *Agent) Key() (string, bool) {
+	if a.Sealed != nil && a.Sealed.Subject != "" {
+		return SubjectKey(a.Sealed.Subject), true
+	}
 	var home, name string
 	if a.Account != nil {
 		home, name = a.Account.HomePage, a.Account.Name

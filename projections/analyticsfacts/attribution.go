@@ -16,7 +16,7 @@ func attributions(st *reference.State, ps *analytics.Pseudonymizer) map[uint64]a
 		if !ok {
 			continue
 		}
-		a := analytics.Attribution{ActorID: ps.ID("agent", k), Commune: l.Commune, Group: l.Group, Mentor: l.Mentor, Team: l.Team, Subgroups: l.Subgroups}
+		a := analytics.Attribution{ActorID: ps.Agent(k), Commune: l.Commune, Group: l.Group, Mentor: l.Mentor, Team: l.Team, Subgroups: l.Subgroups}
 		if l.Household != "" {
 			a.HouseholdID = ps.ID("household", l.Household)
 		}

@@ -29,8 +29,9 @@ func inFactRange(t time.Time) bool {
 // took the statement's stored time instead.
 func (p *Projection) TimestampFallbacks() uint64 { return p.fallbacks.Load() }
 
-// Directory looks a learner's account up in the learner directory.
-type Directory func(homePage, name string) (reference.Learner, bool)
+// Directory looks an actor up in the learner directory (by its account,
+// or for a sealed actor by its subject).
+type Directory func(actor *xapi.Agent) (reference.Learner, bool)
 
 // The parts of a stored statement that analytics reads, decoded into
 // structs: much cheaper than a generic decode into maps, and everything
@@ -103,13 +104,13 @@ func extract(ev *eventstore.RecordedEvent, ps *analytics.Pseudonymizer, dir Dire
 	}
 	f.Verb = st.Verb.ID
 	if k, ok := st.Actor.Key(); ok {
-		f.ActorID = ps.ID("agent", k)
+		f.ActorID = ps.Agent(k)
 	}
 	void := st.object(&f, ps, define)
 	st.result(&f)
 	st.context(&f, ps, define)
-	if (f.Commune == "" || f.TargetGroup == "") && dir != nil && st.Actor.Account != nil {
-		if l, ok := dir(st.Actor.Account.HomePage, st.Actor.Account.Name); ok {
+	if (f.Commune == "" || f.TargetGroup == "") && dir != nil {
+		if l, ok := dir(&st.Actor); ok {
 			attribute(&f, l, ps)
 		}
 	}
@@ -174,7 +175,7 @@ func (st *statementJSON) object(f *analytics.Fact, ps *analytics.Pseudonymizer, 
 		}
 	case "Agent", "Group":
 		if k, ok := obj.Key(); ok {
-			f.ObjectID = "agent:" + analytics.FormatID(ps.ID("agent", k))
+			f.ObjectID = "agent:" + analytics.FormatID(ps.Agent(k))
 		}
 	case "StatementRef":
 		f.ObjectID = strings.ToLower(obj.ID)

@@ -23,6 +23,8 @@ type Projection struct {
 	ps   *analytics.Pseudonymizer
 	refs eventstore.StreamReader // nil: reference data only from the events applied
 	ref  *reference.State
+	// sealedDir indexes the directory by subject (directory.go).
+	sealedDir sealedDirectory
 	// refErrs are the reference events that did not apply when the
 	// stream was folded at start (replayReference): poison, quarantined
 	// when the projection meets them in the log.
@@ -89,6 +91,7 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ref = reference.NewState()
+	p.sealedDir = sealedDirectory{}
 	stored, err := p.sink.Learners(ctx)
 	if err != nil {
 		return pos, err
@@ -238,6 +241,7 @@ type preparing struct {
 func (pb *preparing) foldReference(ev *eventstore.RecordedEvent) error {
 	p := pb.p
 	if _, loaded := p.ref.Revision(); !loaded || ev.Position.Compare(p.ref.Position()) > 0 {
+		p.sealedDir.built = false
 		if err := p.ref.Apply(ev); err != nil {
 			return projections.Poison(ev, err)
 		}
@@ -357,6 +361,7 @@ func (p *Projection) replayReference(ctx context.Context) error {
 			// every restart would stop at it, and reported when the
 			// projection meets it in the log (prepare), where the runner
 			// quarantines it.
+			p.sealedDir.built = false
 			if err := p.ref.Apply(&evs[i]); err != nil {
 				if p.refErrs == nil {
 					p.refErrs = map[eventstore.Position]error{}
@@ -381,7 +386,7 @@ type extracted struct {
 // their order. The reference data must not change meanwhile.
 func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, error) {
 	out := make([]extracted, len(evs))
-	p.ref.Learner("", "") // build the directory index before sharing it
+	p.prepareDirectory() // build the directory indexes before sharing them
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/256))
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -403,10 +408,10 @@ func (p *Projection) extractAll(evs []eventstore.RecordedEvent) ([]extracted, er
 				}
 			}()
 			for ; i < hi; i++ {
-				if evs[i].Type != lrs.EventStatementStored {
+				if !lrs.IsStatementEvent(evs[i].Type) {
 					continue
 				}
-				f, void, err := extract(&evs[i], p.ps, p.ref.Learner)
+				f, void, err := extract(&evs[i], p.ps, p.learner)
 				if err != nil {
 					// Extraction has no I/O: it fails the same way every time.
 					errs[w] = projections.Poison(&evs[i], err)

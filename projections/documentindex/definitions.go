@@ -258,7 +258,7 @@ type defined struct {
 // event defines (its metadata says whether the statement's credential may
 // define activities).
 func definedIn(ev *eventstore.RecordedEvent) defined {
-	if ev.Type != lrs.EventStatementStored {
+	if !lrs.IsStatementEvent(ev.Type) {
 		return defined{}
 	}
 	var meta lrs.StatementStoredMeta

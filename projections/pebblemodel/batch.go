@@ -20,6 +20,9 @@ func (b *Batch) Set(key, value []byte) error { return b.b.Set(key, value, nil) }
 // Delete removes key.
 func (b *Batch) Delete(key []byte) error { return b.b.Delete(key, nil) }
 
+// DeleteRange removes every key in [start, end).
+func (b *Batch) DeleteRange(start, end []byte) error { return b.b.DeleteRange(start, end, nil) }
+
 // Get implements Reader; only an indexed batch (DB.NewIndexedBatch) reads.
 func (b *Batch) Get(key []byte) ([]byte, io.Closer, error) { return b.b.Get(key) }
 

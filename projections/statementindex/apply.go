@@ -11,6 +11,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
@@ -123,10 +124,27 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	a := newApplyState(ix)
 	defer a.b.Close()
 	meta := ix.meta
-	parsed := parseAll(events)
+	if meta.NextSeq <= 1 {
+		// The first batch records the mode the index is built in.
+		if err := a.b.Set([]byte{tagMode}, []byte(ix.mode())); err != nil {
+			return err
+		}
+	}
+	parsed := ix.parseAll(ctx, events)
+	for i := range parsed {
+		if parsed[i].failure != nil {
+			return fmt.Errorf("statementindex: event %s at %s: %w", events[i].ID, events[i].Position, parsed[i].failure)
+		}
+	}
 	for i := range events {
 		ev := &events[i]
-		if ev.Type != lrs.EventStatementStored {
+		if ev.Type == erasure.EventErased {
+			if err := a.applyErasure(ev); err != nil {
+				return fmt.Errorf("statementindex: event %s at %s: %w", ev.ID, ev.Position, err)
+			}
+			continue
+		}
+		if !lrs.IsStatementEvent(ev.Type) {
 			continue // a newer event type this version does not project
 		}
 		if err := a.applyStatement(ev, &parsed[i], &meta); err != nil {
@@ -238,7 +256,7 @@ func (a *applyState) applyStatement(ev *eventstore.RecordedEvent, p *parsed, met
 	}
 
 	ext := &p.ext
-	rec := record{stored: stored, id: id, json: ev.Data}
+	rec := record{stored: stored, id: id, json: p.data}
 	if ext.voiding {
 		rec.flags |= flagVoiding
 	}

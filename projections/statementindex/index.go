@@ -37,6 +37,7 @@ import (
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
@@ -58,6 +59,7 @@ const (
 	tagVoidedBy  = 'v'
 	tagRef       = 'r'
 	tagRefMarker = 'R'
+	tagMode      = 'M' // the sealing mode (seal.go)
 )
 
 // Index is the statement read model.
@@ -71,6 +73,8 @@ type Index struct {
 	// before their target (the 'v' keys): few, and asked about for every
 	// statement, so they are kept in memory.
 	voidedBefore map[uuid.UUID]bool
+	// sealer, when set, keeps the people in statements sealed (seal.go).
+	sealer Sealer
 }
 
 type checkpoint struct {
@@ -156,7 +160,7 @@ func (ix *Index) Name() string { return Name }
 
 // Filter implements projections.Projection.
 func (ix *Index) Filter() eventstore.Filter {
-	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement}}
+	return eventstore.Filter{EventTypePrefixes: []string{lrs.EventPrefixStatement, erasure.EventPrefix}}
 }
 
 // Checkpoint implements projections.Projection.

@@ -15,6 +15,9 @@ import (
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/xapi"
+	"github.com/hocvu/hocvu/privacy/erasure"
+	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/privacy/sealing/sealingtest"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
@@ -27,8 +30,12 @@ type fixture struct {
 	dir string
 	pos uint64
 	n   int
+	// keys is the keyring of a sealing index (nil in clear).
+	keys *sealingtest.Keys
 }
 
+// newFixture opens an empty index; under a "sealed" subtest of
+// bothModes the index seals the people in statements.
 func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
 	ix, err := statementindex.Open(dir, nil)
@@ -36,7 +43,21 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ix.Close() })
-	return &fixture{t: t, ix: ix, dir: dir}
+	f := &fixture{t: t, ix: ix, dir: dir}
+	if strings.HasSuffix(t.Name(), "/sealed") {
+		f.keys = sealingtest.NewKeys()
+		if err := ix.UseSealer(sealing.Sealer{Keys: f.keys}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// bothModes runs body against an index in clear and a sealing one: the
+// answers must be the same.
+func bothModes(t *testing.T, body func(t *testing.T)) {
+	t.Run("clear", body)
+	t.Run("sealed", body)
 }
 
 func agent(name string) map[string]any {
@@ -88,6 +109,18 @@ func (f *fixture) add(sts ...map[string]any) []string {
 	return ids
 }
 
+// erase applies the erasure event of subject.
+func (f *fixture) erase(subject string) {
+	f.t.Helper()
+	f.pos++
+	data, _ := json.Marshal(erasure.Erased{Subject: subject, At: base, By: "test"})
+	ev := eventstore.RecordedEvent{ID: uuid.New(), Type: erasure.EventErased, Stream: erasure.Stream,
+		Position: eventstore.Position{Commit: f.pos, Prepare: f.pos}, Data: data}
+	if err := f.ix.Apply(context.Background(), []eventstore.RecordedEvent{ev}, ev.Position); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func (f *fixture) query(q lrs.Query) []string {
 	f.t.Helper()
 	sts, _, err := f.ix.Query(context.Background(), q)
@@ -112,7 +145,9 @@ func akey(name string) string {
 	return k
 }
 
-func TestOrderPagingAndTime(t *testing.T) {
+func TestOrderPagingAndTime(t *testing.T) { bothModes(t, testOrderPagingAndTime) }
+
+func testOrderPagingAndTime(t *testing.T) {
 	f := newFixture(t)
 	var ids []string
 	for i := 0; i < 7; i++ {
@@ -163,7 +198,9 @@ func TestOrderPagingAndTime(t *testing.T) {
 	}
 }
 
-func TestFilters(t *testing.T) {
+func TestFilters(t *testing.T) { bothModes(t, testFilters) }
+
+func testFilters(t *testing.T) {
 	f := newFixture(t)
 	reg := uuid.NewString()
 	s1 := stmt("an", "completed", activity("bai-1"))
@@ -212,7 +249,9 @@ func TestFilters(t *testing.T) {
 	}
 }
 
-func TestVoiding(t *testing.T) {
+func TestVoiding(t *testing.T) { bothModes(t, testVoiding) }
+
+func testVoiding(t *testing.T) {
 	f := newFixture(t)
 	ids := f.add(stmt("an", "completed", activity("bai-1")), stmt("an", "completed", activity("bai-2")))
 	voiding := f.add(stmt("admin", "voided", ref(ids[0])))[0]
@@ -246,7 +285,9 @@ func TestVoiding(t *testing.T) {
 	}
 }
 
-func TestStatementRefInheritsFilters(t *testing.T) {
+func TestStatementRefInheritsFilters(t *testing.T) { bothModes(t, testStatementRefInheritsFilters) }
+
+func testStatementRefInheritsFilters(t *testing.T) {
 	f := newFixture(t)
 	target := f.add(stmt("an", "completed", activity("bai-1")))[0]
 	r1 := f.add(stmt("binh", "commented", ref(target)))[0]

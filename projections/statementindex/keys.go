@@ -46,6 +46,13 @@ func newKey(kind byte, value string) key {
 type keySet struct {
 	list []key
 	seen map[key]bool
+	// agents maps agent keys (nil: as they are); see seal.go.
+	agents agentMapper
+}
+
+// agent lists an agent key under kind.
+func (s *keySet) agent(kind byte, k string) {
+	s.add(kind, s.agents.key(k))
 }
 
 func (s *keySet) add(kind byte, value string) {
@@ -141,8 +148,9 @@ func (o *objectJSON) objectType() string {
 }
 
 // extract computes the posting keys of a decoded statement.
-func extract(st *statementJSON) extracted {
+func extract(st *statementJSON, agents agentMapper) extracted {
 	var e extracted
+	e.keys.agents = agents
 	e.keys.add(kindAll, "")
 	e.keys.add(kindVerb, st.Verb.ID)
 	e.voiding = st.Verb.ID == voidedVerb
@@ -169,8 +177,8 @@ func extract(st *statementJSON) extracted {
 	if auth := st.Authority; auth != nil {
 		addAgentBroad(&e.keys, auth)
 		if k, ok := auth.AuthorityKey(); ok {
-			e.authority = k
-			e.keys.add(kindAuthority, k)
+			e.authority = agents.key(k)
+			e.keys.add(kindAuthority, e.authority)
 		}
 	}
 	if ctx := st.Context; ctx != nil {
@@ -186,7 +194,7 @@ func addAgent(s *keySet, a *xapi.Agent, kind byte) {
 		return
 	}
 	if k, ok := a.Key(); ok {
-		s.add(kind, k)
+		s.agent(kind, k)
 	}
 }
 

@@ -21,7 +21,7 @@ func TestDecodeIndexedParts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	e := extract(st)
+	e := extract(st, nil)
 	want := []key{
 		newKey(kindAll, ""),
 		newKey(kindVerb, "http://adlnet.gov/expapi/verbs/completed"),

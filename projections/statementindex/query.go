@@ -26,7 +26,7 @@ func (ix *Index) Get(ctx context.Context, id uuid.UUID) (lrs.StoredStatement, bo
 	if err != nil || !found {
 		return lrs.StoredStatement{}, false, wrap(err)
 	}
-	st, _, err := ix.load(seq, -1)
+	st, _, err := ix.load(ctx, seq, -1)
 	return st, err == nil, wrap(err)
 }
 
@@ -40,8 +40,9 @@ func wrap(err error) error {
 // load reads statement seq. Its JSON is copied only when it is at most
 // budget bytes long (any length when budget < 0); size is its length
 // either way, so a page can stop before a statement it has no room for
-// without copying it.
-func (ix *Index) load(seq uint64, budget int) (st lrs.StoredStatement, size int, err error) {
+// without copying it. With a sealer the statement is opened (its people
+// in clear, the erased ones as placeholders).
+func (ix *Index) load(ctx context.Context, seq uint64, budget int) (st lrs.StoredStatement, size int, err error) {
 	v, closer, err := ix.db.Get(recordKey(seq))
 	if err != nil {
 		return lrs.StoredStatement{}, 0, fmt.Errorf("read record %d: %w", seq, err)
@@ -63,6 +64,11 @@ func (ix *Index) load(seq uint64, budget int) (st lrs.StoredStatement, size int,
 		_ = vcloser.Close()
 	} else if !errors.Is(err, pebblemodel.ErrNotFound) {
 		return lrs.StoredStatement{}, 0, err
+	}
+	if ix.sealer != nil && st.JSON != nil {
+		if st.JSON, err = ix.sealer.Open(ctx, st.JSON); err != nil {
+			return lrs.StoredStatement{}, 0, fmt.Errorf("statement %s: %w", st.ID, err)
+		}
 	}
 	return st, size, nil
 }
@@ -113,7 +119,7 @@ func (ix *Index) Query(ctx context.Context, q lrs.Query) ([]lrs.StoredStatement,
 	if !ok {
 		return nil, nil, nil
 	}
-	keys := queryKeys(&q)
+	keys := queryKeys(&q, ix.mapper())
 	iters := make([]*postingIter, 0, len(keys))
 	defer func() {
 		for _, it := range iters {
@@ -208,7 +214,7 @@ func (ix *Index) page(ctx context.Context, q *lrs.Query, iters []*postingIter, t
 		if q.MaxBytes > 0 && len(out) > 0 {
 			budget = max(0, q.MaxBytes-size)
 		}
-		st, n, err := ix.load(s.seq(), budget)
+		st, n, err := ix.load(ctx, s.seq(), budget)
 		if err != nil {
 			return nil, nil, wrap(err)
 		}
@@ -233,14 +239,14 @@ func (ix *Index) page(ctx context.Context, q *lrs.Query, iters []*postingIter, t
 	}
 }
 
-func queryKeys(q *lrs.Query) []key {
+func queryKeys(q *lrs.Query, agents agentMapper) []key {
 	var ks []key
 	if q.Agent != "" {
 		kind := byte(kindAgent)
 		if q.RelatedAgents {
 			kind = kindRelatedAgent
 		}
-		ks = append(ks, newKey(kind, q.Agent))
+		ks = append(ks, newKey(kind, agents.key(q.Agent)))
 	}
 	if q.Verb != "" {
 		ks = append(ks, newKey(kindVerb, q.Verb))
@@ -256,7 +262,7 @@ func queryKeys(q *lrs.Query) []key {
 		ks = append(ks, newKey(kindRegistration, q.Registration))
 	}
 	if q.Authority != "" {
-		ks = append(ks, newKey(kindAuthority, q.Authority))
+		ks = append(ks, newKey(kindAuthority, agents.key(q.Authority)))
 	}
 	if len(ks) == 0 {
 		ks = append(ks, newKey(kindAll, ""))

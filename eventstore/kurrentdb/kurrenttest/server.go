@@ -41,12 +41,23 @@
 //     considered events and one when it goes live, like KurrentDB 24.x;
 //     CaughtUp when it reaches the head (unless Options.NoCaughtUp, which
 //     mimics older servers); then live events.
+//   - Tombstone (hard delete), with KurrentDB's semantics: the expected
+//     revision is checked as for an append; then every read of the stream
+//     and every append to it fails with the stream-deleted exception
+//     (FailedPrecondition, trailers exception=stream-deleted and
+//     stream-name, which the client reports as ErrorCodeStreamDeleted),
+//     forever: the name can never be reused, and a second tombstone fails
+//     the same way. The tombstone is stored as a "$streamDeleted" event at
+//     the end of the stream in the backing store (so it survives a
+//     restart). The stream's events stay in the backing store and in reads
+//     and subscriptions of $all, as in a KurrentDB until a scavenge; the
+//     fake has no scavenge.
 //   - TLS and HTTP Basic credentials when configured (Options.TLS,
 //     Options.Users), and which users may read $all (Options.AllReaders).
 //
 // Not implemented (the adapter does not use them; they answer
 // Unimplemented): stream subscriptions, filtered reads that are not
-// subscriptions, Delete, Tombstone, BatchAppend, persistent subscriptions,
+// subscriptions, Delete (soft delete), BatchAppend, persistent subscriptions,
 // projections, gossip (so only single-node esdb://host:port connection
 // strings work) and ServerFeatures (the client then treats the server as an
 // old one, which is fine). Link resolution, stream metadata (max count,
@@ -104,6 +115,9 @@ type Options struct {
 	// NoCaughtUp makes subscriptions never send CaughtUp, like older
 	// servers.
 	NoCaughtUp bool
+	// Dir is where New keeps the backing store (default: a new
+	// t.TempDir()), for tests that look at the server's files.
+	Dir string
 	// TLS, when set, makes the server speak TLS (tls=true connection
 	// strings).
 	TLS *tls.Config
@@ -128,6 +142,8 @@ type Server struct {
 	store eventstore.Store
 	opts  Options
 	addr  string
+
+	deletes sync.RWMutex // Tombstone holds it; appends read-hold it
 
 	mu      sync.Mutex
 	gs      *grpc.Server
@@ -160,7 +176,11 @@ func Start(store eventstore.Store, opts Options) (*Server, error) {
 // closes both when the test ends.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	store, err := pebblestore.Open(dir, pebblestore.Options{})
 	if err != nil {
 		t.Fatalf("kurrenttest: open backing store: %v", err)
 	}

@@ -91,6 +91,15 @@ func (x *streamsServer) Append(call streams.Streams_AppendServer) error {
 		events = append(events, eventstore.EventData{ID: id, Type: typ, Data: m.GetData(), Metadata: m.GetCustomMetadata()})
 	}
 	store := x.srv.store
+	// The check for a tombstone and the append are one step against a
+	// concurrent Tombstone.
+	x.srv.deletes.RLock()
+	defer x.srv.deletes.RUnlock()
+	if deleted, err := x.srv.tombstoned(ctx, stream); err != nil {
+		return storeError(err)
+	} else if deleted {
+		return streamDeleted(call.SetTrailer, stream)
+	}
 	before, err := store.Head(ctx)
 	if err != nil {
 		return storeError(err)
@@ -196,6 +205,11 @@ func (x *streamsServer) readStream(call streams.Streams_ReadServer, so *streams.
 	ctx := call.Context()
 	name := string(so.GetStreamIdentifier().GetStreamName())
 	store := x.srv.store
+	if deleted, err := x.srv.tombstoned(ctx, name); err != nil {
+		return storeError(err)
+	} else if deleted {
+		return streamDeleted(call.SetTrailer, name)
+	}
 	var dir eventstore.Direction
 	var from uint64
 	fromEnd := false

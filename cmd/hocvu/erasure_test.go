@@ -1,0 +1,301 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/eventstore/kurrentdb/kurrenttest"
+	"github.com/hocvu/hocvu/internal/proctest"
+	"github.com/hocvu/hocvu/privacy/sealing"
+)
+
+// The person the erasure test erases, and a person it keeps.
+const (
+	erasedName  = "Nguyễn Văn Erasure"
+	erasedMbox  = "mailto:an.erasure@example.vn"
+	erasedAcct  = "hv-erase-0001"
+	keptName    = "Trần Thị Kept"
+	keptMbox    = "mailto:binh.kept@example.vn"
+	scanControl = "https://hoctap.example/erasure-control-activity"
+)
+
+// erasureStatements puts the erased person in every place a statement
+// holds a person (actor by mbox and by account, Agent object,
+// instructor, team member, context agent, context group member, a
+// SubStatement's actor) next to the kept person.
+func erasureStatements(at time.Time) []map[string]any {
+	erased := map[string]any{"name": erasedName, "mbox": erasedMbox}
+	erasedByAccount := map[string]any{"name": erasedName, "account": map[string]any{"homePage": "https://vneid.example", "name": erasedAcct}}
+	kept := map[string]any{"name": keptName, "mbox": keptMbox}
+	lesson := func(actor map[string]any, i int) map[string]any {
+		return map[string]any{
+			"id": uuid.NewString(), "actor": actor, "verb": map[string]any{"id": vocab.VerbCompleted},
+			"object":    map[string]any{"id": fmt.Sprintf("%s/bai-%d", scanControl, i), "definition": map[string]any{"type": vocab.TypeLesson}},
+			"result":    map[string]any{"completion": true, "duration": "PT10M"},
+			"timestamp": at.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
+			"context": map[string]any{"extensions": map[string]any{vocab.ExtCommune: "21172", vocab.ExtTargetGroup: vocab.TargetGroups[i%4]}},
+		}
+	}
+	sts := []map[string]any{lesson(erased, 1), lesson(erasedByAccount, 2), lesson(kept, 3), lesson(kept, 4)}
+	mentored := lesson(kept, 5)
+	mentored["verb"] = map[string]any{"id": "http://adlnet.gov/expapi/verbs/mentored"}
+	mentored["object"] = map[string]any{"objectType": "Agent", "name": erasedName, "mbox": erasedMbox}
+	delete(mentored, "result")
+	withContext := lesson(kept, 6)
+	withContext["context"] = map[string]any{
+		"instructor":    erased,
+		"team":          map[string]any{"objectType": "Group", "member": []any{erased, kept}},
+		"contextAgents": []any{map[string]any{"objectType": "contextAgent", "agent": erased}},
+		"contextGroups": []any{map[string]any{"objectType": "contextGroup", "group": map[string]any{"objectType": "Group", "member": []any{erased}}}},
+	}
+	sub := lesson(kept, 7)
+	sub["verb"] = map[string]any{"id": "http://adlnet.gov/expapi/verbs/planned"}
+	sub["object"] = map[string]any{"objectType": "SubStatement", "actor": erased, "verb": map[string]any{"id": vocab.VerbCompleted},
+		"object": map[string]any{"id": scanControl + "/bai-9"}}
+	delete(sub, "result")
+	return append(sts, mentored, withContext, sub)
+}
+
+// personal is what must never be found in clear once the person is
+// erased (and, with sealing, at any time).
+var personal = []string{erasedName, "an.erasure@example.vn", erasedAcct, keptName, "binh.kept@example.vn"}
+
+// scanDir returns the files under dir whose bytes hold s (as UTF-8, or
+// JSON-escaped).
+func scanDir(t *testing.T, dir, s string) []string {
+	t.Helper()
+	escaped, _ := json.Marshal(s)
+	forms := [][]byte{[]byte(s), bytes.Trim(escaped, `"`)}
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, f := range forms {
+			if bytes.Contains(b, f) {
+				rel, _ := filepath.Rel(dir, path)
+				found = append(found, rel)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// asPeople calls the admin API with the people credential.
+func asPeople(t *testing.T, method, url, key, secret string, body any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(key, secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return res.StatusCode, data
+}
+
+// TestErasureEndToEnd: with --seal-personal-data, statements POSTed
+// through the API keep no name or identifier in clear in any file of the
+// data directory (or of the KurrentDB server's); after an erasure through
+// the admin API the person is found by no query and reads back as the
+// placeholder, the other person is unchanged, and the analytics answers
+// are the same; the same holds after a restart and after a rebuild of the
+// statement index.
+func TestErasureEndToEnd(t *testing.T) {
+	for _, backend := range []string{"embedded", "kurrentdb"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			env := append(append([]string{}, creds...), "HOCVU_SEAL_PERSONAL_DATA=true", "HOCVU_PSEUDONYM_KEY=0123456789abcdef0123456789abcdef")
+			scanDirs := []string{dir}
+			if backend == "kurrentdb" {
+				kdir := t.TempDir()
+				kdb := kurrenttest.New(t, kurrenttest.Options{Dir: kdir})
+				env = append(env, "HOCVU_EVENTSTORE_URL="+kdb.URL())
+				scanDirs = append(scanDirs, kdir)
+			}
+			code, out, errOut := proctest.Run(t, env, "credentials", "create", "--data-dir="+dir, "--name=DPO", "--scopes=people", "--key=dpo")
+			if code != 0 {
+				t.Fatalf("credentials create: %d %s %s", code, out, errOut)
+			}
+			m := regexp.MustCompile(`secret: (\S+)`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no secret in %q", out)
+			}
+			secret := m[1]
+			api := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+			sts := erasureStatements(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+			if code := doJSON(t, "POST", api.URL()+"/xapi/statements", sts, nil); code != 200 {
+				t.Fatalf("POST statements: %d", code)
+			}
+			agentQuery := func(agent map[string]any, related bool) int {
+				b, _ := json.Marshal(agent)
+				var page struct{ Statements []json.RawMessage }
+				u := api.URL() + "/xapi/statements?agent=" + url.QueryEscape(string(b))
+				if related {
+					u += "&related_agents=true"
+				}
+				if code := doJSON(t, "GET", u, nil, &page); code != 200 {
+					t.Fatalf("GET by agent: %d", code)
+				}
+				return len(page.Statements)
+			}
+			byMbox := map[string]any{"mbox": erasedMbox}
+			if n := agentQuery(byMbox, true); n != 4 {
+				t.Fatalf("before the erasure: %d statements relate to the person by mbox, want 4", n)
+			}
+			summary := func() string {
+				var res result
+				if code := doJSON(t, "GET", api.URL()+"/api/analytics/summary", nil, &res); code != 200 {
+					t.Fatalf("analytics: %d", code)
+				}
+				b, _ := json.Marshal(res.Rows)
+				return string(b)
+			}
+			before := waitAnalytics(t, api.URL(), summary)
+
+			// Bad requests first.
+			if code, body := asPeople(t, "POST", api.URL()+"/api/people/erasures", "dpo", secret, map[string]any{"agent": map[string]any{"mbox": "an@example.vn"}}); code != 400 {
+				t.Errorf("malformed agent: %d %s, want 400", code, body)
+			}
+			if code, body := asPeople(t, "POST", api.URL()+"/api/people/erasures", "dpo", secret, map[string]any{"agent": map[string]any{"mbox": "mailto:nobody@example.vn"}}); code != 404 {
+				t.Errorf("unknown person: %d %s, want 404", code, body)
+			}
+			if code, _ := asPeople(t, "POST", api.URL()+"/api/people/erasures", "durability", "durability-secret", map[string]any{"agent": byMbox}); code != 403 {
+				t.Errorf("an all-scope credential erased: %d, want 403", code)
+			}
+			for _, agent := range []map[string]any{byMbox, {"account": map[string]any{"homePage": "https://vneid.example", "name": erasedAcct}}} {
+				if code, body := asPeople(t, "POST", api.URL()+"/api/people/erasures", "dpo", secret, map[string]any{"agent": agent, "reference": "YC-2026-001"}); code != 201 {
+					t.Fatalf("erase %v: %d %s", agent, code, body)
+				}
+			}
+			check := func(when string) {
+				t.Helper()
+				deadline := time.Now().Add(30 * time.Second)
+				for agentQuery(byMbox, true) != 0 {
+					if time.Now().After(deadline) {
+						t.Fatalf("%s: the erased person is still found by their mbox", when)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if n := agentQuery(map[string]any{"mbox": keptMbox}, true); n != 5 {
+					t.Errorf("%s: the kept person relates to %d statements, want 5", when, n)
+				}
+				var page struct{ Statements []json.RawMessage }
+				if code := doJSON(t, "GET", api.URL()+"/xapi/statements?limit=100", nil, &page); code != 200 || len(page.Statements) != len(sts) {
+					t.Fatalf("%s: GET all: %d, %d statements", when, code, len(page.Statements))
+				}
+				all := bytes.Join(func() [][]byte {
+					var out [][]byte
+					for _, s := range page.Statements {
+						out = append(out, s)
+					}
+					return out
+				}(), nil)
+				for _, p := range []string{erasedName, "an.erasure@example.vn", erasedAcct} {
+					if bytes.Contains(all, []byte(p)) {
+						t.Errorf("%s: the statements still show %q", when, p)
+					}
+				}
+				if !bytes.Contains(all, []byte(keptName)) || !bytes.Contains(all, []byte(sealing.ErasedHomePage)) {
+					t.Errorf("%s: the statements lost the kept person or show no placeholder", when)
+				}
+				if got := waitAnalytics(t, api.URL(), summary); got != before {
+					t.Errorf("%s: analytics summary %s, was %s before the erasure", when, got, before)
+				}
+			}
+			check("after the erasure")
+			var list []map[string]any
+			if code, body := asPeople(t, "GET", api.URL()+"/api/people/erasures", "dpo", secret, nil); code != 200 || json.Unmarshal(body, &list) != nil || len(list) != 2 {
+				t.Errorf("erasures: %d %s", code, body)
+			}
+			stop := func() {
+				api.Signal(os.Interrupt)
+				if code, err := api.Wait(60 * time.Second); err != nil || code != 0 {
+					t.Fatalf("serve exited %d %v:\n%s", code, err, api.Logs())
+				}
+			}
+			scan := func(when string) {
+				t.Helper()
+				for _, d := range scanDirs {
+					for _, p := range personal {
+						if files := scanDir(t, d, p); len(files) > 0 {
+							t.Errorf("%s: %q in clear in %v", when, p, files)
+						}
+					}
+					if files := scanDir(t, d, scanControl); len(files) == 0 {
+						t.Fatalf("%s: the scan of %s finds nothing at all", when, d)
+					}
+				}
+			}
+			stop()
+			scan("after the erasure")
+			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+			check("after a restart")
+			stop()
+			if code, out, errOut := proctest.Run(t, env, "projections", "rebuild", "statement-index", "--data-dir="+dir); code != 0 {
+				t.Fatalf("rebuild: %d %s %s", code, out, errOut)
+			}
+			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+			check("after a rebuild")
+			stop()
+			scan("after a rebuild")
+		})
+	}
+}
+
+// waitAnalytics waits until every projection of the server has caught
+// up with the log, then returns the summary.
+func waitAnalytics(t *testing.T, base string, summary func() string) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var st struct {
+			Projections []struct {
+				Name   string `json:"name"`
+				Behind uint64 `json:"behind"`
+			} `json:"projections"`
+		}
+		if code := doJSON(t, "GET", base+"/api/projections", nil, &st); code != 200 {
+			t.Fatalf("projections: %d", code)
+		}
+		caughtUp := len(st.Projections) > 0
+		for _, p := range st.Projections {
+			caughtUp = caughtUp && p.Behind == 0
+		}
+		if caughtUp {
+			return summary()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the projections did not catch up: %+v", st.Projections)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
