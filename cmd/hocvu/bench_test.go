@@ -26,14 +26,28 @@ func BenchmarkPostStatements(b *testing.B) {
 	for _, bc := range []struct {
 		batch     int
 		analytics bool
-	}{{1, true}, {10, true}, {100, true}, {100, false}} {
+		// learners, when set, is how many learners the statements cycle
+		// through (else each statement has a learner of its own).
+		learners int
+		sealed   bool
+	}{{1, true, 0, false}, {10, true, 0, false}, {100, true, 0, false}, {100, false, 0, false},
+		// The cost of sealing (issue 18): with a learner of its own, every
+		// statement creates a key; with 2,000 learners, keys are reused.
+		{100, false, 0, true}, {100, false, 2000, false}, {100, false, 2000, true}} {
 		name := fmt.Sprintf("batch=%d/analytics=duckdb", bc.batch)
 		args := []string{"serve", "--listen=127.0.0.1:0", "--log-level=info"}
 		if !bc.analytics {
 			name = fmt.Sprintf("batch=%d/analytics=off", bc.batch)
 			args = append(args, "--no-analytics-projector")
 		}
-		batch := bc.batch
+		if bc.learners > 0 {
+			name += fmt.Sprintf("/learners=%d", bc.learners)
+		}
+		if bc.sealed {
+			name += "/sealed"
+			args = append(args, "--seal-personal-data")
+		}
+		batch, learners := bc.batch, bc.learners
 		b.Run(name, func(b *testing.B) {
 			p := proctest.Start(b, creds, append(args, "--data-dir="+b.TempDir())...)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -51,7 +65,11 @@ func BenchmarkPostStatements(b *testing.B) {
 					for n := next.Add(1); n <= total; n = next.Add(1) {
 						sts := make([]map[string]any, batch)
 						for i := range sts {
-							sts[i] = campaignStatement(int(n)*batch+i, "21172", base.Add(time.Duration(n)*time.Second))
+							learner := int(n)*batch + i
+							if learners > 0 {
+								learner %= learners
+							}
+							sts[i] = campaignStatement(learner, "21172", base.Add(time.Duration(n)*time.Second))
 						}
 						body, _ := json.Marshal(sts)
 						req, _ := http.NewRequest("POST", p.URL()+"/xapi/statements", bytes.NewReader(body))
