@@ -45,7 +45,7 @@ func erasureStatements(at time.Time) []map[string]any {
 			"object":    map[string]any{"id": fmt.Sprintf("%s/bai-%d", scanControl, i), "definition": map[string]any{"type": vocab.TypeLesson}},
 			"result":    map[string]any{"completion": true, "duration": "PT10M"},
 			"timestamp": at.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
-			"context": map[string]any{"extensions": map[string]any{vocab.ExtCommune: "21172", vocab.ExtTargetGroup: vocab.TargetGroups[i%4]}},
+			"context":   map[string]any{"extensions": map[string]any{vocab.ExtCommune: "21172", vocab.ExtTargetGroup: vocab.TargetGroups[i%4]}},
 		}
 	}
 	sts := []map[string]any{lesson(erased, 1), lesson(erasedByAccount, 2), lesson(kept, 3), lesson(kept, 4)}
