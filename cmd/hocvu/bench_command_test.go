@@ -64,3 +64,55 @@ func TestBenchReport(t *testing.T) {
 		t.Errorf("--data-dir: %v", err)
 	}
 }
+
+// TestBenchScaling runs `hocvu bench --sizes` end to end on two tiny
+// sizes (the real binary for every child) and checks the scaling report:
+// one row per size, in increasing order, in both tables, with the GET mix
+// covering every filter, and the data directory of each size removed.
+func TestBenchScaling(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := proctest.Run(t, nil, "bench", "--data-dir="+dir, "--sizes=300,0", "--ingest=200",
+		"--clients=2", "--batch=25", "--runs=1")
+	if code != 0 {
+		t.Fatalf("hocvu bench --sizes exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`^### hocvu bench --sizes — \d{4}-\d\d-\d\d \d\d:\d\d UTC\n\nMachine: .+, \d+ CPUs \(.+\), \w+/\w+, go.+\. Hocvu .+\. Each size bulk-loaded \(seed 7\) into a new data directory, then .+; ingest of 200 statements over HTTP \(batches of 25, 2 clients\); GET latencies over 1 runs after one warm-up\.\n\n`).MatchString(stdout) {
+		t.Errorf("report heading:\n%s", stdout)
+	}
+	var rows []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| store size") && !strings.HasPrefix(line, "| ---") {
+			rows = append(rows, line)
+		}
+	}
+	mb, lat := `[\d,]+ MB`, `[\d.]+[µm]?s \([\d.]+[µm]?s\)`
+	want := []string{
+		`0 \| 0 \| — \| \d+s \([a-z-]+\) \| [\d,]+ statements/s \| [\d.]+m?s \| ` + mb + ` \| ` + mb + ` \| [\d,]+ B \([\d,]+ \+ [\d,]+ \+ [\d,]+\)`,
+		`300 \| [1-9][\d,]* \| \d+s \([\d,]+/s\) \| \d+s \([a-z-]+\) \| [\d,]+ statements/s \| [\d.]+m?s \| ` + mb + ` \| ` + mb + ` \| [\d,]+ B \([\d,]+ \+ [\d,]+ \+ [\d,]+\)`,
+		`0` + strings.Repeat(` \| `+lat, 10),
+		`300` + strings.Repeat(` \| `+lat, 10),
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows; want %d:\n%s", len(rows), len(want), stdout)
+	}
+	for i, w := range want {
+		if !regexp.MustCompile(`^\| ` + w + ` \|$`).MatchString(rows[i]) {
+			t.Errorf("row %d: %q; want /%s/", i, rows[i], w)
+		}
+	}
+	for _, filter := range []string{"since/until", "related_agents", "related_activities", "more page"} {
+		if !strings.Contains(stdout, filter) {
+			t.Errorf("the GET table has no %s column:\n%s", filter, stdout)
+		}
+	}
+	if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
+		t.Errorf("the data directory holds %v (%v); want each size's directory removed", left, err)
+	}
+}
+
+func TestBenchRefusesBadSizes(t *testing.T) {
+	code, _, stderr := proctest.Run(t, nil, "bench", "--sizes=0,1T")
+	if code != 2 || !strings.Contains(stderr, `size "1T"`) {
+		t.Errorf("--sizes=0,1T: exit %d\n%s\nwant 2 and the size named", code, stderr)
+	}
+}

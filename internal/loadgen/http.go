@@ -176,7 +176,10 @@ func Percentiles(ds []time.Duration) (p50, p95, p99 time.Duration) {
 	return pct(0.50), pct(0.95), pct(0.99)
 }
 
-type sampled struct{ id, agent, activity string }
+type sampled struct {
+	id, agent, activity string
+	stored              time.Time
+}
 
 // sampleStatement picks a stored lesson completion to query by.
 func sampleStatement(ctx context.Context, base string) (sampled, error) {
@@ -200,5 +203,6 @@ func sampleStatement(ctx context.Context, base string) (sampled, error) {
 	st := page.Statements[rand.IntN(len(page.Statements))]
 	actor, _ := json.Marshal(map[string]any{"account": st["actor"].(map[string]any)["account"]})
 	obj, _ := st["object"].(map[string]any)
-	return sampled{id: st["id"].(string), agent: string(actor), activity: fmt.Sprint(obj["id"])}, nil
+	stored, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(st["stored"]))
+	return sampled{id: st["id"].(string), agent: string(actor), activity: fmt.Sprint(obj["id"]), stored: stored}, nil
 }

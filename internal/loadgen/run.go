@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
 	"time"
@@ -34,6 +34,13 @@ type Config struct {
 	Ingest, Clients, Batch int
 	// Runs of each query make its latency percentiles.
 	Runs int
+	// Sizes, when set, make a scaling run instead: the store is loaded
+	// to each size in turn (statements, increasing) and the ingest, the
+	// GET /xapi/statements latencies, the server's resident memory and
+	// the disk per statement are measured at each (Learners is then
+	// derived from each size; the named queries and the rebuild are not
+	// run).
+	Sizes []int64
 	// Progress receives a line per step and per measurement, and the
 	// children's output (nil: discarded).
 	Progress io.Writer
@@ -55,6 +62,8 @@ type bench struct {
 	rows       []row
 	statements int64 // loaded in bulk
 	posted     int   // ingested over HTTP
+	postTime   time.Duration
+	lag        time.Duration // after the ingest, until every projection had applied it
 }
 
 // Run loads a simulated campaign, measures it and returns the markdown
@@ -77,6 +86,12 @@ func Run(ctx context.Context, cfg Config) (string, error) {
 	if cfg.ClickHouse != "" {
 		b.engine = "clickhouse"
 		b.extra = append(b.extra, "--clickhouse="+cfg.ClickHouse)
+	}
+	if len(cfg.Sizes) > 0 {
+		if cfg.ClickHouse != "" {
+			return "", errors.New("a scaling run (sizes) measures with the embedded DuckDB analytics: one ClickHouse database would keep the rows of the earlier sizes")
+		}
+		return runScaling(ctx, cfg, b.dir, b.extra[1:], b.engine)
 	}
 	if err := b.load(ctx); err != nil {
 		return "", err
@@ -160,14 +175,15 @@ func (b *bench) ingest(ctx context.Context, base string) error {
 	if err != nil {
 		return err
 	}
-	b.posted = posted
+	b.posted, b.postTime = posted, postTime
 	b.add(fmt.Sprintf("ingest over HTTP (POST, batches of %d, %d clients)", c.Batch, c.Clients), fmt.Sprintf("%s statements/s", human(int64(float64(posted)/postTime.Seconds()))),
 		fmt.Sprintf("%d statements in %s, validation, fsync and index included", posted, postTime.Round(time.Millisecond)))
 	lagStart := time.Now()
 	if _, err := waitCaughtUp(ctx, base, 10*time.Minute); err != nil {
 		return err
 	}
-	b.add("analytics lag after the ingest", time.Since(lagStart).Round(time.Millisecond).String(), "until every projection had applied the log's head")
+	b.lag = time.Since(lagStart)
+	b.add("analytics lag after the ingest", b.lag.Round(time.Millisecond).String(), "until every projection had applied the log's head")
 	return nil
 }
 
@@ -194,14 +210,7 @@ func (b *bench) queries(ctx context.Context, base string) error {
 	if err != nil {
 		return err
 	}
-	for _, q := range []struct{ label, query string }{
-		{"by id", "statementId=" + sample.id},
-		{"by agent", "agent=" + url.QueryEscape(sample.agent)},
-		{"by verb (page of 100)", "verb=" + url.QueryEscape(completed) + "&limit=100"},
-		{"by activity", "activity=" + url.QueryEscape(sample.activity) + "&limit=100"},
-		{"by agent and verb", "agent=" + url.QueryEscape(sample.agent) + "&verb=" + url.QueryEscape(completed)},
-		{"unfiltered (page of 100)", "limit=100"},
-	} {
+	for _, q := range statementQueries(sample, false) {
 		p50, p95, p99, err := latency(ctx, base+"/xapi/statements?"+q.query, b.cfg.Runs)
 		if err != nil {
 			return err
