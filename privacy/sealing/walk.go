@@ -14,18 +14,17 @@ type agentFunc func(v jsontext.Value) (jsontext.Value, error)
 // itself to keep it.
 type memberFunc func(name string, v jsontext.Value) (jsontext.Value, error)
 
-// rewriteObject copies the JSON object raw member by member, in order,
-// passing each value through member. A value that is not an object is
-// returned as it is.
+// rewriteObject returns the JSON object raw with each member's value
+// passed through member. Values member returns unchanged (the same slice)
+// are not re-encoded: the result is raw with the changed values spliced
+// in, and raw itself when nothing changed. A value that is not an object
+// is returned as it is.
 func rewriteObject(raw jsontext.Value, member memberFunc) (jsontext.Value, error) {
 	if raw.Kind() != '{' {
 		return raw, nil
 	}
-	return transcode(raw, func(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+	return splice(raw, func(dec *jsontext.Decoder, replace func(v, nv jsontext.Value)) error {
 		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 			return err
 		}
 		for dec.PeekKind() != '}' {
@@ -42,28 +41,19 @@ func rewriteObject(raw jsontext.Value, member memberFunc) (jsontext.Value, error
 			if err != nil {
 				return fmt.Errorf("%s: %w", n, err)
 			}
-			if err := enc.WriteToken(jsontext.String(n)); err != nil {
-				return err
-			}
-			if err := enc.WriteValue(nv); err != nil {
-				return fmt.Errorf("%s: %w", n, err)
-			}
+			replace(v, nv)
 		}
-		return enc.WriteToken(jsontext.EndObject)
+		return nil
 	})
 }
 
-// rewriteArray passes each element of the JSON array raw through fn. A
-// value that is not an array is returned as it is.
+// rewriteArray is rewriteObject for the elements of a JSON array.
 func rewriteArray(raw jsontext.Value, fn func(v jsontext.Value) (jsontext.Value, error)) (jsontext.Value, error) {
 	if raw.Kind() != '[' {
 		return raw, nil
 	}
-	return transcode(raw, func(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+	return splice(raw, func(dec *jsontext.Decoder, replace func(v, nv jsontext.Value)) error {
 		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-		if err := enc.WriteToken(jsontext.BeginArray); err != nil {
 			return err
 		}
 		for i := 0; dec.PeekKind() != ']'; i++ {
@@ -75,11 +65,9 @@ func rewriteArray(raw jsontext.Value, fn func(v jsontext.Value) (jsontext.Value,
 			if err != nil {
 				return fmt.Errorf("[%d]: %w", i, err)
 			}
-			if err := enc.WriteValue(nv); err != nil {
-				return err
-			}
+			replace(v, nv)
 		}
-		return enc.WriteToken(jsontext.EndArray)
+		return nil
 	})
 }
 
