@@ -27,12 +27,12 @@ func BenchmarkSealingCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	clear, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
+	plain, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = clear.Close() })
-	if _, err := camp.WriteBulk(ctx, clear, simulate.BulkOptions{Credential: "bench"}); err != nil {
+	b.Cleanup(func() { _ = plain.Close() })
+	if _, err := camp.WriteBulk(ctx, plain, simulate.BulkOptions{Credential: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	sealer := sealing.Sealer{Keys: sealingtest.NewKeys()}
@@ -42,7 +42,7 @@ func BenchmarkSealingCost(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = sealed.Close() })
 	for from := (eventstore.Position{}); ; {
-		evs, err := clear.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Max: 1000})
+		evs, err := plain.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Max: 1000})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func BenchmarkSealingCost(b *testing.B) {
 		name   string
 		log    projections.Source
 		sealer statementindex.Sealer
-	}{{"clear", clear, nil}, {"sealed", sealed, sealer}} {
+	}{{"clear", plain, nil}, {"sealed", sealed, sealer}} {
 		var ix *statementindex.Index
 		b.Run("replay/"+c.name, func(b *testing.B) {
 			ix = benchReplay(b, outer, c.log, c.sealer)
