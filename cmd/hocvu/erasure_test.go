@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -376,5 +377,54 @@ func TestErasureSurvivesKill(t *testing.T) {
 		if bytes.Contains(s, []byte("an.erasure@example.vn")) {
 			t.Fatalf("recorded as erased, yet a statement shows the person: %s", s)
 		}
+	}
+}
+
+// TestPeopleCommands: hocvu people erase and erasures on a stopped
+// server's data directory, with clear errors for a malformed agent, an
+// unknown person and sealing off; the server then applies the erasure.
+func TestPeopleCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := append(append([]string{}, creds...), "HOCVU_SEAL_PERSONAL_DATA=true")
+	api := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	if code := doJSON(t, "POST", api.URL()+"/xapi/statements", erasureStatements(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), nil); code != 200 {
+		t.Fatalf("POST statements: %d", code)
+	}
+	api.Signal(os.Interrupt)
+	if code, err := api.Wait(60 * time.Second); err != nil || code != 0 {
+		t.Fatalf("serve exited %d %v", code, err)
+	}
+	for _, c := range []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--agent", `{"mbox":"an.erasure@example.vn"}`}, env, "not a mailto: IRI"},
+		{[]string{"--agent", `{"mbox":"mailto:nobody@example.vn"}`}, env, "no personal data of this person is kept"},
+		{[]string{"--account", "https://vneid.example"}, env, "give HOMEPAGE,NAME"},
+		{[]string{"--agent", `{"mbox":"` + erasedMbox + `"}`}, creds, "sealing is off"},
+	} {
+		code, out, errOut := proctest.Run(t, c.env, append([]string{"people", "erase", "--data-dir=" + dir}, c.args...)...)
+		if code == 0 || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("people erase %v: exit %d, %s%s; want an error saying %q", c.args, code, out, errOut, c.want)
+		}
+	}
+	code, out, errOut := proctest.Run(t, env, "people", "erase", "--data-dir="+dir, "--account=https://vneid.example,"+erasedAcct, "--reference=YC-9")
+	if code != 0 || !strings.Contains(out, "erased subject") {
+		t.Fatalf("people erase: exit %d, %s%s", code, out, errOut)
+	}
+	code, out, errOut = proctest.Run(t, env, "people", "erasures", "--json", "--data-dir="+dir)
+	var recs []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0]["reference"] != "YC-9" || recs[0]["by"] != "cli" {
+		t.Fatalf("people erasures: exit %d, %s%s", code, out, errOut)
+	}
+	if strings.Contains(out, erasedAcct) {
+		t.Errorf("the audit list names the person: %s", out)
+	}
+	api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
+	agent, _ := json.Marshal(map[string]any{"account": map[string]any{"homePage": "https://vneid.example", "name": erasedAcct}})
+	var page struct{ Statements []json.RawMessage }
+	if code := doJSON(t, "GET", api.URL()+"/xapi/statements?agent="+url.QueryEscape(string(agent)), nil, &page); code != 200 || len(page.Statements) != 0 {
+		t.Fatalf("after the erasure: %d, %d statements found by the account", code, len(page.Statements))
 	}
 }
