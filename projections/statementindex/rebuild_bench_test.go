@@ -23,19 +23,7 @@ import (
 // measures the same on a real data directory at any size.
 func BenchmarkRebuild(b *testing.B) {
 	ctx := context.Background()
-	camp, err := simulate.Generate(ctx, simulate.Config{Seed: 1, Learners: 25_000},
-		simulate.Authority("https://hocvu.local/", "bench"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	log, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = log.Close() })
-	if _, err := camp.WriteBulk(ctx, log, simulate.BulkOptions{Credential: "bench"}); err != nil {
-		b.Fatal(err)
-	}
+	log := bulkCampaign(b, 25_000)
 	b.Run("embedded", func(b *testing.B) { benchRebuild(b, log) })
 	b.Run("kurrentdb-adapter", func(b *testing.B) {
 		srv, err := kurrenttest.Start(log, kurrenttest.Options{})
@@ -52,6 +40,27 @@ func BenchmarkRebuild(b *testing.B) {
 		b.Cleanup(func() { _ = s.Close() })
 		benchRebuild(b, s)
 	})
+}
+
+// bulkCampaign writes a simulated campaign of the given learners into a
+// new embedded log, as hocvu simulate --mode bulk does.
+func bulkCampaign(b *testing.B, learners int) *pebblestore.Store {
+	b.Helper()
+	ctx := context.Background()
+	camp, err := simulate.Generate(ctx, simulate.Config{Seed: 1, Learners: learners},
+		simulate.Authority("https://hocvu.local/", "bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = log.Close() })
+	if _, err := camp.WriteBulk(ctx, log, simulate.BulkOptions{Credential: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	return log
 }
 
 func benchRebuild(b *testing.B, src projections.Source) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/hocvu/hocvu/campaign/simulate"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/lrs"
@@ -23,18 +22,7 @@ import (
 // it returns). docs/benchmarks.md ("Sealing") records the figures.
 func BenchmarkSealingCost(b *testing.B) {
 	ctx := context.Background()
-	camp, err := simulate.Generate(ctx, simulate.Config{Seed: 1, Learners: 5_000}, simulate.Authority("https://hocvu.local/", "bench"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	plain, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = plain.Close() })
-	if _, err := camp.WriteBulk(ctx, plain, simulate.BulkOptions{Credential: "bench"}); err != nil {
-		b.Fatal(err)
-	}
+	plain := bulkCampaign(b, 5_000)
 	sealer := sealing.Sealer{Keys: sealingtest.NewKeys()}
 	sealed, err := pebblestore.Open(b.TempDir(), pebblestore.Options{})
 	if err != nil {
