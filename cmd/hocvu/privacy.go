@@ -9,11 +9,13 @@ import (
 
 	"github.com/hocvu/hocvu/analytics"
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/privacy/keys"
 	"github.com/hocvu/hocvu/privacy/keys/kurrentkeys"
 	"github.com/hocvu/hocvu/privacy/keys/pebblekeys"
 	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/statementindex"
 )
 
@@ -106,6 +108,23 @@ func (p *privacyRuntime) indexSealer() statementindex.Sealer {
 		return nil
 	}
 	return p.sealer
+}
+
+// documentSealer seals the documents of a person: nil when sealing is off.
+func (p *privacyRuntime) documentSealer() documents.Sealer {
+	if p == nil {
+		return nil
+	}
+	return sealing.Content{Keys: p.keyring}
+}
+
+// documentAgents maps the agents of the document index: nil when sealing
+// is off.
+func (p *privacyRuntime) documentAgents() documentindex.AgentKeys {
+	if p == nil {
+		return nil
+	}
+	return sealing.Content{Keys: p.keyring}
 }
 
 // mapPseudonyms makes ps pseudonymize people by their sealed form when

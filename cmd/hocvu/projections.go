@@ -53,6 +53,10 @@ func openProjection(ctx context.Context, store eventstore.StreamReader, name str
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := ix.UseSealer(privacy.documentAgents()); err != nil {
+			_ = ix.Close()
+			return nil, nil, err
+		}
 		return ix, func() { _ = ix.Close() }, nil
 	case name == documentindex.DefinitionsName:
 		cache, memory := sc.modelMemory()

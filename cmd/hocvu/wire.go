@@ -185,6 +185,10 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		c.Close()
 		return nil, err
 	}
+	if err := c.docIndex.UseSealer(c.privacy.documentAgents()); err != nil {
+		c.Close()
+		return nil, err
+	}
 	if c.definitions, err = documentindex.OpenDefinitionsWithMemory(filepath.Join(dataDir, "definitions"), log, memory(false)); err != nil {
 		c.Close()
 		return nil, err
@@ -207,6 +211,7 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	c.documents = documents.New(store, c.blobs, documentindex.Live{Index: c.docIndex, Runner: c.docRun}, documents.Options{
 		Definitions: documentindex.LiveDefinitions{Definitions: c.definitions, Runner: c.defRun},
 		Logger:      log,
+		Sealer:      c.privacy.documentSealer(),
 	})
 	if reg != nil {
 		projections.RegisterMetrics(reg, store, c.indexRun, c.docRun, c.defRun)

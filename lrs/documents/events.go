@@ -19,6 +19,13 @@ const (
 	// EventDocumentDeleted records that a document was deleted. Data is a
 	// DeletedData, Metadata a Meta.
 	EventDocumentDeleted = "xapi.document.deleted.v1"
+	// EventDocumentSealed is EventDocumentSet for a document of a person
+	// (State, Agent Profile) when personal data is sealed
+	// (docs/privacy.md): the key's agent is the person's subject key, the
+	// blob holds the content sealed under the person's key, and the SHA-1
+	// of the content (the ETag) is sealed too. Data is a SetData with
+	// Sealed set and SHA1 empty, Metadata a Meta.
+	EventDocumentSealed = "xapi.document.sealed.v1"
 
 	// EventPrefix selects every document event.
 	EventPrefix = "xapi.document."
@@ -61,6 +68,20 @@ type SetData struct {
 	Updated time.Time `json:"updated"`
 	// Merged is true when a POST merged into an existing JSON document.
 	Merged bool `json:"merged,omitempty"`
+	// Sealed is set in EventDocumentSealed only: SHA256 then addresses
+	// the sealed content and Size is the size of the content itself.
+	Sealed *SealedData `json:"sealed,omitempty"`
+}
+
+// SealedData says under which key a sealed document is sealed.
+type SealedData struct {
+	// KeyID is the id of the person's data key that seals the content and
+	// the ETag.
+	KeyID string `json:"k"`
+	// SHA1 is the lower-case hex SHA-1 of the content (the ETag), sealed
+	// under KeyID, in unpadded base64url: once the person is erased it
+	// cannot be opened, so the document reads as absent.
+	SHA1 string `json:"sha1"`
 }
 
 // DeletedData is the data of EventDocumentDeleted.
@@ -101,10 +122,13 @@ func (d Decoded) Key() Key {
 // version does not know (a newer one), which callers skip.
 func Decode(ev *eventstore.RecordedEvent) (d Decoded, ok bool, err error) {
 	switch ev.Type {
-	case EventDocumentSet:
+	case EventDocumentSet, EventDocumentSealed:
 		var s SetData
 		if err := json.Unmarshal(ev.Data, &s); err != nil {
 			return d, false, fmt.Errorf("decode %s %s: %w", ev.Type, ev.ID, err)
+		}
+		if (ev.Type == EventDocumentSealed) != (s.Sealed != nil) {
+			return d, false, fmt.Errorf("decode %s %s: the sealed member must be present exactly in %s", ev.Type, ev.ID, EventDocumentSealed)
 		}
 		d.Set = &s
 	case EventDocumentDeleted:

@@ -54,9 +54,12 @@ func (s *Service) merge(ctx context.Context, op string, cur *Document, posted []
 	if err != nil {
 		return nil, lrs.Errorf(lrs.KindInvalid, op, "cannot merge: the posted document is not a JSON object: %v", err)
 	}
-	rc, _, err := s.blobs.Open(cur.SHA256)
+	rc, ok, err := s.readContent(ctx, cur)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read stored document: %w", op, err)
+	}
+	if !ok {
+		return nil, lrs.Errorf(lrs.KindConflict, op, "the document's person was erased while this request merged into it; retry")
 	}
 	stored, err := io.ReadAll(rc)
 	_ = rc.Close()

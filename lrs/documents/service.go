@@ -89,6 +89,10 @@ type Options struct {
 	// MaxAttempts bounds how often an unconditional write that lost a race
 	// is decided again (default 64); past it the request gets 409.
 	MaxAttempts int
+	// Sealer, when set, seals the documents of a person ([Sealer]); the
+	// document index must then map agents the same way
+	// (documentindex.Index.UseSealer).
+	Sealer Sealer
 }
 
 // Service implements the document resources over the event log, the blob
@@ -104,6 +108,7 @@ type Service struct {
 	now         func() time.Time
 	waitTimeout time.Duration
 	maxAttempts int
+	sealer      Sealer
 }
 
 // New creates a Service.
@@ -121,7 +126,7 @@ func New(log Log, blobs Blobs, index Index, opts Options) *Service {
 		opts.MaxAttempts = 64
 	}
 	return &Service{log: log, blobs: blobs, index: index, defs: opts.Definitions, logger: opts.Logger,
-		now: opts.Now, waitTimeout: opts.WaitTimeout, maxAttempts: opts.MaxAttempts}
+		now: opts.Now, waitTimeout: opts.WaitTimeout, maxAttempts: opts.MaxAttempts, sealer: opts.Sealer}
 }
 
 // Document describes a stored document (not its content).
@@ -134,6 +139,8 @@ type Document struct {
 	Updated     time.Time
 	// Revision is the revision of the event that set it in its stream.
 	Revision uint64
+	// keyID is the person's key that seals the content ("" in clear).
+	keyID string
 }
 
 // ETag is the document's ETag header value.
@@ -145,28 +152,59 @@ type head struct {
 	expected eventstore.ExpectedRevision
 }
 
-func (s *Service) current(ctx context.Context, key Key) (head, error) {
+// current reads where a request's document stands. A document of a
+// person stored in clear before sealing was turned on is read from its
+// legacy stream while the sealed stream does not exist; writes and
+// deletes then go to the sealed stream (expected NoStream), which
+// supersedes the legacy one from then on.
+func (s *Service) current(ctx context.Context, loc located) (head, error) {
+	h, exists, err := s.readHead(ctx, loc.key)
+	if err != nil || exists || loc.legacy == nil {
+		return h, err
+	}
+	old, _, err := s.readHead(ctx, *loc.legacy)
+	if err != nil {
+		return head{}, fmt.Errorf("legacy document stream: %w", err)
+	}
+	return head{doc: old.doc, expected: eventstore.NoStream}, nil
+}
+
+// readHead reads the last event of key's stream; exists is false when
+// the stream does not exist.
+func (s *Service) readHead(ctx context.Context, key Key) (h head, exists bool, err error) {
 	evs, err := s.log.ReadStream(ctx, key.Stream(), eventstore.ReadStreamOptions{Direction: eventstore.Backwards, FromEnd: true, Max: 1})
 	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(evs) == 0) {
-		return head{expected: eventstore.NoStream}, nil
+		return head{expected: eventstore.NoStream}, false, nil
 	}
 	if err != nil {
-		return head{}, fmt.Errorf("read document stream: %w", err)
+		return head{}, false, fmt.Errorf("read document stream: %w", err)
 	}
 	ev := &evs[0]
-	h := head{expected: eventstore.Exact(ev.Revision)}
+	h = head{expected: eventstore.Exact(ev.Revision)}
 	d, ok, err := Decode(ev)
 	if err != nil {
-		return head{}, err
+		return head{}, true, err
 	}
 	if !ok {
-		return head{}, fmt.Errorf("document stream %s ends with event type %q, which this version does not know", ev.Stream, ev.Type)
+		return head{}, true, fmt.Errorf("document stream %s ends with event type %q, which this version does not know", ev.Stream, ev.Type)
 	}
-	if d.Set != nil {
-		h.doc = &Document{Key: key, ContentType: d.Set.ContentType, Size: d.Set.Size, SHA256: d.Set.SHA256,
-			SHA1: d.Set.SHA1, Updated: d.Set.Updated, Revision: ev.Revision}
+	if d.Set == nil {
+		return h, true, nil
 	}
-	return h, nil
+	doc := &Document{Key: key, ContentType: d.Set.ContentType, Size: d.Set.Size, SHA256: d.Set.SHA256,
+		SHA1: d.Set.SHA1, Updated: d.Set.Updated, Revision: ev.Revision}
+	if sd := d.Set.Sealed; sd != nil {
+		sha1Hex, usable, err := s.openETag(ctx, key, sd)
+		if err != nil {
+			return head{}, true, fmt.Errorf("document stream %s: %w", ev.Stream, err)
+		}
+		if !usable {
+			return h, true, nil // the person was erased: the document is gone
+		}
+		doc.SHA1, doc.keyID = sha1Hex, sd.KeyID
+	}
+	h.doc = doc
+	return h, true, nil
 }
 
 func validateKey(op string, k Key) error {
@@ -190,16 +228,19 @@ func (s *Service) Get(ctx context.Context, key Key) (*Document, io.ReadCloser, e
 	if err := validateKey(op, key); err != nil {
 		return nil, nil, err
 	}
-	h, err := s.current(ctx, key)
+	h, err := s.current(ctx, s.locate(key))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if h.doc == nil {
 		return nil, nil, lrs.Errorf(lrs.KindNotFound, op, "no such document")
 	}
-	rc, _, err := s.blobs.Open(h.doc.SHA256)
+	rc, ok, err := s.readContent(ctx, h.doc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: content %s: %w", op, h.doc.SHA256, err)
+		return nil, nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if !ok {
+		return nil, nil, lrs.Errorf(lrs.KindNotFound, op, "no such document")
 	}
 	return h.doc, rc, nil
 }
@@ -243,14 +284,15 @@ func (s *Service) Write(ctx context.Context, req *WriteRequest) (*Document, erro
 	if err := checkPostedJSON(op, req.Method, req.Content, contentType); err != nil {
 		return nil, err
 	}
-	stream := req.Key.Stream()
+	loc := s.locate(req.Key)
+	stream := loc.key.Stream()
 	meta, err := json.Marshal(Meta{Credential: req.Credential, XAPIVersion: string(req.Version), Method: req.Method})
 	if err != nil {
 		return nil, err
 	}
 	stored := "" // the blob this request already made durable
 	for attempt := 1; ; attempt++ {
-		h, err := s.current(ctx, req.Key)
+		h, err := s.current(ctx, loc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -264,25 +306,25 @@ func (s *Service) Write(ctx context.Context, req *WriteRequest) (*Document, erro
 			}
 			ct, merged = h.doc.ContentType, true
 		}
-		sum256 := sha256.Sum256(content)
-		sum1 := sha1.Sum(content) //nolint:gosec // the ETag the spec defines
 		updated := s.now().UTC()
 		if h.doc != nil && !updated.After(h.doc.Updated) {
 			// A document's time never goes backwards (a clock step on this
 			// or another replica), so "since" never misses a change.
 			updated = h.doc.Updated.Add(time.Nanosecond)
 		}
-		data := SetData{KeyData: keyData(req.Key), ContentType: ct, Size: int64(len(content)),
-			SHA256: hex.EncodeToString(sum256[:]), SHA1: hex.EncodeToString(sum1[:]),
-			Updated: updated, Merged: merged}
+		set, err := s.setEvent(ctx, loc, content, SetData{ContentType: ct, Updated: updated, Merged: merged})
+		if err != nil {
+			return nil, &lrs.Error{Kind: lrs.KindUnavailable, Op: op, Msg: "the document could not be sealed under its person's key; retry", Err: err}
+		}
+		data, etag := set.data, set.etag
 		// The content is durable before the event that refers to it.
 		if data.SHA256 != stored {
-			if err := s.blobs.Put(ctx, data.SHA256, bytes.NewReader(content)); err != nil {
+			if err := s.blobs.Put(ctx, data.SHA256, bytes.NewReader(set.blob)); err != nil {
 				return nil, fmt.Errorf("%s: store content: %w", op, err)
 			}
 			stored = data.SHA256
 		}
-		ev, err := newEvent(EventDocumentSet, data, meta)
+		ev, err := newEvent(set.typ, data, meta)
 		if err != nil {
 			return nil, err
 		}
@@ -291,13 +333,45 @@ func (s *Service) Write(ctx context.Context, req *WriteRequest) (*Document, erro
 			if err := s.waitVisible(ctx, op, res.Position); err != nil {
 				return nil, err
 			}
-			return &Document{Key: req.Key, ContentType: ct, Size: data.Size, SHA256: data.SHA256, SHA1: data.SHA1,
-				Updated: data.Updated, Revision: res.NextExpectedRevision}, nil
+			doc := &Document{Key: loc.key, ContentType: ct, Size: data.Size, SHA256: data.SHA256, SHA1: etag,
+				Updated: data.Updated, Revision: res.NextExpectedRevision}
+			if data.Sealed != nil {
+				doc.keyID = data.Sealed.KeyID
+			}
+			return doc, nil
 		}
 		if err := s.raced(op, err, req.Conditions, attempt); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// preparedSet is the set event of a write and the blob it refers to.
+type preparedSet struct {
+	typ  string
+	data SetData
+	blob []byte
+	etag string // the SHA-1 of the content, hex
+}
+
+// setEvent completes data (ContentType, Updated and Merged given) for
+// content stored at loc: in clear, or sealed for a person's document.
+func (s *Service) setEvent(ctx context.Context, loc located, content []byte, data SetData) (preparedSet, error) {
+	sum256 := sha256.Sum256(content)
+	sum1 := sha1.Sum(content) //nolint:gosec // the ETag the spec defines
+	etag := hex.EncodeToString(sum1[:])
+	data.KeyData, data.Size = keyData(loc.key), int64(len(content))
+	data.SHA256, data.SHA1 = hex.EncodeToString(sum256[:]), etag
+	if loc.legacy == nil {
+		return preparedSet{typ: EventDocumentSet, data: data, blob: content, etag: etag}, nil
+	}
+	sealed, sd, err := s.sealContent(ctx, loc.key, content, etag)
+	if err != nil {
+		return preparedSet{}, err
+	}
+	sum := sha256.Sum256(sealed)
+	data.SHA256, data.SHA1, data.Sealed = hex.EncodeToString(sum[:]), "", sd
+	return preparedSet{typ: EventDocumentSealed, data: data, blob: sealed, etag: etag}, nil
 }
 
 // checkWrite applies the concurrency rules of a PUT or POST to the current
@@ -420,7 +494,7 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) error {
 	if err != nil {
 		return err
 	}
-	pos, err := s.deleteOne(ctx, op, req.Key, req.Conditions, meta, false)
+	pos, err := s.deleteOne(ctx, op, s.locate(req.Key), req.Conditions, meta, false)
 	if err != nil || pos.IsStart() {
 		return err
 	}
@@ -429,10 +503,10 @@ func (s *Service) Delete(ctx context.Context, req *DeleteRequest) error {
 
 // deleteOne appends a deleted event for key unless it is absent; it
 // returns the event's position (Start when nothing was appended).
-func (s *Service) deleteOne(ctx context.Context, op string, key Key, c Conditions, meta []byte, all bool) (eventstore.Position, error) {
-	stream := key.Stream()
+func (s *Service) deleteOne(ctx context.Context, op string, loc located, c Conditions, meta []byte, all bool) (eventstore.Position, error) {
+	stream := loc.key.Stream()
 	for attempt := 1; ; attempt++ {
-		h, err := s.current(ctx, key)
+		h, err := s.current(ctx, loc)
 		if err != nil {
 			return eventstore.Start, fmt.Errorf("%s: %w", op, err)
 		}
@@ -442,7 +516,7 @@ func (s *Service) deleteOne(ctx context.Context, op string, key Key, c Condition
 		if h.doc == nil {
 			return eventstore.Start, nil
 		}
-		ev, err := newEvent(EventDocumentDeleted, DeletedData{KeyData: keyData(key), Updated: s.now().UTC(), All: all}, meta)
+		ev, err := newEvent(EventDocumentDeleted, DeletedData{KeyData: keyData(loc.key), Updated: s.now().UTC(), All: all}, meta)
 		if err != nil {
 			return eventstore.Start, err
 		}
@@ -473,7 +547,8 @@ func (s *Service) DeleteAll(ctx context.Context, q ListQuery, version schemas.Ve
 		return lrs.Errorf(lrs.KindInvalid, op, "activityId and agent are required")
 	}
 	q.Since = time.Time{}
-	entries, err := s.index.List(ctx, q)
+	clearAgent := q.Agent
+	entries, err := s.index.List(ctx, s.locateQuery(q))
 	if err != nil {
 		return fmt.Errorf("%s: list: %w", op, err)
 	}
@@ -483,8 +558,8 @@ func (s *Service) DeleteAll(ctx context.Context, q ListQuery, version schemas.Ve
 	}
 	last := eventstore.Start
 	for _, e := range entries {
-		key := Key{Resource: State, ActivityID: q.ActivityID, Agent: q.Agent, Registration: e.Registration, ID: e.ID}
-		pos, err := s.deleteOne(ctx, op, key, Conditions{}, meta, true)
+		key := Key{Resource: State, ActivityID: q.ActivityID, Agent: clearAgent, Registration: e.Registration, ID: e.ID}
+		pos, err := s.deleteOne(ctx, op, s.locate(key), Conditions{}, meta, true)
 		if err != nil {
 			return err
 		}
@@ -507,7 +582,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]string, error) {
 	if !q.Resource.Valid() {
 		return nil, lrs.Errorf(lrs.KindInvalid, op, "unknown document resource %q", q.Resource)
 	}
-	entries, err := s.index.List(ctx, q)
+	entries, err := s.index.List(ctx, s.locateQuery(q))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

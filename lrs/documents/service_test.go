@@ -15,6 +15,7 @@ import (
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/privacy/sealing"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/schemas"
@@ -26,11 +27,20 @@ type service struct {
 	*documents.Service
 	store eventstore.Store
 	blobs string // the blob directory
+	index *documentindex.Index
+	run   *projections.Runner
+	stop  func() // closes it before the test ends (idempotent)
 }
 
 func newService(t *testing.T) *service {
 	t.Helper()
-	dir := t.TempDir()
+	return openService(t, t.TempDir(), nil)
+}
+
+// openService opens the service on the data in dir; with a sealer, it
+// seals the documents of people and the index maps agents alike.
+func openService(t *testing.T, dir string, sealer *sealing.Content) *service {
+	t.Helper()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -43,19 +53,45 @@ func newService(t *testing.T) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var opts documents.Options
+	var agents documentindex.AgentKeys
+	if sealer != nil {
+		opts.Sealer, agents = sealer, sealer
+	}
+	if err := ix.UseSealer(agents); err != nil {
+		t.Fatal(err)
+	}
 	run := projections.NewRunner(store, ix, projections.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = run.Run(ctx) }()
+	var once sync.Once
 	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		_ = ix.Close()
-		_ = store.Close()
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			_ = ix.Close()
+			_ = store.Close()
+		})
 	})
-	return &service{Service: documents.New(store, blobs, documentindex.Live{Index: ix, Runner: run}, documents.Options{}),
-		store: store, blobs: filepath.Join(dir, "blobs")}
+	// The index catches up with the log (a reopened index may replay it)
+	// before the test reads lists.
+	if head, err := store.Head(ctx); err != nil {
+		t.Fatal(err)
+	} else if err := run.WaitFor(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			_ = ix.Close()
+			_ = store.Close()
+		})
+	}
+	return &service{Service: documents.New(store, blobs, documentindex.Live{Index: ix, Runner: run}, opts),
+		store: store, blobs: filepath.Join(dir, "blobs"), index: ix, run: run, stop: stop}
 }
 
 // content returns the document's bytes, or nil when it is absent.

@@ -23,12 +23,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
@@ -46,15 +48,31 @@ const Name = "document-index"
 //
 //	'c'                                      checkpoint: commit(8) prepare(8)
 //	'd' group(16) len(reg) reg id            updated time (unix nanoseconds, 8 bytes)
+//	'a' agent(16) docKey                     the document's key (JSON documents.KeyData)
+//	'm'                                      the layout and sealing mode (people.go)
 //
 // group is the first 16 bytes of the SHA-256 of resource, activityId and
 // agent (each length-prefixed), reg the registration ("" when none, its
 // length an unsigned varint) and id the document id: one key per current
 // document, so a prefix scan lists a group, or a group and registration.
-const tagDoc = 'd'
+// agent is the first 16 bytes of the SHA-256 of the agent key, and docKey
+// a whole 'd' key: one key per current document of a person (State,
+// Agent Profile), so a prefix scan finds every document of a person (an
+// erasure, an access export).
+const (
+	tagDoc   = 'd'
+	tagAgent = 'a'
+)
 
 // Index is the document index.
-type Index struct{ s *store }
+type Index struct {
+	s *store
+	// agents maps agent keys in clear to their sealed form; nil when
+	// sealing is off (UseSealer).
+	agents AgentKeys
+	// mode is the mode UseSealer was given ("" before).
+	mode string
+}
 
 // Open opens (creating if needed) the document index in dir.
 func Open(dir string, log *slog.Logger) (*Index, error) {
@@ -77,9 +95,10 @@ func (ix *Index) Close() error { return ix.s.close() }
 // Name implements projections.Projection.
 func (ix *Index) Name() string { return Name }
 
-// Filter implements projections.Projection: document events only.
+// Filter implements projections.Projection: document events and
+// erasures.
 func (ix *Index) Filter() eventstore.Filter {
-	return eventstore.Filter{EventTypePrefixes: []string{documents.EventPrefix}}
+	return eventstore.Filter{EventTypePrefixes: []string{documents.EventPrefix, erasure.EventPrefix}}
 }
 
 // Checkpoint implements projections.Projection.
@@ -87,8 +106,16 @@ func (ix *Index) Checkpoint(context.Context) (eventstore.Position, error) {
 	return ix.s.checkpoint(), nil
 }
 
-// Reset implements projections.Resetter.
-func (ix *Index) Reset(context.Context) error { return ix.s.reset() }
+// Reset implements projections.Resetter. The index keeps the mode
+// UseSealer gave it.
+func (ix *Index) Reset(context.Context) error {
+	if err := ix.s.reset(); err != nil {
+		return err
+	}
+	ix.s.mu.Lock()
+	defer ix.s.mu.Unlock()
+	return ix.recordMode()
+}
 
 func groupPrefix(r documents.Resource, activityID, agent string) []byte {
 	h := sha256.New()
@@ -120,30 +147,56 @@ func (ix *Index) Apply(ctx context.Context, events []eventstore.RecordedEvent, t
 	if ix.s.db == nil {
 		return fmt.Errorf("%s: closed", Name)
 	}
-	b := ix.s.db.NewBatch()
+	b := ix.s.db.NewIndexedBatch()
 	defer b.Close()
 	for i := range events {
 		ev := &events[i]
-		d, ok, err := documents.Decode(ev)
-		if err != nil {
-			// It fails the same way every time: a poison event, which the
-			// runner quarantines and skips.
-			return fmt.Errorf("%s: %w", Name, projections.Poison(ev, err))
-		}
-		if !ok {
-			continue // a newer event type this version does not project
-		}
-		key := docKey(d.Key())
-		if d.Set != nil {
-			err = b.Set(key, binary.BigEndian.AppendUint64(nil, uint64(d.Set.Updated.UnixNano())))
+		var err error
+		if ev.Type == erasure.EventErased {
+			err = applyErasure(b, ev)
 		} else {
-			err = b.Delete(key)
+			err = ix.applyDocument(b, ev)
 		}
 		if err != nil {
+			// A poison event fails the same way every time: the runner
+			// quarantines and skips it.
 			return fmt.Errorf("%s: %w", Name, err)
 		}
 	}
 	return ix.s.commit(b, through)
+}
+
+// applyDocument lists or unlists the document of a document event.
+func (ix *Index) applyDocument(b *pebblemodel.Batch, ev *eventstore.RecordedEvent) error {
+	d, ok, err := documents.Decode(ev)
+	if err != nil {
+		return projections.Poison(ev, err)
+	}
+	if !ok {
+		return nil // a newer event type this version does not project
+	}
+	k := ix.mapAgent(d.Key())
+	key := docKey(k)
+	if d.Set == nil {
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		if k.Agent != "" {
+			return b.Delete(agentDocKey(k.Agent, key))
+		}
+		return nil
+	}
+	if err := b.Set(key, binary.BigEndian.AppendUint64(nil, uint64(d.Set.Updated.UnixNano()))); err != nil {
+		return err
+	}
+	if k.Agent == "" {
+		return nil
+	}
+	kd, err := json.Marshal(documents.KeyData(k))
+	if err != nil {
+		return err
+	}
+	return b.Set(agentDocKey(k.Agent, key), kd)
 }
 
 // List returns the current documents that q selects, in key order. It
@@ -156,6 +209,9 @@ func (ix *Index) List(ctx context.Context, q documents.ListQuery) ([]documents.E
 	defer ix.s.mu.RUnlock()
 	if ix.s.db == nil {
 		return nil, fmt.Errorf("%s: closed", Name)
+	}
+	if ix.agents != nil && q.Agent != "" {
+		q.Agent = ix.agents.AgentKey(q.Agent)
 	}
 	group := groupPrefix(q.Resource, q.ActivityID, q.Agent)
 	prefix := group

@@ -12,6 +12,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
 )
@@ -93,6 +94,48 @@ func TestDocumentIndexQuarantinesPoisonEvents(t *testing.T) {
 	}
 	if got := list(t, ix, documents.ListQuery{Resource: documents.ActivityProfile, ActivityID: "https://a.example/1"}); got != "[/after /before]" {
 		t.Errorf("listed %s, want the documents around the poison event", got)
+	}
+}
+
+// Issue 18: an erasure the index cannot decode, or without a subject, and
+// a sealed document event without its sealed member are quarantined and
+// skipped; the documents around them are listed.
+func TestDocumentIndexQuarantinesPoisonErasures(t *testing.T) {
+	store, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ix, err := documentindex.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	key := func(id string) documents.Key {
+		return documents.Key{Resource: documents.AgentProfile, Agent: "subject:abc", ID: id}
+	}
+	doc := func(id string) []byte {
+		data, _ := json.Marshal(set(key(id), t0))
+		return data
+	}
+	appendEvent(t, store, key("before").Stream(), documents.EventDocumentSet, doc("before"), nil)
+	poison := []uuid.UUID{
+		appendEvent(t, store, erasure.Stream, erasure.EventErased, []byte(`{"subject":`), nil),
+		appendEvent(t, store, erasure.Stream, erasure.EventErased, []byte(`{"by":"cli"}`), nil),
+		appendEvent(t, store, key("bad").Stream(), documents.EventDocumentSealed, doc("bad"), nil),
+	}
+	appendEvent(t, store, key("after").Stream(), documents.EventDocumentSet, doc("after"), nil)
+	got := runToHead(t, store, ix)
+	if len(got) != len(poison) {
+		t.Fatalf("quarantined %v, want %v", got, poison)
+	}
+	for i := range poison {
+		if got[i] != poison[i].String() {
+			t.Errorf("quarantined %v, want %v", got, poison)
+		}
+	}
+	if got := list(t, ix, documents.ListQuery{Resource: documents.AgentProfile, Agent: "subject:abc"}); got != "[/after /before]" {
+		t.Errorf("listed %s, want the documents around the poison events", got)
 	}
 }
 

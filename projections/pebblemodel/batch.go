@@ -40,3 +40,14 @@ func (b *Batch) Commit(checkpoint []byte) error {
 
 // Close releases the batch; a batch not committed is discarded.
 func (b *Batch) Close() error { return b.b.Close() }
+
+// NewPrefixIter returns an iterator over the keys that start with prefix
+// as the batch would leave them: the database with the batch's writes
+// applied. Only an indexed batch (DB.NewIndexedBatch) can iterate.
+func (b *Batch) NewPrefixIter(prefix []byte) (*Iter, error) {
+	it, err := b.b.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: iterate the batch: %w", b.name, err)
+	}
+	return &Iter{it: it}, nil
+}
