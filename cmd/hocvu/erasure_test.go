@@ -157,6 +157,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			if code := doJSON(t, "POST", api.URL()+"/xapi/statements", sts, nil); code != 200 {
 				t.Fatalf("POST statements: %d", code)
 			}
+			putErasureDocuments(t, api.URL())
 			agentQuery := func(agent map[string]any, related bool) int {
 				b, _ := json.Marshal(agent)
 				var page struct{ Statements []json.RawMessage }
@@ -234,6 +235,7 @@ func TestErasureEndToEnd(t *testing.T) {
 				}
 			}
 			check("after the erasure")
+			checkErasureDocuments(t, api.URL(), "after the erasure")
 			var list []map[string]any
 			if code, body := asPeople(t, "GET", api.URL()+"/api/people/erasures", "dpo", secret, nil); code != 200 || json.Unmarshal(body, &list) != nil || len(list) != 2 {
 				t.Errorf("erasures: %d %s", code, body)
@@ -261,12 +263,16 @@ func TestErasureEndToEnd(t *testing.T) {
 			scan("after the erasure")
 			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			check("after a restart")
+			checkErasureDocuments(t, api.URL(), "after a restart")
 			stop()
-			if code, out, errOut := proctest.Run(t, env, "projections", "rebuild", "statement-index", "--data-dir="+dir); code != 0 {
-				t.Fatalf("rebuild: %d %s %s", code, out, errOut)
+			for _, p := range []string{"statement-index", "document-index"} {
+				if code, out, errOut := proctest.Run(t, env, "projections", "rebuild", p, "--data-dir="+dir); code != 0 {
+					t.Fatalf("rebuild %s: %d %s %s", p, code, out, errOut)
+				}
 			}
 			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			check("after a rebuild")
+			checkErasureDocuments(t, api.URL(), "after a rebuild")
 			stop()
 			scan("after a rebuild")
 		})

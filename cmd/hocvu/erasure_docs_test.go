@@ -1,0 +1,99 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// The documents of the erasure test: a State and an Agent Profile
+// document of the erased person (by mbox and by account), and a State
+// document of the kept person, each holding their name and e-mail.
+var (
+	erasureActivity = scanControl + "/bai-1"
+	erasedByMbox    = map[string]any{"mbox": erasedMbox}
+	erasedByAccount = map[string]any{"account": map[string]any{"homePage": "https://vneid.example", "name": erasedAcct}}
+	keptByMbox      = map[string]any{"mbox": keptMbox}
+	erasedState     = `{"hoTen":"` + erasedName + `","email":"an.erasure@example.vn","tienDo":0.5}`
+	erasedProfile   = `{"hoTen":"` + erasedName + `","taiKhoan":"` + erasedAcct + `"}`
+	keptState       = `{"hoTen":"` + keptName + `","email":"binh.kept@example.vn","tienDo":1}`
+)
+
+// documentURL is the URL of a State document (activity given) or an
+// Agent Profile document (activity "") of agent.
+func documentURL(base string, agent map[string]any, activity, id string) string {
+	a, _ := json.Marshal(agent)
+	q := url.Values{"agent": {string(a)}}
+	if activity == "" {
+		q.Set("profileId", id)
+		return base + "/xapi/agents/profile?" + q.Encode()
+	}
+	q.Set("activityId", activity)
+	q.Set("stateId", id)
+	return base + "/xapi/activities/state?" + q.Encode()
+}
+
+// document sends one document request; it returns the status and body.
+func document(t *testing.T, method, u, body string, header map[string]string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewReader([]byte(body))
+	}
+	req, _ := http.NewRequest(method, u, rd)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	req.SetBasicAuth("durability", "durability-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// putErasureDocuments stores the documents of the erasure test.
+func putErasureDocuments(t *testing.T, base string) {
+	t.Helper()
+	for _, d := range []struct{ u, body string }{
+		{documentURL(base, erasedByMbox, erasureActivity, "tien-do"), erasedState},
+		{documentURL(base, erasedByAccount, "", "ho-so"), erasedProfile},
+		{documentURL(base, keptByMbox, erasureActivity, "tien-do"), keptState},
+	} {
+		if code, body := document(t, "PUT", d.u, d.body, map[string]string{"If-None-Match": "*"}); code != 204 {
+			t.Fatalf("PUT %s: %d %s", d.u, code, body)
+		}
+		if code, body := document(t, "GET", d.u, "", nil); code != 200 || body != d.body {
+			t.Fatalf("GET %s: %d %s", d.u, code, body)
+		}
+	}
+}
+
+// checkErasureDocuments: the erased person's documents are gone (GET
+// 404, not listed, creatable anew), the kept person's are as stored.
+func checkErasureDocuments(t *testing.T, base, when string) {
+	t.Helper()
+	for _, u := range []string{documentURL(base, erasedByMbox, erasureActivity, "tien-do"), documentURL(base, erasedByAccount, "", "ho-so")} {
+		if code, body := document(t, "GET", u, "", nil); code != 404 {
+			t.Errorf("%s: GET of an erased person's document: %d %s, want 404", when, code, body)
+		}
+	}
+	a, _ := json.Marshal(erasedByAccount)
+	if code, body := document(t, "GET", base+"/xapi/agents/profile?agent="+url.QueryEscape(string(a)), "", nil); code != 200 || body != "[]" {
+		t.Errorf("%s: the erased person's profile ids: %d %s, want []", when, code, body)
+	}
+	a, _ = json.Marshal(erasedByMbox)
+	if code, body := document(t, "GET", base+"/xapi/activities/state?activityId="+url.QueryEscape(erasureActivity)+"&agent="+url.QueryEscape(string(a)), "", nil); code != 200 || body != "[]" {
+		t.Errorf("%s: the erased person's state ids: %d %s, want []", when, code, body)
+	}
+	if code, body := document(t, "GET", documentURL(base, keptByMbox, erasureActivity, "tien-do"), "", nil); code != 200 || body != keptState {
+		t.Errorf("%s: the kept person's state: %d %s, want %s", when, code, body, keptState)
+	}
+}
