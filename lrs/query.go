@@ -36,7 +36,8 @@ type StoredStatement struct {
 }
 
 // Query selects statements. Every set field is a filter; the zero Query
-// selects all statements. Voided statements are never returned.
+// selects all statements. Voided statements are not returned
+// (unless IncludeVoided).
 type Query struct {
 	// Agent is an AgentKey; with RelatedAgents it also matches authority,
 	// instructor, team, context agents and groups, group members and the
@@ -67,6 +68,9 @@ type Query struct {
 	// After continues a previous page: results start strictly after it in
 	// the query's order.
 	After *Cursor
+	// IncludeVoided returns voided statements too, for an access export
+	// (privacy/export); the Statement API never sets it.
+	IncludeVoided bool
 }
 
 // Cursor is a place in the (stored, seq) order of a query. Its JSON form

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -95,5 +96,68 @@ func checkErasureDocuments(t *testing.T, base, when string) {
 	}
 	if code, body := document(t, "GET", documentURL(base, keptByMbox, erasureActivity, "tien-do"), "", nil); code != 200 || body != keptState {
 		t.Errorf("%s: the kept person's state: %d %s, want %s", when, code, body, keptState)
+	}
+}
+
+// exportPerson asks the admin route for a person's archive and returns
+// the status and the archive's entries.
+func exportPerson(t *testing.T, base, key, secret string, agent map[string]any) (int, map[string][]byte) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"agent": agent})
+	req, _ := http.NewRequest("POST", base+"/api/people/export", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(key, secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return res.StatusCode, nil
+	}
+	return res.StatusCode, unzip(t, data)
+}
+
+// unzip returns the entries of a ZIP archive.
+func unzip(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a ZIP archive: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range z.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name], _ = io.ReadAll(rc)
+		_ = rc.Close()
+	}
+	return out
+}
+
+// checkExport: the archive of the erased person (by mbox) holds their
+// statements in clear, their State document as stored, and a manifest
+// that counts them.
+func checkExport(t *testing.T, files map[string][]byte) {
+	t.Helper()
+	var m struct{ Statements, Documents int }
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatalf("manifest: %v: %s", err, files["manifest.json"])
+	}
+	var sts struct{ Statements []json.RawMessage }
+	if err := json.Unmarshal(files["statements.json"], &sts); err != nil {
+		t.Fatalf("statements.json: %v", err)
+	}
+	if m.Statements != 4 || len(sts.Statements) != 4 || m.Documents != 1 {
+		t.Errorf("export: manifest %+v, %d statements, want 4 statements and 1 document", m, len(sts.Statements))
+	}
+	if !bytes.Contains(files["statements.json"], []byte(erasedName)) {
+		t.Error("export: the statements do not show the person in clear")
+	}
+	if got := string(files["documents/1.content"]); got != erasedState {
+		t.Errorf("export: document content %q, want %q", got, erasedState)
 	}
 }

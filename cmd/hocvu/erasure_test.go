@@ -184,6 +184,14 @@ func TestErasureEndToEnd(t *testing.T) {
 			}
 			before := waitAnalytics(t, api.URL(), summary)
 
+			code, files := exportPerson(t, api.URL(), "dpo", secret, byMbox)
+			if code != 200 {
+				t.Fatalf("export before the erasure: %d", code)
+			}
+			checkExport(t, files)
+			if code, _ := exportPerson(t, api.URL(), "durability", "durability-secret", byMbox); code != 403 {
+				t.Errorf("an all-scope credential exported: %d, want 403", code)
+			}
 			// Bad requests first.
 			if code, body := asPeople(t, "POST", api.URL()+"/api/people/erasures", "dpo", secret, map[string]any{"agent": map[string]any{"mbox": "an@example.vn"}}); code != 400 {
 				t.Errorf("malformed agent: %d %s, want 400", code, body)
@@ -236,6 +244,9 @@ func TestErasureEndToEnd(t *testing.T) {
 			}
 			check("after the erasure")
 			checkErasureDocuments(t, api.URL(), "after the erasure")
+			if code, _ := exportPerson(t, api.URL(), "dpo", secret, byMbox); code != 404 {
+				t.Errorf("export of the erased person: %d, want 404", code)
+			}
 			var list []map[string]any
 			if code, body := asPeople(t, "GET", api.URL()+"/api/people/erasures", "dpo", secret, nil); code != 200 || json.Unmarshal(body, &list) != nil || len(list) != 2 {
 				t.Errorf("erasures: %d %s", code, body)
@@ -274,6 +285,16 @@ func TestErasureEndToEnd(t *testing.T) {
 			check("after a rebuild")
 			checkErasureDocuments(t, api.URL(), "after a rebuild")
 			stop()
+			// The command exports from the data directory.
+			archive := filepath.Join(t.TempDir(), "kept.zip")
+			if code, stdout, errOut := proctest.Run(t, env, "people", "export", "--data-dir="+dir, "--agent", `{"mbox":"`+keptMbox+`"}`, "--out="+archive); code != 0 || !strings.Contains(stdout, "5 statements, 0 attachments, 1 documents") {
+				t.Errorf("people export of the kept person: %d %q %s", code, stdout, errOut)
+			} else if data, err := os.ReadFile(archive); err != nil || !bytes.Contains(unzip(t, data)["documents/1.content"], []byte(keptName)) {
+				t.Errorf("the kept person's archive lacks their document (%v)", err)
+			}
+			if code, _, errOut := proctest.Run(t, env, "people", "export", "--data-dir="+dir, "--account=https://vneid.example,"+erasedAcct, "--out="+archive+".erased"); code == 0 || !strings.Contains(errOut, "no statement or document") {
+				t.Errorf("people export of the erased person: %d %s, want an error", code, errOut)
+			}
 			scan("after a rebuild")
 		})
 	}

@@ -14,17 +14,23 @@ import (
 type peopleCmd struct {
 	Erase    peopleEraseCmd    `cmd:"" help:"Erase a person (crypto-shredding, docs/privacy.md): destroy their keys, so that their names and identifiers read back as a placeholder everywhere. Cannot be undone."`
 	Erasures peopleErasuresCmd `cmd:"" help:"List the erasures recorded (the audit list; it names people by subject only)."`
+	Export   peopleExportCmd   `cmd:"" help:"Write everything kept about a person (statements, attachments, State and Agent Profile documents) to a ZIP archive, for an access request. Needs the data directory to itself: with a running server use POST /api/people/export."`
 }
 
 type peopleEraseCmd struct {
 	storeConfig `embed:""`
-	Agent       string `name:"agent" placeholder:"JSON" help:"The person as an xAPI Agent, e.g. '{\"mbox\":\"mailto:an@example.vn\"}' or '{\"account\":{\"homePage\":\"https://vneid.gov.vn\",\"name\":\"012345678901\"}}'."`
-	Account     string `name:"account" placeholder:"HOMEPAGE,NAME" help:"The person by their account: homePage and name, separated by a comma (instead of --agent)."`
+	personFlags `embed:""`
 	Reference   string `name:"reference" placeholder:"TICKET" help:"Your reference for the request (a ticket number), kept in the record. Never the person's name."`
 }
 
-// agentJSON is the person to erase, from --agent or --account.
-func (c *peopleEraseCmd) agentJSON() ([]byte, error) {
+// personFlags name the person of a people command.
+type personFlags struct {
+	Agent   string `name:"agent" placeholder:"JSON" help:"The person as an xAPI Agent, e.g. '{\"mbox\":\"mailto:an@example.vn\"}' or '{\"account\":{\"homePage\":\"https://vneid.gov.vn\",\"name\":\"012345678901\"}}'."`
+	Account string `name:"account" placeholder:"HOMEPAGE,NAME" help:"The person by their account: homePage and name, separated by a comma (instead of --agent)."`
+}
+
+// agentJSON is the person, from --agent or --account.
+func (c *personFlags) agentJSON() ([]byte, error) {
 	switch {
 	case (c.Agent == "") == (c.Account == ""):
 		return nil, errorf("give the person with exactly one of --agent and --account")

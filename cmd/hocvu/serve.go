@@ -242,7 +242,7 @@ func (c *serveCmd) Run(ctx context.Context, g *globals) error {
 	if core.privacy != nil {
 		eraser = core.privacy.erasures
 	}
-	peopleapi.Mount(srv.Echo.Group("/api/people", httpserver.BasicAuth(verify, auth.ScopePeople)), eraser)
+	peopleapi.Mount(srv.Echo.Group("/api/people", httpserver.BasicAuth(verify, auth.ScopePeople)), eraser, core.exporter(), log)
 	if c.Pprof {
 		srv.Echo.Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
 	"github.com/hocvu/hocvu/lrs/documents"
+	"github.com/hocvu/hocvu/privacy/export"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/documentindex"
 	"github.com/hocvu/hocvu/projections/lease"
@@ -236,6 +237,11 @@ func openStatementIndex(dataDir string, log *slog.Logger, mem pebblemodel.Memory
 		return nil, err
 	}
 	return ix, nil
+}
+
+// exporter writes access exports from the core's read models.
+func (c *lrsCore) exporter() *export.Exporter {
+	return &export.Exporter{Statements: c.index, Index: c.docIndex, Documents: c.documents, Blobs: c.blobs}
 }
 
 // live is the statement index with its runner.

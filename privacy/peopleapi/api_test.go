@@ -32,7 +32,7 @@ func (f *fakeEraser) Records() []erasure.Record { return nil }
 
 func serve(e peopleapi.Eraser, method, body string) *httptest.ResponseRecorder {
 	ec := echo.New()
-	peopleapi.Mount(ec.Group("/api/people"), e)
+	peopleapi.Mount(ec.Group("/api/people"), e, nil, nil)
 	req := httptest.NewRequest(method, "/api/people/erasures", strings.NewReader(body))
 	req.SetBasicAuth("dpo", "secret")
 	rec := httptest.NewRecorder()

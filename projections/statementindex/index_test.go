@@ -262,6 +262,10 @@ func testVoiding(t *testing.T) {
 	if !eq(got, []string{ids[1], voiding}) {
 		t.Fatalf("got %v, want [%s %s]", got, ids[1], voiding)
 	}
+	// An access export (IncludeVoided) gets the voided statement too.
+	if got := f.query(lrs.Query{Agent: akey("an"), Ascending: true, IncludeVoided: true}); !eq(got, []string{ids[0], ids[1], voiding}) {
+		t.Fatalf("with voided: got %v, want [%s %s %s]", got, ids[0], ids[1], voiding)
+	}
 	st, found, err := f.ix.Get(context.Background(), uuid.MustParse(ids[0]))
 	if err != nil || !found || !st.Voided {
 		t.Fatalf("Get voided: found=%v voided=%v err=%v", found, st.Voided, err)

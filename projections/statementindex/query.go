@@ -218,7 +218,7 @@ func (ix *Index) page(ctx context.Context, q *lrs.Query, iters []*postingIter, t
 		if err != nil {
 			return nil, nil, wrap(err)
 		}
-		if !st.Voided {
+		if !st.Voided || q.IncludeVoided {
 			if len(out) == limit || (budget >= 0 && n > budget) {
 				c := last.cursor()
 				return out, &c, nil
