@@ -87,16 +87,9 @@ func Load(ctx context.Context, s Store, d *Data, opts LoadOptions) (Summary, err
 	if len(d.Kinds()) == 0 {
 		return Summary{}, errors.New("reference: nothing to load")
 	}
-	written := d // what is appended: d, or d with the directory sealed
-	var accts []account
-	switch {
-	case !d.Has(KindLearners):
-	case opts.Keys != nil:
-		dd := *d
-		dd.Learners, accts = pseudonymize(opts.Keys, d.Learners)
-		written = &dd
-	case isSealed(d.Learners):
-		return Summary{}, ErrSealed
+	written, accts, err := pseudonymized(d, opts.Keys)
+	if err != nil {
+		return Summary{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		st, err := Replay(ctx, s)
@@ -178,6 +171,24 @@ func plan(d *Data, st *State, opts LoadOptions) ([]eventstore.EventData, Summary
 	return events, sum, nil
 }
 
+// pseudonymized returns what a load of d appends: d itself, or with ks a
+// copy of d whose learners are known by their subjects (their accounts to
+// seal in accts, by index; nil when d has no learners).
+func pseudonymized(d *Data, ks Keys) (*Data, []account, error) {
+	switch {
+	case !d.Has(KindLearners):
+		return d, nil, nil
+	case ks != nil:
+		dd := *d
+		var accts []account
+		dd.Learners, accts = pseudonymize(ks, d.Learners)
+		return &dd, accts, nil
+	case isSealed(d.Learners):
+		return nil, nil, ErrSealed
+	}
+	return d, nil, nil
+}
+
 // changed reports whether kind k of d is to be appended against st.
 func changed(d *Data, st *State, k Kind, opts LoadOptions) bool {
 	return changedHash(ContentHash(d, k), st, k, opts)
@@ -201,5 +212,21 @@ func setType(d *Data, k Kind) string {
 // tools that build a log without a store.
 func Events(d *Data) ([]eventstore.EventData, error) {
 	events, _, err := plan(d, NewState(), LoadOptions{Tool: "reference.Events"})
+	return events, err
+}
+
+// SealedEvents is [Events] with the learner directory sealed with ks, as
+// Load with LoadOptions.Keys appends it.
+func SealedEvents(ctx context.Context, d *Data, ks Keys) ([]eventstore.EventData, error) {
+	written, accts, err := pseudonymized(d, ks)
+	if err != nil {
+		return nil, err
+	}
+	if accts != nil {
+		if err := sealAccounts(ctx, ks, written.Learners, accts, nil); err != nil {
+			return nil, err
+		}
+	}
+	events, _, err := plan(written, NewState(), LoadOptions{Tool: "reference.SealedEvents", Keys: ks})
 	return events, err
 }
