@@ -188,7 +188,8 @@ func (c *referenceShowCmd) Run(ctx context.Context, g *globals) error {
 	}
 	data := st.Data()
 	var hidden map[int]string
-	if data.Has(reference.KindLearners) && (c.Kind == "" || c.Kind == string(reference.KindLearners)) {
+	showsLearners := c.Kind == string(reference.KindLearners) || (c.Kind == "" && c.Format == "json")
+	if data.Has(reference.KindLearners) && showsLearners {
 		if data.Learners, hidden, err = c.openLearners(ctx, g, store, data.Learners); err != nil {
 			return err
 		}
