@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ResetAndRebuild", func(t *testing.T) { testReset(t, h) })
 	t.Run("NoPersonalData", func(t *testing.T) { testNoPersonalData(t, h) })
 	t.Run("SealedStatements", func(t *testing.T) { testSealed(t, h) })
+	t.Run("SealedDirectory", func(t *testing.T) { testSealedDirectory(t, h) })
 	t.Run("PoisonEvents", func(t *testing.T) { testPoisonEvents(t, h) })
 	t.Run("TimestampsOutOfRange", func(t *testing.T) { testTimestampsOutOfRange(t, h) })
 }

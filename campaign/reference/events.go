@@ -24,6 +24,10 @@ const (
 	EventTeamsSet       = "reference.teams.set.v1"
 	EventMentorsSet     = "reference.mentors.set.v1"
 	EventLearnersSet    = "reference.learners.set.v1"
+	// EventLearnersSealed sets the learner directory with every account
+	// sealed under its person's key (sealed.go): it replaces the
+	// directory as EventLearnersSet does.
+	EventLearnersSealed = "reference.learners.sealed.v1"
 )
 
 // EventType returns the set event type of kind k.
@@ -31,6 +35,9 @@ func EventType(k Kind) string { return EventPrefix + string(k) + ".set.v1" }
 
 // KindOf returns the kind a set event type replaces.
 func KindOf(eventType string) (Kind, bool) {
+	if eventType == EventLearnersSealed {
+		return KindLearners, true
+	}
 	for _, k := range Kinds {
 		if EventType(k) == eventType {
 			return k, true
@@ -87,13 +94,22 @@ type LearnersSet struct {
 	Learners []Learner `json:"learners"`
 }
 
+// SealedLearnersSet is the data of reference.learners.sealed.v1: the
+// learner directory with each account replaced by its subject and sealed
+// under its person's key (sealed.go).
+type SealedLearnersSet struct {
+	SetHeader
+	Learners []SealedLearner `json:"learners"`
+}
+
 // SetMeta is the metadata of every set event.
 type SetMeta struct {
 	// Source is the file the kind was read from ("" for built-in data).
 	Source string `json:"source,omitempty"`
 	// Rows is the number of rows of the whole kind (all parts).
 	Rows int `json:"rows"`
-	// SHA256 is the hex SHA-256 of the kind's content (see [ContentHash]).
+	// SHA256 is the hex SHA-256 of the kind's content (see [ContentHash];
+	// for a sealed directory, of its pseudonymous form).
 	SHA256 string `json:"sha256"`
 	// Tool names the writer, e.g. "hocvu reference load".
 	Tool string `json:"tool,omitempty"`
@@ -123,7 +139,11 @@ func ContentHash(d *Data, k Kind) string {
 	case KindMentors:
 		_ = enc.Encode(nonNil(d.Mentors))
 	case KindLearners:
-		_ = enc.Encode(nonNil(d.Learners))
+		if isSealed(d.Learners) {
+			_ = enc.Encode(pseudonymous(d.Learners))
+		} else {
+			_ = enc.Encode(nonNil(d.Learners))
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -156,7 +176,11 @@ func encodeParts(d *Data, k Kind, load string) ([][]byte, error) {
 		case KindMentors:
 			v = MentorsSet{h, nonNil(d.Mentors[lo:hi])}
 		case KindLearners:
-			v = LearnersSet{h, nonNil(d.Learners[lo:hi])}
+			if isSealed(d.Learners) {
+				v = SealedLearnersSet{h, sealedRows(d.Learners[lo:hi])}
+			} else {
+				v = LearnersSet{h, nonNil(d.Learners[lo:hi])}
+			}
 		}
 		b, err := json.Marshal(v)
 		if err != nil {

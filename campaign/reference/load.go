@@ -25,6 +25,14 @@ type LoadOptions struct {
 	Force bool
 	// Tool is recorded in the events' metadata (e.g. "hocvu reference load").
 	Tool string
+	// Keys, when not nil, seals the learner directory (sealed.go): the
+	// learners are written as reference.learners.sealed.v1, each account
+	// replaced by its subject and sealed under its person's key. Nil:
+	// the directory is written in clear (reference.learners.set.v1).
+	Keys Keys
+	// Erased, with Keys, reports the subjects of people erased: their
+	// entries keep their codes but not their accounts.
+	Erased func(subject string) bool
 }
 
 // Summary says what a load did.
@@ -73,10 +81,15 @@ const maxLoadAttempts = 5
 // append at the stream's exact revision. If another writer appended in
 // between, it reads the stream again and decides again (up to 5 times).
 // Invalid data returns [Problems] (errors.Is(err, ErrInvalid)) and appends
-// nothing.
+// nothing. With opts.Keys the learner directory is sealed; the accounts
+// are sealed (and new people's keys made) only when the directory changed.
 func Load(ctx context.Context, s Store, d *Data, opts LoadOptions) (Summary, error) {
 	if len(d.Kinds()) == 0 {
 		return Summary{}, errors.New("reference: nothing to load")
+	}
+	written, accts, err := pseudonymized(d, opts.Keys)
+	if err != nil {
+		return Summary{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		st, err := Replay(ctx, s)
@@ -86,7 +99,13 @@ func Load(ctx context.Context, s Store, d *Data, opts LoadOptions) (Summary, err
 		if ps := d.Validate(st); len(ps) > 0 {
 			return Summary{}, ps
 		}
-		events, sum, err := plan(d, st, opts)
+		if accts != nil && changed(written, st, KindLearners, opts) {
+			if err := sealAccounts(ctx, opts.Keys, written.Learners, accts, opts.Erased); err != nil {
+				return Summary{}, err
+			}
+			accts = nil // sealed once, whatever the attempts
+		}
+		events, sum, err := plan(written, st, opts)
 		if err != nil {
 			return Summary{}, err
 		}
@@ -129,7 +148,7 @@ func plan(d *Data, st *State, opts LoadOptions) ([]eventstore.EventData, Summary
 	var events []eventstore.EventData
 	for _, k := range d.Kinds() {
 		ks := KindSummary{Kind: k, Rows: d.Len(k), Source: d.Source(k)}
-		if info, ok := st.Info(k); ok && info.SHA256 == hashes[k] && !opts.Force {
+		if !changedHash(hashes[k], st, k, opts) {
 			ks.Unchanged = true
 			sum.Kinds = append(sum.Kinds, ks)
 			continue
@@ -144,7 +163,7 @@ func plan(d *Data, st *State, opts LoadOptions) ([]eventstore.EventData, Summary
 		}
 		for p, data := range parts {
 			id := uuid.NewSHA1(loadNamespace, fmt.Appendf(nil, "event|%s|%s|%d", load, k, p))
-			events = append(events, eventstore.EventData{ID: id, Type: EventType(k), Data: data, Metadata: meta})
+			events = append(events, eventstore.EventData{ID: id, Type: setType(d, k), Data: data, Metadata: meta})
 		}
 		ks.Events = len(parts)
 		sum.Kinds = append(sum.Kinds, ks)
@@ -152,10 +171,62 @@ func plan(d *Data, st *State, opts LoadOptions) ([]eventstore.EventData, Summary
 	return events, sum, nil
 }
 
+// pseudonymized returns what a load of d appends: d itself, or with ks a
+// copy of d whose learners are known by their subjects (their accounts to
+// seal in accts, by index; nil when d has no learners).
+func pseudonymized(d *Data, ks Keys) (*Data, []account, error) {
+	switch {
+	case !d.Has(KindLearners):
+		return d, nil, nil
+	case ks != nil:
+		dd := *d
+		var accts []account
+		dd.Learners, accts = pseudonymize(ks, d.Learners)
+		return &dd, accts, nil
+	case isSealed(d.Learners):
+		return nil, nil, ErrSealed
+	}
+	return d, nil, nil
+}
+
+// changed reports whether kind k of d is to be appended against st.
+func changed(d *Data, st *State, k Kind, opts LoadOptions) bool {
+	return changedHash(ContentHash(d, k), st, k, opts)
+}
+
+func changedHash(hash string, st *State, k Kind, opts LoadOptions) bool {
+	info, ok := st.Info(k)
+	return !ok || info.SHA256 != hash || opts.Force
+}
+
+// setType is the type of the set events of kind k of d.
+func setType(d *Data, k Kind) string {
+	if k == KindLearners && isSealed(d.Learners) {
+		return EventLearnersSealed
+	}
+	return EventType(k)
+}
+
 // Events returns the events that load d into an empty reference-data
 // stream (one set per kind of d), as Load would append them. For tests and
 // tools that build a log without a store.
 func Events(d *Data) ([]eventstore.EventData, error) {
 	events, _, err := plan(d, NewState(), LoadOptions{Tool: "reference.Events"})
+	return events, err
+}
+
+// SealedEvents is [Events] with the learner directory sealed with ks, as
+// Load with LoadOptions.Keys appends it.
+func SealedEvents(ctx context.Context, d *Data, ks Keys) ([]eventstore.EventData, error) {
+	written, accts, err := pseudonymized(d, ks)
+	if err != nil {
+		return nil, err
+	}
+	if accts != nil {
+		if err := sealAccounts(ctx, ks, written.Learners, accts, nil); err != nil {
+			return nil, err
+		}
+	}
+	events, _, err := plan(written, NewState(), LoadOptions{Tool: "reference.SealedEvents", Keys: ks})
 	return events, err
 }

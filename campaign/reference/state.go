@@ -17,7 +17,8 @@ type State struct {
 	info map[Kind]KindInfo
 
 	communeIdx map[string]int
-	learnerIdx map[string]int
+	learnerIdx map[string]int // accounts in clear
+	subjectIdx map[string]int // sealed entries, by subject
 
 	pending     map[Kind][][]byte // raw parts of a set in progress
 	pendingLoad map[Kind]string
@@ -96,7 +97,7 @@ func (s *State) Apply(ev *eventstore.RecordedEvent) error {
 	parts := s.pending[k]
 	delete(s.pending, k)
 	delete(s.pendingLoad, k)
-	if err := s.replace(k, parts); err != nil {
+	if err := s.replace(k, parts, ev.Type == EventLearnersSealed); err != nil {
 		return fmt.Errorf("reference: %s at %s: %w", ev.Type, ev.Position, err)
 	}
 	var meta SetMeta
@@ -105,9 +106,10 @@ func (s *State) Apply(ev *eventstore.RecordedEvent) error {
 	return nil
 }
 
-// replace sets kind k to the rows of the parts. When a part cannot be
-// decoded it changes nothing: the kind keeps its earlier rows.
-func (s *State) replace(k Kind, parts [][]byte) error {
+// replace sets kind k to the rows of the parts (of a sealed directory
+// when sealed). When a part cannot be decoded it changes nothing: the
+// kind keeps its earlier rows.
+func (s *State) replace(k Kind, parts [][]byte, sealed bool) error {
 	d := &s.data
 	var err error
 	switch k {
@@ -140,8 +142,13 @@ func (s *State) replace(k Kind, parts [][]byte) error {
 		}
 	case KindLearners:
 		var rows []Learner
-		if rows, _, err = decodeParts(parts, func(v *LearnersSet) []Learner { return v.Learners }); err == nil {
-			d.Learners, s.learnerIdx = rows, nil
+		if sealed {
+			rows, err = decodeSealed(parts)
+		} else {
+			rows, _, err = decodeParts(parts, func(v *LearnersSet) []Learner { return v.Learners })
+		}
+		if err == nil {
+			d.Learners, s.learnerIdx, s.subjectIdx = rows, nil, nil
 		}
 	}
 	if err != nil {
@@ -149,6 +156,21 @@ func (s *State) replace(k Kind, parts [][]byte) error {
 	}
 	d.markGiven(k, "")
 	return nil
+}
+
+// decodeSealed decodes the parts of a sealed directory. An entry without
+// its subject does not apply.
+func decodeSealed(parts [][]byte) ([]Learner, error) {
+	rows, _, err := decodeParts(parts, func(v *SealedLearnersSet) []SealedLearner { return v.Learners })
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rows {
+		if r.Subject == "" {
+			return nil, fmt.Errorf("sealed learner %d has no subject", i)
+		}
+	}
+	return fromSealed(rows), nil
 }
 
 // decodeParts decodes every part of a set and returns their rows in
@@ -247,15 +269,40 @@ func (s *State) Commune(code string) (Commune, bool) {
 	return s.data.Communes[i], true
 }
 
-// Learner looks an account up in the learner directory.
+// Learner looks an account up in the learner directory, when the
+// directory holds it in clear (see [State.LearnerBySubject] for a sealed
+// one). It builds the index on first use: call it once before sharing the
+// state between readers.
 func (s *State) Learner(homePage, name string) (Learner, bool) {
 	if s.learnerIdx == nil {
 		s.learnerIdx = make(map[string]int, len(s.data.Learners))
 		for i, l := range s.data.Learners {
-			s.learnerIdx[l.Key()] = i
+			if !l.IsSealed() {
+				s.learnerIdx[l.Key()] = i
+			}
 		}
 	}
 	i, ok := s.learnerIdx[AccountKey(homePage, name)]
+	if !ok {
+		return Learner{}, false
+	}
+	return s.data.Learners[i], true
+}
+
+// LearnerBySubject looks an entry of a sealed directory up by its
+// subject (the keyed hash of the account, the subject of the person's
+// sealed statements). It builds the index on first use, like
+// [State.Learner].
+func (s *State) LearnerBySubject(subject string) (Learner, bool) {
+	if s.subjectIdx == nil {
+		s.subjectIdx = make(map[string]int)
+		for i, l := range s.data.Learners {
+			if l.IsSealed() {
+				s.subjectIdx[l.Subject] = i
+			}
+		}
+	}
+	i, ok := s.subjectIdx[subject]
 	if !ok {
 		return Learner{}, false
 	}

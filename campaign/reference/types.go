@@ -154,10 +154,33 @@ type Learner struct {
 	Household string   `json:"household,omitempty"`
 	Mentor    string   `json:"mentor,omitempty"`
 	Team      string   `json:"team,omitempty"`
+
+	// Subject is set on an entry of a sealed directory (sealed.go): the
+	// keyed hash of the account (the keyring's Subject of its xAPI agent
+	// key). HomePage and Name are then empty until [Learner.Open] opens
+	// Account. Neither is part of the files' formats.
+	Subject string `json:"-"`
+	// Account is the account sealed under the person's key; nil on a
+	// sealed entry whose account was not kept (the person was erased
+	// before the load).
+	Account *SealedAccount `json:"-"`
 }
 
 // Key is the directory key of the learner (homePage, NUL, name).
 func (l Learner) Key() string { return AccountKey(l.HomePage, l.Name) }
+
+// IsSealed reports whether l is an entry of a sealed directory: known by
+// its subject, its account sealed or erased.
+func (l Learner) IsSealed() bool { return l.Subject != "" }
+
+// ID names the learner in messages: the account name, or the subject of
+// a sealed entry.
+func (l Learner) ID() string {
+	if l.IsSealed() {
+		return "subject " + l.Subject
+	}
+	return l.Name
+}
 
 // AccountKey is the directory key of an xAPI account.
 func AccountKey(homePage, name string) string { return homePage + "\x00" + name }

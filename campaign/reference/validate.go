@@ -312,16 +312,26 @@ func (v *validator) learners() {
 	mentors := v.mentorSet()
 	seen := map[string]int{}
 	for i, l := range d.Learners {
-		if !schemas.IsIRI(l.HomePage) {
-			v.add(KindLearners, i, "home_page", "%q is not an absolute IRI (the xAPI account homePage)", l.HomePage)
-		}
-		if strings.TrimSpace(l.Name) == "" {
-			v.add(KindLearners, i, "account_name", "empty")
-		}
-		if j, dup := seen[l.Key()]; dup {
-			v.add(KindLearners, i, "account_name", "account %s is already listed (%s)", l.Name, v.rowRef(KindLearners, j))
+		if l.IsSealed() {
+			// An entry of a sealed directory (State.Data): its account
+			// was checked when it was loaded.
+			if j, dup := seen["\x00subject\x00"+l.Subject]; dup {
+				v.add(KindLearners, i, "account_name", "%s is already listed (%s)", l.ID(), v.rowRef(KindLearners, j))
+			} else {
+				seen["\x00subject\x00"+l.Subject] = i
+			}
 		} else {
-			seen[l.Key()] = i
+			if !schemas.IsIRI(l.HomePage) {
+				v.add(KindLearners, i, "home_page", "%q is not an absolute IRI (the xAPI account homePage)", l.HomePage)
+			}
+			if strings.TrimSpace(l.Name) == "" {
+				v.add(KindLearners, i, "account_name", "empty")
+			}
+			if j, dup := seen[l.Key()]; dup {
+				v.add(KindLearners, i, "account_name", "account %s is already listed (%s)", l.Name, v.rowRef(KindLearners, j))
+			} else {
+				seen[l.Key()] = i
+			}
 		}
 		if !communes[l.Commune] {
 			v.add(KindLearners, i, "commune", "%q is not a known commune code", l.Commune)
@@ -423,7 +433,7 @@ func (v *validator) danglingCommunes() {
 	}
 	if v.kept(KindLearners) {
 		for _, l := range v.cur.Learners() {
-			check(KindLearners, l.Name, l.Commune)
+			check(KindLearners, l.ID(), l.Commune)
 		}
 	}
 }
@@ -444,7 +454,7 @@ func (v *validator) danglingTeams() {
 	}
 	if v.kept(KindLearners) {
 		for _, l := range v.cur.Learners() {
-			check(KindLearners, l.Name, l.Team)
+			check(KindLearners, l.ID(), l.Team)
 		}
 	}
 }
@@ -455,7 +465,7 @@ func (v *validator) danglingMentors() {
 	mentors := v.mentorSet()
 	for _, l := range v.cur.Learners() {
 		if l.Mentor != "" && !mentors[l.Mentor] {
-			v.addCurrent(KindLearners, l.Name, "refers to mentor %s, which the new mentor list drops", l.Mentor)
+			v.addCurrent(KindLearners, l.ID(), "refers to mentor %s, which the new mentor list drops", l.Mentor)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +19,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/campaign/vocab"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/kurrentdb/kurrenttest"
+	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/internal/proctest"
 	"github.com/hocvu/hocvu/privacy/sealing"
 )
@@ -28,6 +32,7 @@ const (
 	erasedName  = "Nguyễn Văn Erasure"
 	erasedMbox  = "mailto:an.erasure@example.vn"
 	erasedAcct  = "hv-erase-0001"
+	keptAcct    = "hv-kept-0002"
 	keptName    = "Trần Thị Kept"
 	keptMbox    = "mailto:binh.kept@example.vn"
 	scanControl = "https://hoctap.example/erasure-control-activity"
@@ -72,7 +77,43 @@ func erasureStatements(at time.Time) []map[string]any {
 
 // personal is what must never be found in clear once the person is
 // erased (and, with sealing, at any time).
-var personal = []string{erasedName, "an.erasure@example.vn", erasedAcct, keptName, "binh.kept@example.vn"}
+var personal = []string{erasedName, "an.erasure@example.vn", erasedAcct, keptName, "binh.kept@example.vn", keptAcct}
+
+// loadDirectory loads the default province and a learner directory with
+// the erased person's account and a kept account (hocvu reference load,
+// the server stopped), and returns the commune the directory gives them.
+// Their statements without campaign context are attributed through it.
+func loadDirectory(t *testing.T, env []string, dir string) string {
+	t.Helper()
+	const commune = "21121"
+	file := filepath.Join(t.TempDir(), "learners.csv")
+	csv := "home_page,account_name,commune,group,household\n" +
+		"https://vneid.example," + erasedAcct + "," + commune + ",citizen,hh-" + commune + "-00001\n" +
+		"https://vneid.example," + keptAcct + "," + commune + ",worker,\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := proctest.Run(t, env, "reference", "load", "--default", "--data-dir="+dir, file); code != 0 || !strings.Contains(out, "learners") {
+		t.Fatalf("reference load: %d %s %s", code, out, errOut)
+	}
+	return commune
+}
+
+// noContext are statements of the directory's accounts without campaign
+// context: only the directory attributes them to a commune and group.
+func noContext(at time.Time) []map[string]any {
+	var out []map[string]any
+	for i, acct := range []string{erasedAcct, keptAcct} {
+		out = append(out, map[string]any{
+			"id": uuid.NewString(), "actor": map[string]any{"account": map[string]any{"homePage": "https://vneid.example", "name": acct}},
+			"verb":      map[string]any{"id": vocab.VerbCompleted},
+			"object":    map[string]any{"id": fmt.Sprintf("%s/bai-%d", scanControl, 20+i), "definition": map[string]any{"type": vocab.TypeLesson}},
+			"result":    map[string]any{"completion": true, "duration": "PT12M"},
+			"timestamp": at.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
+		})
+	}
+	return out
+}
 
 // scanDir returns the files under dir whose bytes hold s (as UTF-8, or
 // JSON-escaped).
@@ -104,6 +145,38 @@ func scanDir(t *testing.T, dir, s string) []string {
 	return found
 }
 
+// scanLog returns the types of the events of the log whose data or
+// metadata hold s (as UTF-8, or JSON-escaped).
+func scanLog(t *testing.T, store eventstore.LogReader, s string) []string {
+	t.Helper()
+	escaped, _ := json.Marshal(s)
+	forms := [][]byte{[]byte(s), bytes.Trim(escaped, `"`)}
+	const page = 1000
+	var found []string
+	from := eventstore.Start
+	for first := true; ; first = false {
+		evs, err := store.ReadAll(context.Background(), eventstore.ReadAllOptions{From: from, Max: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range evs {
+			if i == 0 && !first {
+				continue // From is inclusive: the last event of the page before
+			}
+			for _, f := range forms {
+				if bytes.Contains(ev.Data, f) || bytes.Contains(ev.Metadata, f) {
+					found = append(found, ev.Type)
+					break
+				}
+			}
+		}
+		if len(evs) < page {
+			return found
+		}
+		from = evs[len(evs)-1].Position
+	}
+}
+
 // asPeople calls the admin API with the people credential.
 func asPeople(t *testing.T, method, url, key, secret string, body any) (int, []byte) {
 	t.Helper()
@@ -130,18 +203,35 @@ func asPeople(t *testing.T, method, url, key, secret string, body any) (int, []b
 // the admin API the person is found by no query and reads back as the
 // placeholder, the other person is unchanged, and the analytics answers
 // are the same; the same holds after a restart and after a rebuild of the
-// statement index.
+// statement index. Both people's accounts are in the learner directory
+// (hocvu reference load, sealed): the erased person's entry shows as
+// erased, and the attribution of their statements without campaign
+// context, and every count, stay.
 func TestErasureEndToEnd(t *testing.T) {
 	for _, backend := range []string{"embedded", "kurrentdb"} {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			env := append(append([]string{}, creds...), "HOCVU_SEAL_PERSONAL_DATA=true", "HOCVU_PSEUDONYM_KEY=0123456789abcdef0123456789abcdef")
 			scanDirs := []string{dir}
+			openLog := func() eventstore.Store {
+				s, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
 			if backend == "kurrentdb" {
 				kdir := t.TempDir()
 				kdb := kurrenttest.New(t, kurrenttest.Options{Dir: kdir})
 				env = append(env, "HOCVU_EVENTSTORE_URL="+kdb.URL())
 				scanDirs = append(scanDirs, kdir)
+				openLog = func() eventstore.Store {
+					s, err := kurrentdb.Open(context.Background(), kdb.URL(), kurrentdb.Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return s
+				}
 			}
 			code, out, errOut := proctest.Run(t, env, "credentials", "create", "--data-dir="+dir, "--name=DPO", "--scopes=people", "--key=dpo")
 			if code != 0 {
@@ -152,8 +242,10 @@ func TestErasureEndToEnd(t *testing.T) {
 				t.Fatalf("no secret in %q", out)
 			}
 			secret := m[1]
+			commune := loadDirectory(t, env, dir)
 			api := proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			sts := erasureStatements(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+			sts = append(sts, noContext(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))...)
 			if code := doJSON(t, "POST", api.URL()+"/xapi/statements", sts, nil); code != 200 {
 				t.Fatalf("POST statements: %d", code)
 			}
@@ -174,15 +266,22 @@ func TestErasureEndToEnd(t *testing.T) {
 			if n := agentQuery(byMbox, true); n != 4 {
 				t.Fatalf("before the erasure: %d statements relate to the person by mbox, want 4", n)
 			}
-			summary := func() string {
+			summaryOf := func(query string) string {
 				var res result
-				if code := doJSON(t, "GET", api.URL()+"/api/analytics/summary", nil, &res); code != 200 {
+				if code := doJSON(t, "GET", api.URL()+"/api/analytics/summary"+query, nil, &res); code != 200 {
 					t.Fatalf("analytics: %d", code)
 				}
 				b, _ := json.Marshal(res.Rows)
 				return string(b)
 			}
+			summary := func() string {
+				return summaryOf("") + " " + commune + ": " + summaryOf("?commune="+commune)
+			}
 			before := waitAnalytics(t, api.URL(), summary)
+			// The directory attributed the statements without context.
+			if inCommune, none := summaryOf("?commune="+commune), summaryOf("?commune=21100"); inCommune == none {
+				t.Fatalf("nothing attributed to the directory's commune %s: %s", commune, inCommune)
+			}
 
 			code, files := exportPerson(t, api.URL(), "dpo", secret, byMbox)
 			if code != 200 {
@@ -269,9 +368,25 @@ func TestErasureEndToEnd(t *testing.T) {
 						t.Fatalf("%s: the scan of %s finds nothing at all", when, d)
 					}
 				}
+				// The files of a store may be compressed, which hides a
+				// string from the scan of their bytes: read the log too.
+				store := openLog()
+				defer store.Close()
+				for _, p := range personal {
+					if types := scanLog(t, store, p); len(types) > 0 {
+						t.Errorf("%s: %q in clear in the log's events %v", when, p, types)
+					}
+				}
+				if types := scanLog(t, store, scanControl); len(types) == 0 {
+					t.Fatalf("%s: the scan of the log finds nothing at all", when)
+				}
 			}
 			stop()
 			scan("after the erasure")
+			code, out, errOut = proctest.Run(t, env, "reference", "show", "learners", "--data-dir="+dir)
+			if code != 0 || !strings.Contains(out, "(erased)") || !strings.Contains(out, keptAcct) || strings.Contains(out, erasedAcct) {
+				t.Errorf("reference show learners after the erasure: %d\n%s%s", code, out, errOut)
+			}
 			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			check("after a restart")
 			checkErasureDocuments(t, api.URL(), "after a restart")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/hocvu/hocvu/analytics"
+	"github.com/hocvu/hocvu/campaign/reference"
 	"github.com/hocvu/hocvu/eventstore"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/privacy/erasure"
@@ -133,4 +134,18 @@ func (p *privacyRuntime) mapPseudonyms(ps *analytics.Pseudonymizer) {
 	if p != nil && ps != nil {
 		ps.MapAgentKeys(p.sealer.AgentKey)
 	}
+}
+
+// sealDirectory makes a reference-data load seal the learner directory
+// (reference.learners.sealed.v1) when sealing is on, keeping no account
+// of a person erased already.
+func (p *privacyRuntime) sealDirectory(opts *reference.LoadOptions) {
+	if p == nil {
+		return
+	}
+	erased := map[string]bool{}
+	for _, r := range p.erasures.Records() {
+		erased[r.Subject] = true
+	}
+	opts.Keys, opts.Erased = p.keyring, func(subject string) bool { return erased[subject] }
 }

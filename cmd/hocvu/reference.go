@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/hocvu/hocvu/campaign/reference"
+	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/privacy/keys"
 )
 
 // referenceCmd loads and shows the campaign's reference data (communes,
@@ -69,9 +71,19 @@ func (c *referenceLoadCmd) Run(ctx context.Context, g *globals) error {
 		fmt.Fprintf(g.stdout, "reference data is valid: %s\n", kindsSummary(data))
 		return nil
 	}
-	sum, err := reference.Load(ctx, store, data, reference.LoadOptions{Force: c.Force, Tool: "hocvu reference load"})
+	privacy, err := openPrivacy(ctx, c.storeConfig, store, g.log)
+	if err != nil {
+		return err
+	}
+	defer privacy.Close()
+	opts := reference.LoadOptions{Force: c.Force, Tool: "hocvu reference load"}
+	privacy.sealDirectory(&opts)
+	sum, err := reference.Load(ctx, store, data, opts)
 	if err != nil {
 		return reportProblems(g, err)
+	}
+	if privacy != nil && !data.Has(reference.KindLearners) {
+		warnClearDirectory(ctx, g, store)
 	}
 	fmt.Fprint(g.stdout, sum.String())
 	if sum.Events == 0 {
@@ -80,6 +92,22 @@ func (c *referenceLoadCmd) Run(ctx context.Context, g *globals) error {
 		fmt.Fprintf(g.stdout, "appended %d event(s) to stream %q (revision %d)\n", sum.Events, reference.Stream, sum.Revision)
 	}
 	return nil
+}
+
+// warnClearDirectory warns when sealing is on and the learner directory
+// loaded is in clear (loaded before sealing was turned on): loading it
+// again seals it (docs/privacy.md, "Events written before sealing").
+func warnClearDirectory(ctx context.Context, g *globals, store reference.Store) {
+	st, err := reference.Replay(ctx, store)
+	if err != nil {
+		return
+	}
+	for _, l := range st.Learners() {
+		if !l.IsSealed() {
+			g.log.Warn("the learner directory was loaded in clear, before sealing was turned on: load it again to seal it (docs/privacy.md)")
+			return
+		}
+	}
 }
 
 // readReferenceFiles parses CSV and JSON files into one Data.
@@ -159,6 +187,13 @@ func (c *referenceShowCmd) Run(ctx context.Context, g *globals) error {
 		g.log.Warn("skipped a reference-data event that does not apply", "err", err)
 	}
 	data := st.Data()
+	var hidden map[int]string
+	showsLearners := c.Kind == string(reference.KindLearners) || (c.Kind == "" && c.Format == "json")
+	if data.Has(reference.KindLearners) && showsLearners {
+		if data.Learners, hidden, err = c.openLearners(ctx, g, store, data.Learners); err != nil {
+			return err
+		}
+	}
 	if c.Kind != "" {
 		k, _ := reference.ParseKind(c.Kind)
 		if _, ok := st.Info(k); !ok {
@@ -169,6 +204,10 @@ func (c *referenceShowCmd) Run(ctx context.Context, g *globals) error {
 			return err
 		}
 		data = only
+	}
+	if c.Format != "table" && len(hidden) > 0 {
+		data.Learners = shownLearners(data.Learners, hidden)
+		g.log.Warn("learners whose account is erased (or sealed, with sealing off) are left out: loading this output again drops their entries and their attribution", "left_out", len(hidden))
 	}
 	switch c.Format {
 	case "json":
@@ -182,7 +221,57 @@ func (c *referenceShowCmd) Run(ctx context.Context, g *globals) error {
 	if c.Kind == "" {
 		return showSummary(g.stdout, st)
 	}
-	return showTable(g.stdout, data, reference.Kind(c.Kind))
+	return showTable(g.stdout, data, reference.Kind(c.Kind), hidden)
+}
+
+// openLearners opens the accounts of a sealed learner directory with the
+// keyring (sealing on). The entries it cannot show are listed by index
+// with why: "(erased)" (the person's key is destroyed), "(sealed)" (with
+// sealing off) or "(damaged)"; they never stop the command.
+func (c *referenceShowCmd) openLearners(ctx context.Context, g *globals, store eventstore.Store, ls []reference.Learner) ([]reference.Learner, map[int]string, error) {
+	hidden := map[int]string{}
+	var privacy *privacyRuntime
+	for i, l := range ls {
+		if !l.IsSealed() {
+			continue
+		}
+		if !c.Seal {
+			hidden[i] = "(sealed)"
+			continue
+		}
+		if privacy == nil {
+			p, err := openPrivacy(ctx, c.storeConfig, store, g.log)
+			if err != nil {
+				return nil, nil, err
+			}
+			defer p.Close()
+			privacy = p
+		}
+		o, err := l.Open(ctx, privacy.keyring)
+		switch {
+		case errors.Is(err, reference.ErrErased):
+			hidden[i] = "(erased)"
+		case errors.Is(err, keys.ErrDamaged):
+			g.log.Warn("a learner directory entry cannot be opened", "subject", l.Subject, "err", err)
+			hidden[i] = "(damaged)"
+		case err != nil:
+			return nil, nil, err
+		default:
+			ls[i] = o
+		}
+	}
+	return ls, hidden, nil
+}
+
+// shownLearners is ls without the hidden entries.
+func shownLearners(ls []reference.Learner, hidden map[int]string) []reference.Learner {
+	out := make([]reference.Learner, 0, len(ls))
+	for i, l := range ls {
+		if _, ok := hidden[i]; !ok {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // kindOnly returns a Data holding kind k of d.
@@ -222,7 +311,9 @@ func showSummary(w io.Writer, st *reference.State) error {
 	return tw.Flush()
 }
 
-func showTable(w io.Writer, d *reference.Data, k reference.Kind) error {
+// showTable prints kind k of d; hidden are the learners whose account
+// cannot be shown (openLearners).
+func showTable(w io.Writer, d *reference.Data, k reference.Kind, hidden map[int]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	switch k {
 	case reference.KindCommunes:
@@ -260,8 +351,12 @@ func showTable(w io.Writer, d *reference.Data, k reference.Kind) error {
 		}
 	case reference.KindLearners:
 		fmt.Fprintln(tw, "HOME PAGE\tACCOUNT\tCOMMUNE\tGROUP\tSUBGROUPS\tHOUSEHOLD\tMENTOR\tTEAM")
-		for _, l := range d.Learners {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.HomePage, l.Name, l.Commune, l.Group, strings.Join(l.Subgroups, ","), l.Household, l.Mentor, l.Team)
+		for i, l := range d.Learners {
+			home, name := l.HomePage, l.Name
+			if why, ok := hidden[i]; ok {
+				home, name = why, "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", home, name, l.Commune, l.Group, strings.Join(l.Subgroups, ","), l.Household, l.Mentor, l.Team)
 		}
 	}
 	return tw.Flush()

@@ -116,3 +116,57 @@ func TestReferenceLoadWhileLocked(t *testing.T) {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 }
+
+// TestReferenceLoadSealsAClearDirectory: a learner directory loaded in
+// clear before sealing was turned on stays in clear until it is loaded
+// again (a load of other kinds warns); with sealing on the next load of
+// the learners writes the sealed form, which 'reference show' opens with
+// the keyring and, with sealing off, shows as sealed and leaves out of
+// its loadable output.
+func TestReferenceLoadSealsAClearDirectory(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	tmpl := filepath.Join(dir, "tmpl")
+	refRun(t, 0, "reference", "template", tmpl)
+	files, _ := filepath.Glob(filepath.Join(tmpl, "*.csv"))
+	refRun(t, 0, append([]string{"reference", "load", "--data-dir", data}, files...)...)
+	sealed := []string{"HOCVU_SEAL_PERSONAL_DATA=true"}
+	learners := filepath.Join(tmpl, "learners.csv")
+	run := func(env []string, want int, args ...string) (string, string) {
+		t.Helper()
+		code, out, errOut := proctest.Run(t, env, append(args, "--data-dir", data)...)
+		if code != want {
+			t.Fatalf("hocvu %v: exit %d, want %d\n%s%s", args, code, want, out, errOut)
+		}
+		return out, errOut
+	}
+	_, errOut := run(sealed, 0, "reference", "load", "--force", filepath.Join(tmpl, "targets.csv"))
+	if !strings.Contains(errOut, "loaded in clear") {
+		t.Errorf("no warning that the directory is still in clear:\n%s", errOut)
+	}
+	out, _ := run(sealed, 0, "reference", "load", learners)
+	if !strings.Contains(out, "appended 1 event(s)") {
+		t.Errorf("the clear directory was not sealed by a load with sealing on:\n%s", out)
+	}
+	out, _ = run(sealed, 0, "reference", "load", learners)
+	if !strings.Contains(out, "nothing changed") {
+		t.Errorf("a second sealed load of the same directory:\n%s", out)
+	}
+	out, _ = run(sealed, 0, "reference", "show", "learners")
+	if !strings.Contains(out, "hv0000001") || !strings.Contains(out, "hv0000002") {
+		t.Errorf("show learners with the keyring:\n%s", out)
+	}
+	out, _ = run(nil, 0, "reference", "show", "learners")
+	if strings.Contains(out, "hv0000001") || strings.Count(out, "(sealed)") != 2 {
+		t.Errorf("show learners with sealing off:\n%s", out)
+	}
+	out, errOut = run(nil, 0, "reference", "show", "learners", "--format", "csv")
+	if strings.Contains(out, "hv00000") || !strings.Contains(errOut, "left out") {
+		t.Errorf("show learners --format csv with sealing off:\n%s%s", out, errOut)
+	}
+	out, _ = run(sealed, 0, "reference", "show", "learners", "--format", "csv")
+	d, err := reference.ParseCSV("learners.csv", strings.NewReader(out), reference.KindLearners)
+	if err != nil || len(d.Learners) != 2 {
+		t.Errorf("show learners --format csv with the keyring: %v\n%s", err, out)
+	}
+}

@@ -12,7 +12,7 @@ import (
 func attributions(st *reference.State, ps *analytics.Pseudonymizer) map[uint64]analytics.Attribution {
 	out := make(map[uint64]analytics.Attribution, len(st.Learners()))
 	for _, l := range st.Learners() {
-		k, ok := xapi.IFIKey("", "", "", l.HomePage, l.Name)
+		k, ok := learnerKey(l)
 		if !ok {
 			continue
 		}
@@ -23,6 +23,18 @@ func attributions(st *reference.State, ps *analytics.Pseudonymizer) map[uint64]a
 		out[a.ActorID] = a
 	}
 	return out
+}
+
+// learnerKey is the agent key of a directory entry: its account's, or
+// the subject key of a sealed entry (the key the person's sealed
+// statements have, which the pseudonymizer maps an account to when
+// sealing is on). A sealed entry whose account was erased keeps its
+// subject, so its attribution, and every count, stays.
+func learnerKey(l reference.Learner) (string, bool) {
+	if l.IsSealed() {
+		return xapi.SubjectKey(l.Subject), true
+	}
+	return xapi.IFIKey("", "", "", l.HomePage, l.Name)
 }
 
 // changedAttributions lists, by actor id, the learners whose entry differs

@@ -23,8 +23,8 @@ type Projection struct {
 	ps   *analytics.Pseudonymizer
 	refs eventstore.StreamReader // nil: reference data only from the events applied
 	ref  *reference.State
-	// sealedDir indexes the directory by subject (directory.go).
-	sealedDir sealedDirectory
+	// sealedDir indexes a directory in clear by subject (directory.go).
+	sealedDir clearBySubject
 	// refErrs are the reference events that did not apply when the
 	// stream was folded at start (replayReference): poison, quarantined
 	// when the projection meets them in the log.
@@ -91,7 +91,7 @@ func (p *Projection) Checkpoint(ctx context.Context) (eventstore.Position, error
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ref = reference.NewState()
-	p.sealedDir = sealedDirectory{}
+	p.sealedDir = clearBySubject{}
 	stored, err := p.sink.Learners(ctx)
 	if err != nil {
 		return pos, err
@@ -246,7 +246,7 @@ func (pb *preparing) foldReference(ev *eventstore.RecordedEvent) error {
 			return projections.Poison(ev, err)
 		}
 		pb.refChanged = true
-		pb.dirChanged = pb.dirChanged || ev.Type == reference.EventLearnersSet
+		pb.dirChanged = pb.dirChanged || ev.Type == reference.EventLearnersSet || ev.Type == reference.EventLearnersSealed
 	} else if err, ok := p.refErrs[ev.Position]; ok {
 		// Folded already by Checkpoint, which reads the whole
 		// stream, and it did not apply there.
