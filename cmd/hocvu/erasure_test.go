@@ -288,6 +288,11 @@ func TestErasureEndToEnd(t *testing.T) {
 				t.Fatalf("export before the erasure: %d", code)
 			}
 			checkExport(t, files)
+			// By account, the export holds their directory entry, opened.
+			code, files = exportPerson(t, api.URL(), "dpo", secret, erasedByAccount)
+			if code != 200 || !strings.Contains(string(files["directory.json"]), `"name": "`+erasedAcct+`"`) || !strings.Contains(string(files["directory.json"]), commune) {
+				t.Errorf("export by account: %d, directory.json %s", code, files["directory.json"])
+			}
 			if code, _ := exportPerson(t, api.URL(), "durability", "durability-secret", byMbox); code != 403 {
 				t.Errorf("an all-scope credential exported: %d, want 403", code)
 			}
@@ -343,8 +348,10 @@ func TestErasureEndToEnd(t *testing.T) {
 			}
 			check("after the erasure")
 			checkErasureDocuments(t, api.URL(), "after the erasure")
-			if code, _ := exportPerson(t, api.URL(), "dpo", secret, byMbox); code != 404 {
-				t.Errorf("export of the erased person: %d, want 404", code)
+			for _, agent := range []map[string]any{byMbox, erasedByAccount} {
+				if code, files := exportPerson(t, api.URL(), "dpo", secret, agent); code != 404 {
+					t.Errorf("export of the erased person %v: %d, want 404 (directory.json %s)", agent, code, files["directory.json"])
+				}
 			}
 			var list []map[string]any
 			if code, body := asPeople(t, "GET", api.URL()+"/api/people/erasures", "dpo", secret, nil); code != 200 || json.Unmarshal(body, &list) != nil || len(list) != 2 {

@@ -241,7 +241,11 @@ func openStatementIndex(dataDir string, log *slog.Logger, mem pebblemodel.Memory
 
 // exporter writes access exports from the core's read models.
 func (c *lrsCore) exporter() *export.Exporter {
-	return &export.Exporter{Statements: c.index, Index: c.docIndex, Documents: c.documents, Blobs: c.blobs}
+	dir := directoryLookup{store: c.store}
+	if c.privacy != nil {
+		dir.keyring = c.privacy.keyring
+	}
+	return &export.Exporter{Statements: c.index, Index: c.docIndex, Documents: c.documents, Blobs: c.blobs, Directory: dir}
 }
 
 // live is the statement index with its runner.

@@ -12,6 +12,8 @@
 //	documents/<n>.json         a State or Agent Profile document of the person:
 //	                           its key, content type, ETag and time
 //	documents/<n>.content      its content, as stored
+//	directory.json             the person's learner-directory entry, when
+//	                           they have one (an account the campaign loaded)
 //
 // The archive is written as it is read (a page of statements at a time,
 // documents and attachments streamed), so memory stays bounded whatever
@@ -48,6 +50,13 @@ type Documents interface {
 	Get(ctx context.Context, key documents.Key) (*documents.Document, io.ReadCloser, error)
 }
 
+// Directory finds the learner-directory entry of a person (campaign/
+// reference, opened with the keyring when sealed); found is false when
+// the person has none (or it was erased).
+type Directory interface {
+	Learner(ctx context.Context, agentKey string) (entry any, found bool, err error)
+}
+
 // Blobs reads attachments by SHA-256 (attachments.Store).
 type Blobs interface {
 	Open(sha2 string) (io.ReadCloser, int64, error)
@@ -59,6 +68,8 @@ type Exporter struct {
 	Index      DocumentIndex
 	Documents  Documents
 	Blobs      Blobs
+	// Directory, when set, adds the learner-directory entry.
+	Directory Directory
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -75,6 +86,8 @@ type Manifest struct {
 	Statements  int             `json:"statements"`
 	Documents   int             `json:"documents"`
 	Attachments int             `json:"attachments"`
+	// Directory is true when the archive holds a directory entry.
+	Directory bool `json:"directory"`
 	// Missing lists attachments the statements name but the LRS does
 	// not hold (sent by fileUrl), by SHA-256.
 	Missing []string `json:"missingAttachments,omitempty"`
@@ -97,10 +110,17 @@ func (e *Exporter) Check(ctx context.Context, agentKey string) error {
 	if err != nil {
 		return fmt.Errorf("export: find documents: %w", err)
 	}
-	if len(docs) == 0 {
-		return ErrNothingKept
+	if len(docs) > 0 {
+		return nil
 	}
-	return nil
+	if e.Directory != nil {
+		if _, found, err := e.Directory.Learner(ctx, agentKey); err != nil {
+			return fmt.Errorf("export: find the directory entry: %w", err)
+		} else if found {
+			return nil
+		}
+	}
+	return ErrNothingKept
 }
 
 // Write writes the archive of the person whose agent key is agentKey
@@ -121,6 +141,9 @@ func (e *Exporter) Write(ctx context.Context, w io.Writer, agentKey string, agen
 		return m, err
 	}
 	if err := e.writeDocuments(ctx, z, agentKey, &m); err != nil {
+		return m, err
+	}
+	if err := e.writeDirectory(ctx, z, agentKey, &m); err != nil {
 		return m, err
 	}
 	mw, err := z.Create("manifest.json")
@@ -267,6 +290,28 @@ func (e *Exporter) writeDocuments(ctx context.Context, z *zip.Writer, agentKey s
 		}
 		m.Documents++
 	}
+	return nil
+}
+
+func (e *Exporter) writeDirectory(ctx context.Context, z *zip.Writer, agentKey string, m *Manifest) error {
+	if e.Directory == nil {
+		return nil
+	}
+	entry, found, err := e.Directory.Learner(ctx, agentKey)
+	if err != nil {
+		return fmt.Errorf("export: find the directory entry: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	b, err := json.MarshalIndent(entry, "", "  ")
+	if err != nil {
+		return fmt.Errorf("export: directory entry: %w", err)
+	}
+	if err := copyEntry(z, "directory.json", bytes.NewReader(b)); err != nil {
+		return err
+	}
+	m.Directory = true
 	return nil
 }
 
