@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -25,6 +26,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/internal/proctest"
 	"github.com/hocvu/hocvu/privacy/sealing"
+	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
 // The person the erasure test erases, and a person it keeps.
@@ -144,6 +146,38 @@ func scanDir(t *testing.T, dir, s string) []string {
 	}
 	return found
 }
+
+// scanModels returns the Pebble databases of the data directory (read
+// models and the key store) whose live keys or values hold s (as UTF-8,
+// or JSON-escaped): what a scan of their files cannot see through the
+// sstables' compression.
+func scanModels(t *testing.T, dataDir, s string) []string {
+	t.Helper()
+	escaped, _ := json.Marshal(s)
+	forms := [][]byte{[]byte(s), bytes.Trim(escaped, `"`)}
+	var found []string
+	for _, name := range []string{"index", "documents", "definitions", "keys"} {
+		dir := filepath.Join(dataDir, name)
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		err := pebblemodel.Scan(dir, func(k, v []byte) error {
+			for _, f := range forms {
+				if bytes.Contains(k, f) || bytes.Contains(v, f) {
+					found = append(found, name)
+					return errFound
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errFound) {
+			t.Fatal(err)
+		}
+	}
+	return found
+}
+
+var errFound = errors.New("found")
 
 // scanLog returns the types of the events of the log whose data or
 // metadata hold s (as UTF-8, or JSON-escaped).
@@ -386,6 +420,14 @@ func TestErasureEndToEnd(t *testing.T) {
 				}
 				if types := scanLog(t, store, scanControl); len(types) == 0 {
 					t.Fatalf("%s: the scan of the log finds nothing at all", when)
+				}
+				for _, p := range personal {
+					if dbs := scanModels(t, dir, p); len(dbs) > 0 {
+						t.Errorf("%s: %q in clear in the read models %v", when, p, dbs)
+					}
+				}
+				if dbs := scanModels(t, dir, scanControl); len(dbs) == 0 {
+					t.Fatalf("%s: the scan of the read models finds nothing at all", when)
 				}
 			}
 			stop()
