@@ -33,6 +33,9 @@ type StoredStatement struct {
 	Voiding bool
 	// JSON is the statement as stored (LRS-set fields included).
 	JSON []byte
+	// AttachmentScope is where its attachments' data is kept
+	// (AttachmentScoper): "" for the shared store.
+	AttachmentScope string
 }
 
 // Query selects statements. Every set field is a filter; the zero Query

@@ -41,3 +41,20 @@ func (w *StatementWriter) seal(ctx context.Context, req *StoreRequest) error {
 	req.Raw = raw
 	return nil
 }
+
+// AttachmentScoper names the scope a statement's attachments are kept in
+// (privacy/sealing.Sealer.AttachmentScope): the id of its actor's current
+// key, the key the actor is sealed under, or "" for the shared store.
+type AttachmentScoper interface {
+	AttachmentScope(ctx context.Context, actor map[string]any) (string, error)
+}
+
+// AttachmentScope implements AttachmentScoper with the writer's sealer;
+// without one (or one that cannot), every scope is "".
+func (w *StatementWriter) AttachmentScope(ctx context.Context, actor map[string]any) (string, error) {
+	s, ok := w.sealer.(AttachmentScoper)
+	if !ok {
+		return "", nil
+	}
+	return s.AttachmentScope(ctx, actor)
+}

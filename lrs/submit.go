@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,8 @@ type Visibility interface {
 // (lrs/attachments.Store); a nil error means the data is durable.
 type AttachmentStore interface {
 	Put(ctx context.Context, sha2 string, r io.Reader) error
+	// PutScoped keeps the data in a person's scope (AttachmentScoper).
+	PutScoped(ctx context.Context, scope, sha2 string, r io.Reader) error
 }
 
 // ServiceOptions configure a StatementService.
@@ -136,7 +139,7 @@ func (svc *StatementService) Store(ctx context.Context, sub *Submission) ([]stri
 		return nil, ErrorFromAttachments(op, err)
 	}
 	// Attachment data is made durable before the events that refer to it.
-	if err := svc.storeParts(ctx, op, sub.Parts); err != nil {
+	if err := svc.storeParts(ctx, op, sub.Parts, list); err != nil {
 		return nil, err
 	}
 	req := prepare(sub, list)
@@ -220,17 +223,64 @@ func validate(op string, v xapi.Version, doc any) error {
 }
 
 // storeParts makes the attachment data durable.
-func (svc *StatementService) storeParts(ctx context.Context, op string, parts []*attachments.Part) error {
+func (svc *StatementService) storeParts(ctx context.Context, op string, parts []*attachments.Part, list []map[string]any) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	scoper, ok := svc.writer.(AttachmentScoper)
+	if !ok {
+		for _, p := range parts {
+			if err := svc.putPart(ctx, op, "", p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// With sealing, each statement's attachments go to its actor's scope
+	// (a copy per person's key), so that an erasure deletes them.
+	byHash := make(map[string]*attachments.Part, len(parts))
 	for _, p := range parts {
-		r, err := p.Open()
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+		byHash[strings.ToLower(p.SHA2)] = p
+	}
+	stored := map[[2]string]bool{}
+	for _, st := range list {
+		refs := attachments.Refs(st)
+		if len(refs) == 0 {
+			continue
 		}
+		actor, _ := st["actor"].(map[string]any)
+		scope, err := scoper.AttachmentScope(ctx, actor)
+		if err != nil {
+			return &Error{Kind: KindUnavailable, Op: op, Msg: "the key of a statement's actor could not be made for its attachments", Err: err}
+		}
+		for _, r := range refs {
+			p := byHash[r.SHA2]
+			if p == nil || stored[[2]string{scope, r.SHA2}] {
+				continue // sent by fileUrl, or stored already
+			}
+			stored[[2]string{scope, r.SHA2}] = true
+			if err := svc.putPart(ctx, op, scope, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// putPart stores one part, in a scope or ("") the shared store.
+func (svc *StatementService) putPart(ctx context.Context, op, scope string, p *attachments.Part) error {
+	r, err := p.Open()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if scope == "" {
 		err = svc.attachments.Put(ctx, p.SHA2, r)
-		_ = r.Close()
-		if err != nil {
-			return fmt.Errorf("%s: store attachment %s: %w", op, p.SHA2, err)
-		}
+	} else {
+		err = svc.attachments.PutScoped(ctx, scope, p.SHA2, r)
+	}
+	_ = r.Close()
+	if err != nil {
+		return fmt.Errorf("%s: store attachment %s: %w", op, p.SHA2, err)
 	}
 	return nil
 }

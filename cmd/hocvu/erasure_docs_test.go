@@ -3,11 +3,18 @@ package main_test
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // The documents of the erasure test: a State and an Agent Profile
@@ -159,5 +166,86 @@ func checkExport(t *testing.T, files map[string][]byte) {
 	}
 	if got := string(files["documents/1.content"]); got != erasedState {
 		t.Errorf("export: document content %q, want %q", got, erasedState)
+	}
+}
+
+// The attachments of the erasure test: a certificate of the erased
+// person (by account) naming them, and one of a third person.
+var (
+	erasedCertificate = []byte("%PDF-1.4 Chứng chỉ kỹ năng số: " + erasedName + " " + erasedAcct)
+	otherCertificate  = []byte("%PDF-1.4 Chứng chỉ kỹ năng số: học viên khác")
+)
+
+// postCertificates POSTs a statement with an attachment for the erased
+// person and one for a third person (multipart/mixed), and returns their
+// ids.
+func postCertificates(t *testing.T, base string) (erasedID, otherID string) {
+	t.Helper()
+	st := func(actor map[string]any, data []byte) map[string]any {
+		sum := sha256.Sum256(data)
+		return map[string]any{"id": uuid.NewString(), "actor": actor, "verb": map[string]any{"id": "http://adlnet.gov/expapi/verbs/passed"},
+			"object": map[string]any{"id": scanControl + "/chung-chi"},
+			"attachments": []any{map[string]any{"usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+				"display": map[string]any{"vi-VN": "chứng chỉ"}, "contentType": "application/pdf", "length": len(data), "sha2": hex.EncodeToString(sum[:])}}}
+	}
+	sts := []map[string]any{
+		st(map[string]any{"name": erasedName, "account": map[string]any{"homePage": "https://vneid.example", "name": erasedAcct}}, erasedCertificate),
+		st(map[string]any{"mbox": "mailto:chi.attach@example.vn"}, otherCertificate),
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	pw, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json"}})
+	_ = json.NewEncoder(pw).Encode(sts)
+	for _, data := range [][]byte{erasedCertificate, otherCertificate} {
+		sum := sha256.Sum256(data)
+		pw, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/pdf"}, "Content-Transfer-Encoding": {"binary"},
+			"X-Experience-API-Hash": {hex.EncodeToString(sum[:])}})
+		_, _ = pw.Write(data)
+	}
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", base+"/xapi/statements", &buf)
+	req.Header.Set("Content-Type", "multipart/mixed; boundary="+w.Boundary())
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.SetBasicAuth("durability", "durability-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("POST with attachments: %d %s", res.StatusCode, body)
+	}
+	return sts[0]["id"].(string), sts[1]["id"].(string)
+}
+
+// statementWithAttachments GETs one statement with attachments=true and
+// returns the whole multipart body.
+func statementWithAttachments(t *testing.T, base, id string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/xapi/statements?attachments=true&statementId="+id, nil)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.SetBasicAuth("durability", "durability-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s with attachments: %d %s", id, res.StatusCode, body)
+	}
+	return string(body)
+}
+
+// checkCertificates: the erased person's certificate is no longer served
+// (their statement comes without its part), the other one still is.
+func checkCertificates(t *testing.T, base, when, erasedID, otherID string) {
+	t.Helper()
+	if body := statementWithAttachments(t, base, erasedID); strings.Contains(body, erasedName) || strings.Contains(body, "%PDF") {
+		t.Errorf("%s: the erased person's certificate is still served", when)
+	}
+	if body := statementWithAttachments(t, base, otherID); !strings.Contains(body, string(otherCertificate)) {
+		t.Errorf("%s: the other person's certificate is not served: %s", when, body)
 	}
 }

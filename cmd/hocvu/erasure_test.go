@@ -284,6 +284,10 @@ func TestErasureEndToEnd(t *testing.T) {
 				t.Fatalf("POST statements: %d", code)
 			}
 			putErasureDocuments(t, api.URL())
+			certID, otherCertID := postCertificates(t, api.URL())
+			if body := statementWithAttachments(t, api.URL(), certID); !strings.Contains(body, erasedName) {
+				t.Fatalf("before the erasure, the certificate is not served: %s", body)
+			}
 			agentQuery := func(agent map[string]any, related bool) int {
 				b, _ := json.Marshal(agent)
 				var page struct{ Statements []json.RawMessage }
@@ -358,7 +362,7 @@ func TestErasureEndToEnd(t *testing.T) {
 					t.Errorf("%s: the kept person relates to %d statements, want 5", when, n)
 				}
 				var page struct{ Statements []json.RawMessage }
-				if code := doJSON(t, "GET", api.URL()+"/xapi/statements?limit=100", nil, &page); code != 200 || len(page.Statements) != len(sts) {
+				if code := doJSON(t, "GET", api.URL()+"/xapi/statements?limit=100", nil, &page); code != 200 || len(page.Statements) != len(sts)+2 {
 					t.Fatalf("%s: GET all: %d, %d statements", when, code, len(page.Statements))
 				}
 				all := bytes.Join(func() [][]byte {
@@ -382,6 +386,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			}
 			check("after the erasure")
 			checkErasureDocuments(t, api.URL(), "after the erasure")
+			checkCertificates(t, api.URL(), "after the erasure", certID, otherCertID)
 			for _, agent := range []map[string]any{byMbox, erasedByAccount} {
 				if code, files := exportPerson(t, api.URL(), "dpo", secret, agent); code != 404 {
 					t.Errorf("export of the erased person %v: %d, want 404 (directory.json %s)", agent, code, files["directory.json"])
@@ -439,6 +444,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			check("after a restart")
 			checkErasureDocuments(t, api.URL(), "after a restart")
+			checkCertificates(t, api.URL(), "after a restart", certID, otherCertID)
 			stop()
 			for _, p := range []string{"statement-index", "document-index"} {
 				if code, out, errOut := proctest.Run(t, env, "projections", "rebuild", p, "--data-dir="+dir); code != 0 {
@@ -448,6 +454,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			api = proctest.Start(t, env, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)
 			check("after a rebuild")
 			checkErasureDocuments(t, api.URL(), "after a rebuild")
+			checkCertificates(t, api.URL(), "after a rebuild", certID, otherCertID)
 			stop()
 			// The command exports from the data directory.
 			archive := filepath.Join(t.TempDir(), "kept.zip")

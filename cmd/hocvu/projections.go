@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/projections"
 	"github.com/hocvu/hocvu/projections/analyticsfacts"
 	"github.com/hocvu/hocvu/projections/documentindex"
@@ -45,6 +46,7 @@ func openProjection(ctx context.Context, store eventstore.StreamReader, name str
 			_ = ix.Close()
 			return nil, nil, err
 		}
+		ix.UseAttachments(attachments.NewScopes(filepath.Join(dataDir, "attachments")))
 		return ix, func() { _ = ix.Close() }, nil
 	case name == documentindex.Name:
 		cache, memory := sc.modelMemory()

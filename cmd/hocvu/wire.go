@@ -162,6 +162,9 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 		_ = c.index.Close()
 		return nil, err
 	}
+	// With sealing, an erasure deletes the attachments of the person's
+	// statements (their scopes).
+	c.index.UseAttachments(c.blobs)
 	c.registry = auth.NewRegistry(store, log)
 	if err := c.registry.Load(ctx); err != nil {
 		_ = c.index.Close()

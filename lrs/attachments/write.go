@@ -16,6 +16,15 @@ import (
 type BlobRef struct {
 	SHA2        string
 	ContentType string // "" or an invalid media type is sent as application/octet-stream
+	// Scope is where the data is kept ([Store.PutScoped]); "" for the
+	// shared store.
+	Scope string
+}
+
+// ScopedOpener gives the data of an attachment in a scope; [*Store] is
+// one.
+type ScopedOpener interface {
+	OpenScoped(scope, sha2 string) (io.ReadCloser, int64, error)
 }
 
 // Opener gives the data of an attachment by hash; [*Store] is one.
@@ -124,7 +133,7 @@ func WriteMultipartFrom(ctx context.Context, w io.Writer, boundary string, write
 			continue
 		}
 		written[sha2] = true
-		if err := writeBlob(ctx, mw, sha2, ref.ContentType, src); err != nil {
+		if err := writeBlob(ctx, mw, sha2, ref.ContentType, ref.Scope, src); err != nil {
 			return err
 		}
 	}
@@ -134,11 +143,15 @@ func WriteMultipartFrom(ctx context.Context, w io.Writer, boundary string, write
 	return nil
 }
 
-func writeBlob(ctx context.Context, mw *multipart.Writer, sha2, contentType string, src Opener) error {
+func writeBlob(ctx context.Context, mw *multipart.Writer, sha2, contentType, scope string, src Opener) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("attachments: write part %s: %w", sha2, err)
 	}
-	rc, _, err := src.Open(sha2)
+	open := src.Open
+	if so, ok := src.(ScopedOpener); ok && scope != "" {
+		open = func(sha2 string) (io.ReadCloser, int64, error) { return so.OpenScoped(scope, sha2) }
+	}
+	rc, _, err := open(sha2)
 	if err != nil {
 		return fmt.Errorf("attachments: write part %s: %w", sha2, err)
 	}

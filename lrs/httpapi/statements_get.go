@@ -311,7 +311,7 @@ func (a *API) getStatement(c echo.Context, sq *statementQuery) error {
 		return a.fail(c, err)
 	}
 	c.Response().Header().Set(echo.HeaderLastModified, st.Stored.Format(http.TimeFormat))
-	return a.respondStatements(c, body, doc, sq.attachments)
+	return a.respondStatements(c, body, doc, sq.attachments, st.AttachmentScope)
 }
 
 // getPage answers a query with a page of its StatementResult.
@@ -378,7 +378,8 @@ func (p *resultPage) write(w io.Writer, refs *[]attachments.BlobRef) error {
 		}
 		if refs != nil {
 			for _, r := range attachments.Refs(doc) {
-				if p.blobs.Has(r.SHA2) {
+				r.Scope = p.sts[i].AttachmentScope
+				if p.blobs.HasScoped(r.Scope, r.SHA2) {
 					*refs = append(*refs, r)
 				}
 			}
@@ -481,13 +482,14 @@ func acceptLanguages(r *http.Request) []language.Tag {
 
 // respondStatements writes a statement or StatementResult, as JSON or, with
 // attachments=true, as multipart/mixed with the attachment data.
-func (a *API) respondStatements(c echo.Context, body []byte, doc any, withAttachments bool) error {
+func (a *API) respondStatements(c echo.Context, body []byte, doc any, withAttachments bool, scope string) error {
 	if !withAttachments {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 	}
 	var refs []attachments.BlobRef
 	for _, r := range attachments.Refs(doc) {
-		if a.blobs.Has(r.SHA2) {
+		r.Scope = scope
+		if a.blobs.HasScoped(scope, r.SHA2) {
 			refs = append(refs, r)
 		}
 	}

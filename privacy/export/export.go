@@ -57,9 +57,10 @@ type Directory interface {
 	Learner(ctx context.Context, agentKey string) (entry any, found bool, err error)
 }
 
-// Blobs reads attachments by SHA-256 (attachments.Store).
+// Blobs reads attachments by SHA-256, in a person's scope or ("") the
+// shared store (attachments.Store).
 type Blobs interface {
-	Open(sha2 string) (io.ReadCloser, int64, error)
+	OpenScoped(scope, sha2 string) (io.ReadCloser, int64, error)
 }
 
 // Exporter writes access exports.
@@ -163,7 +164,10 @@ func (e *Exporter) Write(ctx context.Context, w io.Writer, agentKey string, agen
 
 // writeStatements writes statements.json and returns the SHA-256 of the
 // attachments the statements carry, in order of first appearance.
-func (e *Exporter) writeStatements(ctx context.Context, z *zip.Writer, agentKey string, m *Manifest) ([]string, error) {
+// blob is an attachment of the person's statements.
+type blob struct{ scope, sha2 string }
+
+func (e *Exporter) writeStatements(ctx context.Context, z *zip.Writer, agentKey string, m *Manifest) ([]blob, error) {
 	sw, err := z.Create("statements.json")
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -171,7 +175,7 @@ func (e *Exporter) writeStatements(ctx context.Context, z *zip.Writer, agentKey 
 	if _, err := io.WriteString(sw, `{"statements":[`); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	var shas []string
+	var shas []blob
 	seen := map[string]bool{}
 	q := lrs.Query{Agent: agentKey, RelatedAgents: true, IncludeVoided: true, Ascending: true, Limit: pageSize}
 	for {
@@ -194,7 +198,7 @@ func (e *Exporter) writeStatements(ctx context.Context, z *zip.Writer, agentKey 
 			for _, sha := range attachmentHashes(st.JSON) {
 				if !seen[sha] {
 					seen[sha] = true
-					shas = append(shas, sha)
+					shas = append(shas, blob{scope: st.AttachmentScope, sha2: sha})
 				}
 			}
 		}
@@ -228,14 +232,14 @@ func attachmentHashes(statement []byte) []string {
 	return out
 }
 
-func (e *Exporter) writeAttachments(z *zip.Writer, shas []string, m *Manifest) error {
-	for _, sha := range shas {
-		rc, _, err := e.Blobs.Open(sha)
+func (e *Exporter) writeAttachments(z *zip.Writer, blobs []blob, m *Manifest) error {
+	for _, b := range blobs {
+		rc, _, err := e.Blobs.OpenScoped(b.scope, b.sha2)
 		if err != nil {
-			m.Missing = append(m.Missing, sha)
+			m.Missing = append(m.Missing, b.sha2)
 			continue
 		}
-		err = copyEntry(z, "attachments/"+sha, rc)
+		err = copyEntry(z, "attachments/"+b.sha2, rc)
 		_ = rc.Close()
 		if err != nil {
 			return err

@@ -58,7 +58,7 @@ func (d docs) Get(_ context.Context, k documents.Key) (*documents.Document, io.R
 
 type blobs map[string]string
 
-func (b blobs) Open(sha string) (io.ReadCloser, int64, error) {
+func (b blobs) OpenScoped(_, sha string) (io.ReadCloser, int64, error) {
 	c, ok := b[sha]
 	if !ok {
 		return nil, 0, errors.New("not found")

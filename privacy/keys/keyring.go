@@ -159,6 +159,17 @@ func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byt
 	return ck.id, ck.aead.Seal(out, out[1:1+nonceSize], plaintext, aad), nil
 }
 
+// CurrentKeyID returns the id of the subject's current data key, making
+// it when the subject has none: the key the next Seal for the subject
+// uses (the scope of its attachments, privacy/sealing.AttachmentScope).
+func (k *Keyring) CurrentKeyID(ctx context.Context, subject string) (string, error) {
+	ck, err := k.currentKey(ctx, subject)
+	if err != nil {
+		return "", err
+	}
+	return ck.id, nil
+}
+
 // Open decrypts a ciphertext made by Seal under key keyID with the same
 // aad. When the key was destroyed (or never existed) the error wraps
 // ErrNoKey; a ciphertext that is malformed, tampered with, or given with

@@ -75,6 +75,9 @@ type Index struct {
 	voidedBefore map[uuid.UUID]bool
 	// sealer, when set, keeps the people in statements sealed (seal.go).
 	sealer Sealer
+	// scopes, when set, deletes the attachments of erased people
+	// (erasure.go).
+	scopes ScopeDeleter
 }
 
 type checkpoint struct {

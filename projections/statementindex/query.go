@@ -66,6 +66,9 @@ func (ix *Index) load(ctx context.Context, seq uint64, budget int) (st lrs.Store
 		return lrs.StoredStatement{}, 0, err
 	}
 	if ix.sealer != nil && st.JSON != nil {
+		if bytes.Contains(st.JSON, attachmentsMember) {
+			_, st.AttachmentScope = ix.sealer.SealedActor(st.JSON)
+		}
 		if st.JSON, err = ix.sealer.Open(ctx, st.JSON); err != nil {
 			return lrs.StoredStatement{}, 0, fmt.Errorf("statement %s: %w", st.ID, err)
 		}

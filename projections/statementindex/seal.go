@@ -21,6 +21,10 @@ type Sealer interface {
 	// AgentKey maps an agent key in clear to its sealed form
 	// (xapi.SubjectKey of its keyed hash).
 	AgentKey(key string) string
+	// SealedActor returns the subject and key id of a sealed statement's
+	// actor ("" when it is not sealed): the key id is the scope of the
+	// statement's attachments.
+	SealedActor(statement []byte) (subject, keyID string)
 }
 
 // ErrSealingChanged is returned by UseSealer for an index built with

@@ -178,3 +178,50 @@ func TestSealingModeCannotChangeUnderABuiltIndex(t *testing.T) {
 		_ = ix.Close()
 	}
 }
+
+// scopeRecorder records the attachment scopes an index deletes.
+type scopeRecorder struct{ deleted []string }
+
+func (r *scopeRecorder) DeleteScope(scope string) error {
+	r.deleted = append(r.deleted, scope)
+	return nil
+}
+
+// TestErasureDeletesTheAttachmentScopes: a sealed statement with
+// attachments reads back with its actor's key as attachment scope, and a
+// person's erasure deletes the scopes of the statements they made (as
+// actor), not those of someone else's statement about them.
+func TestErasureDeletesTheAttachmentScopes(t *testing.T) {
+	t.Run("sealed", func(t *testing.T) {
+		ctx := context.Background()
+		f := newFixture(t)
+		rec := &scopeRecorder{}
+		f.ix.UseAttachments(rec)
+		withCertificate := func(s map[string]any) map[string]any {
+			s["attachments"] = []any{map[string]any{"usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+				"display": map[string]any{"vi-VN": "chứng chỉ"}, "contentType": "application/pdf", "length": 3,
+				"sha2": "8c2574892063f995fdf756bce07f46c1a5193e54cd52837ed91e32008ccf41ac"}}
+			return s
+		}
+		ids := f.add(withCertificate(stmt("nguyen-van-an", "passed", activity("bai-1"))),
+			withCertificate(stmt("tran-thi-binh", "mentored", agent("nguyen-van-an"))),
+			stmt("nguyen-van-an", "completed", activity("bai-2")))
+		anKey, err := f.keys.CurrentKeyID(ctx, f.keys.Subject(akey("nguyen-van-an")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		binhKey, _ := f.keys.CurrentKeyID(ctx, f.keys.Subject(akey("tran-thi-binh")))
+		for i, want := range []string{anKey, binhKey, ""} {
+			st, _, err := f.ix.Get(ctx, uuid.MustParse(ids[i]))
+			if err != nil || st.AttachmentScope != want {
+				t.Errorf("statement %d: attachment scope %q (%v), want %q", i, st.AttachmentScope, err, want)
+			}
+		}
+		subject := f.keys.Subject(akey("nguyen-van-an"))
+		f.keys.Destroy(akey("nguyen-van-an"))
+		f.erase(subject)
+		if len(rec.deleted) != 1 || rec.deleted[0] != anKey {
+			t.Errorf("deleted scopes %v, want only the erased person's %s", rec.deleted, anKey)
+		}
+	})
+}

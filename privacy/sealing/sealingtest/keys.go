@@ -40,31 +40,48 @@ func (m *Keys) Subject(identifier string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// CurrentKeyID implements sealing.KeyIDs.
+func (m *Keys) CurrentKeyID(_ context.Context, subject string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.currentLocked(subject)
+}
+
 // Seal implements sealing.Keys.
 func (m *Keys) Seal(_ context.Context, subject string, plaintext, aad []byte) (string, []byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	id, err := m.currentLocked(subject)
+	if err != nil {
+		return "", nil, err
+	}
+	aead := m.keys[id]
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return id, aead.Seal(nonce, nonce, plaintext, aad), nil
+}
+
+// currentLocked returns the subject's key id, making the key when it has
+// none. The caller holds m.mu.
+func (m *Keys) currentLocked(subject string) (string, error) {
 	id, ok := m.current[subject]
 	if !ok {
 		k := make([]byte, 32)
 		_, _ = rand.Read(k)
 		block, err := aes.NewCipher(k)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		m.n++
 		id = fmt.Sprintf("key-%d", m.n)
 		m.current[subject] = id
 		m.keys[id] = aead
 	}
-	aead := m.keys[id]
-	nonce := make([]byte, aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return id, aead.Seal(nonce, nonce, plaintext, aad), nil
+	return id, nil
 }
 
 // Open implements sealing.Keys.
