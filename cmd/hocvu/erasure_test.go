@@ -446,7 +446,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			checkErasureDocuments(t, api.URL(), "after a restart")
 			checkCertificates(t, api.URL(), "after a restart", certID, otherCertID)
 			stop()
-			for _, p := range []string{"statement-index", "document-index"} {
+			for _, p := range []string{"statement-index", "document-index", "activity-definitions", "analytics"} {
 				if code, out, errOut := proctest.Run(t, env, "projections", "rebuild", p, "--data-dir="+dir); code != 0 {
 					t.Fatalf("rebuild %s: %d %s %s", p, code, out, errOut)
 				}
