@@ -39,7 +39,7 @@ func newService(t *testing.T) *service {
 
 // openService opens the service on the data in dir; with a sealer, it
 // seals the documents of people and the index maps agents alike.
-func openService(t *testing.T, dir string, sealer *sealing.Content) *service {
+func openService(t testing.TB, dir string, sealer *sealing.Content) *service {
 	t.Helper()
 	store, err := pebblestore.Open(filepath.Join(dir, "events"), pebblestore.Options{})
 	if err != nil {
