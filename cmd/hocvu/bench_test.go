@@ -93,6 +93,7 @@ func BenchmarkPostStatements(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "statements/s")
+			b.ReportMetric(float64(p.PeakRSS())/(1<<20), "peak-RSS-MiB")
 		})
 	}
 }

@@ -156,6 +156,24 @@ func (p *Process) waitServing(timeout time.Duration) error {
 // URL returns the base URL of the serving process.
 func (p *Process) URL() string { return "http://" + p.Addr }
 
+// PeakRSS returns the process's peak resident set size in bytes (VmHWM
+// in /proc, Linux), or 0 when it cannot be read.
+func (p *Process) PeakRSS() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
 // Signal sends sig to the process.
 func (p *Process) Signal(sig os.Signal) { _ = p.cmd.Process.Signal(sig) }
 
