@@ -82,7 +82,9 @@ func openPrivacy(ctx context.Context, cfg storeConfig, store eventstore.Store, l
 		}
 		return nil, fmt.Errorf("open the keyring: %w", err)
 	}
-	p := &privacyRuntime{keyring: kr, sealer: sealing.Sealer{Keys: kr}, close: closeStore}
+	// The seal cache keeps about 400 bytes per person for the 16,384 most
+	// recent: a learner's statements are sealed once per key.
+	p := &privacyRuntime{keyring: kr, sealer: sealing.Sealer{Keys: kr, Cache: sealing.NewSealCache(16384)}, close: closeStore}
 	p.erasures = erasure.New(store, kr, log)
 	if err := p.erasures.Load(ctx); err != nil {
 		_ = closeStore()

@@ -21,7 +21,7 @@ type Content struct {
 // AgentKey maps an agent key in clear (xapi.AgentKey) to the key a sealed
 // copy of the agent has; a subject key is returned as it is.
 func (c Content) AgentKey(inClear string) string {
-	return Sealer(c).AgentKey(inClear)
+	return Sealer{Keys: c.Keys}.AgentKey(inClear)
 }
 
 // Seal encrypts plaintext under the current key of the person whose agent

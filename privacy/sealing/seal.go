@@ -49,8 +49,16 @@ var ErrAlreadySealed = errors.New("sealing: the statement holds a sealed agent a
 // key (package doc). The statement must be one the LRS validated: every
 // Agent has an identifier.
 func Seal(ctx context.Context, keys Keys, statement []byte) ([]byte, error) {
+	return sealWith(ctx, keys, nil, statement)
+}
+
+// sealWith is Seal reusing the sealed agents of cache (nil: none).
+func sealWith(ctx context.Context, keys Keys, cache *SealCache, statement []byte) ([]byte, error) {
 	out, err := rewriteStatement(statement, func(v jsontext.Value) (jsontext.Value, error) {
-		return sealAgent(ctx, keys, v)
+		if sealed, ok := cache.get(ctx, keys, v); ok {
+			return sealed, nil
+		}
+		return sealAgent(ctx, keys, cache, v)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sealing: seal statement: %w", err)
@@ -84,7 +92,7 @@ func aad(subject string) []byte { return []byte("hocvu/sealing/agent\x00" + subj
 
 // sealAgent seals one Agent or Group: its own members (all but "member")
 // under its identifier's key, and each of a Group's members on its own.
-func sealAgent(ctx context.Context, keys Keys, v jsontext.Value) (jsontext.Value, error) {
+func sealAgent(ctx context.Context, keys Keys, cache *SealCache, v jsontext.Value) (jsontext.Value, error) {
 	var id identity
 	if err := json.Unmarshal(v, &id, lenient...); err != nil {
 		return nil, fmt.Errorf("decode agent: %w", err)
@@ -95,7 +103,7 @@ func sealAgent(ctx context.Context, keys Keys, v jsontext.Value) (jsontext.Value
 	}
 	if members != nil {
 		if members, err = rewriteArray(members, func(m jsontext.Value) (jsontext.Value, error) {
-			return ifObject(m, func(m jsontext.Value) (jsontext.Value, error) { return sealAgent(ctx, keys, m) })
+			return ifObject(m, func(m jsontext.Value) (jsontext.Value, error) { return sealAgent(ctx, keys, nil, m) })
 		}); err != nil {
 			return nil, fmt.Errorf("member: %w", err)
 		}
@@ -127,6 +135,9 @@ func sealAgent(ctx context.Context, keys Keys, v jsontext.Value) (jsontext.Value
 	b, err := json.Marshal(sealed)
 	if err != nil {
 		return nil, err
+	}
+	if members == nil {
+		cache.put(v, cachedAgent{subject: subject, keyID: keyID, sealed: b})
 	}
 	return b, nil
 }

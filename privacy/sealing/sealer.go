@@ -11,11 +11,14 @@ import (
 // model or the write path is given.
 type Sealer struct {
 	Keys Keys
+	// Cache, when set, reuses the sealed form of agents seen before
+	// (SealCache); it needs Keys to implement KeyIDs.
+	Cache *SealCache
 }
 
-// Seal is Seal with s's keys.
+// Seal is Seal with s's keys (and cache).
 func (s Sealer) Seal(ctx context.Context, statement []byte) ([]byte, error) {
-	return Seal(ctx, s.Keys, statement)
+	return sealWith(ctx, s.Keys, s.Cache, statement)
 }
 
 // Open is Open with s's keys; a statement with nothing sealed is returned
