@@ -44,16 +44,12 @@ func documentURL(base string, agent map[string]any, activity, id string) string 
 	return base + "/xapi/activities/state?" + q.Encode()
 }
 
-// document sends one document request; it returns the status and body.
-func document(t *testing.T, method, u, body string, header map[string]string) (int, string) {
+// xapiRequest sends one xAPI 2.0 request with the test's credential and
+// the given headers; it returns the status and body.
+func xapiRequest(t *testing.T, method, u string, body io.Reader, header map[string]string) (int, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = bytes.NewReader([]byte(body))
-	}
-	req, _ := http.NewRequest(method, u, rd)
+	req, _ := http.NewRequest(method, u, body)
 	req.Header.Set("X-Experience-API-Version", "2.0.0")
-	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -64,7 +60,19 @@ func document(t *testing.T, method, u, body string, header map[string]string) (i
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return res.StatusCode, b
+}
+
+// document sends one document request (JSON); it returns the status and
+// body.
+func document(t *testing.T, method, u, body string, header map[string]string) (int, string) {
+	t.Helper()
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, v := range header {
+		h[k] = v
+	}
+	code, b := xapiRequest(t, method, u, strings.NewReader(body), h)
+	return code, string(b)
 }
 
 // putErasureDocuments stores the documents of the erasure test.
@@ -203,18 +211,8 @@ func postCertificates(t *testing.T, base string) (erasedID, otherID string) {
 		_, _ = pw.Write(data)
 	}
 	_ = w.Close()
-	req, _ := http.NewRequest("POST", base+"/xapi/statements", &buf)
-	req.Header.Set("Content-Type", "multipart/mixed; boundary="+w.Boundary())
-	req.Header.Set("X-Experience-API-Version", "2.0.0")
-	req.SetBasicAuth("durability", "durability-secret")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("POST with attachments: %d %s", res.StatusCode, body)
+	if code, body := xapiRequest(t, "POST", base+"/xapi/statements", &buf, map[string]string{"Content-Type": "multipart/mixed; boundary=" + w.Boundary()}); code != 200 {
+		t.Fatalf("POST with attachments: %d %s", code, body)
 	}
 	return sts[0]["id"].(string), sts[1]["id"].(string)
 }
@@ -223,17 +221,9 @@ func postCertificates(t *testing.T, base string) (erasedID, otherID string) {
 // returns the whole multipart body.
 func statementWithAttachments(t *testing.T, base, id string) string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/xapi/statements?attachments=true&statementId="+id, nil)
-	req.Header.Set("X-Experience-API-Version", "2.0.0")
-	req.SetBasicAuth("durability", "durability-secret")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s with attachments: %d %s", id, res.StatusCode, body)
+	code, body := xapiRequest(t, "GET", base+"/xapi/statements?attachments=true&statementId="+id, nil, nil)
+	if code != 200 {
+		t.Fatalf("GET %s with attachments: %d %s", id, code, body)
 	}
 	return string(body)
 }

@@ -32,7 +32,7 @@ func (s *Store) scopeDir(scope string) (string, error) {
 }
 
 // PutScoped is Put into a scope.
-func (s *Store) PutScoped(ctx context.Context, scope, sha2 string, r io.Reader) (err error) {
+func (s *Store) PutScoped(ctx context.Context, scope, sha2 string, r io.Reader) error {
 	key, err := NormalizeHash(sha2)
 	if err != nil {
 		return &Error{Kind: KindInvalid, Msg: "put", Err: err}
@@ -45,48 +45,18 @@ func (s *Store) PutScoped(ctx context.Context, scope, sha2 string, r io.Reader) 
 	if fi, err := os.Stat(final); err == nil && fi.Mode().IsRegular() {
 		return syncDir(dir)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	// The scope's directory entry is durable before a file in it is.
-	if err := syncDir(filepath.Dir(dir)); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	h, _ := newHash(key)
-	f, err := os.CreateTemp(s.tmp, key[:16]+"-*")
-	if err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if f != nil {
-			_ = f.Close()
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
 		}
-		if err != nil {
-			_ = os.Remove(tmp)
+		// The new directories' entries are durable before a file in them.
+		for _, d := range []string{filepath.Dir(dir), s.dir} {
+			if err := syncDir(d); err != nil {
+				return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
+			}
 		}
-	}()
-	if _, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r}); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
 	}
-	if got := digestOf(h); got != key {
-		return &Error{Kind: KindInvalid, Msg: fmt.Sprintf("put %s: the data hashes to %s", key, got)}
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	err = f.Close()
-	f = nil
-	if err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("attachments: put %s/%s: %w", scope, key, err)
-	}
-	return nil
+	return s.write(ctx, key, final, r)
 }
 
 // OpenScoped is Open in a scope; "" is the shared store.

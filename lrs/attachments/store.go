@@ -70,7 +70,7 @@ func (s *Store) path(sha2 string) string {
 // the store already holds sha2, Put returns nil without reading r (after
 // making sure the existing entry is durable). A nil error means the data
 // is on stable storage.
-func (s *Store) Put(ctx context.Context, sha2 string, r io.Reader) (err error) {
+func (s *Store) Put(ctx context.Context, sha2 string, r io.Reader) error {
 	key, err := NormalizeHash(sha2)
 	if err != nil {
 		return &Error{Kind: KindInvalid, Msg: "put", Err: err}
@@ -83,6 +83,15 @@ func (s *Store) Put(ctx context.Context, sha2 string, r io.Reader) (err error) {
 		}
 		return nil
 	}
+	return s.write(ctx, key, s.path(key), r)
+}
+
+// write stores r's data, which must hash to key, as the file final
+// (whose directory exists): written to dir/tmp, checked, fsynced, renamed
+// into place, and the directory fsynced. A concurrent write of the same
+// file may rename first; the second rename atomically replaces a file by
+// one with the same bytes.
+func (s *Store) write(ctx context.Context, key, final string, r io.Reader) (err error) {
 	h, _ := newHash(key)
 	f, err := os.CreateTemp(s.tmp, key[:16]+"-*")
 	if err != nil {
@@ -111,9 +120,6 @@ func (s *Store) Put(ctx context.Context, sha2 string, r io.Reader) (err error) {
 	if err != nil {
 		return fmt.Errorf("attachments: put %s: %w", key, err)
 	}
-	final := s.path(key)
-	// A concurrent Put of the same hash may rename first; the second
-	// rename atomically replaces a file by one with the same bytes.
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("attachments: put %s: %w", key, err)
 	}
