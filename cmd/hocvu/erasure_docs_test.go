@@ -118,20 +118,11 @@ func checkErasureDocuments(t *testing.T, base, when string) {
 // the status and the archive's entries.
 func exportPerson(t *testing.T, base, key, secret string, agent map[string]any) (int, map[string][]byte) {
 	t.Helper()
-	b, _ := json.Marshal(map[string]any{"agent": agent})
-	req, _ := http.NewRequest("POST", base+"/api/people/export", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(key, secret)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, data := asPeople(t, "POST", base+"/api/people/export", key, secret, map[string]any{"agent": agent})
+	if code != 200 {
+		return code, nil
 	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		return res.StatusCode, nil
-	}
-	return res.StatusCode, unzip(t, data)
+	return code, unzip(t, data)
 }
 
 // unzip returns the entries of a ZIP archive.

@@ -19,18 +19,6 @@ type directoryLookup struct {
 	keyring *keys.Keyring // nil when sealing is off
 }
 
-// directoryEntry is a learner-directory entry as an export shows it.
-type directoryEntry struct {
-	HomePage  string   `json:"homePage"`
-	Name      string   `json:"name"`
-	Commune   string   `json:"commune"`
-	Group     string   `json:"group"`
-	Subgroups []string `json:"subgroups,omitempty"`
-	Household string   `json:"household,omitempty"`
-	Mentor    string   `json:"mentor,omitempty"`
-	Team      string   `json:"team,omitempty"`
-}
-
 // Learner implements export.Directory. Only accounts are in the directory.
 func (d directoryLookup) Learner(ctx context.Context, agentKey string) (any, bool, error) {
 	rest, ok := strings.CutPrefix(agentKey, "account:")
@@ -62,6 +50,7 @@ func (d directoryLookup) Learner(ctx context.Context, agentKey string) (any, boo
 			return nil, false, err
 		}
 	}
-	return directoryEntry{HomePage: l.HomePage, Name: l.Name, Commune: l.Commune, Group: l.Group, Subgroups: l.Subgroups,
-		Household: l.Household, Mentor: l.Mentor, Team: l.Team}, true, nil
+	// The entry's JSON is the directory file's format: account and codes
+	// (the subject and the sealed account are not part of it).
+	return l, true, nil
 }
