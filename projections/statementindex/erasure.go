@@ -71,7 +71,8 @@ func (ix *Index) UseAttachments(d ScopeDeleter) {
 // deleteAttachments deletes the scopes of the keys the erased subject's
 // statements were sealed under (as actor), before the batch that drops
 // their postings commits: a crash in between applies the erasure again,
-// and deleting a scope twice is harmless. A scope is one key of one
+// and deleting a scope twice is harmless. A deletion that fails is
+// logged, not retried: it must not hold the index up. A scope is one key of one
 // person, never used again once destroyed, so a replay of the log (a
 // rebuild) deletes nothing anyone else stored later.
 func (a *applyState) deleteAttachments(subject string) error {
@@ -117,7 +118,11 @@ func (a *applyState) deleteAttachments(subject string) error {
 	}
 	for k := range scopes {
 		if err := ix.scopes.DeleteScope(k); err != nil {
-			return fmt.Errorf("delete the attachments of key %s: %w", k, err)
+			// A disk that refuses the deletion must not stop the index (and
+			// every write waiting for it): the erasure goes on, and the
+			// operator is told what to delete by hand.
+			ix.log.Error("could not delete an erased person's attachments; delete the directory by hand",
+				"dir", "attachments/people/"+k, "err", err)
 		}
 	}
 	return nil

@@ -179,12 +179,48 @@ func TestSealingModeCannotChangeUnderABuiltIndex(t *testing.T) {
 	}
 }
 
-// scopeRecorder records the attachment scopes an index deletes.
-type scopeRecorder struct{ deleted []string }
+// scopeRecorder records the attachment scopes an index deletes; with
+// fail set, every deletion fails.
+type scopeRecorder struct {
+	deleted []string
+	fail    bool
+}
 
 func (r *scopeRecorder) DeleteScope(scope string) error {
 	r.deleted = append(r.deleted, scope)
+	if r.fail {
+		return errors.New("permission denied")
+	}
 	return nil
+}
+
+// TestFailedAttachmentDeletionDoesNotStopTheIndex: a disk that refuses to
+// delete an erased person's attachments does not hold the index up: the
+// erasure is applied (the person is no longer found) and later
+// statements are indexed.
+func TestFailedAttachmentDeletionDoesNotStopTheIndex(t *testing.T) {
+	t.Run("sealed", func(t *testing.T) {
+		f := newFixture(t)
+		rec := &scopeRecorder{fail: true}
+		f.ix.UseAttachments(rec)
+		s := stmt("nguyen-van-an", "passed", activity("bai-1"))
+		s["attachments"] = []any{map[string]any{"usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+			"display": map[string]any{"vi-VN": "chứng chỉ"}, "contentType": "application/pdf", "length": 3,
+			"sha2": "8c2574892063f995fdf756bce07f46c1a5193e54cd52837ed91e32008ccf41ac"}}
+		f.add(s)
+		subject := f.keys.Subject(akey("nguyen-van-an"))
+		f.keys.Destroy(akey("nguyen-van-an"))
+		f.erase(subject) // fails the test if Apply returns an error
+		if len(rec.deleted) != 1 {
+			t.Fatalf("deletions tried: %v", rec.deleted)
+		}
+		if got := f.query(lrs.Query{Agent: akey("nguyen-van-an")}); len(got) != 0 {
+			t.Errorf("the erased person is still found: %v", got)
+		}
+		if later := f.add(stmt("tran-thi-binh", "completed", activity("bai-2"))); !eq(f.query(lrs.Query{Agent: akey("tran-thi-binh")}), later) {
+			t.Error("a later statement was not indexed")
+		}
+	})
 }
 
 // TestErasureDeletesTheAttachmentScopes: a sealed statement with
