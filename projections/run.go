@@ -106,10 +106,19 @@ func (r *Runner) start(ctx context.Context) (eventstore.Position, error) {
 // through the end of that batch.
 func (r *Runner) isolating() bool { return r.isolateTo.Compare(r.Status().Applied) > 0 }
 
+// receiveAhead bounds the messages received ahead of the batch being
+// filled. The subscription reads the log far faster than any projection
+// writes, so a short queue keeps the batches full; a queue of a whole
+// batch (20,000 events for analytics) kept that many more events on the
+// heap of a catching-up process, which made the garbage collector run
+// without pause at the memory budget's heap limit (docs/benchmarks.md,
+// "Catch-up under the memory budget").
+const receiveAhead = 1024
+
 // newRun starts the state of a subscription after from. While the runner
 // is isolating, its batches hold one event.
 func (r *Runner) newRun(ctx context.Context, from eventstore.Position) *run {
-	s := &run{r: r, ctx: ctx, items: make(chan item, r.opts.MaxBatch), maxBatch: r.opts.MaxBatch,
+	s := &run{r: r, ctx: ctx, items: make(chan item, min(r.opts.MaxBatch, receiveAhead)), maxBatch: r.opts.MaxBatch,
 		through: from, lastFlush: time.Now()}
 	s.pipe, _ = r.proj.(Pipeliner)
 	if r.isolating() {
@@ -365,7 +374,7 @@ func (s *run) publish() error {
 
 // wrote starts the next batch after a write was handed over. A write of
 // events ends a streak of panics; once past the batch that panicked,
-// batches are full-sized again (the channel is sized for them).
+// batches are full-sized again.
 func (s *run) wrote() {
 	if len(s.batch) > 0 {
 		s.r.panicStreak = 0
