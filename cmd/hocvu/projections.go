@@ -313,11 +313,18 @@ func catchUp(ctx context.Context, store eventstore.Store, p projections.Projecti
 }
 
 // runnerOptions tunes a runner for its projection: the statement index
-// applies small batches at once (writers wait for it); analytics engines
-// prefer large batches. Poison events go to q.
+// applies small batches at once (writers wait for it); ClickHouse prefers
+// large batches (each insert makes parts to merge). DuckDB, in the
+// process, takes 5,000: a catching-up runner holds two batches (one being
+// written, one being filled), and 20,000 of them kept the Go heap at the
+// memory budget's limit (docs/benchmarks.md, "Catch-up under the memory
+// budget"). Poison events go to q.
 func runnerOptions(name string, g *globals, q projections.Quarantine) projections.Options {
-	if name == statementindex.Name || name == documentindex.Name || name == documentindex.DefinitionsName {
+	switch name {
+	case statementindex.Name, documentindex.Name, documentindex.DefinitionsName:
 		return projections.Options{Logger: g.log, MaxBatch: 2000, Quarantine: q}
+	case "analytics-duckdb":
+		return projections.Options{Logger: g.log, MaxBatch: 5000, MaxWait: 200 * time.Millisecond, Quarantine: q}
 	}
 	return projections.Options{Logger: g.log, MaxBatch: 20000, MaxWait: 200 * time.Millisecond, Quarantine: q}
 }
