@@ -39,7 +39,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -71,6 +70,9 @@ type Options struct {
 	// keep rewriting (the statement index's records among its posting
 	// lists) writes each value about once instead of once per level.
 	SeparateValuesFrom int
+	// PointKeys, when its Holds is set, limits the bloom filters to the
+	// keys looked up one at a time; every key goes into them otherwise.
+	PointKeys PointKeys
 }
 
 // DB is one read model's Pebble database.
@@ -128,10 +130,7 @@ func Open(dir string, o Options) (*DB, error) {
 			}
 		}
 	}
-	for i := range opts.Levels {
-		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-		opts.Levels[i].FilterType = pebble.TableFilter
-	}
+	setFilters(opts, o.PointKeys)
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		_ = lock.Close()
@@ -196,6 +195,13 @@ func (d *DB) Flush() error {
 
 // NewBatch returns a write-only batch.
 func (d *DB) NewBatch() *Batch { return &Batch{b: d.db.NewBatch(), name: d.name} }
+
+// NewSortedBatch returns a write-only batch that writes its Sets and
+// Deletes to the memtable in key order (for batches of many keys written
+// in no particular order); writes of one key keep their order.
+func (d *DB) NewSortedBatch() *Batch {
+	return &Batch{b: d.db.NewBatch(), name: d.name, sorted: sortedPool.Get().(*sortedOps), db: d.db}
+}
 
 // NewIndexedBatch returns a batch whose Get sees its own writes.
 func (d *DB) NewIndexedBatch() *Batch { return &Batch{b: d.db.NewIndexedBatch(), name: d.name} }

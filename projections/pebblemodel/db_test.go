@@ -312,3 +312,55 @@ func TestSeparatedValuesSurviveReopenAndSnapshot(t *testing.T) {
 		t.Errorf("snapshot checkpoint %q, want cp-3", got)
 	}
 }
+
+// TestSortedBatchKeepsTheOrderOfWritesToOneKey: a sorted batch reorders
+// writes of different keys only; the last write of a key wins, and a
+// DeleteRange applies to the writes before it, not to those after.
+func TestSortedBatchKeepsTheOrderOfWritesToOneKey(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	commit(t, db, "1", "k5", "old", "k7", "old", "r1", "x", "r2", "x")
+	b := db.NewSortedBatch()
+	steps := []func() error{
+		func() error { return b.Set([]byte("k9"), []byte("first")) },
+		func() error { return b.Set([]byte("k1"), []byte("a")) },
+		func() error { return b.Delete([]byte("k5")) },
+		func() error { return b.Set([]byte("k9"), []byte("second")) },
+		func() error { return b.Set([]byte("k5"), []byte("again")) },
+		func() error { return b.Delete([]byte("k7")) },
+		func() error { return b.Set([]byte("r3"), []byte("before the range delete")) },
+		func() error { return b.DeleteRange([]byte("r"), []byte("s")) },
+		func() error { return b.Set([]byte("r2"), []byte("after the range delete")) },
+		func() error { return b.Set([]byte("k0"), []byte("z")) },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	if err := b.Commit([]byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"k0": "z", "k1": "a", "k5": "again", "k9": "second", "r2": "after the range delete"}
+	for _, k := range []string{"k0", "k1", "k5", "k7", "k9", "r1", "r2", "r3"} {
+		v, found := get(t, db, k)
+		if w, ok := want[k]; found != ok || v != w {
+			t.Errorf("%s = %q (found %v), want %q (found %v)", k, v, found, w, ok)
+		}
+	}
+	if cp, err := db.Checkpoint(); err != nil || string(cp) != "2" {
+		t.Fatalf("checkpoint %q, %v", cp, err)
+	}
+	// A batch from the pool starts empty.
+	b2 := db.NewSortedBatch()
+	if err := b2.Commit([]byte("3")); err != nil {
+		t.Fatal(err)
+	}
+	_ = b2.Close()
+	if v, _ := get(t, db, "k9"); v != "second" {
+		t.Fatalf("after an empty sorted batch, k9 = %q", v)
+	}
+}

@@ -178,7 +178,7 @@ type applyState struct {
 }
 
 func newApplyState(ix *Index) *applyState {
-	return &applyState{ix: ix, db: ix.db, b: ix.db.NewBatch(), ids: map[uuid.UUID]uint64{}, records: map[uint64]*record{},
+	return &applyState{ix: ix, db: ix.db, b: ix.db.NewSortedBatch(), ids: map[uuid.UUID]uint64{}, records: map[uint64]*record{},
 		voidedBy: map[uuid.UUID]bool{}, refs: map[uuid.UUID][]uint64{}}
 }
 
@@ -210,6 +210,9 @@ func (a *applyState) isVoidedBefore(id uuid.UUID) bool {
 // common case (no reference) costs one bloom-filtered lookup.
 func (a *applyState) refsTo(target uuid.UUID) ([]uint64, error) {
 	out := append([]uint64(nil), a.refs[target]...)
+	if !a.ix.refTargets.mayHave(target) {
+		return out, nil
+	}
 	_, closer, err := a.db.Get(refMarkerKey(target))
 	if errors.Is(err, pebblemodel.ErrNotFound) {
 		return out, nil
@@ -305,6 +308,7 @@ func (a *applyState) linkTarget(ext *extracted, seq uint64) error {
 	if err := a.b.Set(refMarkerKey(target), nil); err != nil {
 		return err
 	}
+	a.ix.refTargets.add(target)
 	a.refs[target] = append(a.refs[target], seq)
 	tseq, found, err := a.seqOf(target)
 	if err != nil {

@@ -73,6 +73,9 @@ type Index struct {
 	// before their target (the 'v' keys): few, and asked about for every
 	// statement, so they are kept in memory.
 	voidedBefore map[uuid.UUID]bool
+	// refTargets holds (as a bloom filter) the statements that a
+	// StatementRef points to (reftargets.go).
+	refTargets refTargets
 	// sealer, when set, keeps the people in statements sealed (seal.go).
 	sealer Sealer
 	// scopes, when set, deletes the attachments of erased people
@@ -110,6 +113,7 @@ func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Inde
 		// Records (statement JSON, about 1 KB) stay out of the compactions
 		// that the posting lists (34-byte keys) keep causing.
 		SeparateValuesFrom: 256,
+		PointKeys:          pointKeys,
 	})
 	if err != nil {
 		return nil, err
@@ -122,13 +126,27 @@ func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Inde
 	return ix, nil
 }
 
-// loadState reads the checkpoint and the voided-before markers.
+// pointKeys are the keys the index looks up one at a time: all but the
+// posting lists and the records, which are scanned or read by a sequence
+// number known to exist. They are 14 of the 15 keys of a statement, so
+// the bloom filters hold about one key per statement: its id, which the
+// duplicate check of every POSTed statement looks up.
+var pointKeys = pebblemodel.PointKeys{
+	Name:  "statementindex-v1",
+	Holds: func(key []byte) bool { return len(key) == 0 || (key[0] != tagPosting && key[0] != tagRecord) },
+}
+
+// loadState reads the checkpoint, the reference markers and the
+// voided-before markers.
 func (ix *Index) loadState() error {
 	meta, err := ix.readCheckpoint()
 	if err != nil {
 		return err
 	}
 	ix.meta = meta
+	if err := ix.loadRefTargets(); err != nil {
+		return err
+	}
 	return ix.loadVoidedBefore()
 }
 
@@ -189,6 +207,7 @@ func (ix *Index) Reset(ctx context.Context) error {
 	}
 	ix.meta = checkpoint{}
 	ix.voidedBefore = map[uuid.UUID]bool{}
+	ix.refTargets = newRefTargets()
 	return nil
 }
 

@@ -317,6 +317,30 @@ func testStatementRefInheritsFilters(t *testing.T) {
 	}
 }
 
+// TestLateTargetAfterReopen: a StatementRef whose target arrives only
+// after the index was closed and opened again still inherits the
+// target's filters (the reference markers are read back at open).
+func TestLateTargetAfterReopen(t *testing.T) {
+	f := newFixture(t)
+	late := uuid.NewString()
+	r := f.add(stmt("dung", "commented", ref(late)))[0]
+	if err := f.ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := statementindex.Open(f.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ix.Close() })
+	f.ix = ix
+	s := stmt("em", "completed", activity("bai-7"))
+	s["id"] = late
+	f.add(s)
+	if got := f.query(lrs.Query{Activity: "https://hoctap.example/bai-7", Ascending: true}); !eq(got, []string{r, late}) {
+		t.Fatalf("late target after reopen: %v, want [%s %s]", got, r, late)
+	}
+}
+
 func TestCheckpointReopenAndReset(t *testing.T) {
 	f := newFixture(t)
 	f.add(stmt("an", "completed", activity("bai-1")), stmt("an", "completed", activity("bai-2")))
