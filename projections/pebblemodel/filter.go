@@ -12,9 +12,9 @@ const bitsPerKey = 10
 // (Get), so that only they go into the sstables' bloom filters. A read
 // model whose keys are mostly scanned, never looked up (the statement
 // index's posting lists and records), keeps its filters small that way:
-// smaller to build in every flush and compaction, and small enough to
-// stay in the block cache, where the filters of every key made each
-// lookup read them from disk (docs/benchmarks.md, "The duplicate check").
+// less to hash in every flush and compaction, and less to read into the
+// block cache for each table a lookup visits (docs/benchmarks.md, "The
+// duplicate check", which also says what this did not cure).
 type PointKeys struct {
 	// Name identifies Holds in the sstables (with the filter's name): a
 	// new Holds needs a new Name, or tables written under the old one

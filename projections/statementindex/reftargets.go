@@ -10,7 +10,7 @@ import (
 // Every statement, as it is applied, asks whether a StatementRef pointed
 // to it before it arrived (refsTo). Almost none did, and that question was
 // a Pebble lookup per statement: 15% of the CPU of a rebuild
-// (docs/benchmarks.md, "Catch-up under the memory budget"). refTargets
+// (docs/benchmarks.md, "Rebuilding the statement index"). refTargets
 // answers "certainly not" from memory for nearly all of them.
 //
 // It is a bloom filter of fixed size (1 MiB: about 1% false positives up
