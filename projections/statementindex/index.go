@@ -127,13 +127,15 @@ func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Inde
 }
 
 // pointKeys are the keys the index looks up one at a time: all but the
-// posting lists and the records, which are scanned or read by a sequence
-// number known to exist. They are 14 of the 15 keys of a statement, so
-// the bloom filters hold about one key per statement: its id, which the
-// duplicate check of every POSTed statement looks up.
+// posting lists, which are only scanned. The posting keys are 13 of the
+// 15 keys of a statement, so the bloom filters hold about two keys per
+// statement: its id, which the duplicate check of every POSTed statement
+// looks up, and its record, which every answer to a query reads by
+// sequence number (the filters spare those reads the tables of L0, which
+// span the whole key space).
 var pointKeys = pebblemodel.PointKeys{
-	Name:  "statementindex-v1",
-	Holds: func(key []byte) bool { return len(key) == 0 || (key[0] != tagPosting && key[0] != tagRecord) },
+	Name:  "statementindex-v2",
+	Holds: func(key []byte) bool { return len(key) == 0 || key[0] != tagPosting },
 }
 
 // loadState reads the checkpoint, the reference markers and the
