@@ -39,8 +39,8 @@ func TestPointKeyFilterHoldsOnlyPointKeys(t *testing.T) {
 		t.Errorf("%d of 1,000 absent point keys excluded, want about 99%%", excluded)
 	}
 	// The filter is sized for the 1,000 point keys, not the 2,000 keys.
-	if max := 1000*bitsPerKey/8 + 128; len(filter) > max {
-		t.Errorf("filter of %d bytes for 1,000 point keys, want at most %d", len(filter), max)
+	if most := 1000*bitsPerKey/8 + 128; len(filter) > most {
+		t.Errorf("filter of %d bytes for 1,000 point keys, want at most %d", len(filter), most)
 	}
 }
 
