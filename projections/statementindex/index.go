@@ -154,14 +154,23 @@ func (ix *Index) loadState() error {
 
 func (ix *Index) loadVoidedBefore() error {
 	ix.voidedBefore = map[uuid.UUID]bool{}
-	it, err := ix.db.NewIter([]byte{tagVoidedBy}, []byte{tagVoidedBy + 1})
-	if err != nil {
+	if err := ix.eachMarked(tagVoidedBy, func(id uuid.UUID) { ix.voidedBefore[id] = true }); err != nil {
 		return fmt.Errorf("statementindex: load voids: %w", err)
+	}
+	return nil
+}
+
+// eachMarked calls fn with the statement id of every marker key under tag
+// (the tag, then the id).
+func (ix *Index) eachMarked(tag byte, fn func(uuid.UUID)) error {
+	it, err := ix.db.NewIter([]byte{tag}, []byte{tag + 1})
+	if err != nil {
+		return err
 	}
 	for valid := it.First(); valid; valid = it.Next() {
 		var id uuid.UUID
 		copy(id[:], it.Key()[1:])
-		ix.voidedBefore[id] = true
+		fn(id)
 	}
 	return it.Close()
 }

@@ -37,16 +37,7 @@ func (r refTargets) mayHave(target uuid.UUID) bool { return r.f.Test(target[:]) 
 // loadRefTargets fills a new filter from the index's reference markers.
 func (ix *Index) loadRefTargets() error {
 	r := newRefTargets()
-	it, err := ix.db.NewIter([]byte{tagRefMarker}, []byte{tagRefMarker + 1})
-	if err != nil {
-		return fmt.Errorf("statementindex: load references: %w", err)
-	}
-	for valid := it.First(); valid; valid = it.Next() {
-		var id uuid.UUID
-		copy(id[:], it.Key()[1:])
-		r.add(id)
-	}
-	if err := it.Close(); err != nil {
+	if err := ix.eachMarked(tagRefMarker, r.add); err != nil {
 		return fmt.Errorf("statementindex: load references: %w", err)
 	}
 	ix.refTargets = r
