@@ -66,7 +66,7 @@ const (
 type Index struct {
 	log *slog.Logger
 
-	mu   sync.RWMutex // guards meta and voidedBefore; Reset and Close take it exclusively
+	mu   sync.RWMutex // guards meta, voidedBefore and refTargets; Apply, Reset and Close take it exclusively
 	db   *pebblemodel.DB
 	meta checkpoint
 	// voidedBefore holds the targets of voiding statements that arrived
