@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -17,16 +18,17 @@ import (
 // production.
 type benchCmd struct {
 	analyticsConfig `embed:""`
-	DataDir         string     `name:"data-dir" placeholder:"DIR" help:"Where to build the campaign (default: a new temporary directory, removed afterwards unless --keep)."`
-	Keep            bool       `name:"keep" help:"Keep the data directory."`
-	Learners        int        `name:"learners" default:"400000" help:"Learners of the simulated campaign (400,000 gives about 1.6M lesson completions and 4.5M statements)."`
-	Seed            uint64     `name:"seed" default:"7" help:"Campaign seed."`
-	Ingest          int        `name:"ingest" default:"50000" help:"Statements to POST through the HTTP API for the ingest measurement."`
-	Clients         int        `name:"clients" default:"16" help:"Concurrent HTTP clients for the ingest measurement."`
-	Batch           int        `name:"batch" default:"100" help:"Statements per POST for the ingest measurement."`
-	Runs            int        `name:"runs" default:"30" help:"Runs of each query for the latency percentiles."`
-	Sizes           benchSizes `name:"sizes" env:"HOCVU_BENCH_SIZES" placeholder:"N,N,…" help:"Scaling run instead of the single report: for each store size (statements, e.g. 0,1M,5M; k, M and G accepted), in increasing order, bulk-load a new data directory to that size (--learners is derived from it), let 'hocvu serve' catch its read models up (timed), then measure the HTTP ingest (--ingest, --clients, --batch), GET /xapi/statements p50/p95 with every filter, the server's peak RSS and the disk per statement; prints one row per size. Embedded DuckDB analytics only; no named queries, no rebuild."`
-	Out             string     `name:"out" placeholder:"FILE" help:"Also write the markdown report to FILE."`
+	DataDir         string        `name:"data-dir" placeholder:"DIR" help:"Where to build the campaign (default: a new temporary directory, removed afterwards unless --keep)."`
+	Keep            bool          `name:"keep" help:"Keep the data directory."`
+	Learners        int           `name:"learners" default:"400000" help:"Learners of the simulated campaign (400,000 gives about 1.6M lesson completions and 4.5M statements)."`
+	Seed            uint64        `name:"seed" default:"7" help:"Campaign seed."`
+	Ingest          int           `name:"ingest" default:"50000" help:"Statements to POST through the HTTP API for the ingest measurement."`
+	Clients         int           `name:"clients" default:"16" help:"Concurrent HTTP clients for the ingest measurement."`
+	Batch           int           `name:"batch" default:"100" help:"Statements per POST for the ingest measurement."`
+	Runs            int           `name:"runs" default:"30" help:"Runs of each query for the latency percentiles."`
+	Sizes           benchSizes    `name:"sizes" env:"HOCVU_BENCH_SIZES" placeholder:"N,N,…" help:"Scaling run instead of the single report: for each store size (statements, e.g. 0,1M,5M; k, M and G accepted), in increasing order, bulk-load a new data directory to that size (--learners is derived from it), let 'hocvu serve' catch its read models up (timed), then measure the HTTP ingest (--ingest, --clients, --batch), GET /xapi/statements p50/p95 with every filter, the server's peak RSS and the disk per statement; prints one row per size. Embedded DuckDB analytics only; no named queries, no rebuild."`
+	Settle          time.Duration `name:"settle" default:"20m" help:"In a scaling run, after the GETs: wait up to this long for the store's compactions to settle (the hocvu_storage_* metrics), then measure the GETs again; 0 skips it."`
+	Out             string        `name:"out" placeholder:"FILE" help:"Also write the markdown report to FILE."`
 }
 
 // benchSizes is the --sizes flag: store sizes, parsed (and refused when
@@ -55,7 +57,7 @@ func (c *benchCmd) Run(ctx context.Context, g *globals) error {
 	report, err := loadgen.Run(ctx, loadgen.Config{
 		Binary: self, Version: buildVersion(), DataDir: c.DataDir, Keep: c.Keep, ClickHouse: c.ClickHouse,
 		Learners: c.Learners, Seed: c.Seed, Ingest: c.Ingest, Clients: c.Clients, Batch: c.Batch, Runs: c.Runs,
-		Sizes:    c.Sizes,
+		Sizes: c.Sizes, Settle: c.Settle,
 		Progress: g.stderr,
 	})
 	if err != nil {

@@ -61,6 +61,12 @@ func TestServeEndpointsAndGracefulShutdown(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), "hocvu_http_requests_total") || !strings.Contains(string(body), "hocvu_eventstore_events_total") {
 		t.Errorf("metrics: %d, missing hocvu metrics:\n%.500s", res.StatusCode, body)
 	}
+	// The storage engines of the log and of the three local read models.
+	for _, store := range []string{"events", "statement-index", "document-index", "activity-definitions"} {
+		if v := metricSeries(t, p.URL(), `hocvu_storage_disk_bytes{store="`+store+`"}`); v <= 0 {
+			t.Errorf("hocvu_storage_disk_bytes of %s: %v, want the size of its files", store, v)
+		}
+	}
 
 	// A second server on the same data directory is refused clearly.
 	code, _, stderr := proctest.Run(t, nil, "serve", "--listen=127.0.0.1:0", "--data-dir="+dir)

@@ -17,6 +17,7 @@ import (
 	"github.com/hocvu/hocvu/eventstore/kurrentdb"
 	"github.com/hocvu/hocvu/eventstore/pebblestore"
 	"github.com/hocvu/hocvu/internal/membudget"
+	"github.com/hocvu/hocvu/internal/storagestats"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/attachments"
 	"github.com/hocvu/hocvu/lrs/auth"
@@ -219,6 +220,13 @@ func startCore(ctx context.Context, store eventstore.Store, exclusive bool, cfg 
 	})
 	if reg != nil {
 		projections.RegisterMetrics(reg, store, c.indexRun, c.docRun, c.defRun)
+		stores := map[string]storagestats.Source{
+			statementindex.Name: c.index, documentindex.Name: c.docIndex, documentindex.DefinitionsName: c.definitions,
+		}
+		if s, ok := store.(storagestats.Source); ok { // the embedded log
+			stores["events"] = s
+		}
+		storagestats.Register(reg, stores)
 	}
 	return c, nil
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// derived from each size; the named queries and the rebuild are not
 	// run).
 	Sizes []int64
+	// Settle, in a scaling run, is how long to wait after the GETs for
+	// the store's compactions to settle before measuring the GETs again
+	// (0: not measured again).
+	Settle time.Duration
 	// Progress receives a line per step and per measurement, and the
 	// children's output (nil: discarded).
 	Progress io.Writer

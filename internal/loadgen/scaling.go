@@ -33,6 +33,17 @@ type sizeResult struct {
 	HWM      int64         // VmHWM at the end: the peak of the whole serve, catch-up included
 	Disk     diskUsage     // after serve stopped
 	Gets     []getLatency  // GET /xapi/statements, in the order of statementQueries
+	// ReadAmp is the statement index's read amplification when Gets were
+	// measured, and SettledReadAmp once its compactions had settled (read
+	// when HasReadAmp).
+	ReadAmp, SettledReadAmp float64
+	HasReadAmp              bool
+	// Settle is how long the compactions took to settle after Gets
+	// (Settled false: still going at Config.Settle), SettledGets the GETs
+	// measured then; none when Config.Settle is 0.
+	Settle      time.Duration
+	Settled     bool
+	SettledGets []getLatency
 }
 
 // getLatency is one GET /xapi/statements query's latency (ok false: the
@@ -122,6 +133,10 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 		rss.stop()
 		return r, err
 	}
+	if err := b.settledGets(ctx, srv.url, &r); err != nil {
+		rss.stop()
+		return r, err
+	}
 	r.PeakRSS = rss.stop()
 	r.HWM, _ = procStatus(pid, "VmHWM")
 	b.step("stopping hocvu serve")
@@ -131,6 +146,34 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 	}
 	return r, nil
 }
+
+// settledGets waits (up to Config.Settle) for the compactions that the
+// catch-up and the ingest left behind, then measures the GETs again: the
+// first GETs run while the store still compacts, and the two together
+// tell a query's own cost from the compactions' (or the read
+// amplification they have not yet reduced).
+func (b *bench) settledGets(ctx context.Context, base string, r *sizeResult) error {
+	if b.cfg.Settle <= 0 {
+		return nil
+	}
+	states, err := storageStates(ctx, base)
+	if err != nil {
+		return err
+	}
+	r.ReadAmp, r.HasReadAmp = states[indexStore].readAmp, true
+	b.step("waiting for the compactions to settle (at most %s): %s", b.cfg.Settle, describeStates(states))
+	start := time.Now()
+	if states, r.Settled, err = waitSettled(ctx, base, b.cfg.Settle, b.log); err != nil {
+		return err
+	}
+	r.Settle, r.SettledReadAmp = time.Since(start), states[indexStore].readAmp
+	b.step("settled %v after %s: %s", r.Settled, r.Settle.Round(time.Second), describeStates(states))
+	r.SettledGets, err = b.getLatencies(ctx, base)
+	return err
+}
+
+// indexStore is the statement index's name in the storage metrics.
+const indexStore = "statement-index"
 
 // waitCaughtUpLogging is waitCaughtUp with a progress line every 30 s
 // (a catch-up of millions of events takes minutes).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,23 +58,54 @@ func scalingTables(rs []sizeResult) string {
 	if len(rs) == 0 || len(rs[0].Gets) == 0 {
 		return b.String() + "\n"
 	}
-	b.WriteString("\nGET /xapi/statements, p95 (p50):\n\n| store size |")
-	for _, g := range rs[0].Gets {
+	b.WriteString("\nGET /xapi/statements right after the ingest, p95 (p50):\n\n")
+	getTable(&b, rs, func(r sizeResult) (string, []getLatency) {
+		if !r.HasReadAmp {
+			return "", r.Gets
+		}
+		return fmt.Sprintf("%g", r.ReadAmp), r.Gets
+	})
+	if slices.ContainsFunc(rs, func(r sizeResult) bool { return len(r.SettledGets) > 0 }) {
+		b.WriteString("\nGET /xapi/statements once the compactions had settled, p95 (p50):\n\n")
+		getTable(&b, rs, func(r sizeResult) (string, []getLatency) {
+			if len(r.SettledGets) == 0 {
+				return "", nil
+			}
+			wait := "settled after " + r.Settle.Round(time.Second).String()
+			if !r.Settled {
+				wait = "still compacting after " + r.Settle.Round(time.Second).String()
+			}
+			return fmt.Sprintf("%g, %s", r.SettledReadAmp, wait), r.SettledGets
+		})
+	}
+	return b.String() + "\n"
+}
+
+// getTable writes one row per size of the GET latencies that gets picks,
+// after a column of what it says of the store then (the statement
+// index's read amplification).
+func getTable(b *strings.Builder, rs []sizeResult, gets func(sizeResult) (string, []getLatency)) {
+	labels := rs[0].Gets
+	b.WriteString("| store size | statement index read amplification |")
+	for _, g := range labels {
 		b.WriteString(" " + g.label + " |")
 	}
-	b.WriteString("\n| --- |" + strings.Repeat(" ---: |", len(rs[0].Gets)) + "\n")
+	b.WriteString("\n| --- | ---: |" + strings.Repeat(" ---: |", len(labels)) + "\n")
 	for _, r := range rs {
-		b.WriteString("| " + sizeLabel(r.Size) + " |")
-		for _, g := range r.Gets {
-			if g.ok {
-				fmt.Fprintf(&b, " %s (%s) |", g.p95, g.p50)
+		note, gs := gets(r)
+		if note == "" {
+			note = "—"
+		}
+		b.WriteString("| " + sizeLabel(r.Size) + " | " + note + " |")
+		for i := range labels {
+			if i < len(gs) && gs[i].ok {
+				fmt.Fprintf(b, " %s (%s) |", gs[i].p95, gs[i].p50)
 			} else {
 				b.WriteString(" — |")
 			}
 		}
 		b.WriteString("\n")
 	}
-	return b.String() + "\n"
 }
 
 // rate is n per second of d (0 for no time).

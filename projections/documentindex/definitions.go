@@ -14,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/storagestats"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/projections"
@@ -76,6 +77,9 @@ func OpenDefinitionsWithMemory(dir string, log *slog.Logger, mem pebblemodel.Mem
 
 // Close closes the database.
 func (d *Definitions) Close() error { return d.s.close() }
+
+// StorageStats implements storagestats.Source.
+func (d *Definitions) StorageStats() (storagestats.Stats, bool) { return d.s.storageStats() }
 
 // Name implements projections.Projection.
 func (d *Definitions) Name() string { return DefinitionsName }

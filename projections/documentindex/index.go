@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/storagestats"
 	"github.com/hocvu/hocvu/lrs/documents"
 	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
@@ -91,6 +92,9 @@ func OpenWithMemory(dir string, log *slog.Logger, mem pebblemodel.Memory) (*Inde
 
 // Close closes the index.
 func (ix *Index) Close() error { return ix.s.close() }
+
+// StorageStats implements storagestats.Source.
+func (ix *Index) StorageStats() (storagestats.Stats, bool) { return ix.s.storageStats() }
 
 // Name implements projections.Projection.
 func (ix *Index) Name() string { return Name }

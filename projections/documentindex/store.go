@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/storagestats"
 	"github.com/hocvu/hocvu/projections/pebblemodel"
 )
 
@@ -91,4 +92,14 @@ func (s *store) readCheckpoint() (eventstore.Position, error) {
 		return eventstore.Start, fmt.Errorf("%s: corrupt checkpoint (%d bytes)", s.name, len(v))
 	}
 	return eventstore.Position{Commit: binary.BigEndian.Uint64(v), Prepare: binary.BigEndian.Uint64(v[8:])}, nil
+}
+
+// storageStats reports the database's LSM state; ok is false once closed.
+func (s *store) storageStats() (storagestats.Stats, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return storagestats.Stats{}, false
+	}
+	return s.db.StorageStats(), true
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hocvu/hocvu/eventstore"
+	"github.com/hocvu/hocvu/internal/storagestats"
 	"github.com/hocvu/hocvu/lrs"
 	"github.com/hocvu/hocvu/privacy/erasure"
 	"github.com/hocvu/hocvu/projections"
@@ -252,3 +253,14 @@ func encodeCheckpoint(c checkpoint) []byte {
 }
 
 func be(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// StorageStats implements storagestats.Source: the index database's LSM
+// state; ok is false once closed.
+func (ix *Index) StorageStats() (storagestats.Stats, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.db == nil {
+		return storagestats.Stats{}, false
+	}
+	return ix.db.StorageStats(), true
+}
