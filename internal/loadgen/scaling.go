@@ -33,9 +33,9 @@ type sizeResult struct {
 	HWM      int64         // VmHWM at the end: the peak of the whole serve, catch-up included
 	Disk     diskUsage     // after serve stopped
 	Gets     []getLatency  // GET /xapi/statements, in the order of statementQueries
-	// ReadAmp is the statement index's read amplification when Gets were
-	// measured, and SettledReadAmp once its compactions had settled (read
-	// when HasReadAmp).
+	// ReadAmp is the statement index's read amplification just after Gets
+	// were measured, and SettledReadAmp once its compactions had settled
+	// (read when HasReadAmp).
 	ReadAmp, SettledReadAmp float64
 	HasReadAmp              bool
 	// Settle is how long the compactions took to settle after Gets
