@@ -27,7 +27,7 @@ type benchCmd struct {
 	Batch           int           `name:"batch" default:"100" help:"Statements per POST for the ingest measurement."`
 	Runs            int           `name:"runs" default:"30" help:"Runs of each query for the latency percentiles."`
 	Sizes           benchSizes    `name:"sizes" env:"HOCVU_BENCH_SIZES" placeholder:"N,N,…" help:"Scaling run instead of the single report: for each store size (statements, e.g. 0,1M,5M; k, M and G accepted), in increasing order, bulk-load a new data directory to that size (--learners is derived from it), let 'hocvu serve' catch its read models up (timed), then measure the HTTP ingest (--ingest, --clients, --batch), GET /xapi/statements p50/p95 with every filter, the server's peak RSS and the disk per statement; prints one row per size. Embedded DuckDB analytics only; no named queries, no rebuild."`
-	Settle          time.Duration `name:"settle" default:"20m" help:"In a scaling run, after the GETs: wait up to this long for the store's compactions to settle (the hocvu_storage_* metrics), then measure the GETs again; 0 skips it."`
+	Settle          time.Duration `name:"settle" default:"20m" help:"In a scaling run, after the GETs: wait up to this long for the store's compactions to settle (no compaction or flush running or finished for 10 s, by the hocvu_storage_* metrics), then measure the GETs again; 0 skips it."`
 	Out             string        `name:"out" placeholder:"FILE" help:"Also write the markdown report to FILE."`
 }
 

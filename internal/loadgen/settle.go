@@ -15,10 +15,12 @@ import (
 // (internal/storagestats).
 type storeState struct {
 	debt, compacting, flushing float64
+	compactions, flushes       float64 // done since the store opened
 	readAmp                    float64
 }
 
-func (s storeState) settled() bool { return s.debt == 0 && s.compacting == 0 && s.flushing == 0 }
+// idle reports whether the store runs no compaction or flush now.
+func (s storeState) idle() bool { return s.compacting == 0 && s.flushing == 0 }
 
 // storageStates reads the hocvu_storage_* series of the server's /metrics,
 // by store.
@@ -65,6 +67,10 @@ func parseStorageStates(r io.Reader) (map[string]storeState, error) {
 			s.compacting = v
 		case "flushes_in_progress":
 			s.flushing = v
+		case "compactions_total":
+			s.compactions = v
+		case "flushes_total":
+			s.flushes = v
 		case "read_amplification":
 			s.readAmp = v
 		}
@@ -73,13 +79,23 @@ func parseStorageStates(r io.Reader) (map[string]storeState, error) {
 	return out, sc.Err()
 }
 
-// waitSettled polls the server's storage metrics until no store owes or
-// runs a compaction or flush, seen twice a second apart, or until
+// calmFor is how long the stores must stay idle, with no compaction or
+// flush started, for waitSettled to call them settled; pollEvery is how
+// often it looks (variables for the tests).
+var calmFor, pollEvery = 10 * time.Second, time.Second
+
+// waitSettled polls the server's storage metrics (every pollEvery) until no
+// store has run or started a compaction or flush for calmFor, or until
 // timeout. It returns the states last seen and whether they settled.
+// The compaction debt is not part of the test: Pebble leaves some on an
+// idle store (it compacts a level only once the level is enough over its
+// target), so a store whose debt stays put with nothing running is as
+// settled as it gets.
 func waitSettled(ctx context.Context, base string, timeout time.Duration, progress io.Writer) (map[string]storeState, bool, error) {
 	deadline := time.Now().Add(timeout)
 	lastLog := time.Now()
-	calm := 0
+	var calmSince time.Time
+	var prev map[string]storeState
 	for {
 		states, err := storageStates(ctx, base)
 		if err != nil {
@@ -88,28 +104,45 @@ func waitSettled(ctx context.Context, base string, timeout time.Duration, progre
 		if len(states) == 0 {
 			return nil, false, fmt.Errorf("the server exports no hocvu_storage_* metrics")
 		}
-		settled := true
-		for _, s := range states {
-			settled = settled && s.settled()
+		if calm(prev, states) {
+			if calmSince.IsZero() {
+				calmSince = time.Now()
+			}
+			if time.Since(calmSince) >= calmFor {
+				return states, true, nil
+			}
+		} else {
+			calmSince = time.Time{}
 		}
-		if !settled {
-			calm = 0
-		} else if calm++; calm >= 2 {
-			return states, true, nil
-		}
+		prev = states
 		if time.Now().After(deadline) {
 			return states, false, nil
 		}
 		if time.Since(lastLog) >= 30*time.Second {
-			fmt.Fprintf(progress, "  compacting: %s\n", describeStates(states))
+			fmt.Fprintf(progress, "  settling: %s\n", describeStates(states))
 			lastLog = time.Now()
 		}
 		select {
 		case <-ctx.Done():
 			return nil, false, ctx.Err()
-		case <-time.After(time.Second):
+		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// calm reports whether every store is idle now and has finished no
+// compaction or flush since prev (nil: the first look, never calm).
+func calm(prev, now map[string]storeState) bool {
+	if prev == nil {
+		return false
+	}
+	for name, s := range now {
+		p, ok := prev[name]
+		if !ok || !s.idle() || s.compactions != p.compactions || s.flushes != p.flushes {
+			return false
+		}
+	}
+	return true
 }
 
 // describeStates is a progress line: each store's compaction debt, jobs

@@ -14,7 +14,9 @@ import "github.com/prometheus/client_golang/prometheus"
 // Stats is a point-in-time view of one store's LSM tree.
 type Stats struct {
 	// CompactionDebtBytes is the engine's estimate of the bytes still to
-	// compact before the tree is in shape (Pebble's EstimatedDebt).
+	// compact before the tree is in shape (Pebble's EstimatedDebt). It
+	// need not reach 0 on an idle store: Pebble compacts a level only once
+	// it is enough over its target size.
 	CompactionDebtBytes uint64
 	// CompactionsInProgress and FlushesInProgress count the background
 	// jobs running now.
@@ -33,11 +35,6 @@ type Stats struct {
 	DiskBytes uint64
 }
 
-// Settled reports whether no compaction work is owed or running.
-func (s Stats) Settled() bool {
-	return s.CompactionDebtBytes == 0 && s.CompactionsInProgress == 0 && s.FlushesInProgress == 0
-}
-
 // Source is a store that reports its Stats; ok is false when it cannot
 // (closed).
 type Source interface {
@@ -51,7 +48,7 @@ func Register(reg prometheus.Registerer, sources map[string]Source) {
 
 var (
 	descDebt = prometheus.NewDesc("hocvu_storage_compaction_debt_bytes",
-		"Estimated bytes the store still has to compact before its LSM tree is in shape; 0 when settled.", []string{"store"}, nil)
+		"Estimated bytes the store still has to compact before its LSM tree is in shape (some may remain on an idle store).", []string{"store"}, nil)
 	descCompacting = prometheus.NewDesc("hocvu_storage_compactions_in_progress",
 		"Compactions running now.", []string{"store"}, nil)
 	descFlushing = prometheus.NewDesc("hocvu_storage_flushes_in_progress",
