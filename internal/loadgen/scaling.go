@@ -129,11 +129,18 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 	}
 	r.Ingested = b.posted
 	r.Ingest, r.Lag = b.postTime, b.lag
-	if r.Gets, err = b.getLatencies(ctx, srv.url); err != nil {
+	// One sampled statement for both rounds of GETs, so that they query
+	// the same agent, activity and hour.
+	sample, err := sampleStatement(ctx, srv.url)
+	if err != nil {
 		rss.stop()
 		return r, err
 	}
-	if err := b.settledGets(ctx, srv.url, &r); err != nil {
+	if r.Gets, err = b.getLatencies(ctx, srv.url, sample); err != nil {
+		rss.stop()
+		return r, err
+	}
+	if err := b.settledGets(ctx, srv.url, sample, &r); err != nil {
 		rss.stop()
 		return r, err
 	}
@@ -152,7 +159,7 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 // first GETs run while the store still compacts, and the two together
 // tell a query's own cost from the compactions' (or the read
 // amplification they have not yet reduced).
-func (b *bench) settledGets(ctx context.Context, base string, r *sizeResult) error {
+func (b *bench) settledGets(ctx context.Context, base string, sample sampled, r *sizeResult) error {
 	if b.cfg.Settle <= 0 {
 		return nil
 	}
@@ -168,7 +175,7 @@ func (b *bench) settledGets(ctx context.Context, base string, r *sizeResult) err
 	}
 	r.Settle, r.SettledReadAmp = time.Since(start), states[indexStore].readAmp
 	b.step("settled %v after %s: %s", r.Settled, r.Settle.Round(time.Second), describeStates(states))
-	r.SettledGets, err = b.getLatencies(ctx, base)
+	r.SettledGets, err = b.getLatencies(ctx, base, sample)
 	return err
 }
 
@@ -224,13 +231,10 @@ func projectionsBehind(ctx context.Context, base string) (map[string]uint64, err
 	return m, nil
 }
 
-// getLatencies measures every query of the scaling mix.
-func (b *bench) getLatencies(ctx context.Context, base string) ([]getLatency, error) {
+// getLatencies measures every query of the scaling mix, by the sampled
+// statement.
+func (b *bench) getLatencies(ctx context.Context, base string, sample sampled) ([]getLatency, error) {
 	b.step("measuring GET /xapi/statements (%d runs each)", b.cfg.Runs)
-	sample, err := sampleStatement(ctx, base)
-	if err != nil {
-		return nil, err
-	}
 	more, err := moreLink(ctx, base, "limit=100")
 	if err != nil {
 		return nil, err
