@@ -24,15 +24,26 @@ WHERE statements.actor_id = r.actor_id
     AND NOT (list_contains(statements.ext_keys, $ck) AND list_contains(statements.ext_keys, $gk))`
 
 // reattribute attributes again, inside the caller's transaction, the facts
-// of the learners whose directory entry changed.
-func reattribute(ctx context.Context, c *sql.Conn, changed []analytics.Attribution) error {
+// of the learners whose directory entry changed, and counts them again in
+// the aggregates.
+func (e *Engine) reattribute(ctx context.Context, c *sql.Conn, changed []analytics.Attribution) error {
 	if err := replaceAttributions(ctx, c, "reattributions", changed); err != nil {
+		return err
+	}
+	const theirs = "actor_id IN (SELECT actor_id FROM reattributions)"
+	if err := e.agg.countOut(ctx, c, theirs); err != nil {
 		return err
 	}
 	k := analytics.DirectoryKeys
 	if _, err := c.ExecContext(ctx, reattributeSQL, sql.Named("ck", k.Commune), sql.Named("gk", k.Group), sql.Named("hk", k.Household),
 		sql.Named("mk", k.Mentor), sql.Named("tk", k.Team), sql.Named("sk", k.Subgroups)); err != nil {
 		return fmt.Errorf("duckdb: attribute facts again: %w", err)
+	}
+	if err := e.agg.countIn(ctx, c, theirs); err != nil {
+		return err
+	}
+	if err := e.agg.recountLearners(ctx, c); err != nil {
+		return err
 	}
 	if _, err := c.ExecContext(ctx, `DELETE FROM reattributions`); err != nil {
 		return fmt.Errorf("duckdb: empty reattributions: %w", err)

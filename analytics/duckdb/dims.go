@@ -154,15 +154,15 @@ GROUP BY k`
 // latestCellSQL counts each learner once, in the commune and group of the
 // latest month with a statement attributed to a known commune and group
 // (analytics.ByCommuneGroup): the greatest "YYYYMM\0commune\0group" of
-// the learner, without its month.
+// the learner's agg_learner_months rows, without its month.
 const latestCellSQL = `SELECT k, count(*) AS learners, count(*) FILTER (WHERE certified) AS certified
 FROM (
     SELECT actor_id,
-        substr(max(strftime(date, '%Y%m') || chr(0) || commune || chr(0) || target_group)
+        substr(max(month::VARCHAR || chr(0) || commune || chr(0) || target_group)
             FILTER (WHERE commune IN (SELECT code FROM dim_communes) AND list_contains($groups, target_group)), 8) AS k,
-        bool_or(verb = $earned AND activity_type = $certificate) AS certified
-    FROM statements
-    WHERE date <= $last_day::DATE AND actor_id <> 0 AND verb <> $voided
+        bool_or(certificates > 0) AS certified
+    FROM agg_learner_months
+    WHERE month <= $last_month AND statements > 0
     GROUP BY actor_id
 )
 WHERE k IS NOT NULL

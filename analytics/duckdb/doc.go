@@ -29,7 +29,8 @@
 //     every void so that [Engine.Voided] can tell the projection which
 //     targets to skip should they arrive later.
 //   - Answers. Every named query of analytics.Catalog is one SQL text
-//     (queries/<name>.sql) over the statements table; results equal the
+//     (queries/<name>.sql) over the pre-aggregates or the statements
+//     table; results equal the
 //     reference of analytics/analyticstest exactly (the contract suite runs
 //     them under every parameter set). Queries read a consistent snapshot
 //     and run concurrently with Write.
@@ -47,6 +48,8 @@
 // projection), the dimension tables, learner_attributions (the learner
 // directory the facts carry, as pseudonyms) and reattributions (a change
 // set being applied: facts of changed learners are updated in the batch's
-// transaction). There are no pre-aggregated tables: DuckDB scans the facts
-// of a whole campaign fast enough (see BenchmarkQueries).
+// transaction), and the pre-aggregates agg_monthly and agg_learner_months
+// of ClickHouse's migration 7 with agg_batch, their work table (see
+// aggregates.go and docs/analytics.md): Write keeps them in each batch's
+// transaction, and the summary queries read them instead of the facts.
 package duckdb

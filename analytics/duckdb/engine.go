@@ -36,6 +36,7 @@ type Engine struct {
 
 	mu     sync.Mutex // serialises Write and Reset
 	closed bool
+	agg    aggregator // guarded by mu
 
 	// afterStage, when set (by tests only), runs inside Write's
 	// transaction after each stage ("facts", "voids", "checkpoint");
@@ -75,7 +76,7 @@ func OpenWith(ctx context.Context, path, projection string, o Options) (*Engine,
 	if projection == "" {
 		return nil, errors.New("duckdb: empty projection name")
 	}
-	e := &Engine{projection: projection}
+	e := &Engine{projection: projection, agg: aggregator{minGrowth: compactMinGrowth}}
 	if strings.Contains(path, "?") {
 		return nil, fmt.Errorf("duckdb: path %q: no ? allowed (the driver reads what follows as options)", path)
 	}
@@ -112,6 +113,9 @@ func OpenWith(ctx context.Context, path, projection string, o Options) (*Engine,
 	migrations, err := fs.Sub(migrationFS, "migrations")
 	if err == nil {
 		_, err = migrate(ctx, e.db, migrations)
+	}
+	if err == nil {
+		err = e.fillPending(ctx)
 	}
 	if err != nil {
 		_ = e.Close()
@@ -188,12 +192,15 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			if err := appendFacts(ctx, c, b.Facts); err != nil {
 				return err
 			}
+			if err := e.agg.countNew(ctx, c, b.Facts); err != nil {
+				return err
+			}
 		}
 		if err := e.after("facts"); err != nil {
 			return err
 		}
 		if len(b.Voids) > 0 {
-			if err := recordVoids(ctx, c, b.Voids); err != nil {
+			if err := e.recordVoids(ctx, c, b.Voids); err != nil {
 				return err
 			}
 		}
@@ -201,7 +208,7 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			return err
 		}
 		if len(b.Reattribute) > 0 {
-			if err := reattribute(ctx, c, b.Reattribute); err != nil {
+			if err := e.reattribute(ctx, c, b.Reattribute); err != nil {
 				return err
 			}
 		}
@@ -216,6 +223,9 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			}
 		}
 		if err := writeCourseNames(ctx, c, b.CourseNames); err != nil {
+			return err
+		}
+		if err := e.agg.maybeCompact(ctx, c); err != nil {
 			return err
 		}
 		if err := writeCheckpoint(ctx, c, e.projection, b.Through); err != nil {
@@ -303,18 +313,23 @@ func nonNil(s []string) []string {
 }
 
 // recordVoids appends the voids to voided_statements and deletes every
-// voided fact that is not a voiding statement.
-func recordVoids(ctx context.Context, c *sql.Conn, voids []analytics.Void) error {
+// voided fact that is not a voiding statement, counting those facts out of
+// the aggregates.
+func (e *Engine) recordVoids(ctx context.Context, c *sql.Conn, voids []analytics.Void) error {
 	if err := appendRows(ctx, c, "voided_statements", len(voids), func(i int) []driver.Value {
 		return []driver.Value{voids[i].Target, voids[i].By, voids[i].Position}
 	}); err != nil {
 		return err
 	}
-	if _, err := c.ExecContext(ctx, `DELETE FROM statements
-WHERE verb <> ? AND statement_id IN (SELECT statement_id FROM voided_statements)`, analytics.VerbVoided); err != nil {
+	const gone = `verb <> $voided AND statement_id IN (SELECT statement_id FROM voided_statements)`
+	voided := sql.Named("voided", analytics.VerbVoided)
+	if err := e.agg.countOut(ctx, c, gone, voided); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, `DELETE FROM statements WHERE `+gone, voided); err != nil {
 		return fmt.Errorf("duckdb: delete voided facts: %w", err)
 	}
-	return nil
+	return e.agg.recountLearners(ctx, c)
 }
 
 // appendRows appends n rows to table with DuckDB's appender, which writes
@@ -394,6 +409,12 @@ func (e *Engine) Reset(ctx context.Context) error {
 		if _, err := c.ExecContext(ctx, `DELETE FROM voided_statements`); err != nil {
 			return fmt.Errorf("duckdb: reset voided_statements: %w", err)
 		}
+		for _, t := range []string{"agg_monthly", "agg_learner_months", "agg_batch", "agg_fill_pending"} {
+			if _, err := c.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+				return fmt.Errorf("duckdb: reset %s: %w", t, err)
+			}
+		}
+		e.agg = aggregator{minGrowth: e.agg.minGrowth}
 		if _, err := c.ExecContext(ctx, `DELETE FROM course_names`); err != nil {
 			return fmt.Errorf("duckdb: reset course_names: %w", err)
 		}

@@ -28,3 +28,17 @@ func (e *Engine) AfterStage(f func(stage string) error) {
 	defer e.mu.Unlock()
 	e.afterStage = f
 }
+
+// CompactAlways makes Write compact the aggregates after every batch.
+func (e *Engine) CompactAlways() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.agg.minGrowth = -1
+}
+
+// RecountSQL is what the aggregates must sum to: both tables counted
+// afresh from the facts.
+var RecountSQL = [2]string{monthlyRowsSQL, learnerRowsSQL}
+
+// AggArgs are the named parameters of RecountSQL.
+func AggArgs() []any { return aggArgs(1) }

@@ -11,9 +11,10 @@ import (
 )
 
 // The named queries are the files queries/<name>.sql, one SQL text per
-// query, run on the raw statements table (which holds no voided
-// statement). Every text takes the same named parameters: the period
-// $first_day..$last_day (local dates), $commune, $target_group and $course
+// query, run on the pre-aggregates (aggregates.go) or on the raw statements
+// table (which holds no voided statement). Every text takes the same named
+// parameters: the period $first_day..$last_day (local dates) and
+// $first_month..$last_month (YYYYMM, the same months), $commune, $target_group and $course
 // (empty: any), $threshold, $limit, the vocabulary the definitions of
 // analytics.Catalog use ($completed, $lesson, …, $groups: the target
 // groups), and $unknown, the label of values the reference data or the
@@ -39,6 +40,8 @@ func queryArgs(p analytics.Params) []any {
 		first = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return []any{
+		sql.Named("first_month", int64(lo)),
+		sql.Named("last_month", int64(hi)),
 		sql.Named("first_day", first.Format(time.DateOnly)),
 		sql.Named("last_day", last.Format(time.DateOnly)),
 		sql.Named("commune", p.Commune),

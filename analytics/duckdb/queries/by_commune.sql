@@ -1,22 +1,44 @@
--- by_commune: the summary per commune/ward code: "" when neither the
--- statement nor the learner directory names one, $unknown for a code that
--- the reference data does not list (once communes are loaded), so that a
--- statement cannot make up rows of its own.
+-- by_commune: the summary per commune/ward code, from the pre-aggregates
+-- as in summary.sql: "" when neither the statement nor the learner
+-- directory names one, $unknown for a code that the reference data does not
+-- list (once communes are loaded), so that a statement cannot make up rows
+-- of its own.
+WITH counts AS (
+    SELECT
+        CASE WHEN commune = '' OR commune IN (SELECT code FROM dim_communes) OR NOT EXISTS (SELECT 1 FROM dim_communes)
+            THEN commune ELSE $unknown END AS k,
+        sum(statements)::BIGINT AS statements,
+        coalesce(sum(statements) FILTER (WHERE verb = $completed AND activity_type = $lesson), 0)::BIGINT AS lesson_completions,
+        coalesce(sum(statements) FILTER (WHERE verb = $passed), 0)::BIGINT AS passes,
+        coalesce(sum(statements) FILTER (WHERE verb = $failed), 0)::BIGINT AS fails,
+        coalesce(sum(statements) FILTER (WHERE verb = $earned AND activity_type = $certificate), 0)::BIGINT AS certificates
+    FROM agg_monthly
+    WHERE month BETWEEN $first_month AND $last_month
+        AND ($commune = '' OR commune = $commune)
+        AND ($target_group = '' OR target_group = $target_group)
+        AND ($course = '' OR course_id = $course)
+        AND verb <> $voided
+    GROUP BY k
+    HAVING sum(statements) > 0
+), learners AS (
+    SELECT
+        CASE WHEN commune = '' OR commune IN (SELECT code FROM dim_communes) OR NOT EXISTS (SELECT 1 FROM dim_communes)
+            THEN commune ELSE $unknown END AS k,
+        count(DISTINCT actor_id) AS learners,
+        count(DISTINCT actor_id) FILTER (WHERE certificates > 0) AS certified_learners
+    FROM agg_learner_months
+    WHERE month BETWEEN $first_month AND $last_month
+        AND ($commune = '' OR commune = $commune)
+        AND ($target_group = '' OR target_group = $target_group)
+        AND ($course = '' OR course_id = $course)
+        AND statements > 0
+    GROUP BY k
+)
 SELECT
-    CASE WHEN commune = '' OR commune IN (SELECT code FROM dim_communes) OR NOT EXISTS (SELECT 1 FROM dim_communes)
-        THEN commune ELSE $unknown END AS commune_key,
-    count(*) AS statements,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0) AS learners,
-    count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
-    count(*) FILTER (WHERE verb = $passed) AS passes,
-    count(*) FILTER (WHERE verb = $failed) AS fails,
-    count(*) FILTER (WHERE verb = $earned AND activity_type = $certificate) AS certificates,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb = $earned AND activity_type = $certificate) AS certified_learners
-FROM statements
-WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
-    AND ($commune = '' OR commune = $commune)
-    AND ($target_group = '' OR target_group = $target_group)
-    AND ($course = '' OR course_id = $course)
-    AND verb <> $voided
-GROUP BY commune_key
+    k AS commune_key,
+    c.statements,
+    coalesce(l.learners, 0) AS learners,
+    c.lesson_completions, c.passes, c.fails, c.certificates,
+    coalesce(l.certified_learners, 0) AS certified_learners
+FROM counts c LEFT JOIN learners l USING (k)
 ORDER BY commune_key

@@ -1,19 +1,40 @@
--- by_group: the summary per target group: "" when not known, $unknown for
--- a value outside the vocabulary ($groups).
+-- by_group: the summary per target group, from the pre-aggregates as in
+-- summary.sql: "" when not known, $unknown for a value outside the
+-- vocabulary ($groups).
+WITH counts AS (
+    SELECT
+        CASE WHEN target_group = '' OR list_contains($groups, target_group) THEN target_group ELSE $unknown END AS k,
+        sum(statements)::BIGINT AS statements,
+        coalesce(sum(statements) FILTER (WHERE verb = $completed AND activity_type = $lesson), 0)::BIGINT AS lesson_completions,
+        coalesce(sum(statements) FILTER (WHERE verb = $passed), 0)::BIGINT AS passes,
+        coalesce(sum(statements) FILTER (WHERE verb = $failed), 0)::BIGINT AS fails,
+        coalesce(sum(statements) FILTER (WHERE verb = $earned AND activity_type = $certificate), 0)::BIGINT AS certificates
+    FROM agg_monthly
+    WHERE month BETWEEN $first_month AND $last_month
+        AND ($commune = '' OR commune = $commune)
+        AND ($target_group = '' OR target_group = $target_group)
+        AND ($course = '' OR course_id = $course)
+        AND verb <> $voided
+    GROUP BY k
+    HAVING sum(statements) > 0
+), learners AS (
+    SELECT
+        CASE WHEN target_group = '' OR list_contains($groups, target_group) THEN target_group ELSE $unknown END AS k,
+        count(DISTINCT actor_id) AS learners,
+        count(DISTINCT actor_id) FILTER (WHERE certificates > 0) AS certified_learners
+    FROM agg_learner_months
+    WHERE month BETWEEN $first_month AND $last_month
+        AND ($commune = '' OR commune = $commune)
+        AND ($target_group = '' OR target_group = $target_group)
+        AND ($course = '' OR course_id = $course)
+        AND statements > 0
+    GROUP BY k
+)
 SELECT
-    CASE WHEN target_group = '' OR list_contains($groups, target_group) THEN target_group ELSE $unknown END AS group_key,
-    count(*) AS statements,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0) AS learners,
-    count(*) FILTER (WHERE verb = $completed AND activity_type = $lesson) AS lesson_completions,
-    count(*) FILTER (WHERE verb = $passed) AS passes,
-    count(*) FILTER (WHERE verb = $failed) AS fails,
-    count(*) FILTER (WHERE verb = $earned AND activity_type = $certificate) AS certificates,
-    count(DISTINCT actor_id) FILTER (WHERE actor_id <> 0 AND verb = $earned AND activity_type = $certificate) AS certified_learners
-FROM statements
-WHERE date BETWEEN $first_day::DATE AND $last_day::DATE
-    AND ($commune = '' OR commune = $commune)
-    AND ($target_group = '' OR target_group = $target_group)
-    AND ($course = '' OR course_id = $course)
-    AND verb <> $voided
-GROUP BY group_key
+    k AS group_key,
+    c.statements,
+    coalesce(l.learners, 0) AS learners,
+    c.lesson_completions, c.passes, c.fails, c.certificates,
+    coalesce(l.certified_learners, 0) AS certified_learners
+FROM counts c LEFT JOIN learners l USING (k)
 ORDER BY group_key
