@@ -27,6 +27,8 @@ type benchCmd struct {
 	Batch           int           `name:"batch" default:"100" help:"Statements per POST for the ingest measurement."`
 	Runs            int           `name:"runs" default:"30" help:"Runs of each query for the latency percentiles."`
 	Sizes           benchSizes    `name:"sizes" env:"HOCVU_BENCH_SIZES" placeholder:"N,N,…" help:"Scaling run instead of the single report: for each store size (statements, e.g. 0,1M,5M; k, M and G accepted), in increasing order, bulk-load a new data directory to that size (--learners is derived from it), let 'hocvu serve' catch its read models up (timed), then measure the HTTP ingest (--ingest, --clients, --batch), GET /xapi/statements p50/p95 with every filter, the server's peak RSS and the disk per statement; prints one row per size. Embedded DuckDB analytics only; no named queries, no rebuild."`
+	Reuse           bool          `name:"reuse" help:"In a scaling run with --data-dir: take a size's directory as it is when an earlier run kept it (--keep) after bulk-loading it to that size with the same --seed: no bulk load, and the read models' catch-up resumes from their checkpoints (the report marks the row)."`
+	CatchUpTimeout  time.Duration `name:"catch-up-timeout" default:"2h" help:"In a scaling run: how long to wait, at each size, for the read models to catch up."`
 	Settle          time.Duration `name:"settle" default:"20m" help:"In a scaling run, after the GETs: wait up to this long for the store's compactions to settle (no compaction or flush running or finished for 10 s, by the hocvu_storage_* metrics), then measure the GETs again; 0 skips it."`
 	Out             string        `name:"out" placeholder:"FILE" help:"Also write the markdown report to FILE."`
 }
@@ -57,7 +59,7 @@ func (c *benchCmd) Run(ctx context.Context, g *globals) error {
 	report, err := loadgen.Run(ctx, loadgen.Config{
 		Binary: self, Version: buildVersion(), DataDir: c.DataDir, Keep: c.Keep, ClickHouse: c.ClickHouse,
 		Learners: c.Learners, Seed: c.Seed, Ingest: c.Ingest, Clients: c.Clients, Batch: c.Batch, Runs: c.Runs,
-		Sizes: c.Sizes, Settle: c.Settle,
+		Sizes: c.Sizes, Settle: c.Settle, Reuse: c.Reuse, CatchUpTimeout: c.CatchUpTimeout,
 		Progress: g.stderr,
 	})
 	if err != nil {

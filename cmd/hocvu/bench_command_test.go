@@ -114,6 +114,50 @@ func TestBenchScaling(t *testing.T) {
 	}
 }
 
+// A size kept by one run (--keep) is taken as it is by the next with
+// --reuse: no second bulk load, the same statements, and the row says so.
+func TestBenchScalingReuse(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"bench", "--data-dir=" + dir, "--sizes=300", "--keep", "--ingest=50", "--clients=1", "--batch=25", "--runs=1", "--settle=0"}
+	row := func(stdout string) string {
+		for _, line := range strings.Split(stdout, "\n") {
+			if strings.HasPrefix(line, "| 300 |") {
+				return line
+			}
+		}
+		t.Fatalf("no row for 300:\n%s", stdout)
+		return ""
+	}
+	code, first, stderr := proctest.Run(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(row(first), "earlier run") {
+		t.Fatalf("first run says it reused: %s", row(first))
+	}
+	code, second, stderr := proctest.Run(t, nil, append(args, "--reuse")...)
+	if code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "bulk loading") || !strings.Contains(stderr, "reusing") {
+		t.Errorf("second run's progress does not say it reused the bulk load:\n%s", stderr)
+	}
+	cells := func(r string) []string { return strings.Split(r, " | ") }
+	a, b := cells(row(first)), cells(row(second))
+	if a[1] != b[1] {
+		t.Errorf("statements stored: %s, then %s", a[1], b[1])
+	}
+	if !strings.HasSuffix(b[2], ", an earlier run's") || !strings.HasSuffix(b[3], ", resumed") {
+		t.Errorf("the reused row is not marked: %s", row(second))
+	}
+	// A different seed is another campaign: never reused (the bulk load
+	// into the kept directory may run or fail, but not be skipped).
+	code, third, _ := proctest.Run(t, nil, append(args, "--reuse", "--seed=8")...)
+	if code == 0 && strings.Contains(row(third), "earlier run") {
+		t.Errorf("another seed reused the directory: %s", row(third))
+	}
+}
+
 func TestBenchRefusesBadSizes(t *testing.T) {
 	code, _, stderr := proctest.Run(t, nil, "bench", "--sizes=0,1T")
 	if code != 2 || !strings.Contains(stderr, `size "1T"`) {

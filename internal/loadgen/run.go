@@ -45,6 +45,14 @@ type Config struct {
 	// the store's compactions to settle before measuring the GETs again
 	// (0: not measured again).
 	Settle time.Duration
+	// Reuse, in a scaling run, takes a size's directory as it is when an
+	// earlier run (Keep) bulk-loaded it to that size with the same seed:
+	// no bulk load, and the catch-up resumes from the read models'
+	// checkpoints (the report says so).
+	Reuse bool
+	// CatchUpTimeout bounds a scaling run's wait for the read models to
+	// catch up, at each size (0: two hours).
+	CatchUpTimeout time.Duration
 	// Progress receives a line per step and per measurement, and the
 	// children's output (nil: discarded).
 	Progress io.Writer

@@ -24,6 +24,7 @@ type sizeResult struct {
 	Size     int64         // asked for
 	Stored   int64         // statements bulk-loaded (before the ingest)
 	Load     time.Duration // the bulk load
+	Reused   bool          // the bulk load of an earlier run (Config.Reuse); CatchUp resumed
 	CatchUp  time.Duration // from serve's start until every projection had applied the log
 	Slowest  string        // the projection that caught up last
 	Ingested int           // statements POSTed
@@ -86,7 +87,13 @@ func runScaling(ctx context.Context, cfg Config, root string, extra []string, en
 // measureSize loads size statements into b.dir, serves them and measures.
 func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error) {
 	r := sizeResult{Size: size}
-	if size > 0 {
+	if size > 0 && b.cfg.Reuse {
+		if m, ok := readBulkLoad(b.dir); ok && m.Size == size && m.Seed == b.cfg.Seed {
+			r.Load, r.Stored, r.Reused = time.Duration(m.LoadSeconds*float64(time.Second)), m.Stored, true
+			b.step("reusing %s statements bulk-loaded by an earlier run in %s", human(r.Stored), r.Load.Round(time.Second))
+		}
+	}
+	if size > 0 && !r.Reused {
 		learners := int(math.Ceil(float64(size) / statementsPerLearner))
 		b.step("bulk loading about %s statements (%d learners, hocvu simulate --mode bulk)", human(size), learners)
 		start := time.Now()
@@ -97,6 +104,9 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 		}
 		r.Load, r.Stored = time.Since(start), countStatements(out)
 		b.step("loaded %s statements in %s", human(r.Stored), r.Load.Round(time.Second))
+		if err := writeBulkLoad(b.dir, bulkLoad{Size: size, Seed: b.cfg.Seed, Stored: r.Stored, LoadSeconds: r.Load.Seconds()}); err != nil {
+			return r, err
+		}
 	} else if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return r, err
 	}
@@ -108,7 +118,11 @@ func (b *bench) measureSize(ctx context.Context, size int64) (sizeResult, error)
 		return r, err
 	}
 	defer srv.stop()
-	caught, err := waitCaughtUpLogging(ctx, srv.url, 60*time.Minute, b.log)
+	timeout := b.cfg.CatchUpTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Hour
+	}
+	caught, err := waitCaughtUpLogging(ctx, srv.url, timeout, b.log)
 	if err != nil {
 		return r, err
 	}
@@ -313,4 +327,35 @@ func moreLink(ctx context.Context, base, query string) (string, error) {
 		return "", fmt.Errorf("first page of %s: %w", query, err)
 	}
 	return page.More, nil
+}
+
+// bulkLoad is what a scaling run records in a size's directory after its
+// bulk load (bulkLoadFile), for a later run with Config.Reuse.
+type bulkLoad struct {
+	Size        int64   `json:"size"`
+	Seed        uint64  `json:"seed"`
+	Stored      int64   `json:"stored"`
+	LoadSeconds float64 `json:"load_seconds"`
+}
+
+const bulkLoadFile = "bench-bulk-load.json"
+
+func writeBulkLoad(dir string, m bulkLoad) error {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, bulkLoadFile), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("record the bulk load: %w", err)
+	}
+	return nil
+}
+
+func readBulkLoad(dir string) (bulkLoad, bool) {
+	var m bulkLoad
+	data, err := os.ReadFile(filepath.Join(dir, bulkLoadFile))
+	if err != nil || json.Unmarshal(data, &m) != nil || m.Stored <= 0 {
+		return bulkLoad{}, false
+	}
+	return m, true
 }

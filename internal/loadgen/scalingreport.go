@@ -50,6 +50,10 @@ func scalingTables(rs []sizeResult) string {
 		if r.Slowest != "" {
 			catchUp += " (" + r.Slowest + ")"
 		}
+		if r.Reused {
+			load += ", an earlier run's"
+			catchUp += ", resumed"
+		}
 		total := r.Stored + int64(r.Ingested)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s statements/s | %s | %s | %s | %s |\n",
 			sizeLabel(r.Size), human(r.Stored), load, catchUp, human(rate(int64(r.Ingested), r.Ingest)),
