@@ -19,8 +19,8 @@ import (
 //
 //   - new facts are counted in Go (countNew) and their rows appended to
 //     both tables;
-//   - facts about to be deleted by a void are copied into agg_batch,
-//     counted out of agg_monthly (negative rows), and their learners'
+//   - facts deleted by a void come back from the DELETE into agg_batch,
+//     are counted out of agg_monthly (negative rows), and their learners'
 //     agg_learner_months rows are counted again from the facts left;
 //   - facts attributed again are counted out of agg_monthly before the
 //     update and in after it, and their learners' rows counted again.
@@ -171,12 +171,50 @@ func learnerCounts(verb, activityType string) [5]bool {
 // countOut copies the facts matching pred (over statements) into agg_batch
 // and counts them out of agg_monthly, before the caller deletes or changes
 // them; recountLearners then finishes.
-func (a *aggregator) countOut(ctx context.Context, c *sql.Conn, pred string, args ...any) error {
+func (a *aggregator) countOut(ctx context.Context, c *sql.Conn, pred string) error {
 	if _, err := c.ExecContext(ctx, `INSERT INTO agg_batch
-SELECT date, commune, target_group, verb, activity_type, course_id, actor_id FROM statements WHERE `+pred, args...); err != nil {
+SELECT date, commune, target_group, verb, activity_type, course_id, actor_id FROM statements WHERE `+pred); err != nil {
 		return fmt.Errorf("duckdb: aggregates: copy facts out: %w", err)
 	}
 	return a.exec(ctx, c, "count facts out", fmt.Sprintf(monthlyRowsSQL, "agg_batch", "true"), aggArgs(-1)...)
+}
+
+// deleteCountingOut deletes the facts matching pred (over statements) and
+// counts them out of agg_monthly: DELETE … RETURNING hands back the columns
+// the aggregates need (one scan of statements, which a void can only
+// search by statement_id), they go into agg_batch, and recountLearners
+// then finishes (needless when it returns 0: no fact was deleted). The
+// facts returned are at most those the batch voids.
+func (a *aggregator) deleteCountingOut(ctx context.Context, c *sql.Conn, pred string, args ...any) (int, error) {
+	rows, err := c.QueryContext(ctx, `DELETE FROM statements WHERE `+pred+`
+RETURNING date, commune, target_group, verb, activity_type, course_id, actor_id`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: delete facts: %w", err)
+	}
+	var gone [][]driver.Value
+	for rows.Next() {
+		var date any
+		var commune, group, verb, activityType, course string
+		var actor uint64
+		if err := rows.Scan(&date, &commune, &group, &verb, &activityType, &course, &actor); err != nil {
+			_ = rows.Close()
+			return 0, fmt.Errorf("duckdb: delete facts: %w", err)
+		}
+		gone = append(gone, []driver.Value{date, commune, group, verb, activityType, course, actor})
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("duckdb: delete facts: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("duckdb: delete facts: %w", err)
+	}
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	if err := appendRows(ctx, c, "agg_batch", len(gone), func(i int) []driver.Value { return gone[i] }); err != nil {
+		return 0, err
+	}
+	return len(gone), a.exec(ctx, c, "count facts out", fmt.Sprintf(monthlyRowsSQL, "agg_batch", "true"), aggArgs(-1)...)
 }
 
 // countIn counts the facts matching pred (over statements) into

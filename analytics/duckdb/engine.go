@@ -323,11 +323,9 @@ func (e *Engine) recordVoids(ctx context.Context, c *sql.Conn, voids []analytics
 	}
 	const gone = `verb <> $voided AND statement_id IN (SELECT statement_id FROM voided_statements)`
 	voided := sql.Named("voided", analytics.VerbVoided)
-	if err := e.agg.countOut(ctx, c, gone, voided); err != nil {
+	n, err := e.agg.deleteCountingOut(ctx, c, gone, voided)
+	if err != nil || n == 0 {
 		return err
-	}
-	if _, err := c.ExecContext(ctx, `DELETE FROM statements WHERE `+gone, voided); err != nil {
-		return fmt.Errorf("duckdb: delete voided facts: %w", err)
 	}
 	return e.agg.recountLearners(ctx, c)
 }
