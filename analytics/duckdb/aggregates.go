@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"log/slog"
+	"strings"
 
 	"github.com/hocvu/hocvu/analytics"
 )
@@ -23,13 +25,15 @@ import (
 //     are counted out of agg_monthly (negative rows), and their learners'
 //     agg_learner_months rows are counted again from the facts left;
 //   - facts attributed again are counted out of agg_monthly before the
-//     update and in after it, and their learners' rows counted again.
+//     update and in after it, and their learners' rows counted again;
+//   - counting learners again, filling and compacting group their rows in
+//     parts small enough for the default memory_limit (64 MiB).
 //
 // So agg_monthly sums to the facts' counts, and agg_learner_months has
 // only positive rows, whose sums per key are the facts' counts: a learner
 // counts in a filter exactly when one of its rows there has statements > 0.
-// Each batch adds rows; compactAggregates merges them when the tables have
-// grown enough.
+// Each batch adds rows; maybeCompact merges them when the tables have grown
+// enough.
 
 // monthlyRowsSQL adds to agg_monthly, times $sign, the rows of the facts in
 // the table %s that match %s.
@@ -77,9 +81,18 @@ type aggregator struct {
 	// minGrowth is the growth in rows below which the tables are not
 	// compacted (compactMinGrowth; tests set -1: after every batch).
 	minGrowth int64
+	// recountParts, when set, is the number of parts recountLearners
+	// uses whatever the number of learners (tests).
+	recountParts int64
 }
 
 const compactMinGrowth = 200_000
+
+// learnerParts is how many parts (by actor_id) a month of learner rows is
+// grouped in, when filled or compacted: grouping a busy month of a 20M
+// store at once needs more than DuckDB's memory_limit of the default
+// budget (64 MiB), and DuckDB then fails the statement.
+const learnerParts = 16
 
 func (a *aggregator) added(n int64) { a.rows += n }
 
@@ -168,15 +181,11 @@ func learnerCounts(verb, activityType string) [5]bool {
 	}
 }
 
-// countOut copies the facts matching pred (over statements) into agg_batch
-// and counts them out of agg_monthly, before the caller deletes or changes
-// them; recountLearners then finishes.
+// countOut counts the facts matching pred (over statements) out of
+// agg_monthly, before the caller changes them. (Grouped by agg_monthly's
+// keys, which are few, however many facts match.)
 func (a *aggregator) countOut(ctx context.Context, c *sql.Conn, pred string) error {
-	if _, err := c.ExecContext(ctx, `INSERT INTO agg_batch
-SELECT date, commune, target_group, verb, activity_type, course_id, actor_id FROM statements WHERE `+pred); err != nil {
-		return fmt.Errorf("duckdb: aggregates: copy facts out: %w", err)
-	}
-	return a.exec(ctx, c, "count facts out", fmt.Sprintf(monthlyRowsSQL, "agg_batch", "true"), aggArgs(-1)...)
+	return a.exec(ctx, c, "count facts out", fmt.Sprintf(monthlyRowsSQL, "statements", pred), aggArgs(-1)...)
 }
 
 // deleteCountingOut deletes the facts matching pred (over statements) and
@@ -219,22 +228,46 @@ RETURNING date, commune, target_group, verb, activity_type, course_id, actor_id`
 
 // countIn counts the facts matching pred (over statements) into
 // agg_monthly, after the caller changed them.
-func (a *aggregator) countIn(ctx context.Context, c *sql.Conn, pred string, args ...any) error {
-	return a.exec(ctx, c, "count facts in", fmt.Sprintf(monthlyRowsSQL, "statements", pred), append(aggArgs(1), args...)...)
+func (a *aggregator) countIn(ctx context.Context, c *sql.Conn, pred string) error {
+	return a.exec(ctx, c, "count facts in", fmt.Sprintf(monthlyRowsSQL, "statements", pred), aggArgs(1)...)
 }
 
-// recountLearners replaces the agg_learner_months rows of the learners in
-// agg_batch by rows counted from their facts now, and empties agg_batch.
-func (a *aggregator) recountLearners(ctx context.Context, c *sql.Conn) error {
-	const touched = "actor_id IN (SELECT actor_id FROM agg_batch)"
+// recountLearners replaces the agg_learner_months rows of the learners
+// whose actor_id the query actors returns by rows counted from their facts
+// now. Many learners (a directory change may move thousands) are counted
+// in parts of about recountPart learners: grouping them all at once could
+// need more than DuckDB's memory_limit, and a batch that always fails
+// would stop the projection.
+func (a *aggregator) recountLearners(ctx context.Context, c *sql.Conn, actors string) error {
+	touched := "actor_id IN (" + actors + ")"
+	var n int64
+	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM ("+actors+")").Scan(&n); err != nil {
+		return fmt.Errorf("duckdb: aggregates: count learners: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
 	if _, err := c.ExecContext(ctx, "DELETE FROM agg_learner_months WHERE "+touched); err != nil {
 		return fmt.Errorf("duckdb: aggregates: drop learners' rows: %w", err)
 	}
-	if err := a.exec(ctx, c, "count learners again", fmt.Sprintf(learnerRowsSQL, "statements", touched), aggArgs(1)...); err != nil {
-		return err
+	parts := (n + recountPart - 1) / recountPart
+	if a.recountParts > 0 {
+		parts = a.recountParts
 	}
-	return emptyBatch(ctx, c)
+	for part := range parts {
+		pred := touched
+		if parts > 1 {
+			pred += fmt.Sprintf(" AND actor_id %% %d = %d", parts, part)
+		}
+		if err := a.exec(ctx, c, "count learners again", fmt.Sprintf(learnerRowsSQL, "statements", pred), aggArgs(1)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// recountPart is about how many learners recountLearners counts at once.
+const recountPart = 20_000
 
 func emptyBatch(ctx context.Context, c *sql.Conn) error {
 	if _, err := c.ExecContext(ctx, "DELETE FROM agg_batch"); err != nil {
@@ -244,69 +277,129 @@ func emptyBatch(ctx context.Context, c *sql.Conn) error {
 }
 
 // maybeCompact merges the rows of each aggregate key once the tables have
-// grown by half (and by compactMinGrowth) since the last compaction, so
-// that the queries read about one row per key; amortised, each row is
-// merged a bounded number of times.
-func (a *aggregator) maybeCompact(ctx context.Context, c *sql.Conn) error {
+// grown by half (and by minGrowth) since the last compaction, so that the
+// queries read about one row per key; amortised, each row is merged a
+// bounded number of times. It runs after a batch has committed, in
+// transactions of its own, each merging one month (and, for the learner
+// rows, one part of it): merging does not change what the rows sum to, so
+// queries between two of them read the same answers, and a failure costs
+// only speed. A failure is logged, and the next attempt waits for the
+// tables to grow by half again.
+func (e *Engine) maybeCompact(ctx context.Context) {
+	a := &e.agg
 	if !a.known {
-		n, err := aggRows(ctx, c)
+		n, err := aggRows(ctx, e.db)
 		if err != nil {
-			return err
+			slog.WarnContext(ctx, "duckdb: counting the aggregate rows failed", "err", err)
+			return
 		}
 		a.known, a.rows, a.base = true, n, n
 	}
 	if a.minGrowth >= 0 && a.rows-a.base < max(a.minGrowth, a.base/2) {
-		return nil
+		return
 	}
-	if err := compactAggregates(ctx, c); err != nil {
-		return err
-	}
-	n, err := aggRows(ctx, c)
-	if err != nil {
-		return err
+	err := e.compactAggregates(ctx)
+	n, cerr := aggRows(ctx, e.db)
+	if cerr != nil {
+		n = a.rows
 	}
 	a.rows, a.base = n, n
-	return nil
+	if err != nil {
+		slog.WarnContext(ctx, "duckdb: compacting the aggregates failed; they still answer exactly, only slower, and compaction is tried again once they have grown by half", "err", err)
+	}
 }
 
-func aggRows(ctx context.Context, c *sql.Conn) (int64, error) {
+// rowQuerier is a *sql.DB or a *sql.Conn.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func aggRows(ctx context.Context, q rowQuerier) (int64, error) {
 	var n int64
-	if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM agg_monthly) + (SELECT count(*) FROM agg_learner_months)`).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM agg_monthly) + (SELECT count(*) FROM agg_learner_months)`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("duckdb: aggregates: count rows: %w", err)
 	}
 	return n, nil
 }
 
-// compactAggregates replaces each table by its sums per key, dropping the
-// keys that sum to nothing.
-func compactAggregates(ctx context.Context, c *sql.Conn) error {
-	for _, q := range []string{
-		`CREATE TEMP TABLE agg_compacted AS
-SELECT month, commune, target_group, verb, activity_type, course_id, sum(statements)::BIGINT AS statements
-FROM agg_monthly GROUP BY ALL HAVING sum(statements) <> 0`,
-		`DELETE FROM agg_monthly`,
-		`INSERT INTO agg_monthly SELECT * FROM agg_compacted`,
-		`DROP TABLE agg_compacted`,
-		`CREATE TEMP TABLE agg_compacted AS
-SELECT month, commune, target_group, course_id, actor_id, sum(statements)::BIGINT AS statements,
-    sum(certificates)::BIGINT AS certificates, sum(starts)::BIGINT AS starts,
-    sum(course_completions)::BIGINT AS course_completions, sum(passes)::BIGINT AS passes
-FROM agg_learner_months GROUP BY ALL
-HAVING sum(statements) + sum(certificates) + sum(starts) + sum(course_completions) + sum(passes) > 0`,
-		`DELETE FROM agg_learner_months`,
-		`INSERT INTO agg_learner_months SELECT * FROM agg_compacted`,
-		`DROP TABLE agg_compacted`,
-	} {
-		if _, err := c.ExecContext(ctx, q); err != nil {
+// compactAggregates replaces the rows of each month (and each part of a
+// month's learner rows) by their sums per key, dropping the keys that sum
+// to nothing, a transaction each.
+func (e *Engine) compactAggregates(ctx context.Context) error {
+	var months []int64
+	rows, err := e.db.QueryContext(ctx, `SELECT month FROM agg_monthly UNION SELECT month FROM agg_learner_months ORDER BY month`)
+	if err != nil {
+		return fmt.Errorf("duckdb: aggregates: compact: %w", err)
+	}
+	for rows.Next() {
+		var m int64
+		if err := rows.Scan(&m); err != nil {
+			_ = rows.Close()
 			return fmt.Errorf("duckdb: aggregates: compact: %w", err)
+		}
+		months = append(months, m)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("duckdb: aggregates: compact: %w", err)
+	}
+	for _, m := range months {
+		month := fmt.Sprintf("month = %d", m)
+		if err := e.compactWhere(ctx, monthlyCompaction, month); err != nil {
+			return err
+		}
+		for part := range learnerParts {
+			if err := e.compactWhere(ctx, learnerCompaction, fmt.Sprintf("%s AND actor_id %% %d = %d", month, learnerParts, part)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+// monthlyCompaction and learnerCompaction merge the rows matching %s (the
+// same condition thrice) of one table.
+var (
+	monthlyCompaction = []string{
+		`CREATE TEMP TABLE agg_compacted AS
+SELECT month, commune, target_group, verb, activity_type, course_id, sum(statements)::BIGINT AS statements
+FROM agg_monthly WHERE %[1]s GROUP BY ALL HAVING sum(statements) <> 0`,
+		`DELETE FROM agg_monthly WHERE %[1]s`,
+		`INSERT INTO agg_monthly SELECT * FROM agg_compacted`,
+		`DROP TABLE agg_compacted`,
+	}
+	learnerCompaction = []string{
+		`CREATE TEMP TABLE agg_compacted AS
+SELECT month, commune, target_group, course_id, actor_id, sum(statements)::BIGINT AS statements,
+    sum(certificates)::BIGINT AS certificates, sum(starts)::BIGINT AS starts,
+    sum(course_completions)::BIGINT AS course_completions, sum(passes)::BIGINT AS passes
+FROM agg_learner_months WHERE %[1]s GROUP BY ALL
+HAVING sum(statements) + sum(certificates) + sum(starts) + sum(course_completions) + sum(passes) > 0`,
+		`DELETE FROM agg_learner_months WHERE %[1]s`,
+		`INSERT INTO agg_learner_months SELECT * FROM agg_compacted`,
+		`DROP TABLE agg_compacted`,
+	}
+)
+
+func (e *Engine) compactWhere(ctx context.Context, steps []string, cond string) error {
+	return e.inTx(ctx, func(c *sql.Conn) error {
+		for _, q := range steps {
+			if strings.Contains(q, "%[1]s") {
+				q = fmt.Sprintf(q, cond)
+			}
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("duckdb: aggregates: compact %s: %w", cond, err)
+			}
+		}
+		return nil
+	})
+}
+
 // fillPending counts every fact into the aggregates when migration 0007
-// asked for it (a file written before it), in one transaction with
-// clearing the request.
+// asked for it (a file written before it). It empties both tables, fills
+// them a month of facts per transaction (one transaction for a whole store
+// would hold all its aggregate rows in memory, beyond DuckDB's
+// memory_limit), and clears the request last: a crash half-way leaves the
+// request, and the next Open starts again from empty tables.
 func (e *Engine) fillPending(ctx context.Context) error {
 	var n int64
 	if err := e.db.QueryRowContext(ctx, `SELECT count(*) FROM agg_fill_pending`).Scan(&n); err != nil {
@@ -317,15 +410,57 @@ func (e *Engine) fillPending(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.inTx(ctx, func(c *sql.Conn) error {
-		for _, q := range []string{`DELETE FROM agg_monthly`, `DELETE FROM agg_learner_months`, `DELETE FROM agg_fill_pending`} {
+	var months []int64
+	if err := e.inTx(ctx, func(c *sql.Conn) error {
+		for _, q := range []string{`DELETE FROM agg_monthly`, `DELETE FROM agg_learner_months`} {
 			if _, err := c.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("duckdb: aggregates: fill: %w", err)
 			}
 		}
-		if err := e.agg.exec(ctx, c, "fill", fmt.Sprintf(monthlyRowsSQL, "statements", "true"), aggArgs(1)...); err != nil {
+		var err error
+		months, err = factMonths(ctx, c)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, m := range months {
+		month := fmt.Sprintf("year(date) * 100 + month(date) = %d", m)
+		if err := e.inTx(ctx, func(c *sql.Conn) error {
+			return e.agg.exec(ctx, c, fmt.Sprintf("fill %d", m), fmt.Sprintf(monthlyRowsSQL, "statements", month), aggArgs(1)...)
+		}); err != nil {
 			return err
 		}
-		return e.agg.exec(ctx, c, "fill learners", fmt.Sprintf(learnerRowsSQL, "statements", "true"), aggArgs(1)...)
+		for part := range learnerParts {
+			part := fmt.Sprintf("%s AND actor_id %% %d = %d", month, learnerParts, part)
+			if err := e.inTx(ctx, func(c *sql.Conn) error {
+				return e.agg.exec(ctx, c, fmt.Sprintf("fill learners %d", m), fmt.Sprintf(learnerRowsSQL, "statements", part), aggArgs(1)...)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return e.inTx(ctx, func(c *sql.Conn) error {
+		if _, err := c.ExecContext(ctx, `DELETE FROM agg_fill_pending`); err != nil {
+			return fmt.Errorf("duckdb: aggregates: fill: %w", err)
+		}
+		return nil
 	})
+}
+
+// factMonths lists the months (YYYYMM) that facts fall in.
+func factMonths(ctx context.Context, c *sql.Conn) ([]int64, error) {
+	rows, err := c.QueryContext(ctx, `SELECT DISTINCT year(date) * 100 + month(date) AS m FROM statements ORDER BY m`)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: aggregates: months: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var m int64
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("duckdb: aggregates: months: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -42,7 +42,7 @@ func (e *Engine) reattribute(ctx context.Context, c *sql.Conn, changed []analyti
 	if err := e.agg.countIn(ctx, c, theirs); err != nil {
 		return err
 	}
-	if err := e.agg.recountLearners(ctx, c); err != nil {
+	if err := e.agg.recountLearners(ctx, c, "SELECT actor_id FROM reattributions"); err != nil {
 		return err
 	}
 	if _, err := c.ExecContext(ctx, `DELETE FROM reattributions`); err != nil {

@@ -187,6 +187,15 @@ func (e *Engine) Position(ctx context.Context) (eventstore.Position, error) {
 func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.writeTx(ctx, b); err != nil {
+		return err
+	}
+	e.maybeCompact(ctx)
+	return nil
+}
+
+// writeTx is Write's transaction.
+func (e *Engine) writeTx(ctx context.Context, b *analytics.Batch) error {
 	return e.inTx(ctx, func(c *sql.Conn) error {
 		if len(b.Facts) > 0 {
 			if err := appendFacts(ctx, c, b.Facts); err != nil {
@@ -223,9 +232,6 @@ func (e *Engine) Write(ctx context.Context, b *analytics.Batch) error {
 			}
 		}
 		if err := writeCourseNames(ctx, c, b.CourseNames); err != nil {
-			return err
-		}
-		if err := e.agg.maybeCompact(ctx, c); err != nil {
 			return err
 		}
 		if err := writeCheckpoint(ctx, c, e.projection, b.Through); err != nil {
@@ -327,7 +333,10 @@ func (e *Engine) recordVoids(ctx context.Context, c *sql.Conn, voids []analytics
 	if err != nil || n == 0 {
 		return err
 	}
-	return e.agg.recountLearners(ctx, c)
+	if err := e.agg.recountLearners(ctx, c, "SELECT DISTINCT actor_id FROM agg_batch"); err != nil {
+		return err
+	}
+	return emptyBatch(ctx, c)
 }
 
 // appendRows appends n rows to table with DuckDB's appender, which writes
@@ -412,7 +421,7 @@ func (e *Engine) Reset(ctx context.Context) error {
 				return fmt.Errorf("duckdb: reset %s: %w", t, err)
 			}
 		}
-		e.agg = aggregator{minGrowth: e.agg.minGrowth}
+		e.agg = aggregator{minGrowth: e.agg.minGrowth, recountParts: e.agg.recountParts}
 		if _, err := c.ExecContext(ctx, `DELETE FROM course_names`); err != nil {
 			return fmt.Errorf("duckdb: reset course_names: %w", err)
 		}

@@ -36,6 +36,14 @@ func (e *Engine) CompactAlways() {
 	e.agg.minGrowth = -1
 }
 
+// RecountInParts makes Write count learners again in three parts, however
+// few they are.
+func (e *Engine) RecountInParts() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.agg.recountParts = 3
+}
+
 // RecountSQL is what the aggregates must sum to: both tables counted
 // afresh from the facts.
 var RecountSQL = [2]string{monthlyRowsSQL, learnerRowsSQL}
