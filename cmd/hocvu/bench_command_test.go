@@ -142,6 +142,12 @@ func TestBenchScalingReuse(t *testing.T) {
 	if strings.Contains(stderr, "bulk loading") || !strings.Contains(stderr, "reusing") {
 		t.Errorf("second run's progress does not say it reused the bulk load:\n%s", stderr)
 	}
+	// The analytics keep the pseudonym key of the first run: a new one
+	// would change every learner's pseudonym in the kept facts' place.
+	key, err := os.ReadFile(filepath.Join(dir, "size-300", "pseudonym.key"))
+	if err != nil {
+		t.Fatalf("the kept size has no pseudonym key: %v", err)
+	}
 	cells := func(r string) []string { return strings.Split(r, " | ") }
 	a, b := cells(row(first)), cells(row(second))
 	if a[1] != b[1] {
@@ -149,6 +155,9 @@ func TestBenchScalingReuse(t *testing.T) {
 	}
 	if !strings.HasSuffix(b[2], ", an earlier run's") || !strings.HasSuffix(b[3], ", resumed") {
 		t.Errorf("the reused row is not marked: %s", row(second))
+	}
+	if again, err := os.ReadFile(filepath.Join(dir, "size-300", "pseudonym.key")); err != nil || string(again) != string(key) {
+		t.Errorf("the pseudonym key changed with the reuse (%v)", err)
 	}
 	// A different seed is another campaign: never reused (the bulk load
 	// into the kept directory may run or fail, but not be skipped).

@@ -103,7 +103,10 @@ func Run(ctx context.Context, cfg Config) (string, error) {
 		if cfg.ClickHouse != "" {
 			return "", errors.New("a scaling run (sizes) measures with the embedded DuckDB analytics: one ClickHouse database would keep the rows of the earlier sizes")
 		}
-		return runScaling(ctx, cfg, b.dir, b.extra[1:], b.engine)
+		// No --pseudonym-key: each size's serve keeps its own key in its
+		// directory (pseudonym.key), so that a later run with Reuse
+		// pseudonymises as the kept read models did.
+		return runScaling(ctx, cfg, b.dir, nil, b.engine)
 	}
 	if err := b.load(ctx); err != nil {
 		return "", err
